@@ -1,0 +1,39 @@
+# Urbaneta API — the two commands: `make dev` (local stack) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test install lint typecheck validate build check openapi clean
+
+$(STAMP): requirements-dev.txt layers/shared/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install ## Start the whole stack locally on http://127.0.0.1:3000/api
+	$(BIN)/python -m local
+
+test: install ## Run every test (unit, integration, e2e)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy layers/shared/urbaneta functions local
+
+validate: install
+	$(BIN)/sam validate --lint --region eu-north-1
+
+build: install ## sam build without Docker (arm64 wheels picked by the builder)
+	$(BIN)/sam build --region eu-north-1
+
+check: lint typecheck validate test
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local

@@ -1,0 +1,62 @@
+"""Domain events onto the EventBridge bus, in batches of 10 (PutEvents' limit), retrying failed entries."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from urbaneta.adapters.aws import client
+from urbaneta.clock import new_id, now_iso
+from urbaneta.errors import ServiceUnavailable
+from urbaneta.settings import get_settings
+
+PUT_EVENTS_LIMIT = 10
+
+
+class DomainEvent(BaseModel):
+    """The webhook payload and the EventBridge ``detail``: ``{id, event, timestamp, tenantId, data}``."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    id: str
+    event: str
+    timestamp: str
+    tenantId: str
+    data: dict[str, Any]
+
+
+def domain_event(event: str, tenant_id: str, data: Mapping[str, Any], *, event_id: str | None = None) -> DomainEvent:
+    return DomainEvent(id=event_id or new_id(), event=event, timestamp=now_iso(), tenantId=tenant_id, data=dict(data))
+
+
+def _entry(evt: DomainEvent) -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "Source": settings.event_source,
+        "DetailType": evt.event,
+        "Detail": json.dumps(evt.model_dump(), default=str, separators=(",", ":")),
+        "EventBusName": settings.event_bus_name,
+        "Resources": [f"urbaneta:tenant/{evt.tenantId}"],
+    }
+
+
+def publish(events: Iterable[DomainEvent]) -> int:
+    """Send events in batches of 10; entries EventBridge refuses are retried. Returns PutEvents calls made."""
+    entries = [_entry(e) for e in events]
+    calls = 0
+    for start in range(0, len(entries), PUT_EVENTS_LIMIT):
+        pending = entries[start : start + PUT_EVENTS_LIMIT]
+        for attempt in range(6):
+            out = client("events").put_events(Entries=pending)
+            calls += 1
+            if not out.get("FailedEntryCount"):
+                break
+            pending = [e for e, r in zip(pending, out["Entries"], strict=False) if r.get("ErrorCode")]
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise ServiceUnavailable("Events could not be published; try again.")
+    return calls

@@ -1,0 +1,1 @@
+"""Authentication: access tokens, sessions, passwords, API keys."""

@@ -1,0 +1,203 @@
+"""The resolver factory every API function uses, and the Lambda handler wrapper.
+
+- errors of every kind become the error body of API.md (one mapping: ``urbaneta.http.errors``);
+- every response carries ``X-Request-ID``;
+- routes are deny-by-default: a route without ``@allow(...)`` or ``@public`` does not serve;
+- authentication runs before request validation, so an anonymous caller learns nothing from 422s;
+- the body size is limited (413) before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+
+from urbaneta.auth.principal import Principal, Role
+from urbaneta.errors import (
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    UrbanetaError,
+)
+from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
+from urbaneta.observability import logger, metrics, tracer
+from urbaneta.settings import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_POLICY_ATTR = "__urbaneta_policy__"
+PUBLIC = frozenset({"*"})
+
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
+_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def allow(*roles: Role | frozenset[Role]) -> Callable[[F], F]:
+    """Declare which roles may call a route. Without a declaration a route answers 403 to everyone."""
+    flat: set[str] = set()
+    for role in roles:
+        flat.update(str(r) for r in role) if isinstance(role, frozenset) else flat.add(str(role))
+
+    def mark(fn: F) -> F:
+        setattr(fn, _POLICY_ATTR, frozenset(flat))
+        return fn
+
+    return mark
+
+
+def public(fn: F) -> F:
+    """A route anyone may call without a token (register, login, callbacks, docs)."""
+    setattr(fn, _POLICY_ATTR, PUBLIC)
+    return fn
+
+
+def principal() -> Principal:
+    """The authenticated caller of the current request."""
+    current = _principal.get()
+    if current is None:  # only reachable from a public route by mistake
+        raise Forbidden("This operation needs an authenticated caller.")
+    return current
+
+
+def request_id() -> str:
+    return _request_id.get()
+
+
+Authenticator = Callable[[APIGatewayHttpResolver], Principal]
+
+
+def _default_authenticator(app: APIGatewayHttpResolver) -> Principal:
+    from urbaneta.auth.tokens import authenticate
+
+    return authenticate(app.current_event.get_header_value("authorization"))
+
+
+_authenticator: list[Authenticator] = [_default_authenticator]
+
+
+def set_authenticator(fn: Authenticator) -> None:
+    """The auth module installs the full check (sessions, quotas) here."""
+    _authenticator[0] = fn
+
+
+def _registered(app: APIGatewayHttpResolver) -> list[Any]:
+    return list(app._static_routes) + list(app._dynamic_routes)
+
+
+def _guard(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
+    route = app.context.get("_route")
+    _principal.set(None)
+    if route is not None and any(route is r for r in _registered(app)):
+        policy = getattr(route.func, _POLICY_ATTR, None)
+        if policy is None:
+            logger.error("route without an access policy refused", extra={"route": route.func.__name__})
+            raise Forbidden("This operation is not available.")
+        if policy is not PUBLIC:
+            caller = _authenticator[0](app)
+            if str(caller.role) not in policy:
+                raise Forbidden("Your role may not do this.")
+            _principal.set(caller)
+    return next_middleware(app)
+
+
+def _not_found(app: APIGatewayHttpResolver) -> UrbanetaError:
+    path = app.context.get("_path") or app.current_event.path
+    allowed = sorted({r.method for r in _registered(app) if r.rule.match(path)})
+    if allowed:
+        err = MethodNotAllowed(f"The method is not allowed here; allowed: {', '.join(allowed)}.")
+        err.allow = allowed  # type: ignore[attr-defined]
+        return err
+    return NotFound("No such route.")
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver for one endpoint group. Add routes with ``@app.get(...)`` plus ``@allow``/``@public``."""
+    app = APIGatewayHttpResolver(strip_prefixes=["/api"], enable_validation=True)
+
+    @app.exception_handler(UrbanetaError)
+    def _domain_error(exc: UrbanetaError) -> Response:
+        if exc.code not in ("NOT_FOUND", "VALIDATION_FAILED", "CONFLICT"):
+            logger.info("request refused", extra={"code": exc.code, "reason": exc.message})
+        return error_response(exc, request_id())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return error_response(from_validation_errors(list(exc.errors())), request_id())
+
+    @app.exception_handler(NotFoundError)
+    def _unknown_route(_exc: NotFoundError) -> Response:
+        return error_response(_not_found(app), request_id())
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unexpected error")
+        metrics.add_metric(name="UnexpectedErrors", unit="Count", value=1)
+        return internal_error_response(request_id())
+
+    # Authentication and authorisation run before the request validation middleware.
+    from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+        OpenAPIRequestValidationMiddleware,
+    )
+
+    validate = OpenAPIRequestValidationMiddleware()
+
+    def guard_then_validate(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
+        return _guard(app, lambda a: validate(a, next_middleware))  # type: ignore[arg-type]
+
+    app._request_validation_middleware = guard_then_validate  # type: ignore[assignment]
+    return app
+
+
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4
+    return len(body.encode()) if isinstance(body, str) else len(body)
+
+
+def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = None) -> Callable[[dict, Any], dict]:
+    """The Lambda entry point of an API function."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        rid = str((event.get("requestContext") or {}).get("requestId") or "-")
+        _request_id.set(rid)
+        limit = max_body_bytes or get_settings().max_body_bytes
+        if _body_size(event) > limit:
+            result = error_response(PayloadTooLarge(f"The request body exceeds {limit} bytes."), rid)
+            return _plain_response(result, rid)
+        response: dict[str, Any] = app.resolve(event, context)
+        return _finish(response, rid)
+
+    return handler
+
+
+def _plain_response(resp: Response, rid: str) -> dict[str, Any]:
+    body = resp.body or ""
+    is_b64 = isinstance(body, bytes)
+    return _finish(
+        {
+            "statusCode": resp.status_code,
+            "headers": {"Content-Type": resp.headers.get("Content-Type", "application/json"), **{
+                k: v for k, v in resp.headers.items() if isinstance(v, str)}},
+            "body": base64.b64encode(body).decode() if isinstance(body, bytes) else body,
+            "isBase64Encoded": is_b64,
+        },
+        rid,
+    )
+
+
+def _finish(response: dict[str, Any], rid: str) -> dict[str, Any]:
+    headers = response.setdefault("headers", {})
+    headers["X-Request-ID"] = rid
+    return response

@@ -1,0 +1,1 @@
+"""Pydantic models of requests, responses, events and stored items."""

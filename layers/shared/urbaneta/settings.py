@@ -1,0 +1,57 @@
+"""Settings: read once from the environment, never at import time of a handler."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    stage: str = "prod"  # "local" on the local stack, "test" in tests
+    region: str = "eu-north-1"
+    table_name: str = "urbaneta"
+    event_bus_name: str = "urbaneta"
+    event_source: str = "urbaneta.api"
+    documents_bucket: str = "urbaneta-documents"
+    uploads_bucket: str = "urbaneta-uploads"
+    invoice_generation_queue_url: str = ""
+    invoice_sending_queue_url: str = ""
+    webhook_delivery_queue_url: str = ""
+    app_secret_arn: str = ""
+    mail_from: str = "no-reply@urbaneta.example"
+    public_base_url: str = "http://127.0.0.1:3000/api"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_ttl_seconds: int = 86_400
+    aws_endpoint_url: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage in ("local", "test")
+
+
+_ENV = {
+    "stage": "STAGE",
+    "region": "AWS_REGION",
+    "table_name": "TABLE_NAME",
+    "event_bus_name": "EVENT_BUS_NAME",
+    "event_source": "EVENT_SOURCE",
+    "documents_bucket": "DOCUMENTS_BUCKET",
+    "uploads_bucket": "UPLOADS_BUCKET",
+    "invoice_generation_queue_url": "INVOICE_GENERATION_QUEUE_URL",
+    "invoice_sending_queue_url": "INVOICE_SENDING_QUEUE_URL",
+    "webhook_delivery_queue_url": "WEBHOOK_DELIVERY_QUEUE_URL",
+    "app_secret_arn": "APP_SECRET_ARN",
+    "mail_from": "MAIL_FROM",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "max_body_bytes": "MAX_BODY_BYTES",
+    "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
+    "aws_endpoint_url": "AWS_ENDPOINT_URL",
+}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    values = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
+    return Settings.model_validate(values)

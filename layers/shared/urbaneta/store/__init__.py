@@ -1,0 +1,1 @@
+"""The single table: key builders (``keys``), low-level helpers (``table``) and one repository per aggregate."""

@@ -1,0 +1,319 @@
+"""Low-level access to the single table: (de)serialisation, conditional writes, transactions,
+batch writes of 25 with retry of unprocessed items, and paged queries. Repositories build on this."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from urbaneta.adapters.aws import client
+from urbaneta.errors import Conflict, ServiceUnavailable
+from urbaneta.settings import get_settings
+from urbaneta.store.keys import Key
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+Item = dict[str, Any]
+BATCH_WRITE_LIMIT = 25
+TRANSACT_LIMIT = 100
+
+
+def ddb() -> Any:
+    return client("dynamodb")
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):  # never store floats: money is integer cents
+        raise TypeError("floats are not stored; use int cents or Decimal")
+    if isinstance(value, Mapping):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(_clean(v)) for k, v in item.items() if v is not None}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def deserialize(raw: Mapping[str, Any]) -> Item:
+    return {k: _plain(_de.deserialize(v)) for k, v in raw.items()}
+
+
+def values(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """ExpressionAttributeValues from plain Python values."""
+    return {k: _ser.serialize(_clean(v)) for k, v in mapping.items()}
+
+
+def get(key: Key, *, consistent: bool = True) -> Item | None:
+    out = ddb().get_item(TableName=table_name(), Key=serialize(key), ConsistentRead=consistent)
+    raw = out.get("Item")
+    return deserialize(raw) if raw else None
+
+
+def batch_get(keys: Sequence[Key]) -> list[Item]:
+    """BatchGetItem in chunks of 100, retrying unprocessed keys. Order of the answer is not kept."""
+    found: list[Item] = []
+    unique = list({(k["PK"], k["SK"]): k for k in keys}.values())
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {table_name(): {"Keys": [serialize(k) for k in unique[start : start + 100]]}}
+        attempt = 0
+        while request:
+            out = ddb().batch_get_item(RequestItems=request)
+            found.extend(deserialize(i) for i in out.get("Responses", {}).get(table_name(), []))
+            request = out.get("UnprocessedKeys") or {}
+            attempt = _backoff(attempt) if request else attempt
+    return found
+
+
+def put_new(item: Item) -> None:
+    """Create an item that must not exist yet (409 otherwise)."""
+    try:
+        ddb().put_item(
+            TableName=table_name(), Item=serialize(item), ConditionExpression="attribute_not_exists(PK)"
+        )
+    except ddb().exceptions.ConditionalCheckFailedException as exc:
+        raise Conflict("The resource already exists.") from exc
+
+
+def put(item: Item) -> None:
+    ddb().put_item(TableName=table_name(), Item=serialize(item))
+
+
+def delete(key: Key) -> None:
+    ddb().delete_item(TableName=table_name(), Key=serialize(key))
+
+
+def update(
+    key: Key,
+    expression: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    vals: Mapping[str, Any] | None = None,
+    condition: str | None = None,
+    conflict_message: str = "The resource changed or does not exist.",
+    return_new: bool = True,
+) -> Item | None:
+    """UpdateItem; a failed condition becomes Conflict (callers that mean 404 check existence first
+    in the condition and translate)."""
+    kwargs: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression}
+    if names:
+        kwargs["ExpressionAttributeNames"] = dict(names)
+    if vals:
+        kwargs["ExpressionAttributeValues"] = values(vals)
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    if return_new:
+        kwargs["ReturnValues"] = "ALL_NEW"
+    try:
+        out = ddb().update_item(**kwargs)
+    except ddb().exceptions.ConditionalCheckFailedException as exc:
+        raise Conflict(conflict_message) from exc
+    attrs = out.get("Attributes")
+    return deserialize(attrs) if attrs else None
+
+
+# --- transactions --------------------------------------------------------------------------------------
+
+
+def tx_put(item: Item, *, condition: str | None = "attribute_not_exists(PK)", vals: Mapping[str, Any] | None = None
+           ) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
+    if condition:
+        op["ConditionExpression"] = condition
+    if vals:
+        op["ExpressionAttributeValues"] = values(vals)
+    return {"Put": op}
+
+
+def tx_update(key: Key, expression: str, *, names: Mapping[str, str] | None = None,
+              vals: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression}
+    if names:
+        op["ExpressionAttributeNames"] = dict(names)
+    if vals:
+        op["ExpressionAttributeValues"] = values(vals)
+    if condition:
+        op["ConditionExpression"] = condition
+    return {"Update": op}
+
+
+def tx_delete(key: Key, *, condition: str | None = None, names: Mapping[str, str] | None = None,
+              vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
+    if condition:
+        op["ConditionExpression"] = condition
+    if names:
+        op["ExpressionAttributeNames"] = dict(names)
+    if vals:
+        op["ExpressionAttributeValues"] = values(vals)
+    return {"Delete": op}
+
+
+def tx_check(key: Key, condition: str, *, names: Mapping[str, str] | None = None,
+             vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "ConditionExpression": condition}
+    if names:
+        op["ExpressionAttributeNames"] = dict(names)
+    if vals:
+        op["ExpressionAttributeValues"] = values(vals)
+    return {"ConditionCheck": op}
+
+
+class TransactionConflict(Conflict):
+    """A transaction was cancelled by a failed condition; ``failed`` holds the indexes of the failing ops."""
+
+    def __init__(self, message: str, failed: list[int]) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+def transact(ops: Sequence[dict[str, Any]], *, conflict_message: str = "The request conflicts with the "
+             "current state.", token: str | None = None) -> None:
+    """All-or-nothing write of up to 100 operations. A failed condition raises TransactionConflict
+    naming the failing operations, so the caller can say which rule was broken."""
+    if not ops:
+        return
+    if len(ops) > TRANSACT_LIMIT:
+        raise ValueError("a transaction holds at most 100 operations")
+    kwargs: dict[str, Any] = {"TransactItems": list(ops)}
+    if token:
+        kwargs["ClientRequestToken"] = token
+    attempt = 0
+    while True:
+        try:
+            ddb().transact_write_items(**kwargs)
+            return
+        except ddb().exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            codes = [r.get("Code", "None") for r in reasons]
+            failed = [i for i, c in enumerate(codes) if c == "ConditionalCheckFailed"]
+            if failed:
+                raise TransactionConflict(conflict_message, failed) from exc
+            if any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
+                attempt = _backoff(attempt)
+                continue
+            raise
+
+
+# --- batches ---------------------------------------------------------------------------------------------
+
+
+def _backoff(attempt: int, *, limit: int = 8) -> int:
+    if attempt >= limit:
+        raise ServiceUnavailable("The database is busy; try again.")
+    time.sleep(min(0.05 * (2**attempt), 1.0))
+    return attempt + 1
+
+
+def batch_write(puts: Iterable[Item] = (), deletes: Iterable[Key] = ()) -> int:
+    """BatchWriteItem in chunks of 25; unprocessed items are retried with backoff. Returns the call count."""
+    requests: list[dict[str, Any]] = [{"PutRequest": {"Item": serialize(i)}} for i in puts]
+    requests += [{"DeleteRequest": {"Key": serialize(k)}} for k in deletes]
+    calls = 0
+    for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+        pending: dict[str, Any] = {table_name(): requests[start : start + BATCH_WRITE_LIMIT]}
+        attempt = 0
+        while pending:
+            out = ddb().batch_write_item(RequestItems=pending)
+            calls += 1
+            pending = out.get("UnprocessedItems") or {}
+            if pending:
+                attempt = _backoff(attempt)
+    return calls
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+
+
+def query_page(
+    pk_value: str,
+    *,
+    index: str | None = None,
+    sk_prefix: str | None = None,
+    sk_between: tuple[str, str] | None = None,
+    limit: int = 25,
+    start_key: dict[str, Any] | None = None,
+    forward: bool = True,
+    filter_expression: str | None = None,
+    filter_names: Mapping[str, str] | None = None,
+    filter_values: Mapping[str, Any] | None = None,
+    consistent: bool = False,
+) -> tuple[list[Item], dict[str, Any] | None]:
+    """One Query call on the table or an index. ``start_key``/returned key are plain (deserialised) dicts."""
+    pk_attr, sk_attr = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
+    names = {"#pk": pk_attr}
+    vals: dict[str, Any] = {":pk": pk_value}
+    condition = "#pk = :pk"
+    if sk_prefix is not None:
+        names["#sk"] = sk_attr
+        vals[":skp"] = sk_prefix
+        condition += " AND begins_with(#sk, :skp)"
+    elif sk_between is not None:
+        names["#sk"] = sk_attr
+        vals[":sklo"], vals[":skhi"] = sk_between
+        condition += " AND #sk BETWEEN :sklo AND :skhi"
+    if filter_names:
+        names.update(filter_names)
+    if filter_values:
+        vals.update(filter_values)
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values(vals),
+        "Limit": limit,
+        "ScanIndexForward": forward,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    elif consistent:
+        kwargs["ConsistentRead"] = True
+    if filter_expression:
+        kwargs["FilterExpression"] = filter_expression
+    if start_key:
+        kwargs["ExclusiveStartKey"] = serialize(start_key)
+    out = ddb().query(**kwargs)
+    items = [deserialize(i) for i in out.get("Items", [])]
+    last = out.get("LastEvaluatedKey")
+    return items, (deserialize(last) if last else None)
+
+
+def query_all(pk_value: str, **kwargs: Any) -> Iterator[Item]:
+    """Every item of a collection, page after page (workers only; request paths use query_page)."""
+    start: dict[str, Any] | None = None
+    kwargs.setdefault("limit", 500)
+    while True:
+        items, start = query_page(pk_value, start_key=start, **kwargs)
+        yield from items
+        if not start:
+            return
+
+
+def strip_keys(item: Item) -> Item:
+    """An item without its table keys and bookkeeping attributes: what repositories turn into models."""
+    return {k: v for k, v in item.items() if k not in _KEY_ATTRS}
+
+
+_KEY_ATTRS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "TTL", "entity"})

@@ -1,0 +1,88 @@
+"""Create every AWS resource the template declares, against whatever endpoint boto3 is pointed at
+(moto in-process for tests, moto's server for the local stack). Returns the names it gave them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from local import template as tpl
+from local.template import Names
+
+
+def _table(client: Any, name: str, props: dict[str, Any]) -> None:
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    client.create_table(**kwargs)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def provision(session: boto3.session.Session, *, prefix: str = "urbaneta-local",
+              parameters: dict[str, str] | None = None, endpoint_url: str | None = None) -> Names:
+    """Create table(s), buckets, secret, bus, queues (with their redrive policies). Event rules and
+    schedules are read by the local stack's dispatcher, which plays EventBridge's part."""
+    names = Names(prefix=prefix, parameters=tpl.default_parameters({"Stage": "dev", **(parameters or {})}))
+    kw: dict[str, Any] = {"region_name": tpl.REGION}
+    if endpoint_url:
+        kw["endpoint_url"] = endpoint_url
+    ddb, s3, sm = session.client("dynamodb", **kw), session.client("s3", **kw), session.client("secretsmanager", **kw)
+    sqs, events = session.client("sqs", **kw), session.client("events", **kw)
+
+    for logical, res in tpl.resources("AWS::DynamoDB::Table").items():
+        name = f"{prefix}-{logical}".lower()
+        names.physical[logical] = name
+        _table(ddb, name, res["Properties"])
+
+    for logical in tpl.resources("AWS::S3::Bucket"):
+        name = f"{prefix}-{logical}".lower()
+        names.physical[logical] = name
+        names.arns[logical] = f"arn:aws:s3:::{name}"
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": tpl.REGION},  # type: ignore[typeddict-item]
+                         )
+
+    for logical, res in tpl.resources("AWS::SecretsManager::Secret").items():
+        gen = res["Properties"].get("GenerateSecretString", {})
+        value = json.loads(gen.get("SecretStringTemplate", "{}"))
+        if gen.get("GenerateStringKey"):
+            value[gen["GenerateStringKey"]] = sm.get_random_password(
+                PasswordLength=int(gen.get("PasswordLength", 64)), ExcludePunctuation=True
+            )["RandomPassword"]
+        arn = sm.create_secret(Name=f"{prefix}-{logical}", SecretString=json.dumps(value))["ARN"]
+        names.physical[logical] = arn
+        names.arns[logical] = arn
+
+    for logical, res in tpl.resources("AWS::Events::EventBus").items():
+        name = str(tpl.resolve(res["Properties"]["Name"], names))
+        names.physical[logical] = name
+        names.arns[logical] = events.create_event_bus(Name=name)["EventBusArn"]
+
+    queues = tpl.resources("AWS::SQS::Queue")
+    # dead-letter queues first, so redrive policies can name them
+    ordered = sorted(queues, key=lambda q: "RedrivePolicy" in queues[q].get("Properties", {}))
+    for logical in ordered:
+        props = queues[logical].get("Properties", {})
+        name = f"{prefix}-{logical}"
+        names.physical[logical] = name  # Ref of a queue is its URL: fixed below
+        names.attrs[(logical, "QueueName")] = name
+        attrs: dict[str, str] = {}
+        if "VisibilityTimeout" in props:
+            attrs["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        if "MessageRetentionPeriod" in props:
+            attrs["MessageRetentionPeriod"] = str(props["MessageRetentionPeriod"])
+        if "RedrivePolicy" in props:
+            attrs["RedrivePolicy"] = json.dumps(tpl.resolve(props["RedrivePolicy"], names))
+        url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]  # type: ignore[arg-type]
+        names.physical[logical] = url
+        names.arns[logical] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"]
+    return names

@@ -1,0 +1,138 @@
+"""The HTTP plumbing every function shares: error bodies, request ids, auth before validation,
+deny-by-default, size limit, 404/405, cursors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from urbaneta.auth.principal import STAFF, Role
+from urbaneta.errors import BadRequest
+from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.http.pagination import decode_cursor, encode_cursor
+from urbaneta.http.responses import created, ok
+from urbaneta.models.common import ApiModel, Money
+
+from tests.support import LambdaContext, Result, api_event
+
+
+class Thing(ApiModel):
+    name: str
+    price: Money
+    count: int
+
+
+def build_app():
+    app = create_app()
+
+    @app.post("/things")
+    @allow(STAFF)
+    def create_thing(body: Annotated[Thing, Body()]):
+        return created({"name": body.name, "tenant": principal().tenant_id, "price": str(body.price)})
+
+    @app.get("/things/<thing_id>")
+    @allow(Role.OWNER)
+    def get_thing(thing_id: str):
+        return ok({"id": thing_id})
+
+    @app.get("/open")
+    @public
+    def open_route():
+        return ok({"hello": "world"})
+
+    @app.get("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internals")
+
+    @app.get("/forgotten")
+    def forgotten():
+        return ok({"leak": True})
+
+    return make_handler(app, max_body_bytes=2048)
+
+
+@pytest.fixture(scope="module")
+def handler():
+    return build_app()
+
+
+def send(handler, method, path, **kw) -> Result:
+    return Result(handler(api_event(method, path, **kw), LambdaContext()))
+
+
+def test_public_route_answers_with_envelope_and_request_id(aws, handler):
+    # Given a public route / When it is called
+    res = send(handler, "GET", "/open")
+    # Then the data envelope and a request id come back
+    assert res.status == 200 and res.data == {"hello": "world"}
+    assert res.headers["x-request-id"]
+
+
+def test_missing_token_is_401_before_validation(aws, handler):
+    res = send(handler, "POST", "/things", body={"bad": 1})
+    assert res.status == 401
+    assert res.error["code"] == "UNAUTHORIZED" and res.error["requestId"] == res.headers["x-request-id"]
+
+
+def test_validation_lists_every_failing_field(aws, handler, make_caller):
+    caller = make_caller("manager")
+    res = send(handler, "POST", "/things", body={"price": 1.234, "count": "x", "tenantId": "t"}, token=caller.token)
+    assert res.status == 422
+    fields = {e["field"] for e in res.error["errors"]}
+    assert fields == {"name", "price", "count", "tenantId"}
+
+
+def test_malformed_json_is_400(aws, handler, make_caller):
+    caller = make_caller("manager")
+    res = send(handler, "POST", "/things", raw_body="{not json", token=caller.token)
+    assert res.status == 400 and res.error["code"] == "BAD_REQUEST"
+
+
+def test_valid_create_sees_its_principal(aws, handler, make_caller):
+    caller = make_caller("owner")
+    res = send(handler, "POST", "/things", body={"name": "x", "price": 142.5, "count": 1}, token=caller.token)
+    assert res.status == 201
+    assert res.data == {"name": "x", "tenant": caller.tenant_id, "price": "142.50"}
+
+
+def test_role_not_allowed_is_403(aws, handler, make_caller):
+    res = send(handler, "GET", "/things/1", token=make_caller("manager").token)
+    assert res.status == 403 and res.error["code"] == "FORBIDDEN"
+
+
+def test_route_without_policy_never_serves(aws, handler, make_caller):
+    res = send(handler, "GET", "/forgotten", token=make_caller("owner").token)
+    assert res.status == 403
+
+
+def test_unknown_route_404_and_wrong_method_405(aws, handler):
+    assert send(handler, "GET", "/nope").status == 404
+    res = send(handler, "DELETE", "/open")
+    assert res.status == 405 and "GET" in res.headers["allow"]
+
+
+def test_body_over_limit_is_413(aws, handler):
+    res = send(handler, "POST", "/things", raw_body="x" * 4096)
+    assert res.status == 413 and res.error["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_unexpected_exception_is_500_without_internals(aws, handler):
+    res = send(handler, "GET", "/boom")
+    assert res.status == 500 and "secret" not in res.content.decode()
+    assert res.error["requestId"] == res.headers["x-request-id"]
+
+
+def test_tampered_token_is_401(aws, handler, make_caller):
+    caller = make_caller("owner")
+    res = send(handler, "GET", "/things/1", token=caller.token[:-2] + "xx")
+    assert res.status == 401
+
+
+def test_cursor_bound_to_tenant_and_scope(aws):
+    cur = encode_cursor({"PK": "a", "SK": "b"}, tenant_id="t1", scope="things")
+    assert decode_cursor(cur, tenant_id="t1", scope="things") == {"PK": "a", "SK": "b"}
+    for tenant, scope, value in [("t2", "things", cur), ("t1", "other", cur), ("t1", "things", cur + "x")]:
+        with pytest.raises(BadRequest):
+            decode_cursor(value, tenant_id=tenant, scope=scope)
