@@ -50,6 +50,9 @@ def provision(session: boto3.session.Session, *, prefix: str = "urbaneta-local",
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": tpl.REGION},  # type: ignore[typeddict-item]
                          )
 
+    ses = session.client("ses", **kw)
+    ses.verify_email_identity(EmailAddress=names.parameters.get("MailFrom", "no-reply@urbaneta.example"))
+
     for logical, res in tpl.resources("AWS::SecretsManager::Secret").items():
         gen = res["Properties"].get("GenerateSecretString", {})
         value = json.loads(gen.get("SecretStringTemplate", "{}"))

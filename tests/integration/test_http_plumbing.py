@@ -136,3 +136,13 @@ def test_cursor_bound_to_tenant_and_scope(aws):
     for tenant, scope, value in [("t2", "things", cur), ("t1", "other", cur), ("t1", "things", cur + "x")]:
         with pytest.raises(BadRequest):
             decode_cursor(value, tenant_id=tenant, scope=scope)
+
+
+def test_mail_adapter_sends_raw_mail_with_attachment(aws):
+    # Given an e-mail with a PDF attachment / When it is sent through SES
+    from urbaneta.adapters.mail import Attachment, send_email
+
+    message_id = send_email(["mari@example.com"], "Arve", "Tere!", attachments=[
+        Attachment("arve.pdf", "application/pdf", b"%PDF-1.4 test")])
+    # Then SES accepted it
+    assert message_id

@@ -1,0 +1,46 @@
+"""E-mail through SES (raw MIME so attachments travel). On the local stack SES is moto's, and the
+local stack's mailbox (``GET /_local/mail``) shows what was sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from urbaneta.adapters.aws import client
+from urbaneta.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "application/pdf"
+    content: bytes
+
+
+def build_message(to: Sequence[str], subject: str, text: str, *, html: str | None = None,
+                  attachments: Sequence[Attachment] = (), sender: str | None = None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender or get_settings().mail_from
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain="urbaneta")
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    for att in attachments:
+        maintype, _, subtype = att.content_type.partition("/")
+        msg.add_attachment(att.content, maintype=maintype, subtype=subtype or "octet-stream", filename=att.filename)
+    return msg
+
+
+def send_email(to: Sequence[str], subject: str, text: str, *, html: str | None = None,
+               attachments: Sequence[Attachment] = ()) -> str:
+    """Send one e-mail; returns the SES message id. SES errors propagate (callers decide what failed)."""
+    msg = build_message(to, subject, text, html=html, attachments=attachments)
+    out = client("ses").send_raw_email(
+        Source=str(msg["From"]), Destinations=list(to), RawMessage={"Data": msg.as_bytes()}
+    )
+    return str(out["MessageId"])
