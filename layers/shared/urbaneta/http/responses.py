@@ -43,3 +43,37 @@ def page(items: Iterable[Any], next_cursor: str | None) -> Response:
 
 def no_content() -> Response:
     return Response(status_code=204, body="", headers={})
+
+
+# --- OpenAPI documentation of the envelopes ----------------------------------------------------------------
+
+_DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content"}
+_envelopes: dict[tuple[str, bool], type[BaseModel]] = {}
+
+
+def _envelope(model: type[BaseModel], many: bool) -> type[BaseModel]:
+    from pydantic import Field, create_model
+
+    key = (f"{model.__module__}.{model.__qualname__}", many)
+    if key not in _envelopes:
+        if many:
+            _envelopes[key] = create_model(
+                f"{model.__name__}Page",
+                data=(list[model], ...),  # type: ignore[valid-type]
+                nextCursor=(str | None, Field(default=None, description="Opaque cursor of the next page")),
+            )
+        else:
+            _envelopes[key] = create_model(f"{model.__name__}Envelope", data=(model, ...))
+    return _envelopes[key]
+
+
+def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False,
+        description: str | None = None) -> dict[int, Any]:
+    """``responses=`` for a route: the success envelope of ``model`` (``many``: a cursor page).
+
+    Example: ``@app.get("/buildings", responses=doc(200, BuildingOut, many=True))``.
+    Error responses are added to every operation when the OpenAPI document is generated."""
+    desc = description or _DESCRIPTIONS.get(status, "OK")
+    if model is None:
+        return {status: {"description": desc}}
+    return {status: {"description": desc, "content": {"application/json": {"model": _envelope(model, many)}}}}
