@@ -15,7 +15,7 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 
 install: $(STAMP)
 
-dev: install ## Start the whole stack locally on http://127.0.0.1:3000/api
+dev: install openapi ## Start the whole stack locally on http://127.0.0.1:3000/api
 	$(BIN)/python -m local
 
 test: install ## Run every test (unit, integration, e2e)
@@ -30,10 +30,13 @@ typecheck: install
 validate: install
 	$(BIN)/sam validate --lint --region eu-north-1
 
-build: install ## sam build without Docker (arm64 wheels picked by the builder)
+build: install openapi ## sam build without Docker (arm64 wheels picked by the builder)
 	$(BIN)/sam build --region eu-north-1
 
 check: lint typecheck validate test
+
+openapi: install ## Regenerate functions/docs/openapi.json from the code
+	$(BIN)/python -m local.openapi
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,20 +49,11 @@ def api_event(method: str, path: str, *, body: Any = None, headers: dict[str, st
     return event
 
 
-_loaded: dict[str, Any] = {}
-
-
 def function_module(name: str) -> Any:
     """functions/<name>/app.py as a module (each function's app.py has the same file name)."""
-    if name not in _loaded:
-        path = ROOT / "functions" / name / "app.py"
-        spec = importlib.util.spec_from_file_location(f"fn_{name}", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-        _loaded[name] = module
-    return _loaded[name]
+    from local.functions import load_module
+
+    return load_module(f"functions/{name}/")
 
 
 class LambdaContext:

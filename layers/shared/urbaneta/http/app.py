@@ -48,7 +48,7 @@ def allow(*roles: Role | frozenset[Role]) -> Callable[[F], F]:
 
     def mark(fn: F) -> F:
         setattr(fn, _POLICY_ATTR, frozenset(flat))
-        return fn
+        return _without_return_annotation(fn)
 
     return mark
 
@@ -56,6 +56,16 @@ def allow(*roles: Role | frozenset[Role]) -> Callable[[F], F]:
 def public(fn: F) -> F:
     """A route anyone may call without a token (register, login, callbacks, docs)."""
     setattr(fn, _POLICY_ATTR, PUBLIC)
+    return _without_return_annotation(fn)
+
+
+def _without_return_annotation(fn: F) -> F:
+    """Routes return a ready ``Response`` (documented with ``responses=doc(...)``). Powertools would validate
+    the serialised body against a return annotation and cannot build a schema for a bare ``Response``, so
+    the runtime annotation is dropped (type checkers still see it)."""
+    annotations = getattr(fn, "__annotations__", None)
+    if annotations:
+        annotations.pop("return", None)
     return fn
 
 

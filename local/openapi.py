@@ -1,0 +1,207 @@
+"""Generate the OpenAPI 3.1 document from the code: every API function's routes (Powertools builds each
+function's part from its type hints and pydantic models), merged, with the error responses, the security
+scheme, the roles of each operation and the webhook event types added. `make openapi` writes it to
+functions/docs/openapi.json, which the docs function serves; a test keeps the file in step with the code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from local import functions as fns
+from local.template import ROOT
+
+OUTPUT = ROOT / "functions" / "docs" / "openapi.json"
+TITLE = "Urbaneta API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "REST API for housing associations and building managers: buildings, apartments, residents, meters and "
+    "readings, utility invoices, payments and bank reconciliation, maintenance requests and signed webhooks.\n\n"
+    "All responses are JSON: `{\"data\": ...}` (lists add `nextCursor`). Errors: `{\"error\": {code, message, "
+    "requestId, errors[]}}`. Authenticate with `Authorization: Bearer <accessToken>` (15 minutes; refresh with "
+    "`POST /auth/refresh`). Any POST accepts an `Idempotency-Key` header: the same key and body replay the "
+    "first response; the same key with another body is 422; while the first is running, 409. "
+    "Every operation lists the roles that may call it in `x-roles`."
+)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "requestId"],
+            "properties": {
+                "code": {"type": "string", "examples": ["VALIDATION_FAILED"]},
+                "message": {"type": "string"},
+                "requestId": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+ERRORS = {
+    "400": "Malformed request (bad JSON, bad cursor)",
+    "401": "Missing, invalid or expired token",
+    "403": "The caller's role may not do this",
+    "404": "Not found (also for another organisation's resources)",
+    "405": "Method not allowed on this path",
+    "409": "Duplicate or state conflict (also: an Idempotency-Key request still running)",
+    "413": "Request body too large",
+    "422": "Validation failed; `errors` lists every failing field",
+    "429": "Too many requests; see Retry-After",
+    "500": "Unexpected error (with a request id, no internals)",
+}
+REQUEST_ID_HEADER = {"X-Request-ID": {"description": "The request's id", "schema": {"type": "string"}}}
+
+
+def _policy(route: Any) -> frozenset[str] | None:
+    from urbaneta.http.app import _POLICY_ATTR
+
+    return getattr(route.func, _POLICY_ATTR, None)
+
+
+def _error_response(code: str) -> dict[str, Any]:
+    resp: dict[str, Any] = {
+        "description": ERRORS[code],
+        "headers": dict(REQUEST_ID_HEADER),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if code == "429":
+        resp["headers"]["Retry-After"] = {"description": "Seconds to wait", "schema": {"type": "integer"}}
+    return resp
+
+
+def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, tag: str) -> None:
+    from urbaneta.http.app import PUBLIC
+
+    op.setdefault("tags", [tag])
+    responses = op.setdefault("responses", {})
+    for ok in [c for c in responses if c.startswith("2")]:
+        responses[ok].setdefault("headers", dict(REQUEST_ID_HEADER))
+    codes = ["400", "404", "413", "422", "429", "500"]
+    if policy is not PUBLIC:
+        codes += ["401", "403"]
+        op["x-roles"] = sorted(policy or [])
+    else:
+        op["security"] = []
+        op["x-roles"] = ["public"]
+    if method in ("post", "put", "patch", "delete"):
+        codes.append("409")
+    for code in sorted(codes):
+        responses[code] = _error_response(code)
+    if method == "post":
+        params = op.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in params):
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "description": "Makes a retried POST safe: the first response is replayed",
+                           "schema": {"type": "string", "maxLength": 255}})
+
+
+def _event_types() -> dict[str, Any]:
+    try:
+        from urbaneta.domain import event_types  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    registry = getattr(event_types, "EVENT_TYPES", {})
+    hooks: dict[str, Any] = {}
+    for name in sorted(registry):
+        description = registry[name] if isinstance(registry, dict) else ""
+        hooks[name] = {"post": {
+            "summary": f"{name} event",
+            "description": str(description or name),
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
+            "responses": {"2XX": {"description": "Delivered"}},
+        }}
+    return hooks
+
+
+WEBHOOK_EVENT = {
+    "type": "object",
+    "required": ["id", "event", "timestamp", "tenantId", "data"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "event": {"type": "string"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "tenantId": {"type": "string", "format": "uuid"},
+        "data": {"type": "object"},
+    },
+}
+
+
+def build() -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "servers": [{"url": "/api"}],
+        "paths": {},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA, "WebhookEvent": WEBHOOK_EVENT},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"bearerAuth": []}],
+        "tags": [],
+    }
+    for spec in sorted(fns.functions(), key=lambda s: s.logical_id):
+        if not spec.events("HttpApi"):
+            continue
+        module = fns.load(spec)
+        app = getattr(module, "app", None)
+        if app is None or not hasattr(app, "get_openapi_json_schema"):
+            continue
+        tag = spec.logical_id.removesuffix("Function")
+        part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        policies = {(r.openapi_path, r.method.lower()): _policy(r)
+                    for r in list(app._static_routes) + list(app._dynamic_routes)}
+        for path, ops in part.get("paths", {}).items():
+            for method, op in ops.items():
+                _decorate(op, method, policies.get((path, method)), tag)
+                if method in doc["paths"].get(path, {}):
+                    raise ValueError(f"{method.upper()} {path} is declared by two functions")
+                doc["paths"].setdefault(path, {})[method] = op
+        for name, schema in part.get("components", {}).get("schemas", {}).items():
+            if name in ("HTTPValidationError", "ValidationError"):
+                continue
+            known = doc["components"]["schemas"].get(name)
+            if known is not None and known != schema:
+                raise ValueError(f"two different models are both named {name}: rename one")
+            doc["components"]["schemas"][name] = schema
+        if part.get("paths"):
+            doc["tags"].append({"name": tag})
+    hooks = _event_types()
+    if hooks:
+        doc["webhooks"] = hooks
+    doc["paths"] = dict(sorted(doc["paths"].items()))
+    doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
+    return doc
+
+
+def render() -> str:
+    return json.dumps(build(), indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT / "layers" / "shared"))
+    text = render()
+    if "--check" in sys.argv:
+        current = OUTPUT.read_text() if OUTPUT.exists() else ""
+        if current != text:
+            print("functions/docs/openapi.json is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    Path(OUTPUT).write_text(text)
+    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(json.loads(text)['paths'])} paths)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The documentation endpoints and the catch-all route: the OpenAPI document generated from the code,
+the offline docs page, and JSON 404/405 for anything no function serves."""
+
+from __future__ import annotations
+
+import json
+
+from local import openapi
+from tests.support import call
+
+
+def test_openapi_document_is_current_with_the_code(aws):
+    # Given the routes in the code / When the document is generated again
+    fresh = openapi.render()
+    # Then it equals the committed one that the docs function serves (run `make openapi` after route changes)
+    assert (openapi.OUTPUT.read_text()) == fresh, "functions/docs/openapi.json is stale: run `make openapi`"
+
+
+def test_openapi_document_is_valid_and_complete(aws):
+    from openapi_spec_validator import validate
+
+    doc = openapi.build()
+    validate(doc)
+    assert doc["openapi"].startswith("3.1")
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            # every operation documents who may call it and the error body
+            assert op.get("x-roles"), f"{method} {path} has no roles"
+            assert op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+            if op["x-roles"] != ["public"]:
+                assert "401" in op["responses"]
+
+
+def test_openapi_served_without_token(aws):
+    res = call("docs", "GET", "/openapi.json")
+    assert res.status == 200 and res.headers["content-type"].startswith("application/json")
+    assert json.loads(res.content)["info"]["title"] == "Urbaneta API"
+
+
+def test_docs_page_and_assets_served_by_the_api_itself(aws):
+    # Given the docs page / When it and the assets it references are requested
+    page = call("docs", "GET", "/docs")
+    assert page.status == 200 and "swagger-ui" in page.content.decode()
+    assert "http" not in page.content.decode().split("<body>")[1], "no external asset on the page"
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "init.js"):
+        res = call("docs", "GET", f"/docs/assets/{asset}")
+        # Then every asset comes from the API (works with no internet access)
+        assert res.status == 200 and len(res.content) > 100
+    assert call("docs", "GET", "/docs/assets/..%2F..%2Fapp.py").status == 404
+
+
+def test_unknown_route_is_json_404_and_wrong_method_405(aws):
+    missing = call("docs", "GET", "/no-such-thing")
+    assert missing.status == 404 and missing.error["code"] == "NOT_FOUND"
+    wrong = call("docs", "POST", "/openapi.json")
+    assert wrong.status == 405 and wrong.error["code"] == "METHOD_NOT_ALLOWED"
