@@ -7,14 +7,14 @@ from typing import Annotated
 
 import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from tests.support import LambdaContext, Result, api_event
 from urbaneta.auth.principal import STAFF, Role
 from urbaneta.errors import BadRequest
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.pagination import decode_cursor, encode_cursor
 from urbaneta.http.responses import created, ok
 from urbaneta.models.common import ApiModel, Money
-
-from tests.support import LambdaContext, Result, api_event
 
 
 class Thing(ApiModel):
