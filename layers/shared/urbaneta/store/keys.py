@@ -123,3 +123,253 @@ def natural_sort_key(value: str) -> str:
 
 def idempotency_partition() -> str:
     return "IDEMPOTENCY"
+
+
+# --- payments: payments, provider orders, apartment credit, bank statements and entries ------------------
+
+
+def payment(tenant_id: str, payment_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#PAY#{payment_id}", "PAYMENT")
+
+
+def payments_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#PAYMENTS"
+
+
+def payments_index(tenant_id: str, paid_date: str, payment_id: str) -> Key:
+    """Every payment of a tenant, by paid date (GET /payments?from=&to=)."""
+    return gsi("GSI1", payments_partition(tenant_id), f"{paid_date}#{payment_id}")
+
+
+def invoice_payments_partition(tenant_id: str, invoice_id: str) -> str:
+    return f"{_t(tenant_id)}#INV#{invoice_id}#PAYMENTS"
+
+
+def invoice_payments_index(tenant_id: str, invoice_id: str, paid_date: str, payment_id: str) -> Key:
+    """Payments of one invoice, by paid date (GET /payments?invoiceId=); the payment names its first invoice."""
+    return gsi("GSI2", invoice_payments_partition(tenant_id, invoice_id), f"{paid_date}#{payment_id}")
+
+
+def payment_dedupe(tenant_id: str, dedupe: str) -> Key:
+    """Uniqueness guard of a recorded payment: an Idempotency-Key, a provider order, a bank entry identity."""
+    return pk_sk(f"{_t(tenant_id)}#PAYKEY#{dedupe}", "PAYKEY")
+
+
+def payment_signature_partition(tenant_id: str, signature: str) -> str:
+    return f"{_t(tenant_id)}#PAYSIG#{signature}"
+
+
+def payment_signature(tenant_id: str, signature: str, payment_id: str) -> Key:
+    """Bank payments by (own IBAN, amount, payer, references): how a reversal finds the payment it undoes."""
+    return pk_sk(payment_signature_partition(tenant_id, signature), f"PAY#{payment_id}")
+
+
+def provider_order(provider: str, order_id: str) -> Key:
+    """Global pointer from a payment provider's order id to (tenantId, paymentId): callbacks carry no tenant."""
+    return pk_sk(f"ORDER#{provider}#{order_id}", "ORDER")
+
+
+def apartment_credit(tenant_id: str, apartment_id: str) -> Key:
+    """The apartment's credit balance (overpayments), in its item collection; invoice generation consumes it."""
+    return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", "CREDIT")
+
+
+def known_payer(tenant_id: str, iban: str) -> Key:
+    """A payer IBAN seen paying for an apartment (reconciliation rule 3)."""
+    return pk_sk(f"{_t(tenant_id)}#PAYER#{iban.replace(' ', '').upper()}", "PAYER")
+
+
+def bank_statement(tenant_id: str, statement_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#STMT#{statement_id}", "STATEMENT")
+
+
+def bank_entry(tenant_id: str, entry_id: str) -> Key:
+    """A statement entry, keyed by its import identity: the same bank transaction is stored once."""
+    return pk_sk(f"{_t(tenant_id)}#BANKTX#{entry_id}", "BANKTX")
+
+
+def statement_entries_partition(tenant_id: str, statement_id: str) -> str:
+    return f"{_t(tenant_id)}#STMT#{statement_id}#ENTRIES"
+
+
+def statement_entries_index(tenant_id: str, statement_id: str, position: int) -> Key:
+    """Entries of a statement in file order (GET /bank-statements/{id})."""
+    return gsi("GSI1", statement_entries_partition(tenant_id, statement_id), f"{position:07d}")
+
+
+# --- residents, invitations, maintenance requests (area: residents) ------------------------------------
+
+
+def invitation(tenant_id: str, invitation_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#INV#{invitation_id}", "INVITATION")
+
+
+def invitations_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#INVITATIONS"
+
+
+def invitations_index(tenant_id: str, expires_at: str, invitation_id: str) -> Key:
+    """Pending invitations only (the attributes are removed on acceptance or cancellation), ordered by
+    expiry, so ``GSI1SK >= now`` is the key condition of 'pending and still valid'."""
+    return gsi("GSI1", invitations_partition(tenant_id), f"{expires_at}#{invitation_id}")
+
+
+def invitation_token(token_hash: str) -> Key:
+    """Global pointer: sha256 of an invitation's one-time token → (tenantId, invitationId)."""
+    return pk_sk(f"INVTOKEN#{token_hash}", "INVTOKEN")
+
+
+def invitation_guard(tenant_id: str, apartment_id: str, email: str) -> Key:
+    """Uniqueness guard: one pending invitation per apartment and e-mail."""
+    return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}#INVITE#{email.strip().lower()}", "INVITE")
+
+
+def resident(tenant_id: str, user_id: str) -> Key:
+    """A resident's profile: the user's name, e-mail and apartments (with owner/tenant role)."""
+    return pk_sk(f"{_t(tenant_id)}#RESIDENT#{user_id}", "RESIDENT")
+
+
+def residents_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#RESIDENTS"
+
+
+def residents_index(tenant_id: str, email: str, user_id: str) -> Key:
+    return gsi("GSI1", residents_partition(tenant_id), f"{email.strip().lower()}#{user_id}")
+
+
+MAINTENANCE_STAGES = ("open", "in_progress", "resolved", "closed")
+
+
+def maintenance_request(tenant_id: str, request_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#MR#{request_id}", "REQUEST")
+
+
+def maintenance_request_partition(tenant_id: str, request_id: str) -> str:
+    """The request's item collection: the request (SK ``REQUEST``) and its history (SK ``HIST#...``)."""
+    return f"{_t(tenant_id)}#MR#{request_id}"
+
+
+def maintenance_history(tenant_id: str, request_id: str, seq: int) -> Key:
+    """One history entry (creation, status change, comment); ``seq`` keeps them in order."""
+    return pk_sk(maintenance_request_partition(tenant_id, request_id), f"HIST#{seq:05d}")
+
+
+def maintenance_history_prefix() -> str:
+    return "HIST#"
+
+
+def maintenance_status_prefix(status: str) -> str:
+    """Sort-key prefix of a life-cycle stage: lists come ordered open → in_progress → resolved → closed."""
+    return f"{MAINTENANCE_STAGES.index(status)}{status}#"
+
+
+def _maintenance_sk(status: str, created_at: str, request_id: str) -> str:
+    return f"{maintenance_status_prefix(status)}{created_at}#{request_id}"
+
+
+def maintenance_tenant_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#MRS"
+
+
+def maintenance_building_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#MRS"
+
+
+def maintenance_apartment_partition(tenant_id: str, apartment_id: str) -> str:
+    return f"{_t(tenant_id)}#A#{apartment_id}#MRS"
+
+
+def maintenance_indexes(tenant_id: str, building_id: str, apartment_id: str | None, status: str,
+                        created_at: str, request_id: str) -> Key:
+    """GSI1: every request of the tenant; GSI2: of a building; GSI3: of an apartment (absent for requests
+    about the building as a whole). Each sorted by stage, then oldest first."""
+    sk = _maintenance_sk(status, created_at, request_id)
+    out = {**gsi("GSI1", maintenance_tenant_partition(tenant_id), sk),
+           **gsi("GSI2", maintenance_building_partition(tenant_id, building_id), sk)}
+    if apartment_id:
+        out.update(gsi("GSI3", maintenance_apartment_partition(tenant_id, apartment_id), sk))
+    return out
+
+
+# --- meters and readings (store.meters) ------------------------------------------------------------------
+
+
+def meter(tenant_id: str, meter_id: str) -> Key:
+    """A meter; its readings live in the same item collection (``SK = READING#<id>``)."""
+    return pk_sk(f"{_t(tenant_id)}#M#{meter_id}", "METER")
+
+
+def meter_collection(tenant_id: str, meter_id: str) -> str:
+    return meter(tenant_id, meter_id)["PK"]
+
+
+def meters_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#METERS"
+
+
+def meters_index(tenant_id: str, building_id: str, created_at: str, meter_id: str) -> Key:
+    """Meters of a building, oldest first (GET /meters?buildingId=)."""
+    return gsi("GSI1", meters_partition(tenant_id, building_id), f"{created_at}#{meter_id}")
+
+
+def apartment_meters_partition(tenant_id: str, apartment_id: str) -> str:
+    return f"{_t(tenant_id)}#A#{apartment_id}#METERS"
+
+
+def apartment_meters_index(tenant_id: str, apartment_id: str, created_at: str, meter_id: str) -> Key:
+    """Meters of one apartment (GET /meters?buildingId=&apartmentId=)."""
+    return gsi("GSI2", apartment_meters_partition(tenant_id, apartment_id), f"{created_at}#{meter_id}")
+
+
+def meter_serial(tenant_id: str, building_id: str, serial_number: str) -> Key:
+    """Uniqueness guard: one serial number per building (compared trimmed, upper case, without spaces)."""
+    normal = "".join(serial_number.split()).upper()
+    return pk_sk(f"{_t(tenant_id)}#B#{building_id}#METERSN#{normal}", "METERSN")
+
+
+def reading(tenant_id: str, meter_id: str, reading_id: str) -> Key:
+    return pk_sk(meter_collection(tenant_id, meter_id), f"READING#{reading_id}")
+
+
+def readings_prefix() -> str:
+    return "READING#"
+
+
+def readings_partition(tenant_id: str, meter_id: str) -> str:
+    return f"{_t(tenant_id)}#M#{meter_id}#READINGS"
+
+
+def readings_sort(reading_date: str, created_at: str, reading_id: str) -> str:
+    return f"{reading_date}#{created_at}#{reading_id}"
+
+
+def readings_index(tenant_id: str, meter_id: str, reading_date: str, created_at: str, reading_id: str) -> Key:
+    """Readings of a meter by reading date, then submission time (GET /meters/{id}/readings, billing)."""
+    return gsi("GSI1", readings_partition(tenant_id, meter_id), readings_sort(reading_date, created_at, reading_id))
+
+
+# --- buildings area: list heads, counters, collection ranges ------------------------------------------------
+
+
+def building_partition(tenant_id: str, building_id: str) -> str:
+    """The building's item collection (the building item and its charges)."""
+    return building(tenant_id, building_id)["PK"]
+
+
+def building_with_charges_range() -> tuple[str, str]:
+    """SK range of one Query returning the building item first, then its charges (``BUILDING`` < ``CHARGE#``)."""
+    return ("BUILDING", "CHARGE#~")
+
+
+def apartments_head(tenant_id: str, building_id: str) -> Key:
+    """Head item of a building's apartment list: sorts before every apartment in GSI1 (numbers start with a
+    letter or digit), so the list's first page also proves the building exists and is active."""
+    return {
+        **pk_sk(building_partition(tenant_id, building_id), "APARTMENTS"),
+        **gsi("GSI1", apartments_partition(tenant_id, building_id), "!"),
+    }
+
+
+def apartment_reference_counter(tenant_id: str) -> Key:
+    """Per-tenant counter behind the apartments' 7-3-1 reference numbers."""
+    return pk_sk(f"{_t(tenant_id)}#COUNTER#APTREF", "COUNTER")
