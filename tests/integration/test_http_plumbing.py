@@ -146,3 +146,67 @@ def test_mail_adapter_sends_raw_mail_with_attachment(aws):
         Attachment("arve.pdf", "application/pdf", b"%PDF-1.4 test")])
     # Then SES accepted it
     assert message_id
+
+
+def test_idempotency_key_replays_first_response(aws, handler, make_caller):
+    # Given a POST with an Idempotency-Key
+    caller = make_caller("manager")
+    headers = {"Idempotency-Key": "create-thing-1"}
+    body = {"name": "boiler", "price": 10, "count": 1}
+    first = send(handler, "POST", "/things", body=body, token=caller.token, headers=headers)
+    # When the same key and body come again
+    again = send(handler, "POST", "/things", body=body, token=caller.token, headers=headers)
+    # Then the first response is replayed
+    assert first.status == again.status == 201 and first.data == again.data
+    assert first.headers["idempotent-replayed"] == "false" and again.headers["idempotent-replayed"] == "true"
+
+
+def test_idempotency_key_with_other_body_is_422(aws, handler, make_caller):
+    caller = make_caller("manager")
+    headers = {"Idempotency-Key": "k-2"}
+    send(handler, "POST", "/things", body={"name": "a", "price": 1, "count": 1}, token=caller.token, headers=headers)
+    res = send(handler, "POST", "/things", body={"name": "b", "price": 1, "count": 1}, token=caller.token,
+               headers=headers)
+    assert res.status == 422 and res.error["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_idempotency_keys_are_scoped_to_the_tenant(aws, handler, make_caller):
+    # Given two organisations using the same key
+    one, two = make_caller("manager"), make_caller("manager")
+    body = {"name": "a", "price": 1, "count": 1}
+    a = send(handler, "POST", "/things", body=body, token=one.token, headers={"Idempotency-Key": "same"})
+    b = send(handler, "POST", "/things", body=body, token=two.token, headers={"Idempotency-Key": "same"})
+    # Then each gets its own response
+    assert a.data["tenant"] == one.tenant_id and b.data["tenant"] == two.tenant_id
+    assert b.headers["idempotent-replayed"] == "false"
+
+
+def test_idempotency_in_progress_is_409(aws, make_caller):
+    # Given a request with a key whose first run is still in progress (its record is INPROGRESS)
+    import time
+
+    from urbaneta.http import idempotency
+
+    caller = make_caller("manager")
+    body = {"name": "a", "price": 1, "count": 1}
+    persistence = idempotency._persistence()
+    persistence.configure(idempotency._config(), function_name="urbaneta.http.idempotency._run")
+    request = {"scope": f"tenant:{caller.tenant_id}", "key": "slow", "method": "POST", "path": "/api/things",
+               "body": body}
+    persistence.save_inprogress(data=request, remaining_time_in_millis=60_000)
+    assert time.time()  # the record exists now
+    # When the same key arrives again
+    res = send(build_app(), "POST", "/things", body=body, token=caller.token, headers={"Idempotency-Key": "slow"})
+    # Then 409
+    assert res.status == 409 and res.error["code"] == "CONFLICT"
+
+
+def test_failed_request_is_not_stored(aws, handler, make_caller):
+    caller = make_caller("manager")
+    headers = {"Idempotency-Key": "bad-then-good"}
+    bad = send(handler, "POST", "/things", body={"name": "a", "price": 1.234, "count": 1}, token=caller.token,
+               headers=headers)
+    assert bad.status == 422
+    good = send(handler, "POST", "/things", body={"name": "a", "price": 1.23, "count": 1}, token=caller.token,
+                headers=headers)
+    assert good.status == 201

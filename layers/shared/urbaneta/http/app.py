@@ -163,6 +163,10 @@ def create_app() -> APIGatewayHttpResolver:
         return _guard(app, lambda a: validate(a, next_middleware))  # type: ignore[arg-type]
 
     app._request_validation_middleware = guard_then_validate  # type: ignore[assignment]
+
+    from urbaneta.http.idempotency import idempotent_post
+
+    app.use([idempotent_post])
     return app
 
 

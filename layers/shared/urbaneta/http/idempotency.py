@@ -1,0 +1,137 @@
+"""``Idempotency-Key`` on any POST (API.md): the same key with the same body replays the first response;
+the same key with another body is 422; while the first is still running, 409.
+
+Built on Powertools idempotency with the single table as its persistence layer (``PK`` = a fixed
+partition, ``SK`` = the hash of tenant, key, method and path; records expire through the table's TTL).
+Keys are scoped to the caller's organisation (and, on public routes, to the client address), so two
+tenants can never see each other's responses. Error responses are not stored: a failed request may be
+retried with the same key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from urbaneta.errors import Conflict, ValidationFailed
+from urbaneta.store import keys
+
+HEADER = "idempotency-key"
+MAX_KEY_LENGTH = 255
+
+
+@cache
+def _persistence() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from urbaneta.adapters.aws import client
+    from urbaneta.settings import get_settings
+
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().table_name,
+        key_attr="PK",
+        sort_key_attr="SK",
+        static_pk_value=keys.idempotency_partition(),
+        expiry_attr="TTL",
+        boto3_client=client("dynamodb"),
+    )
+
+
+@cache
+def _config() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    from urbaneta.settings import get_settings
+
+    return IdempotencyConfig(
+        event_key_jmespath="[scope, key, method, path]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=get_settings().idempotency_ttl_seconds,
+        hash_function="sha256",
+    )
+
+
+def _scope(app: APIGatewayHttpResolver) -> str:
+    from urbaneta.http.app import _principal
+
+    caller = _principal.get()
+    if caller is not None:
+        return f"tenant:{caller.tenant_id}"
+    return f"ip:{app.current_event.request_context.http.source_ip}"
+
+
+def _body(app: APIGatewayHttpResolver) -> Any:
+    raw = app.current_event.decoded_body or ""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw
+
+
+def idempotent_post(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
+    """Router middleware: runs after authentication and request validation, around the route itself."""
+    key = app.current_event.get_header_value(HEADER) if app.current_event.http_method == "POST" else None
+    if not key:
+        return next_middleware(app)
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationFailed.one("Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters")
+
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    _config().register_lambda_context(app.lambda_context)
+    executed: list[bool] = []
+    request = {"scope": _scope(app), "key": key, "method": "POST", "path": app.current_event.path,
+               "body": _body(app)}
+    try:
+        stored = _idempotent_run()(request=request, app=app, next_middleware=next_middleware, executed=executed)
+    except _NotStored as exc:
+        return exc.response
+    except IdempotencyValidationError as exc:
+        raise ValidationFailed.one(
+            "Idempotency-Key", "was already used with a different request body"
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict("A request with this Idempotency-Key is still being processed.") from exc
+    headers = dict(stored.get("headers") or {})
+    headers["Idempotent-Replayed"] = "false" if executed else "true"
+    return Response(stored["status"], stored["contentType"], stored["body"], headers=headers)
+
+
+def _run(request: dict[str, Any], *, app: APIGatewayHttpResolver, next_middleware: Callable[..., Response],
+         executed: list[bool]) -> dict[str, Any]:
+    """The route itself, run once per (tenant, key, method, path); its success response is what is stored."""
+    executed.append(True)
+    response = next_middleware(app)
+    if response.status_code >= 400:
+        raise _NotStored(response)
+    body = response.body
+    return {
+        "status": response.status_code,
+        "contentType": response.headers.get("Content-Type", "application/json"),
+        "headers": {k: v for k, v in response.headers.items() if isinstance(v, str) and k != "Content-Type"},
+        "body": body if isinstance(body, str) else "",
+    }
+
+
+@cache
+def _idempotent_run() -> Callable[..., dict[str, Any]]:
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
+        data_keyword_argument="request", persistence_store=_persistence(), config=_config()
+    )(_run)
+    return wrapped
+
+
+class _NotStored(Exception):
+    """An error response: handed back to the caller, not kept (the key may be retried)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("not stored")
+        self.response = response
