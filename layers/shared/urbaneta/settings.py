@@ -19,7 +19,11 @@ class Settings(BaseModel):
     invoice_generation_queue_url: str = ""
     invoice_sending_queue_url: str = ""
     webhook_delivery_queue_url: str = ""
+    webhook_delivery_dlq_url: str = ""
+    webhook_retry_schedule: str = ""  # comma-separated seconds between attempts; empty = the default
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=10)
     app_secret_arn: str = ""
+    provider_secret_arn: str = ""  # payment provider credentials (Paysera, MakeCommerce)
     mail_from: str = "no-reply@urbaneta.example"
     public_base_url: str = "http://127.0.0.1:3000/api"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
@@ -42,7 +46,11 @@ _ENV = {
     "invoice_generation_queue_url": "INVOICE_GENERATION_QUEUE_URL",
     "invoice_sending_queue_url": "INVOICE_SENDING_QUEUE_URL",
     "webhook_delivery_queue_url": "WEBHOOK_DELIVERY_QUEUE_URL",
+    "webhook_delivery_dlq_url": "WEBHOOK_DELIVERY_DLQ_URL",
+    "webhook_retry_schedule": "WEBHOOK_RETRY_SCHEDULE",
+    "webhook_timeout_seconds": "WEBHOOK_TIMEOUT_SECONDS",
     "app_secret_arn": "APP_SECRET_ARN",
+    "provider_secret_arn": "PROVIDER_SECRET_ARN",
     "mail_from": "MAIL_FROM",
     "public_base_url": "PUBLIC_BASE_URL",
     "max_body_bytes": "MAX_BODY_BYTES",

@@ -1,0 +1,235 @@
+"""Payments and bank statements: stored shapes (integer cents) and the API's request/response models."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from urbaneta.models.common import ApiModel, Money, ResponseModel, from_cents
+
+Provider = Literal["paysera", "maksekeskus"]
+ManualMethod = Literal["bank_transfer", "cash", "card", "other"]
+PaymentMethod = Literal["bank_transfer", "cash", "card", "other", "banklink", "bank_statement"]
+PaymentStatus = Literal["pending", "received", "reversed", "failed"]
+EntryStatus = Literal["matched", "suggested", "unmatched", "ignored", "reversed", "pending"]
+
+
+# ---- stored ---------------------------------------------------------------------------------------------------
+
+
+class Stored(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class AllocationItem(Stored):
+    invoice_id: str = Field(alias="invoiceId")
+    amount_cents: int = Field(alias="amountCents")
+    interest_cents: int = Field(default=0, alias="interestCents")
+    principal_cents: int = Field(default=0, alias="principalCents")
+
+
+class Payment(Stored):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    invoice_id: str | None = Field(default=None, alias="invoiceId")  # the invoice named (or first allocated)
+    apartment_id: str = Field(alias="apartmentId")
+    amount_cents: int = Field(alias="amountCents")
+    currency: str = "EUR"
+    paid_date: date = Field(alias="paidDate")
+    method: PaymentMethod
+    status: PaymentStatus = "received"
+    reference: str | None = None
+    provider: Provider | None = None
+    provider_transaction_id: str | None = Field(default=None, alias="providerTransactionId")
+    allocations: list[AllocationItem] = Field(default_factory=list)
+    credit_cents: int = Field(default=0, alias="creditCents")
+    payer_name: str | None = Field(default=None, alias="payerName")
+    payer_iban: str | None = Field(default=None, alias="payerIban")
+    statement_id: str | None = Field(default=None, alias="statementId")
+    entry_id: str | None = Field(default=None, alias="entryId")
+    signature: str | None = None  # what a reversal looks the payment up by
+    reversed_by: str | None = Field(default=None, alias="reversedBy")  # entry id of the reversal
+    recorded_by: str | None = Field(default=None, alias="recordedBy")
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+
+class BankEntry(Stored):
+    id: str  # the import identity
+    tenant_id: str = Field(alias="tenantId")
+    statement_id: str = Field(alias="statementId")
+    position: int
+    booking_date: date = Field(alias="bookingDate")
+    amount_cents: int = Field(alias="amountCents")
+    currency: str
+    direction: Literal["credit", "debit"]
+    reversal: bool = False
+    payer_name: str | None = Field(default=None, alias="payerName")
+    payer_iban: str | None = Field(default=None, alias="payerIban")
+    own_iban: str = Field(alias="ownIban")
+    structured_reference: str | None = Field(default=None, alias="structuredReference")
+    text: str | None = None
+    bank_reference: str | None = Field(default=None, alias="bankReference")
+    status: EntryStatus
+    rule: str | None = None
+    confidence: str | None = None
+    invoice_id: str | None = Field(default=None, alias="invoiceId")
+    apartment_id: str | None = Field(default=None, alias="apartmentId")
+    payment_id: str | None = Field(default=None, alias="paymentId")
+    signature: str | None = None
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+
+class Statement(Stored):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    format: str
+    own_iban: str | None = Field(default=None, alias="ownIban")
+    file_key: str = Field(alias="fileKey")
+    file_size: int = Field(alias="fileSize")
+    entries: int = 0
+    matched: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+    reversed: int = 0
+    duplicates: int = 0
+    pending: int = 0
+    skipped: int = 0
+    imported_by: str | None = Field(default=None, alias="importedBy")
+    created_at: str = Field(alias="createdAt")
+
+
+# ---- requests -------------------------------------------------------------------------------------------------
+
+
+class ManualPaymentCreate(ApiModel):
+    invoice_id: str = Field(min_length=1, max_length=64)
+    amount: Money = Field(gt=Decimal(0))
+    paid_date: date
+    method: ManualMethod
+    reference: str | None = Field(default=None, max_length=140)
+
+
+class BanklinkCreate(ApiModel):
+    invoice_id: str = Field(min_length=1, max_length=64)
+    provider: Provider
+    return_url: HttpUrl
+    cancel_url: HttpUrl | None = None
+    locale: Literal["et", "en", "ru", "lt", "lv"] | None = None
+
+    @field_validator("return_url", "cancel_url")
+    @classmethod
+    def _web(cls, value: HttpUrl | None) -> HttpUrl | None:
+        if value is not None and value.scheme not in ("https", "http"):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class EntryMatch(ApiModel):
+    invoice_id: str = Field(min_length=1, max_length=64)
+
+
+# ---- responses ------------------------------------------------------------------------------------------------
+
+
+class AllocationOut(ResponseModel):
+    invoice_id: str
+    amount: Money
+
+
+class PaymentOut(ResponseModel):
+    id: str
+    invoice_id: str | None
+    apartment_id: str
+    amount: Money
+    currency: str
+    paid_date: date
+    method: str
+    status: str
+    reference: str | None
+    provider: str | None
+    allocations: list[AllocationOut]
+    credit: Money
+    payer_name: str | None
+    statement_id: str | None
+    entry_id: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, p: Payment) -> PaymentOut:
+        return cls(
+            id=p.id, invoice_id=p.invoice_id, apartment_id=p.apartment_id, amount=from_cents(p.amount_cents),
+            currency=p.currency, paid_date=p.paid_date, method=p.method, status=p.status, reference=p.reference,
+            provider=p.provider,
+            allocations=[AllocationOut(invoice_id=a.invoice_id, amount=from_cents(a.amount_cents))
+                         for a in p.allocations],
+            credit=from_cents(p.credit_cents), payer_name=p.payer_name, statement_id=p.statement_id,
+            entry_id=p.entry_id, created_at=p.created_at,
+        )
+
+
+class BanklinkOut(ResponseModel):
+    payment_id: str
+    provider: str
+    redirect_url: str
+    amount: Money
+    currency: str
+
+
+class StatementImportOut(ResponseModel):
+    id: str
+    format: str
+    entries: int
+    matched: int
+    suggested: int
+    unmatched: int
+    ignored: int
+    reversed: int
+    duplicates: int
+    pending: int
+
+
+class EntryOut(ResponseModel):
+    id: str
+    position: int
+    booking_date: date
+    amount: Money
+    currency: str
+    direction: str
+    reversal: bool
+    payer_name: str | None
+    payer_iban: str | None
+    reference: str | None
+    text: str | None
+    bank_reference: str | None
+    status: str
+    rule: str | None
+    confidence: str | None
+    invoice_id: str | None
+    apartment_id: str | None
+    payment_id: str | None
+
+    @classmethod
+    def of(cls, e: BankEntry) -> EntryOut:
+        return cls(
+            id=e.id, position=e.position, booking_date=e.booking_date, amount=from_cents(e.amount_cents),
+            currency=e.currency, direction=e.direction, reversal=e.reversal, payer_name=e.payer_name,
+            payer_iban=e.payer_iban, reference=e.structured_reference, text=e.text, bank_reference=e.bank_reference,
+            status=e.status, rule=e.rule, confidence=e.confidence, invoice_id=e.invoice_id,
+            apartment_id=e.apartment_id, payment_id=e.payment_id,
+        )
+
+
+class StatementOut(ResponseModel):
+    id: str
+    format: str
+    own_iban: str | None
+    created_at: str
+    counts: StatementImportOut
+    entries: list[EntryOut]
+    next_cursor: str | None
