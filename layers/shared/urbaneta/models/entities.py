@@ -92,6 +92,13 @@ class Meter(Entity):
     initial_reading: Decimal | None = Field(default=None, alias="initialReading")
     status: Literal["active", "replaced"] = "active"
     replaces_meter_id: str | None = Field(default=None, alias="replacesMeterId")
+    replaced_by_meter_id: str | None = Field(default=None, alias="replacedByMeterId")
+    initial_reading_date: date | None = Field(default=None, alias="initialReadingDate")
+    metadata: dict[str, str] = Field(default_factory=dict)
+    # the latest reading that is not rejected: the baseline of the next one (kept by store.meters)
+    last_reading_id: str | None = Field(default=None, alias="lastReadingId")
+    last_reading_value: Decimal | None = Field(default=None, alias="lastReadingValue")
+    last_reading_date: date | None = Field(default=None, alias="lastReadingDate")
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
 
@@ -109,6 +116,11 @@ class Reading(Entity):
     flagged: bool = False
     photo_key: str | None = Field(default=None, alias="photoKey")
     submitted_by: str | None = Field(default=None, alias="submittedBy")
+    kind: Literal["regular", "initial", "final"] = "regular"  # initial/final: installation and replacement
+    days: int | None = None  # days since the previous reading (None for an initial reading)
+    reason: str | None = None  # why a manager rejected it
+    decided_by: str | None = Field(default=None, alias="decidedBy")
+    decided_at: str | None = Field(default=None, alias="decidedAt")
     created_at: str = Field(alias="createdAt")
 
 
