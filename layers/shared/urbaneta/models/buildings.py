@@ -1,0 +1,293 @@
+"""Requests and responses of buildings, apartments and charges (API.md "Buildings, apartments, charges").
+
+Numbers on the wire are JSON numbers (a string such as ``"52.5"`` is refused as the wrong type); inside they
+are ``Decimal``. A charge's ``unitPrice`` takes up to 4 decimals (``0.0345`` EUR/kWh), except for
+``shared_by_area`` where it is a building total in money (2 decimals).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+from urbaneta.models.common import ApiModel, Metadata, ResponseModel
+from urbaneta.models.entities import Apartment, Building, Charge, ChargeType, MeterType
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _number_out(value: Decimal) -> float | int:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Number = Annotated[Decimal, PlainSerializer(_number_out, return_type=float, when_used="json")]
+"""A decimal quantity on the wire as a JSON number."""
+
+
+_AS_NUMBER = BeforeValidator(_json_number)
+_NUMBER_OUT = PlainSerializer(_number_out, return_type=float, when_used="json")
+_SCHEMA = {"type": "number"}
+
+Area = Annotated[Decimal, _AS_NUMBER, Field(gt=0, le=100_000, decimal_places=2, max_digits=9,
+                                            json_schema_extra=_SCHEMA), _NUMBER_OUT]
+VatRate = Annotated[Decimal, _AS_NUMBER, Field(ge=0, le=100, decimal_places=2, max_digits=5,
+                                               json_schema_extra=_SCHEMA), _NUMBER_OUT]
+UnitPrice = Annotated[Decimal, _AS_NUMBER, Field(ge=0, decimal_places=4, max_digits=16,
+                                                 json_schema_extra=_SCHEMA), _NUMBER_OUT]
+DailyRate = Annotated[Decimal, _AS_NUMBER, Field(ge=0, le=1, decimal_places=4, max_digits=5,
+                                                 json_schema_extra=_SCHEMA), _NUMBER_OUT]
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+InvoicePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,19}$")]
+ApartmentNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z ./_-]{0,19}$")]
+DueDays = Annotated[StrictInt, Field(ge=0, le=365)]
+ResidentsCount = Annotated[StrictInt, Field(ge=0, le=1000)]
+
+
+def _check_iban(value: str) -> str:
+    iban = "".join(value.split()).upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
+        raise ValueError("is not an IBAN")
+    if int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 != 1:
+        raise ValueError("has a wrong IBAN check digit")
+    return iban
+
+
+Iban = Annotated[str, AfterValidator(_check_iban)]
+
+
+# ---- requests ------------------------------------------------------------------------------------------------
+
+
+class AddressIn(ApiModel):
+    street: Name
+    city: Text100
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    country: Text100
+
+
+class AddressPatch(ApiModel):
+    street: Name | None = None
+    city: Text100 | None = None
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    country: Text100 | None = None
+
+
+class BillingIn(ApiModel):
+    due_days: DueDays = 14
+    vat_rate: VatRate = Decimal(0)
+    iban: Iban | None = None
+    bank_name: Text100 | None = None
+    invoice_prefix: InvoicePrefix | None = None
+    late_interest_daily_rate: DailyRate | None = None
+
+
+class BillingPatch(ApiModel):
+    due_days: DueDays | None = None
+    vat_rate: VatRate | None = None
+    iban: Iban | None = None
+    bank_name: Text100 | None = None
+    invoice_prefix: InvoicePrefix | None = None
+    late_interest_daily_rate: DailyRate | None = None
+
+
+# fields whose explicit null means "clear it"; every other field refuses null
+CLEARABLE_BILLING = frozenset({"iban", "bank_name", "invoice_prefix", "late_interest_daily_rate"})
+CLEARABLE_APARTMENT = frozenset({"owner_name", "email"})
+CLEARABLE_CHARGE = frozenset({"vat_rate", "meter_type"})
+
+
+def _refuse_nulls(model: ApiModel, clearable: frozenset[str]) -> None:
+    bad = [name for name in model.model_fields_set if getattr(model, name) is None and name not in clearable]
+    if bad:
+        alias = type(model).model_fields
+        raise ValueError("cannot be null: " + ", ".join(alias[n].alias or n for n in sorted(bad)))
+
+
+class BuildingCreate(ApiModel):
+    name: Name
+    address: AddressIn
+    currency: Currency = "EUR"
+    billing: BillingIn = Field(default_factory=BillingIn)
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class BuildingPatch(ApiModel):
+    name: Name | None = None
+    address: AddressPatch | None = None
+    currency: Currency | None = None
+    billing: BillingPatch | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _nulls(self) -> BuildingPatch:
+        _refuse_nulls(self, frozenset())
+        if self.address is not None:
+            _refuse_nulls(self.address, frozenset())
+        if self.billing is not None:
+            _refuse_nulls(self.billing, CLEARABLE_BILLING)
+        return self
+
+
+class BuildingDelete(ApiModel):
+    password: Annotated[str, StringConstraints(max_length=1024, strip_whitespace=False)] | None = None
+
+
+class ApartmentCreate(ApiModel):
+    number: ApartmentNumber
+    area: Area
+    residents_count: ResidentsCount = 0
+    owner_name: Name | None = None
+    email: EmailStr | None = None
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class ApartmentPatch(ApiModel):
+    number: ApartmentNumber | None = None
+    area: Area | None = None
+    residents_count: ResidentsCount | None = None
+    owner_name: Name | None = None
+    email: EmailStr | None = None
+    metadata: Metadata | None = None
+
+    @model_validator(mode="after")
+    def _nulls(self) -> ApartmentPatch:
+        _refuse_nulls(self, CLEARABLE_APARTMENT)
+        return self
+
+
+def _check_charge(type_: str | None, meter_type: str | None, unit_price: Decimal | None) -> None:
+    if type_ == "metered" and meter_type is None:
+        raise ValueError("meterType is required for a metered charge")
+    if type_ is not None and type_ != "metered" and meter_type is not None:
+        raise ValueError("meterType is only for metered charges")
+    if type_ == "shared_by_area" and unit_price is not None and unit_price != unit_price.quantize(Decimal("0.01")):
+        raise ValueError("unitPrice of a shared_by_area charge is a building total: at most 2 decimals")
+
+
+class ChargeCreate(ApiModel):
+    name: Text100
+    type: ChargeType
+    unit_price: UnitPrice
+    vat_rate: VatRate | None = None
+    meter_type: MeterType | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChargeCreate:
+        _check_charge(self.type, self.meter_type, self.unit_price)
+        return self
+
+
+class ChargePatch(ApiModel):
+    name: Text100 | None = None
+    type: ChargeType | None = None
+    unit_price: UnitPrice | None = None
+    vat_rate: VatRate | None = None
+    meter_type: MeterType | None = None
+
+    @model_validator(mode="after")
+    def _nulls(self) -> ChargePatch:
+        _refuse_nulls(self, CLEARABLE_CHARGE)
+        return self
+
+
+# ---- responses -----------------------------------------------------------------------------------------------
+
+
+class AddressOut(ResponseModel):
+    street: str
+    city: str
+    postal_code: str
+    country: str
+
+
+class BillingOut(ResponseModel):
+    due_days: int
+    vat_rate: Number
+    iban: str | None
+    bank_name: str | None
+    invoice_prefix: str | None
+    late_interest_daily_rate: Number | None
+
+
+class BuildingOut(ResponseModel):
+    id: str
+    name: str
+    address: AddressOut
+    currency: str
+    billing: BillingOut
+    metadata: dict[str, str]
+    status: Literal["active", "archived"]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, b: Building) -> BuildingOut:
+        return cls(
+            id=b.id, name=b.name, currency=b.currency, metadata=b.metadata, status=b.status,
+            created_at=b.created_at, updated_at=b.updated_at,
+            address=AddressOut(street=b.address.street, city=b.address.city, postal_code=b.address.postal_code,
+                               country=b.address.country),
+            billing=BillingOut(due_days=b.billing.due_days, vat_rate=b.billing.vat_rate, iban=b.billing.iban,
+                               bank_name=b.billing.bank_name, invoice_prefix=b.billing.invoice_prefix,
+                               late_interest_daily_rate=b.billing.late_interest_daily_rate),
+        )
+
+
+class ApartmentOut(ResponseModel):
+    id: str
+    building_id: str
+    number: str
+    area: Number
+    residents_count: int
+    owner_name: str | None
+    email: str | None
+    reference_number: str = Field(description="Permanent 7-3-1 payment reference of the apartment")
+    metadata: dict[str, str]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, a: Apartment) -> ApartmentOut:
+        return cls(
+            id=a.id, building_id=a.building_id, number=a.number, area=a.area, residents_count=a.residents_count,
+            owner_name=a.owner_name, email=a.email, reference_number=a.reference_number, metadata=a.metadata,
+            created_at=a.created_at, updated_at=a.updated_at,
+        )
+
+
+class ChargeOut(ResponseModel):
+    id: str
+    building_id: str
+    name: str
+    type: ChargeType
+    unit_price: Number = Field(description="Major units, up to 4 decimals; shared_by_area: the building total")
+    vat_rate: Number | None = Field(description="Percent; null: the building's VAT rate")
+    meter_type: MeterType | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, c: Charge) -> ChargeOut:
+        return cls(
+            id=c.id, building_id=c.building_id, name=c.name, type=c.type, unit_price=c.unit_price,
+            vat_rate=c.vat_rate, meter_type=c.meter_type, created_at=c.created_at, updated_at=c.updated_at,
+        )
