@@ -1,0 +1,52 @@
+"""Maintenance requests: /maintenance-requests and /maintenance-requests/{id}."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from urbaneta.auth.principal import EVERYONE
+from urbaneta.domain.maintenance import MaintenanceStatus
+from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.responses import created, doc, ok, page
+from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
+from urbaneta.services import maintenance as service
+
+app = create_app()
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@app.post("/maintenance-requests", responses=doc(201, MaintenanceRequestOut))
+@allow(EVERYONE)
+def create_request(body: Annotated[MaintenanceRequestCreate, Body()]):
+    out = service.create_request(principal(), body)
+    return created(out.wire(), location=f"/api/maintenance-requests/{out.id}")
+
+
+@app.get("/maintenance-requests", responses=doc(200, MaintenanceRequestOut, many=True))
+@allow(EVERYONE)
+def list_requests(
+    building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
+    apartment_id: Annotated[str | None, Query(alias="apartmentId", min_length=1, max_length=64)] = None,
+    status: Annotated[MaintenanceStatus | None, Query()] = None,
+    limit: Annotated[str | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+):
+    items, next_cursor = service.list_requests(principal(), building_id=building_id, apartment_id=apartment_id,
+                                               status=status, limit=limit, cursor=cursor)
+    return page([i.wire() for i in items], next_cursor)
+
+
+@app.get("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut))
+@allow(EVERYONE)
+def get_request(request_id: Id):
+    return ok(service.get_request(principal(), request_id).wire())
+
+
+@app.patch("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut))
+@allow(EVERYONE)
+def update_request(request_id: Id, body: Annotated[MaintenanceRequestUpdate, Body()]):
+    return ok(service.update_request(principal(), request_id, body).wire())
+
+
+handler = make_handler(app)

@@ -1,0 +1,1 @@
+"""Orchestration per endpoint group: store + domain + adapters; handlers call one function here."""
