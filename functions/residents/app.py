@@ -1,0 +1,60 @@
+"""Residents and invitations: /residents, /invitations, /invitations/{id}, /invitations/accept."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from urbaneta.auth.principal import STAFF
+from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.http.responses import created, doc, no_content, ok, page
+from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
+from urbaneta.services import residents as service
+
+app = create_app()
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[str | None, Query()]
+Cursor = Annotated[str | None, Query(max_length=2048)]
+
+
+@app.get("/residents", responses=doc(200, ResidentOut, many=True))
+@allow(STAFF)
+def list_residents(limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = service.list_residents(principal(), limit=limit, cursor=cursor)
+    return page(items, next_cursor)
+
+
+@app.post("/invitations", responses=doc(201, InvitationOut))
+@allow(STAFF)
+def create_invitation(body: Annotated[InvitationCreate, Body()]):
+    out = service.create_invitation(principal(), body)
+    return created(out, location=f"/api/invitations/{out.id}")
+
+
+@app.get("/invitations", responses=doc(200, InvitationOut, many=True))
+@allow(STAFF)
+def list_invitations(limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = service.list_invitations(principal(), limit=limit, cursor=cursor)
+    return page(items, next_cursor)
+
+
+@app.get("/invitations/<invitation_id>", responses=doc(200, InvitationOut))
+@allow(STAFF)
+def get_invitation(invitation_id: Id):
+    return ok(service.get_invitation(principal(), invitation_id))
+
+
+@app.delete("/invitations/<invitation_id>", responses=doc(204, description="Cancelled"))
+@allow(STAFF)
+def cancel_invitation(invitation_id: Id):
+    service.cancel_invitation(principal(), invitation_id)
+    return no_content()
+
+
+@app.post("/invitations/accept", responses=doc(200, AcceptedOut))
+@public
+def accept_invitation(body: Annotated[InvitationAccept, Body()]):
+    return ok(service.accept_invitation(body))
+
+
+handler = make_handler(app)

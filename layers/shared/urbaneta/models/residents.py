@@ -1,0 +1,127 @@
+"""Residents and invitations: request bodies, stored items and responses."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import EmailStr, Field
+
+from urbaneta.models.common import ApiModel, ResponseModel
+from urbaneta.models.entities import Entity
+
+ResidentRole = Literal["owner", "tenant"]
+InvitationStatus = Literal["pending", "accepted", "cancelled"]
+
+
+class InvitationCreate(ApiModel):
+    apartment_id: str = Field(min_length=1, max_length=64)
+    email: EmailStr
+    role: ResidentRole
+
+
+class InvitationAccept(ApiModel):
+    token: str = Field(min_length=16, max_length=256)
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=256)
+
+
+class Invitation(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    apartment_id: str = Field(alias="apartmentId")
+    building_id: str = Field(alias="buildingId")
+    apartment_number: str = Field(alias="apartmentNumber")
+    email: str
+    role: ResidentRole
+    status: InvitationStatus = "pending"
+    token_hash: str = Field(alias="tokenHash")
+    invited_by: str = Field(alias="invitedBy")
+    expires_at: str = Field(alias="expiresAt")
+    created_at: str = Field(alias="createdAt")
+    accepted_at: str | None = Field(default=None, alias="acceptedAt")
+    accepted_by: str | None = Field(default=None, alias="acceptedBy")
+    cancelled_at: str | None = Field(default=None, alias="cancelledAt")
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class InvitationOut(ResponseModel):
+    id: str
+    apartment_id: str
+    building_id: str
+    apartment_number: str
+    email: str
+    role: ResidentRole
+    status: InvitationStatus
+    invited_by: str
+    expires_at: str
+    created_at: str
+    accepted_at: str | None = None
+    cancelled_at: str | None = None
+
+    @classmethod
+    def of(cls, inv: Invitation) -> InvitationOut:
+        return cls(id=inv.id, apartment_id=inv.apartment_id, building_id=inv.building_id,
+                   apartment_number=inv.apartment_number, email=inv.email, role=inv.role, status=inv.status,
+                   invited_by=inv.invited_by, expires_at=inv.expires_at, created_at=inv.created_at,
+                   accepted_at=inv.accepted_at, cancelled_at=inv.cancelled_at)
+
+
+class Residence(Entity):
+    """One apartment of a resident, with the resident's role there."""
+
+    apartment_id: str = Field(alias="apartmentId")
+    building_id: str = Field(alias="buildingId")
+    number: str
+    role: ResidentRole
+    since: str
+
+
+class Resident(Entity):
+    user_id: str = Field(alias="userId")
+    tenant_id: str = Field(alias="tenantId")
+    name: str
+    email: str
+    apartments: list[Residence] = Field(default_factory=list)
+    version: int = 0
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class ResidenceOut(ResponseModel):
+    apartment_id: str
+    building_id: str
+    number: str
+    role: ResidentRole
+    since: str
+
+
+class ResidentOut(ResponseModel):
+    id: str
+    name: str
+    email: str
+    apartments: list[ResidenceOut]
+    created_at: str
+
+    @classmethod
+    def of(cls, res: Resident) -> ResidentOut:
+        return cls(id=res.user_id, name=res.name, email=res.email, created_at=res.created_at, apartments=[
+            ResidenceOut(apartment_id=a.apartment_id, building_id=a.building_id, number=a.number, role=a.role,
+                         since=a.since) for a in res.apartments])
+
+
+class AcceptedOut(ResponseModel):
+    """Tokens for the resident, plus who and where they are."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+    tenant_id: str
+    user_id: str
+    apartment_id: str
+    linked_existing_user: bool

@@ -1,0 +1,200 @@
+"""Residents and invitations.
+
+- POST /invitations: a one-time token (only its sha256 is stored) valid 7 days, e-mailed to the invitee.
+- POST /invitations/accept: the token becomes a resident user of the apartment (or links an existing
+  resident of the same organisation), once: the pending → accepted conditional write is the one-time use.
+- GET /invitations: pending, unexpired invitations; DELETE /invitations/{id} cancels (the token then fails).
+- GET /residents: resident users with their apartments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from urbaneta.adapters.events import domain_event, publish
+from urbaneta.auth.principal import Principal, Role
+from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
+from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
+from urbaneta.models.residents import (
+    AcceptedOut,
+    Invitation,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationOut,
+    Residence,
+    Resident,
+    ResidentOut,
+)
+from urbaneta.observability import logger
+from urbaneta.settings import get_settings
+from urbaneta.store import buildings as buildings_store
+from urbaneta.store import invitations as invitations_store
+from urbaneta.store import residents as residents_store
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- invitations ----------------------------------------------------------------------------------------
+
+
+def _invitation_mail(inv: Invitation, token: str, building_name: str) -> tuple[str, str]:
+    link = f"{get_settings().public_base_url.rstrip('/')}/invitations/accept?token={token}"
+    subject = f"Invitation to {building_name}, apartment {inv.apartment_number}"
+    text = (
+        f"Hello,\n\nyou are invited to join {building_name}, apartment {inv.apartment_number}, as its "
+        f"{inv.role} on Urbaneta.\n\nAccept the invitation here: {link}\n\n"
+        f"or send POST /invitations/accept with this token: {token}\n\n"
+        f"The invitation is valid until {inv.expires_at} and can be used once.\n"
+    )
+    return subject, text
+
+
+def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOut:
+    from urbaneta.adapters.mail import send_email
+
+    apartment = buildings_store.get_apartment(caller.tenant_id, body.apartment_id)
+    building = buildings_store.get_building(caller.tenant_id, apartment.building_id)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    inv = Invitation(
+        id=new_id(), tenant_id=caller.tenant_id, apartment_id=apartment.id, building_id=apartment.building_id,
+        apartment_number=apartment.number, email=str(body.email).strip().lower(), role=body.role,
+        status="pending", token_hash=hash_token(token), invited_by=caller.user_id,
+        expires_at=rfc3339(now + INVITATION_TTL), created_at=rfc3339(now),
+    )
+    invitations_store.create(inv)
+    subject, text = _invitation_mail(inv, token, building.name)
+    try:
+        send_email([inv.email], subject, text)
+    except Exception as exc:  # the invitee never got a token: the invitation must not stay pending
+        logger.exception("invitation e-mail failed", extra={"invitationId": inv.id})
+        invitations_store.cancel(inv, now=now_iso())
+        raise ServiceUnavailable("The invitation e-mail could not be sent; try again.") from exc
+    publish([domain_event("invitation.created", caller.tenant_id, {
+        "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "email": inv.email,
+        "role": inv.role, "expiresAt": inv.expires_at, "invitedBy": caller.user_id})])
+    return InvitationOut.of(inv)
+
+
+def get_invitation(caller: Principal, invitation_id: str) -> InvitationOut:
+    return InvitationOut.of(invitations_store.get(caller.tenant_id, invitation_id))
+
+
+def list_invitations(caller: Principal, *, limit: str | None, cursor: str | None
+                     ) -> tuple[list[InvitationOut], str | None]:
+    """Pending invitations that have not expired, soonest expiry first (one Query on GSI1)."""
+    size = parse_limit(limit)
+    scope = "invitations|pending"
+    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    items, last = invitations_store.pending_page(caller.tenant_id, now=now_iso(), limit=size, start_key=start)
+    return [InvitationOut.of(i) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+
+
+def cancel_invitation(caller: Principal, invitation_id: str) -> None:
+    """A pending invitation becomes cancelled and its token fails from then on. A cancelled one is gone
+    (404); an accepted one cannot be cancelled (409)."""
+    inv = invitations_store.get(caller.tenant_id, invitation_id)
+    if inv.status == "cancelled":
+        raise NotFound("Invitation not found.")
+    if inv.status == "accepted":
+        raise Conflict("The invitation was already accepted; it can no longer be cancelled.")
+    invitations_store.cancel(inv, now=now_iso())
+    publish([domain_event("invitation.cancelled", caller.tenant_id, {
+        "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "email": inv.email,
+        "cancelledBy": caller.user_id})])
+
+
+def _usable(token: str) -> Invitation:
+    found = invitations_store.find_by_token(hash_token(token))
+    if found is None:
+        raise NotFound("The invitation token is not valid.")
+    tenant_id, invitation_id = found
+    inv = invitations_store.get(tenant_id, invitation_id)
+    if inv.status == "accepted":
+        raise Conflict("The invitation has already been accepted; sign in instead.")
+    if inv.status == "cancelled":
+        raise Conflict("The invitation was cancelled.")
+    if parse_rfc3339(inv.expires_at) <= utcnow():
+        raise Conflict("The invitation has expired; ask for a new one.")
+    return inv
+
+
+def accept_invitation(body: InvitationAccept) -> AcceptedOut:
+    """Create the resident user (or link the existing resident with this e-mail in the same organisation),
+    mark the invitation accepted exactly once, link the apartment, and sign the resident in."""
+    from urbaneta.services import auth as auth_service
+    from urbaneta.store import users as users_store
+
+    inv = _usable(body.token)
+    existing = users_store.find_user_by_email(inv.email)
+    linked = existing is not None
+    if existing is not None:
+        if existing.tenant_id != inv.tenant_id:
+            raise Conflict("This e-mail address already belongs to a user of another organisation; "
+                           "ask for an invitation to another address.")
+        if existing.role != Role.RESIDENT:
+            raise Conflict("This e-mail address belongs to a staff member of the organisation, who already "
+                           "sees every apartment.")
+        auth_service.verify_password(existing, body.password)
+        user = existing
+    else:
+        user = users_store.create_user(inv.tenant_id, email=inv.email, name=body.name, password=body.password,
+                                       role=Role.RESIDENT)
+    now = now_iso()
+    invitations_store.claim(inv, user_id=user.id, now=now)
+    users_store.add_apartment_to_user(inv.tenant_id, user.id, inv.apartment_id)
+    _link_resident(inv, user_id=user.id, name=user.name, now=now)
+    tokens = auth_service.issue_tokens(user)
+    publish([domain_event("invitation.accepted", inv.tenant_id, {
+        "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "userId": user.id,
+        "role": inv.role, "linkedExistingUser": linked})])
+    return AcceptedOut(
+        access_token=tokens["accessToken"], refresh_token=tokens["refreshToken"],
+        expires_in=int(tokens["expiresIn"]), token_type=str(tokens.get("tokenType", "Bearer")),
+        tenant_id=inv.tenant_id, user_id=user.id, apartment_id=inv.apartment_id, linked_existing_user=linked,
+    )
+
+
+def _link_resident(inv: Invitation, *, user_id: str, name: str, now: str) -> None:
+    """Add the apartment (with the invitation's role) to the resident's profile; creates the profile on
+    first acceptance. Retried once if another acceptance changed the profile meanwhile."""
+    residence = Residence(apartment_id=inv.apartment_id, building_id=inv.building_id,
+                          number=inv.apartment_number, role=inv.role, since=now)
+    for attempt in range(3):
+        current = residents_store.get(inv.tenant_id, user_id)
+        if current is None:
+            resident = Resident(user_id=user_id, tenant_id=inv.tenant_id, name=name, email=inv.email,
+                                apartments=[residence], version=1, created_at=now, updated_at=now)
+            expected: int | None = None
+        else:
+            others = [a for a in current.apartments if a.apartment_id != inv.apartment_id]
+            resident = current.model_copy(update={"apartments": [*others, residence], "version": current.version + 1,
+                                                  "updated_at": now})
+            expected = current.version
+        try:
+            residents_store.save(resident, expected_version=expected)
+            return
+        except Conflict:
+            if attempt == 2:
+                raise
+
+
+# --- residents ------------------------------------------------------------------------------------------
+
+
+def list_residents(caller: Principal, *, limit: str | None, cursor: str | None
+                   ) -> tuple[list[ResidentOut], str | None]:
+    """Residents of the organisation with their apartments, by e-mail (one Query on GSI1)."""
+    size = parse_limit(limit)
+    scope = "residents"
+    start: dict[str, Any] | None = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    items, last = residents_store.page(caller.tenant_id, limit=size, start_key=start)
+    return [ResidentOut.of(r) for r in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)

@@ -1,0 +1,101 @@
+"""Invitations: the invitation item (listed on GSI1 while pending), the global token-hash pointer that
+acceptance starts from, and the guard that keeps one pending invitation per apartment and e-mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbaneta.errors import Conflict, NotFound
+from urbaneta.models.residents import Invitation
+from urbaneta.store import keys, table
+
+ENTITY = "invitation"
+
+
+def _epoch(iso: str) -> int:
+    from urbaneta.clock import parse_rfc3339
+
+    return int(parse_rfc3339(iso).timestamp())
+
+
+def create(inv: Invitation) -> None:
+    """Invitation + token pointer + guard in one transaction. The guard refuses a second pending invitation
+    for the same apartment and e-mail (409); an expired one no longer holds it."""
+    keep_until = _epoch(inv.expires_at) + 86_400
+    ops = [
+        table.tx_put({**keys.invitation(inv.tenant_id, inv.id),
+                      **keys.invitations_index(inv.tenant_id, inv.expires_at, inv.id),
+                      "entity": ENTITY, **inv.stored()}),
+        table.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token",
+                      "tenantId": inv.tenant_id, "invitationId": inv.id, "TTL": keep_until}),
+        table.tx_put({**keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
+                      "entity": "invitation_guard", "invitationId": inv.id, "expiresAt": inv.expires_at,
+                      "TTL": keep_until},
+                     condition="attribute_not_exists(PK) OR expiresAt < :now", vals={":now": inv.created_at}),
+    ]
+    try:
+        table.transact(ops)
+    except table.TransactionConflict as exc:
+        if 2 in exc.failed:
+            raise Conflict("A pending invitation for this e-mail and apartment already exists.") from exc
+        raise
+
+
+def get(tenant_id: str, invitation_id: str) -> Invitation:
+    item = table.get(keys.invitation(tenant_id, invitation_id))
+    if not item or item.get("entity") != ENTITY:
+        raise NotFound("Invitation not found.")
+    return Invitation.model_validate(table.strip_keys(item))
+
+
+def find_by_token(token_hash: str) -> tuple[str, str] | None:
+    """(tenantId, invitationId) of a token, or None. The pointer outlives acceptance and cancellation (until
+    a day after expiry, by TTL) so that a spent token gets a clear answer rather than 'unknown'."""
+    item = table.get(keys.invitation_token(token_hash))
+    if not item:
+        return None
+    return str(item["tenantId"]), str(item["invitationId"])
+
+
+def pending_page(tenant_id: str, *, now: str, limit: int, start_key: dict[str, Any] | None
+                 ) -> tuple[list[Invitation], dict[str, Any] | None]:
+    """Pending invitations that have not expired: GSI1SK (expiry#id) from now on."""
+    items, last = table.query_page(keys.invitations_partition(tenant_id), index="GSI1", sk_between=(now, "~"),
+                                   limit=limit, start_key=start_key)
+    return [Invitation.model_validate(table.strip_keys(i)) for i in items], last
+
+
+def _close(inv: Invitation, *, status: str, stamp_field: str, now: str, extra: dict[str, str] | None = None,
+           require_unexpired: bool) -> None:
+    names = {"#st": "status", "#stamp": stamp_field}
+    vals: dict[str, Any] = {":new": status, ":pending": "pending", ":now": now}
+    sets = ["#st = :new", "#stamp = :now"]
+    for i, (field, value) in enumerate((extra or {}).items()):
+        names[f"#x{i}"] = field
+        vals[f":x{i}"] = value
+        sets.append(f"#x{i} = :x{i}")
+    condition = "#st = :pending" + (" AND expiresAt > :now" if require_unexpired else "")
+    table.update(keys.invitation(inv.tenant_id, inv.id), f"SET {', '.join(sets)} REMOVE GSI1PK, GSI1SK",
+                 names=names, vals=vals, condition=condition, conflict_message="The invitation is no longer pending.",
+                 return_new=False)
+    _release_guard(inv)
+
+
+def _release_guard(inv: Invitation) -> None:
+    """Best effort: the guard may already belong to a newer invitation (after expiry), then it stays."""
+    try:
+        table.transact([table.tx_delete(keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
+                                        condition="invitationId = :id", vals={":id": inv.id})])
+    except table.TransactionConflict:
+        return
+
+
+def cancel(inv: Invitation, *, now: str) -> None:
+    """pending → cancelled; acceptance checks the status, so the token fails from now on."""
+    _close(inv, status="cancelled", stamp_field="cancelledAt", now=now, require_unexpired=False)
+
+
+def claim(inv: Invitation, *, user_id: str, now: str) -> None:
+    """pending (and unexpired) → accepted, exactly once: the conditional write is the one-time use."""
+    _close(inv, status="accepted", stamp_field="acceptedAt", now=now, extra={"acceptedBy": user_id},
+           require_unexpired=True)
