@@ -169,7 +169,7 @@ def build() -> dict[str, Any]:
                     raise ValueError(f"{method.upper()} {path} is declared by two functions")
                 doc["paths"].setdefault(path, {})[method] = op
         for name, schema in part.get("components", {}).get("schemas", {}).items():
-            if name in ("HTTPValidationError", "ValidationError"):
+            if name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
                 continue
             known = doc["components"]["schemas"].get(name)
             if known is not None and known != schema:

@@ -1,9 +1,38 @@
-"""Logger, Tracer and Metrics, configured once (service name and namespace come from Globals env)."""
+"""Logger, Metrics and Tracer, configured once (service name and namespace come from Globals env).
+
+The Powertools Tracer imports the X-Ray SDK and botocore (about 100 ms on a cold start), so it is built
+lazily and only when tracing is on (``POWERTOOLS_TRACE_DISABLED`` not "true"). Lambda's active tracing
+records every invocation either way; the Tracer adds subsegments for the AWS calls inside."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tracing_enabled() -> bool:
+    return os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() != "true"
+
+
+@cache
+def get_tracer() -> Any:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
+def traced_handler(fn: F) -> F:
+    """``Tracer.capture_lambda_handler`` when tracing is on; the handler itself otherwise."""
+    if not tracing_enabled():
+        return fn
+    wrapped: F = get_tracer().capture_lambda_handler(capture_response=False)(fn)
+    return wrapped

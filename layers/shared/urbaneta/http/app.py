@@ -28,7 +28,7 @@ from urbaneta.errors import (
     UrbanetaError,
 )
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
-from urbaneta.observability import logger, metrics, tracer
+from urbaneta.observability import logger, metrics, traced_handler
 from urbaneta.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -181,7 +181,7 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
     """The Lambda entry point of an API function."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         rid = str((event.get("requestContext") or {}).get("requestId") or "-")

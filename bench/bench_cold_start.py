@@ -1,0 +1,75 @@
+"""Cold start: the import time of each function's module (what Lambda pays on a cold start before the
+first event) against a bare Powertools hello-world handler, both measured in fresh interpreters in the
+same run. Goal: ≤ 1.3× the baseline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from bench.common import ROOT, Figure, median, quick, report
+
+HELLO = textwrap.dedent(
+    """
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    logger = Logger()
+    app = APIGatewayHttpResolver()
+
+    @app.get("/hello")
+    def hello():
+        return {"hello": "world"}
+
+    def handler(event, context):
+        return app.resolve(event, context)
+    """
+)
+
+PROBE = textwrap.dedent(
+    """
+    import sys, time, importlib.util
+    sys.path[:0] = [{layer!r}, {root!r}]
+    start = time.perf_counter()
+    {load}
+    print(time.perf_counter() - start)
+    """
+)
+
+
+def _measure(load: str, runs: int) -> float:
+    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_REGION": "eu-north-1",
+           "POWERTOOLS_SERVICE_NAME": "urbaneta", "POWERTOOLS_METRICS_NAMESPACE": "Urbaneta"}
+    code = PROBE.format(layer=str(ROOT / "layers" / "shared"), root=str(ROOT), load=load)
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return median(samples)
+
+
+def main() -> None:
+    from local import functions as fns
+
+    runs = 3 if quick() else 7
+    hello_file = ROOT / ".local" / "hello_app.py"
+    hello_file.parent.mkdir(parents=True, exist_ok=True)
+    hello_file.write_text(HELLO)
+    load_hello = (f"spec = importlib.util.spec_from_file_location('hello', {str(hello_file)!r}); "
+                  "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)")
+    figures = []
+    specs = sorted(fns.functions(), key=lambda s: s.logical_id)
+    for spec in specs:
+        path = ROOT / spec.code_dir / spec.module_file
+        load = (f"spec = importlib.util.spec_from_file_location('fn', {str(path)!r}); "
+                "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)")
+        # baseline measured right beside each function, so drift on a noisy machine cancels out
+        baseline = _measure(load_hello, runs)
+        value = _measure(load, runs)
+        figures.append(Figure("cold_start", spec.logical_id, value * 1000, "ms import", baseline * 1000, "<= 1.3x"))
+    report("cold_start", figures)
+
+
+if __name__ == "__main__":
+    main()
