@@ -1,6 +1,6 @@
 """Cold start: the import time of each function's module (what Lambda pays on a cold start before the
 first event) against a bare Powertools hello-world handler, both measured in fresh interpreters in the
-same run. Goal: ≤ 1.3× the baseline."""
+same run. Goal: at most 1.3x the baseline."""
 
 from __future__ import annotations
 
