@@ -164,6 +164,12 @@ class Invoice(Entity):
     credit_note_of: str | None = Field(default=None, alias="creditNoteOf")  # set on credit notes
     cancelled_by: str | None = Field(default=None, alias="cancelledBy")  # credit note id on the original
     pdf_key: str | None = Field(default=None, alias="pdfKey")
+    # invoicing: provenance and life-cycle stamps
+    job_id: str | None = Field(default=None, alias="jobId")  # the generation job that created it
+    reference: str | None = None  # free text set by PATCH (e.g. a payment order's reference)
+    sent_at: str | None = Field(default=None, alias="sentAt")
+    overdue_at: str | None = Field(default=None, alias="overdueAt")
+    cancelled_at: str | None = Field(default=None, alias="cancelledAt")
     version: int = 0  # optimistic lock for payments and transitions
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
@@ -180,5 +186,9 @@ class Job(Entity):
     skipped: int = 0
     failed: int = 0
     errors: list[dict[str, str]] = Field(default_factory=list)
+    # invoicing: what the job works on
+    building_id: str | None = Field(default=None, alias="buildingId")
+    period_start: date | None = Field(default=None, alias="periodStart")
+    period_end: date | None = Field(default=None, alias="periodEnd")
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")

@@ -373,3 +373,68 @@ def apartments_head(tenant_id: str, building_id: str) -> Key:
 def apartment_reference_counter(tenant_id: str) -> Key:
     """Per-tenant counter behind the apartments' 7-3-1 reference numbers."""
     return pk_sk(f"{_t(tenant_id)}#COUNTER#APTREF", "COUNTER")
+
+
+# --- invoicing: invoices, identities, numbers, counters, due watch, jobs ---------------------------------
+
+DUE_SHARDS = 8  # the overdue sweep's sparse index is spread over this many partitions
+
+
+def invoice(tenant_id: str, invoice_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#INV#{invoice_id}", "INVOICE")
+
+
+def invoices_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#INVOICES"
+
+
+def invoices_index(tenant_id: str, building_id: str, issue_date: str, number: str) -> Key:
+    """GSI1: every invoice of a tenant, ordered by building, issue date and number (building filter = prefix)."""
+    return gsi("GSI1", invoices_partition(tenant_id), f"B#{building_id}#{issue_date}#{number}")
+
+
+def invoices_building_prefix(building_id: str) -> str:
+    return f"B#{building_id}#"
+
+
+def apartment_invoices_partition(tenant_id: str, apartment_id: str) -> str:
+    return f"{_t(tenant_id)}#A#{apartment_id}#INVOICES"
+
+
+def apartment_invoices_index(tenant_id: str, apartment_id: str, issue_date: str, number: str) -> Key:
+    """GSI2: the invoices of one apartment, ordered by issue date and number."""
+    return gsi("GSI2", apartment_invoices_partition(tenant_id, apartment_id), f"{issue_date}#{number}")
+
+
+def due_shard(tenant_id: str) -> int:
+    return sum(tenant_id.encode()) % DUE_SHARDS
+
+
+def due_partition(shard: int) -> str:
+    """The overdue sweep is the one cross-tenant reader: a sparse, sharded partition of GSI3 holding only
+    invoices that are sent, unpaid and not yet overdue. The item itself stays tenant-scoped."""
+    return f"DUE#{shard}"
+
+
+def due_index(tenant_id: str, due_date: str, invoice_id: str) -> Key:
+    return gsi("GSI3", due_partition(due_shard(tenant_id)), f"{due_date}#{tenant_id}#{invoice_id}")
+
+
+def invoice_of(tenant_id: str, apartment_id: str, period_start: str, period_end: str) -> Key:
+    """Identity of an apartment's invoice for a period (child of the apartment's collection): written
+    conditionally with the invoice, so a period is never invoiced twice; removed by a credit note."""
+    return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", f"INVOICE_OF#{period_start}#{period_end}")
+
+
+def invoice_number(tenant_id: str, number: str) -> Key:
+    """Uniqueness guard and lookup of an invoice number; points to the invoice id."""
+    return pk_sk(f"{_t(tenant_id)}#INVNO#{number}", "INVNO")
+
+
+def invoice_counter(tenant_id: str, prefix: str) -> Key:
+    """The gapless number counter of an organisation and prefix (attribute ``last``)."""
+    return pk_sk(f"{_t(tenant_id)}#INVCOUNTER#{prefix}", "COUNTER")
+
+
+def job(tenant_id: str, job_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#JOB#{job_id}", "JOB")

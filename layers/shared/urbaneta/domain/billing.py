@@ -1,0 +1,217 @@
+"""Billing rules (billing.md), pure: charges → invoice lines, half-up rounding per line, VAT per line, the exact
+split of building totals by area, consumption of a meter in a period, totals. Integer cents and Decimal only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from urbaneta.models.entities import Apartment, Charge, InvoiceLine, Meter, Reading
+
+CENT = Decimal("0.01")
+SHARE_PLACES = Decimal("0.000001")
+UNITS = {"per_area": "m²", "per_apartment": "pc", "per_resident": "person", "shared_by_area": "share"}
+
+
+def half_up_cents(major: Decimal) -> int:
+    """An amount in major units rounded half-up (away from zero at the half cent) to integer cents."""
+    return int((major * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def line_amount_cents(quantity: Decimal, unit_price: Decimal) -> int:
+    """Amount of a line = quantity * unit price, rounded half-up to the cent."""
+    return half_up_cents(quantity * unit_price)
+
+
+def vat_cents(amount_cents: int, rate_percent: Decimal) -> int:
+    """VAT of a line = amount * rate, rounded half-up to the cent."""
+    return int((Decimal(amount_cents) * rate_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class AreaShare:
+    apartment_id: str
+    number: str
+    area: Decimal
+
+
+def natural_key(number: str) -> tuple[tuple[int, int | str], ...]:
+    """'2' < '10' < '10A' (ties of the split are broken by apartment number in this order)."""
+    parts: list[tuple[int, int | str]] = []
+    digits = ""
+    for ch in number.strip().upper():
+        if ch.isdigit():
+            digits += ch
+            continue
+        if digits:
+            parts.append((0, int(digits)))
+            digits = ""
+        parts.append((1, ch))
+    if digits:
+        parts.append((0, int(digits)))
+    return tuple(parts)
+
+
+def split_by_area(total_cents: int, shares: Sequence[AreaShare]) -> dict[str, int]:
+    """Split a building total by area so that the parts add up to the total exactly: every share is rounded
+    down to the cent, the remaining cents go to the largest remainders, ties by apartment number."""
+    total_area = sum((Fraction(s.area) for s in shares), Fraction(0))
+    if not shares or total_area <= 0:
+        return {s.apartment_id: 0 for s in shares}
+    sign = -1 if total_cents < 0 else 1
+    magnitude = abs(total_cents)
+    exact = {s.apartment_id: magnitude * Fraction(s.area) / total_area for s in shares}
+    floors = {k: int(v.numerator // v.denominator) for k, v in exact.items()}
+    left = magnitude - sum(floors.values())
+    order = sorted(shares, key=lambda s: (-(exact[s.apartment_id] - floors[s.apartment_id]), natural_key(s.number)))
+    for s in order[:left]:
+        floors[s.apartment_id] += 1
+    return {k: sign * v for k, v in floors.items()}
+
+
+# --- consumption -------------------------------------------------------------------------------------------
+
+
+def _pick(readings: Iterable[Reading]) -> Reading | None:
+    """The latest confirmed reading, else the latest submitted one."""
+    ordered = sorted(readings, key=lambda r: (r.reading_date, r.created_at))
+    confirmed = [r for r in ordered if r.status == "confirmed"]
+    submitted = [r for r in ordered if r.status == "submitted"]
+    chosen = confirmed or submitted
+    return chosen[-1] if chosen else None
+
+
+def consumption_in_period(meter: Meter, readings: Sequence[Reading], start: date, end: date) -> Decimal | None:
+    """The reading at (or last before) the period's end minus the reading at (or last before) its start,
+    confirmed readings first and submitted ones otherwise. None when the meter has no reading in the period.
+    A meter installed during the period counts from its first (initial) reading."""
+    usable = [r for r in readings if r.status != "rejected"]
+    closing = _pick(r for r in usable if start < r.reading_date <= end)
+    if closing is None:
+        return None
+    opening = _pick(r for r in usable if r.reading_date <= start)
+    if opening is None:
+        earliest = sorted((r for r in usable if r.reading_date <= end), key=lambda r: (r.reading_date, r.created_at))
+        if earliest and earliest[0].id != closing.id:
+            opening = earliest[0]
+    if opening is not None:
+        return closing.value - opening.value
+    if meter.initial_reading is not None:
+        return closing.value - meter.initial_reading
+    return None
+
+
+# --- lines ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Consumption:
+    """An apartment's consumption per meter type in the period, and the meters that had no reading."""
+
+    by_type: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # type -> (quantity, unit)
+    missing: dict[str, list[str]] = field(default_factory=dict)  # type -> meter ids without a reading
+
+
+@dataclass
+class LineProblem:
+    charge_id: str
+    message: str
+    meter_ids: list[str] = field(default_factory=list)
+
+
+def apartment_consumption(meters: Sequence[Meter], readings: dict[str, list[Reading]], start: date, end: date
+                          ) -> Consumption:
+    out = Consumption()
+    for meter in meters:
+        if meter.status == "replaced" and meter.last_reading_date is not None and meter.last_reading_date <= start:
+            continue  # replaced before the period: its successor carries the period
+        value = consumption_in_period(meter, readings.get(meter.id, []), start, end)
+        if value is None:
+            out.missing.setdefault(meter.type, []).append(meter.id)
+            continue
+        quantity, _unit = out.by_type.get(meter.type, (Decimal(0), meter.unit))
+        out.by_type[meter.type] = (quantity + value, meter.unit)
+    return out
+
+
+def build_lines(apartment: Apartment, charges: Sequence[Charge], *, default_vat_rate: Decimal,
+                shared: dict[str, int], consumption: Consumption) -> tuple[list[InvoiceLine], list[LineProblem]]:
+    """The lines of one apartment's invoice. ``shared`` maps a shared_by_area charge id to this apartment's part
+    (cents). A metered charge without a reading in the period gives no line and a problem, never a zero line."""
+    lines: list[InvoiceLine] = []
+    problems: list[LineProblem] = []
+    for charge in charges:
+        rate = charge.vat_rate if charge.vat_rate is not None else default_vat_rate
+        unit = UNITS.get(charge.type, "")
+        price = charge.unit_price
+        if charge.type == "per_area":
+            quantity = apartment.area
+        elif charge.type == "per_apartment":
+            quantity = Decimal(1)
+        elif charge.type == "per_resident":
+            quantity = Decimal(apartment.residents_count)
+        elif charge.type == "metered":
+            meter_type = charge.meter_type or ""
+            if meter_type in consumption.missing and meter_type not in consumption.by_type:
+                problems.append(LineProblem(charge.id, f"no {meter_type} reading in the period; "
+                                            f"'{charge.name}' not billed", consumption.missing[meter_type]))
+                continue
+            if meter_type not in consumption.by_type:
+                problems.append(LineProblem(charge.id, f"no {meter_type} meter; '{charge.name}' not billed"))
+                continue
+            quantity, unit = consumption.by_type[meter_type]
+            if meter_type in consumption.missing:
+                problems.append(LineProblem(charge.id, f"some {meter_type} meters have no reading in the period",
+                                            consumption.missing[meter_type]))
+        else:  # shared_by_area: the exact part computed over the whole building
+            amount = shared.get(charge.id, 0)
+            lines.append(InvoiceLine(description=charge.name, quantity=_share_fraction(amount, price), unit=unit,
+                                     unit_price=price, amount_cents=amount, vat_rate=rate,
+                                     vat_cents=vat_cents(amount, rate)))
+            continue
+        amount = line_amount_cents(quantity, price)
+        lines.append(InvoiceLine(description=charge.name, quantity=quantity, unit=unit, unit_price=price,
+                                 amount_cents=amount, vat_rate=rate, vat_cents=vat_cents(amount, rate)))
+    return lines, problems
+
+
+def _share_fraction(amount_cents: int, total: Decimal) -> Decimal:
+    if total == 0:
+        return Decimal(0)
+    return (Decimal(amount_cents) / 100 / total).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal_cents: int
+    vat_total_cents: int
+    total_cents: int
+
+
+def totals(lines: Sequence[InvoiceLine]) -> Totals:
+    """Invoice totals are the sums of the rounded lines."""
+    subtotal = sum(line.amount_cents for line in lines)
+    vat = sum(line.vat_cents for line in lines)
+    return Totals(subtotal, vat, subtotal + vat)
+
+
+def credit_lines(lines: Sequence[InvoiceLine]) -> list[InvoiceLine]:
+    """The lines of a credit note: the original's rounded lines, negated (no re-rounding)."""
+    return [line.model_copy(update={"quantity": -line.quantity, "amount_cents": -line.amount_cents,
+                                    "vat_cents": -line.vat_cents, "kind": "credit"}) for line in lines]
+
+
+def due_date(issue: date, due_days: int) -> date:
+    return issue + timedelta(days=due_days)
+
+
+def default_prefix(issue: date, configured: str | None) -> str:
+    """Numbers are gapless per organisation and prefix: the building's invoicePrefix, else the issue year."""
+    return (configured or "").strip() or str(issue.year)
+
+
+def format_number(prefix: str, sequence: int) -> str:
+    return f"{prefix}-{sequence:06d}"

@@ -1,0 +1,68 @@
+"""The invoice life cycle (billing.md), pure.
+
+draft → sent (e-mailed or marked) → paid; sent → overdue (the daily sweep, once) → paid; draft/sent/overdue →
+cancelled (by a credit note only). A payment reversal may take a paid invoice back to sent/overdue.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from urbaneta.errors import Conflict
+from urbaneta.models.entities import Invoice, InvoiceStatus
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"sent", "cancelled"}),
+    "sent": frozenset({"paid", "overdue", "cancelled"}),
+    "overdue": frozenset({"paid", "cancelled"}),
+    "paid": frozenset({"sent", "overdue"}),  # a reversed payment only
+    "cancelled": frozenset(),
+}
+
+# What a manager may do by PATCH; the rest belongs to the sending worker, the sweep, payments and credit notes.
+MANUAL: frozenset[tuple[str, str]] = frozenset({("draft", "sent"), ("sent", "paid"), ("overdue", "paid")})
+
+OPEN_STATUSES: frozenset[str] = frozenset({"draft", "sent", "overdue"})
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+def check_manual(invoice: Invoice, target: InvoiceStatus) -> None:
+    """A transition requested by PATCH: 409 unless the life cycle allows it for a person to make."""
+    if invoice.credit_note_of is not None and target == "paid":
+        raise Conflict("A credit note is not paid.")
+    if (invoice.status, target) not in MANUAL:
+        raise Conflict(f"An invoice cannot go from {invoice.status} to {target}.")
+
+
+def check_credit_note(invoice: Invoice) -> None:
+    if invoice.credit_note_of is not None:
+        raise Conflict("A credit note cannot itself be credited.")
+    if invoice.status == "cancelled":
+        raise Conflict("The invoice is already cancelled.")
+    if not can_transition(invoice.status, "cancelled"):
+        raise Conflict(f"A {invoice.status} invoice cannot be cancelled by a credit note.")
+    if invoice.amount_paid_cents != 0:
+        raise Conflict("The invoice has payments; reverse or move them before crediting it.")
+
+
+def is_past_due(invoice: Invoice, today: date) -> bool:
+    return invoice.due_date < today
+
+
+def becomes_overdue(invoice: Invoice, today: date) -> bool:
+    """The sweep's rule: sent, unpaid and past its due date (judged by the schedule's day)."""
+    return invoice.status == "sent" and invoice.balance_due_cents > 0 and is_past_due(invoice, today)
+
+
+def after_payment_status(invoice: Invoice, balance_cents: int) -> InvoiceStatus:
+    """The status once a payment (or its reversal) leaves ``balance_cents`` to pay."""
+    if balance_cents <= 0:
+        return "paid"
+    if invoice.status == "paid":  # reversal: back where the invoice was before it was paid
+        if invoice.overdue_at:
+            return "overdue"
+        return "sent" if invoice.sent_at else "draft"
+    return invoice.status
