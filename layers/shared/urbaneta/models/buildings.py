@@ -32,8 +32,9 @@ def _json_number(value: Any) -> Any:
     return value
 
 
-def _number_out(value: Decimal) -> float | int:
-    return int(value) if value == value.to_integral_value() else float(value)
+def _number_out(value: Decimal) -> float:
+    # JSON has one number type: the edge is the one place a Decimal becomes a JSON number (as Money does)
+    return float(value)
 
 
 Number = Annotated[Decimal, PlainSerializer(_number_out, return_type=float, when_used="json")]
@@ -174,7 +175,7 @@ class ApartmentPatch(ApiModel):
         return self
 
 
-def _check_charge(type_: str | None, meter_type: str | None, unit_price: Decimal | None) -> None:
+def check_charge(type_: str | None, meter_type: str | None, unit_price: Decimal | None) -> None:
     if type_ == "metered" and meter_type is None:
         raise ValueError("meterType is required for a metered charge")
     if type_ is not None and type_ != "metered" and meter_type is not None:
@@ -192,7 +193,7 @@ class ChargeCreate(ApiModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ChargeCreate:
-        _check_charge(self.type, self.meter_type, self.unit_price)
+        check_charge(self.type, self.meter_type, self.unit_price)
         return self
 
 

@@ -1,0 +1,360 @@
+"""Buildings, apartments and charges: who may see what, the delete/archive rule, and the domain events
+``building.*``, ``apartment.*`` and ``charge.*``.
+
+Visibility: staff (owner, manager) see and manage every building of their organisation; a resident sees the
+buildings they live in and, within them, only their own apartments (everything else is 404 to them). Routes
+a resident may not call at all answer 403 before reaching this module.
+
+Delete or archive (accounting records are never destroyed): ``DELETE /buildings/{id}`` needs the owner's
+password. A building that has issued invoices is archived: it leaves every list and every building route
+(404), and stays readable for its invoices (``store.buildings.get_building(..., include_archived=True)``) with
+its apartments and charges. A building without invoices is deleted with its apartments (and their number and
+reference guards), charges and meters (with their readings).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbaneta.adapters.events import domain_event, publish
+from urbaneta.auth.principal import Principal, Role
+from urbaneta.clock import new_id, now_iso
+from urbaneta.domain import event_types
+from urbaneta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
+from urbaneta.models.buildings import (
+    CLEARABLE_BILLING,
+    ApartmentCreate,
+    ApartmentOut,
+    ApartmentPatch,
+    BuildingCreate,
+    BuildingDelete,
+    BuildingOut,
+    BuildingPatch,
+    ChargeCreate,
+    ChargeOut,
+    ChargePatch,
+    check_charge,
+)
+from urbaneta.models.entities import Address, Apartment, BillingSettings, Building, Charge
+from urbaneta.store import buildings as store
+from urbaneta.store import keys
+
+for _type, _what in {
+    "building.created": "A building was created.",
+    "building.updated": "A building's name, address, currency, billing settings or metadata changed.",
+    "building.archived": "A building with issued invoices was removed from use and kept for audit.",
+    "building.deleted": "A building without invoices was deleted with its apartments, charges and meters.",
+    "apartment.created": "An apartment was created (with its permanent payment reference number).",
+    "apartment.updated": "An apartment's number, area, residents count, owner, e-mail or metadata changed.",
+    "apartment.deleted": "An apartment without invoices was deleted.",
+    "charge.created": "A charge was added to a building's billing configuration.",
+    "charge.updated": "A charge of a building changed.",
+    "charge.deleted": "A charge was removed from a building's billing configuration.",
+}.items():
+    event_types.register(_type, _what)
+
+Page = tuple[list[Any], str | None]
+
+
+def _emit(caller: Principal, event: str, data: dict[str, Any]) -> None:
+    publish([domain_event(event, caller.tenant_id, {**data, "by": caller.user_id})])
+
+
+def _cursor(caller: Principal, cursor: str | None, scope: str) -> dict[str, Any] | None:
+    return decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+
+
+def _next(caller: Principal, last: dict[str, Any] | None, scope: str) -> str | None:
+    return encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+
+
+def _dump(model: Any) -> Any:
+    """A request value as stored (camelCase keys, Decimal numbers)."""
+    return model.model_dump(by_alias=True, mode="python", exclude_none=True) if hasattr(model, "model_dump") else model
+
+
+# ---- buildings -----------------------------------------------------------------------------------------------
+
+
+def _building_data(b: Building) -> dict[str, Any]:
+    return {"buildingId": b.id, "name": b.name}
+
+
+def create_building(caller: Principal, body: BuildingCreate) -> BuildingOut:
+    now = now_iso()
+    building = Building(
+        id=new_id(), tenant_id=caller.tenant_id, name=body.name, currency=body.currency, metadata=body.metadata,
+        address=Address.model_validate(_dump(body.address)),
+        billing=BillingSettings.model_validate(_dump(body.billing)),
+        status="active", created_at=now, updated_at=now,
+    )
+    store.create_building(building)
+    _emit(caller, "building.created", _building_data(building))
+    return BuildingOut.of(building)
+
+
+def list_buildings(caller: Principal, *, limit: str | None, cursor: str | None) -> Page:
+    """Staff: every active building (creation order). Residents: the buildings of their apartments."""
+    size = parse_limit(limit)
+    scope = "buildings" if caller.is_staff else "buildings:resident"
+    buildings, last = store.page_buildings(
+        caller.tenant_id, limit=size, start_key=_cursor(caller, cursor, scope),
+        only_with_apartments=None if caller.is_staff else caller.apartment_ids,
+    )
+    return [BuildingOut.of(b) for b in buildings], _next(caller, last, scope)
+
+
+def _visible_building_item(caller: Principal, building_id: str) -> dict[str, Any]:
+    item = store.get_building_item(caller.tenant_id, building_id)
+    if not store.is_active(item):
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    assert item is not None
+    if not caller.is_staff and not (store.building_apartment_ids(item) & caller.apartment_ids):
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    return item
+
+
+def get_building(caller: Principal, building_id: str) -> BuildingOut:
+    item = _visible_building_item(caller, building_id)
+    return BuildingOut.of(Building.model_validate(item))
+
+
+def update_building(caller: Principal, building_id: str, body: BuildingPatch) -> BuildingOut:
+    """Only the given fields change; in ``address`` and ``billing`` only the given keys; ``metadata`` is
+    replaced as a whole; ``billing.iban``/``bankName``/``invoicePrefix``/``lateInterestDailyRate``: null
+    clears. One conditional UpdateItem (404 unless the building is active in the caller's organisation)."""
+    sets: dict[str, Any] = {"updatedAt": now_iso()}
+    removes: list[str] = []
+    for field in ("name", "currency", "metadata"):
+        if field in body.model_fields_set:
+            sets[field] = getattr(body, field)
+    if body.address is not None:
+        for name in body.address.model_fields_set:
+            sets[f"address.{type(body.address).model_fields[name].alias}"] = getattr(body.address, name)
+    if body.billing is not None:
+        for name in body.billing.model_fields_set:
+            path = f"billing.{type(body.billing).model_fields[name].alias}"
+            value = getattr(body.billing, name)
+            if value is None and name in CLEARABLE_BILLING:
+                removes.append(path)
+            else:
+                sets[path] = value
+    building = store.update_building(caller.tenant_id, building_id, sets, removes)
+    changed = sorted({path.split(".")[0] for path in [*sets, *removes]} - {"updatedAt"})
+    _emit(caller, "building.updated", {**_building_data(building), "changed": changed})
+    return BuildingOut.of(building)
+
+
+def delete_building(caller: Principal, building_id: str, body: BuildingDelete | None) -> bool:
+    """Owner only, confirmed with the caller's own password (wrong or missing: 403, nothing changes).
+    Returns True when the building was archived (it has issued invoices), False when it was deleted."""
+    if caller.role != Role.OWNER:
+        raise Forbidden("Only the organisation's owner may delete a building.")
+    item = store.get_building_item(caller.tenant_id, building_id)
+    resuming = bool(item) and item.get("entity") == "building" and bool(item.get("deleting"))  # type: ignore[union-attr]
+    if not store.is_active(item) and not resuming:
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    password = body.password if body is not None else None
+    if not password or not _password_matches(caller, password):
+        raise Forbidden("Deleting a building needs your password; the password is missing or wrong.")
+    building = Building.model_validate(item)
+    if not resuming and _has_invoices(caller.tenant_id, building_id):
+        store.archive_building(caller.tenant_id, building_id, now_iso())
+        _emit(caller, "building.archived", _building_data(building))
+        return True
+    if not resuming:
+        store.archive_building(caller.tenant_id, building_id, now_iso(), deleting=True)
+    from urbaneta.store import meters
+
+    meters.delete_meters_of_building(caller.tenant_id, building_id)
+    store.delete_building_cascade(caller.tenant_id, building_id)
+    _emit(caller, "building.deleted", _building_data(building))
+    return False
+
+
+def _password_matches(caller: Principal, password: str) -> bool:
+    """The calling user's own password (an API key has none: never matches)."""
+    from urbaneta.auth.passwords import verify_password
+    from urbaneta.store import users
+
+    user = users.get_user(caller.tenant_id, caller.user_id) if caller.kind == "user" else None
+    stored = user.get("passwordHash") if user and user.get("status", "active") == "active" else None
+    # without a stored hash a dummy one is verified: the same cost, always False
+    return verify_password(stored if isinstance(stored, str) else None, password)
+
+
+def _has_invoices(tenant_id: str, building_id: str) -> bool:
+    from urbaneta.store import invoices
+
+    return invoices.has_invoices_for_building(tenant_id, building_id)
+
+
+# ---- apartments ----------------------------------------------------------------------------------------------
+
+
+def _apartment_data(a: Apartment) -> dict[str, Any]:
+    return {"apartmentId": a.id, "buildingId": a.building_id, "number": a.number,
+            "referenceNumber": a.reference_number}
+
+
+def create_apartment(caller: Principal, building_id: str, body: ApartmentCreate) -> ApartmentOut:
+    """In one transaction with its number guard (409 when the number is taken in the building) and a new
+    permanent 7-3-1 reference number, unique in the organisation."""
+    now = now_iso()
+    draft = Apartment(
+        id=new_id(), tenant_id=caller.tenant_id, building_id=building_id, number=body.number, area=body.area,
+        residents_count=body.residents_count, owner_name=body.owner_name, email=body.email, metadata=body.metadata,
+        reference_number="0", created_at=now, updated_at=now,
+    )
+    apartment = store.create_apartment(draft)
+    _emit(caller, "apartment.created", _apartment_data(apartment))
+    return ApartmentOut.of(apartment)
+
+
+def list_apartments(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None) -> Page:
+    """Staff: every apartment in natural number order, one Query (its first page also proves the building
+    exists). Residents: their own apartments of the building (one BatchGetItem; one page)."""
+    size = parse_limit(limit)
+    scope = f"buildings/{building_id}/apartments"
+    if not caller.is_staff:
+        _decode_resident_cursor(caller, cursor, scope)
+        building, mine = store.get_building_and_apartments(caller.tenant_id, building_id, caller.apartment_ids)
+        here = [a for a in mine if a.building_id == building_id]
+        if not store.is_active(building) or not here:
+            raise NotFound(store.BUILDING_NOT_FOUND)
+        here.sort(key=lambda a: keys.natural_sort_key(a.number))
+        return [ApartmentOut.of(a) for a in here[:size]], None
+    apartments, last = store.page_apartments(caller.tenant_id, building_id, limit=size,
+                                             start_key=_cursor(caller, cursor, scope))
+    return [ApartmentOut.of(a) for a in apartments], _next(caller, last, scope)
+
+
+def _decode_resident_cursor(caller: Principal, cursor: str | None, scope: str) -> None:
+    # residents get one page without a cursor; a cursor given anyway must still be a valid one of theirs
+    _cursor(caller, cursor, scope)
+
+
+def _visible_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apartment:
+    if not caller.can_see_apartment(apartment_id):
+        raise NotFound(store.APARTMENT_NOT_FOUND)
+    building, found = store.get_building_and_apartments(caller.tenant_id, building_id, [apartment_id])
+    if not store.is_active(building):
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    if not found or found[0].building_id != building_id:
+        raise NotFound(store.APARTMENT_NOT_FOUND)
+    return found[0]
+
+
+def get_apartment(caller: Principal, building_id: str, apartment_id: str) -> ApartmentOut:
+    return ApartmentOut.of(_visible_apartment(caller, building_id, apartment_id))
+
+
+def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
+    """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
+    number moves the number guard in the same transaction (409 when taken). The reference number is
+    permanent."""
+    before = _visible_apartment(caller, building_id, apartment_id)
+    sets: dict[str, Any] = {"updatedAt": now_iso()}
+    removes: list[str] = []
+    for name in body.model_fields_set:
+        alias = ApartmentPatch.model_fields[name].alias or name
+        value = getattr(body, name)
+        if value is None:
+            removes.append(alias)
+        else:
+            sets[alias] = value
+    after = store.update_apartment(before, sets, removes)
+    _emit(caller, "apartment.updated", {**_apartment_data(after), "changed": sorted(set(sets) - {"updatedAt"}
+                                                                                     | set(removes))})
+    return ApartmentOut.of(after)
+
+
+def delete_apartment(caller: Principal, building_id: str, apartment_id: str) -> None:
+    """An apartment with invoices is kept (409): its invoices and payments refer to it."""
+    apartment = _visible_apartment(caller, building_id, apartment_id)
+    from urbaneta.store import invoices
+
+    if invoices.has_invoices_for_apartment(caller.tenant_id, apartment_id):
+        raise Conflict("The apartment has invoices and cannot be deleted.")
+    store.delete_apartment(apartment)
+    _emit(caller, "apartment.deleted", _apartment_data(apartment))
+
+
+# ---- charges -------------------------------------------------------------------------------------------------
+
+
+def _charge_data(c: Charge) -> dict[str, Any]:
+    return {"chargeId": c.id, "buildingId": c.building_id, "name": c.name, "type": c.type}
+
+
+def create_charge(caller: Principal, building_id: str, body: ChargeCreate) -> ChargeOut:
+    now = now_iso()
+    charge = Charge(
+        id=new_id(), tenant_id=caller.tenant_id, building_id=building_id, name=body.name, type=body.type,
+        unit_price=body.unit_price, vat_rate=body.vat_rate, meter_type=body.meter_type, created_at=now, updated_at=now,
+    )
+    store.create_charge(charge)
+    _emit(caller, "charge.created", _charge_data(charge))
+    return ChargeOut.of(charge)
+
+
+def list_charges(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None) -> Page:
+    size = parse_limit(limit)
+    scope = f"buildings/{building_id}/charges"
+    charges, last = store.page_charges(caller.tenant_id, building_id, limit=size,
+                                       start_key=_cursor(caller, cursor, scope))
+    return [ChargeOut.of(c) for c in charges], _next(caller, last, scope)
+
+
+def _charge(caller: Principal, building_id: str, charge_id: str) -> Charge:
+    building, charge = store.get_building_and_charge(caller.tenant_id, building_id, charge_id)
+    if not store.is_active(building):
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    if charge is None:
+        raise NotFound(store.CHARGE_NOT_FOUND)
+    return charge
+
+
+def get_charge(caller: Principal, building_id: str, charge_id: str) -> ChargeOut:
+    return ChargeOut.of(_charge(caller, building_id, charge_id))
+
+
+def update_charge(caller: Principal, building_id: str, charge_id: str, body: ChargePatch) -> ChargeOut:
+    """Only the given fields change (``vatRate`` null: the building's rate). The result must still be a
+    consistent charge: ``meterType`` exactly for ``metered``; a ``shared_by_area`` total in cents."""
+    before = _charge(caller, building_id, charge_id)
+    given = body.model_fields_set
+    meter_type = body.meter_type if "meter_type" in given else before.meter_type
+    if "type" in given and body.type != "metered" and "meter_type" not in given:
+        meter_type = None  # leaving "metered": the meter type goes with it
+    type_ = body.type if body.type is not None else before.type
+    unit_price = body.unit_price if body.unit_price is not None else before.unit_price
+    try:
+        check_charge(type_, meter_type, unit_price)
+    except ValueError as exc:
+        field = "unitPrice" if "unitPrice" in str(exc) else "meterType"
+        raise ValidationFailed.one(field, str(exc)) from exc
+    sets: dict[str, Any] = {"updatedAt": now_iso()}
+    removes: list[str] = []
+    for name in given - {"meter_type"}:
+        alias = ChargePatch.model_fields[name].alias or name
+        value = getattr(body, name)
+        if value is None:
+            removes.append(alias)
+        else:
+            sets[alias] = value
+    if meter_type is None:
+        if before.meter_type is not None:
+            removes.append("meterType")
+    elif meter_type != before.meter_type:
+        sets["meterType"] = meter_type
+    after = store.update_charge(before, sets, removes)
+    _emit(caller, "charge.updated", _charge_data(after))
+    return ChargeOut.of(after)
+
+
+def delete_charge(caller: Principal, building_id: str, charge_id: str) -> None:
+    charge = _charge(caller, building_id, charge_id)
+    store.delete_charge(charge)
+    _emit(caller, "charge.deleted", _charge_data(charge))
