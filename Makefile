@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install lint typecheck validate build check openapi clean
+.PHONY: dev test install lint typecheck validate build check openapi bench clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ build: install openapi ## sam build without Docker (arm64 wheels picked by the b
 	$(BIN)/sam build --region eu-north-1
 
 check: lint typecheck validate test
+
+bench: install ## Every benchmark in bench/, one table of ratios against same-run baselines
+	$(BIN)/python -m bench.run_all
 
 openapi: install ## Regenerate functions/docs/openapi.json from the code
 	$(BIN)/python -m local.openapi
