@@ -61,6 +61,7 @@ class MaintenanceRequest(Entity):
     created_by: str = Field(alias="createdBy")
     history_count: int = Field(default=0, alias="historyCount")
     created_at: str = Field(alias="createdAt")
+    sort_time: str = Field(alias="sortTime")  # creation time to the microsecond: the list order within a stage
     updated_at: str = Field(alias="updatedAt")
 
     def stored(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
-from urbaneta.clock import new_id, now_iso
+from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.maintenance import MAX_HISTORY, check_transition
 from urbaneta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
@@ -40,11 +40,13 @@ def create_request(caller: Principal, body: MaintenanceRequestCreate) -> Mainten
         apartment = buildings_store.get_apartment(caller.tenant_id, body.apartment_id)
         if apartment.building_id != building.id:
             raise ValidationFailed.one("apartmentId", "is not an apartment of this building")
-    now = now_iso()
+    moment = utcnow()
+    now = rfc3339(moment)
     req = MaintenanceRequest(
         id=new_id(), tenant_id=caller.tenant_id, building_id=building.id, apartment_id=body.apartment_id,
         title=body.title, description=body.description, priority=body.priority, status="open",
         metadata=body.metadata or {}, created_by=caller.user_id, history_count=1, created_at=now, updated_at=now,
+        sort_time=moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     )
     first = HistoryEntry(seq=0, type="created", at=now, by=caller.user_id, by_role=str(caller.role),
                          to_status="open")

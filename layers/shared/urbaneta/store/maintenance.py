@@ -18,7 +18,7 @@ HISTORY_ENTITY = "maintenance_history"
 def _item(req: MaintenanceRequest) -> dict[str, Any]:
     return {
         **keys.maintenance_request(req.tenant_id, req.id),
-        **keys.maintenance_indexes(req.tenant_id, req.building_id, req.apartment_id, req.status, req.created_at,
+        **keys.maintenance_indexes(req.tenant_id, req.building_id, req.apartment_id, req.status, req.sort_time,
                                    req.id),
         "entity": ENTITY,
         **req.stored(),
