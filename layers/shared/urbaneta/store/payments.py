@@ -49,8 +49,9 @@ def put_payment_op(p: Payment) -> dict[str, Any]:
 
 
 def receive_pending_op(p: Payment) -> dict[str, Any]:
-    """A pending (bank link) payment becomes received, once: conditioned on it still being pending."""
-    op = t.tx_put(payment_item(p), condition="#s = :pending", vals={":pending": "pending"})
+    """A pending (or failed) bank link payment becomes received, once: conditioned on its status."""
+    op = t.tx_put(payment_item(p), condition="#s IN (:pending, :failed)", vals={":pending": "pending",
+                                                                                 ":failed": "failed"})
     op["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
     return op
 

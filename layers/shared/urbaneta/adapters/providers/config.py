@@ -1,0 +1,74 @@
+"""Provider credentials from Secrets Manager (``PROVIDER_SECRET_ARN``), cached per container.
+
+The secret is JSON::
+
+    {"paysera": {"projectId": "123", "password": "...", "publicKey": "-----BEGIN PUBLIC KEY-----...",
+                 "test": false},
+     "maksekeskus": {"shopId": "...", "secretKey": "...", "test": false}}
+
+``test: false`` means production: a callback marked as a test payment is refused then. An empty
+``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from urbaneta.adapters.aws import client
+from urbaneta.errors import ServiceUnavailable
+from urbaneta.settings import get_settings
+
+
+class PayseraConfig(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    project_id: str = Field(default="", alias="projectId")
+    password: str = ""
+    public_key: str = Field(default="", alias="publicKey")
+    test: bool = False
+
+    def require(self) -> PayseraConfig:
+        if not self.project_id or not self.password:
+            raise ServiceUnavailable("Paysera is not configured.")
+        return self
+
+
+class MakeCommerceConfig(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    shop_id: str = Field(default="", alias="shopId")
+    secret_key: str = Field(default="", alias="secretKey")
+    test: bool = False
+
+    def require(self) -> MakeCommerceConfig:
+        if not self.shop_id or not self.secret_key:
+            raise ServiceUnavailable("MakeCommerce is not configured.")
+        return self
+
+
+class ProviderSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    paysera: PayseraConfig = Field(default_factory=PayseraConfig)
+    maksekeskus: MakeCommerceConfig = Field(default_factory=MakeCommerceConfig)
+
+
+@lru_cache(maxsize=1)
+def load() -> ProviderSettings:
+    arn = get_settings().provider_secret_arn
+    if not arn:
+        return ProviderSettings()
+    raw: dict[str, Any] = json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    return ProviderSettings.model_validate(raw)
+
+
+def reset() -> None:
+    load.cache_clear()
+
+
+def callback_base() -> str:
+    return get_settings().public_base_url.rstrip("/")

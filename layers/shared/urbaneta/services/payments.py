@@ -1,0 +1,459 @@
+"""Recording payments against invoices: allocation, the atomic invoice update, credit, events; manual payments,
+bank links (Paysera, MakeCommerce) and their callbacks; the payments list.
+
+``apply_payment`` is the one place money reaches invoices. It plans the allocation from the open invoices,
+then writes the payment, its dedupe guard, every invoice update (each conditioned on the invoice version)
+and the apartment credit in ONE transaction; a version conflict re-reads the invoices and tries again, so
+concurrent payments against one invoice leave exactly the right balance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from urbaneta.adapters.events import DomainEvent, domain_event, publish
+from urbaneta.auth.principal import Principal
+from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
+from urbaneta.models.common import from_cents, to_cents
+from urbaneta.models.entities import Invoice
+from urbaneta.models.payments import (
+    AllocationItem,
+    BanklinkCreate,
+    BanklinkOut,
+    ManualPaymentCreate,
+    Payment,
+    PaymentOut,
+)
+from urbaneta.observability import logger, metrics
+from urbaneta.store import invoices as invoice_store
+from urbaneta.store import payments as store
+from urbaneta.store.table import TransactionConflict, transact
+
+MAX_ATTEMPTS = 80
+MAX_INVOICES_PER_PAYMENT = 40  # a transaction holds 100 operations: payment, guard, credit, pointers + invoices
+PAYABLE = ("draft", "sent", "overdue")  # drafts have their number and reference already
+
+
+class DuplicatePayment(Conflict):
+    """The dedupe guard of this payment exists already: it was recorded before."""
+
+    def __init__(self, payment_id: str) -> None:
+        super().__init__("This payment was recorded before.")
+        self.payment_id = payment_id
+
+
+@dataclass
+class PaymentDraft:
+    """Everything about a payment except its allocation, which ``apply_payment`` plans."""
+
+    tenant_id: str
+    apartment_id: str
+    amount_cents: int
+    currency: str
+    paid_date: date
+    method: str
+    named_invoice_id: str | None = None
+    reference: str | None = None
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    statement_id: str | None = None
+    entry_id: str | None = None
+    signature: str | None = None
+    recorded_by: str | None = None
+    provider: str | None = None
+    payment_id: str = field(default_factory=new_id)
+    dedupe: str | None = None
+    fingerprint: str | None = None
+    pending: Payment | None = None  # a bank link payment waiting for its callback
+    extra_ops: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Applied:
+    payment: Payment
+    events: list[DomainEvent]
+    settled: list[Invoice]
+    after: list[Invoice] = field(default_factory=list)  # the open invoices as this payment left them
+
+
+def _open(invoice: Invoice) -> OpenInvoice:
+    interest = sum(line.amount_cents + line.vat_cents for line in invoice.lines if line.kind == "late_interest")
+    return OpenInvoice(invoice.id, invoice.due_date, invoice.balance_due_cents, interest, invoice.amount_paid_cents)
+
+
+def _payable(invoice: Invoice) -> bool:
+    return invoice.status in PAYABLE and invoice.balance_due_cents > 0
+
+
+def _plan(draft: PaymentDraft, invoices: Sequence[Invoice]) -> tuple[AllocationPlan, dict[str, Invoice]]:
+    by_id = {i.id: i for i in invoices if _payable(i)}
+    ordered = sorted(by_id.values(), key=lambda i: (i.id != draft.named_invoice_id, i.due_date, i.id))
+    chosen = ordered[:MAX_INVOICES_PER_PAYMENT]
+    return allocate(draft.amount_cents, [_open(i) for i in chosen], draft.named_invoice_id), by_id
+
+
+def _open_invoices(draft: PaymentDraft) -> list[Invoice]:
+    invoices = list(invoice_store.list_open_invoices_for_apartment(draft.tenant_id, draft.apartment_id))
+    if draft.named_invoice_id and all(i.id != draft.named_invoice_id for i in invoices):
+        with contextlib.suppress(NotFound):
+            invoices.append(invoice_store.get_invoice(draft.tenant_id, draft.named_invoice_id))
+    return invoices
+
+
+def _payment(draft: PaymentDraft, plan: AllocationPlan) -> Payment:
+    now = now_iso()
+    first = plan.allocations[0].invoice_id if plan.allocations else None
+    return Payment(
+        id=draft.payment_id, tenant_id=draft.tenant_id, invoice_id=draft.named_invoice_id or first,
+        apartment_id=draft.apartment_id, amount_cents=draft.amount_cents, currency=draft.currency,
+        paid_date=draft.paid_date, method=draft.method,  # type: ignore[arg-type]
+        status="received", reference=draft.reference, provider=draft.provider,  # type: ignore[arg-type]
+        provider_transaction_id=draft.pending.provider_transaction_id if draft.pending else None,
+        allocations=[AllocationItem(invoice_id=a.invoice_id, amount_cents=a.amount_cents,
+                                    interest_cents=a.interest_cents, principal_cents=a.principal_cents)
+                     for a in plan.allocations],
+        credit_cents=plan.credit_cents, payer_name=draft.payer_name, payer_iban=draft.payer_iban,
+        statement_id=draft.statement_id, entry_id=draft.entry_id, signature=draft.signature,
+        recorded_by=draft.recorded_by, created_at=draft.pending.created_at if draft.pending else now, updated_at=now,
+    )
+
+
+def payment_event_data(p: Payment) -> dict[str, Any]:
+    return {"paymentId": p.id, "invoiceId": p.invoice_id, "apartmentId": p.apartment_id,
+            "amount": str(from_cents(p.amount_cents)), "currency": p.currency, "paidDate": p.paid_date.isoformat(),
+            "method": p.method, "reference": p.reference,
+            "allocations": [{"invoiceId": a.invoice_id, "amount": str(from_cents(a.amount_cents))}
+                            for a in p.allocations],
+            "credit": str(from_cents(p.credit_cents))}
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, min(0.002 * (2 ** min(attempt, 6)), 0.1)))
+
+
+def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = None) -> Applied:
+    """Record a payment and its effect on invoices and credit atomically; retried on invoice version conflicts.
+    Raises DuplicatePayment when the dedupe guard exists, Conflict when a pending payment was received before."""
+    current = list(invoices) if invoices is not None else _open_invoices(draft)
+    for attempt in range(MAX_ATTEMPTS):
+        plan, by_id = _plan(draft, current)
+        payment = _payment(draft, plan)
+        first_op = store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment)
+        ops: list[dict[str, Any]] = [first_op]
+        guard_index = -1
+        if draft.dedupe:
+            guard_index = len(ops)
+            ops.append(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
+        first_invoice = len(ops)
+        for a in plan.allocations:
+            ops.append(invoice_store.payment_update_op(by_id[a.invoice_id], a.amount_cents, draft.paid_date))
+        if plan.credit_cents:
+            ops.append(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
+        if payment.signature:
+            ops.append(store.signature_op(payment))
+        if draft.payer_iban:
+            ops.append(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
+        ops.extend(draft.extra_ops)
+        try:
+            transact(ops)
+        except TransactionConflict as exc:
+            if guard_index in exc.failed:
+                guard = store.get_dedupe(draft.tenant_id, draft.dedupe or "")
+                raise DuplicatePayment(str(guard["paymentId"]) if guard else payment.id) from exc
+            if 0 in exc.failed:
+                raise Conflict("The payment was recorded before.") from exc
+            touched = [plan.allocations[i - first_invoice].invoice_id for i in exc.failed
+                       if first_invoice <= i < first_invoice + len(plan.allocations)]
+            if not touched:
+                raise
+            _backoff(attempt)
+            current = _open_invoices(draft)  # someone else paid one of them: re-read and plan again
+            continue
+        settled = [by_id[a.invoice_id] for a in plan.allocations
+                   if invoice_store.payment_settles(by_id[a.invoice_id], a.amount_cents)]
+        events = [domain_event("payment.received", draft.tenant_id, payment_event_data(payment))]
+        for inv in settled:
+            events.append(domain_event("invoice.paid", draft.tenant_id, {
+                "invoiceId": inv.id, "number": inv.number, "apartmentId": inv.apartment_id,
+                "buildingId": inv.building_id, "total": str(from_cents(inv.total_cents)),
+                "amountPaid": str(from_cents(inv.total_cents)), "paidDate": draft.paid_date.isoformat(),
+                "currency": inv.currency, "paymentId": payment.id}))
+        metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
+        paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
+        after = [invoice_store.after_payment(i, paid[i.id], draft.paid_date).model_copy(
+            update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
+        return Applied(payment, events, settled, after)
+    raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
+
+
+def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[dict[str, Any]] = ()) -> list[DomainEvent]:
+    """Undo a received payment: its invoice allocations come off again (status back to sent/overdue), its
+    credit is taken back, and the payment is marked reversed. Retried on invoice version conflicts."""
+    for attempt in range(MAX_ATTEMPTS):
+        invoices = {a.invoice_id: invoice_store.get_invoice(original.tenant_id, a.invoice_id)
+                    for a in original.allocations}
+        ops = [store.reverse_op(original, entry_id)]
+        for a in original.allocations:
+            ops.append(invoice_store.payment_update_op(invoices[a.invoice_id], -a.amount_cents, None))
+        if original.credit_cents:
+            ops.append(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
+        ops.extend(extra_ops)
+        try:
+            transact(ops)
+        except TransactionConflict as exc:
+            if 0 in exc.failed:
+                raise Conflict("The payment was reversed before.") from exc
+            _backoff(attempt)
+            continue
+        data = payment_event_data(original) | {"reversedBy": entry_id}
+        return [domain_event("payment.reversed", original.tenant_id, data)]
+    raise ServiceUnavailable("The invoice is busy; try again.")
+
+
+# ---- manual payments ------------------------------------------------------------------------------------------
+
+
+def _fingerprint(body: ManualPaymentCreate) -> str:
+    raw = json.dumps(body.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def record_manual_payment(caller: Principal, body: ManualPaymentCreate, idempotency_key: str | None
+                          ) -> tuple[PaymentOut, bool]:
+    """A payment the manager records by hand (cash, a transfer seen elsewhere). With an Idempotency-Key the
+    same key records once: the same body answers the first payment again, another body is 422.
+    Returns the payment and whether it was created now."""
+    invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
+    fingerprint = _fingerprint(body)
+    dedupe = None
+    if idempotency_key:
+        if len(idempotency_key) > 255:
+            raise ValidationFailed.one("Idempotency-Key", "must be at most 255 characters")
+        dedupe = "IDEM#" + hashlib.sha256(idempotency_key.encode()).hexdigest()
+        previous = store.get_dedupe(caller.tenant_id, dedupe)
+        if previous:
+            return _replay(caller.tenant_id, previous, fingerprint), False
+    if invoice.status not in PAYABLE:
+        raise Conflict(f"An invoice in status {invoice.status} takes no payments.")
+    if body.paid_date > today():
+        raise ValidationFailed.one("paidDate", "must not be in the future")
+    draft = PaymentDraft(
+        tenant_id=caller.tenant_id, apartment_id=invoice.apartment_id, amount_cents=to_cents(body.amount),
+        currency=invoice.currency, paid_date=body.paid_date, method=body.method, named_invoice_id=invoice.id,
+        reference=body.reference, recorded_by=caller.user_id, dedupe=dedupe, fingerprint=fingerprint,
+    )
+    try:
+        applied = apply_payment(draft)
+    except DuplicatePayment as dup:
+        guard = store.get_dedupe(caller.tenant_id, dedupe or "")
+        if guard:
+            return _replay(caller.tenant_id, guard, fingerprint), False
+        return PaymentOut.of(store.get_payment(caller.tenant_id, dup.payment_id)), False
+    publish(applied.events)
+    return PaymentOut.of(applied.payment), True
+
+
+def _replay(tenant_id: str, guard: dict[str, Any], fingerprint: str) -> PaymentOut:
+    if guard.get("fingerprint") != fingerprint:
+        raise ValidationFailed.one("Idempotency-Key", "was used before with another request body")
+    return PaymentOut.of(store.get_payment(tenant_id, str(guard["paymentId"])))
+
+
+def list_payments(caller: Principal, *, invoice_id: str | None, date_from: date | None, date_to: date | None,
+                  limit_raw: str | None, cursor: str | None) -> tuple[list[PaymentOut], str | None]:
+    """Staff: every payment (or one invoice's). Residents: one of their invoices' payments only."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed.one("from", "must not be after 'to'")
+    if not caller.is_staff and not invoice_id:
+        raise ValidationFailed.one("invoiceId", "is required for residents")
+    if invoice_id:
+        invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
+        if not caller.can_see_apartment(invoice.apartment_id):
+            raise NotFound("Invoice not found.")
+    limit = parse_limit(limit_raw)
+    scope = f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}"
+    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    items, last = store.list_payments(caller.tenant_id, invoice_id=invoice_id, date_from=date_from, date_to=date_to,
+                                      limit=limit, start_key=start)
+    return [PaymentOut.of(p) for p in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+
+
+# ---- bank links -----------------------------------------------------------------------------------------------
+
+
+def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | None) -> BanklinkOut:
+    """Create a pending payment for the invoice's open balance and the provider's order; answer the URL the
+    payer's browser goes to."""
+    from urbaneta.adapters.providers import config as provider_config
+    from urbaneta.adapters.providers.maksekeskus import MakeCommerceClient
+    from urbaneta.adapters.providers.paysera import PayseraClient
+
+    invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
+    if not caller.can_see_apartment(invoice.apartment_id):
+        raise NotFound("Invoice not found.")
+    if not _payable(invoice):
+        raise Conflict("This invoice has nothing left to pay." if invoice.balance_due_cents <= 0
+                       else f"An invoice in status {invoice.status} takes no payments.")
+    settings = provider_config.load()
+    payment_id = new_id()
+    now = now_iso()
+    pending = Payment(
+        id=payment_id, tenant_id=caller.tenant_id, invoice_id=invoice.id, apartment_id=invoice.apartment_id,
+        amount_cents=invoice.balance_due_cents, currency=invoice.currency, paid_date=today(), method="banklink",
+        status="pending", provider=body.provider, reference=invoice.number, recorded_by=caller.user_id,
+        created_at=now, updated_at=now,
+    )
+    store_ops = [store.put_payment_op(pending),
+                 store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id)]
+    callback_base = provider_config.callback_base()
+    if body.provider == "paysera":
+        transact(store_ops)
+        url = PayseraClient(settings.paysera).checkout_url(
+            order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
+            accept_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
+            callback_url=f"{callback_base}/payments/callbacks/paysera",
+            paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=body.locale,
+            email=invoice.recipient.email)
+    else:
+        transact(store_ops)
+        created = MakeCommerceClient(settings.maksekeskus).create_transaction(
+            order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
+            return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
+            notification_url=f"{callback_base}/payments/callbacks/maksekeskus", client_ip=client_ip,
+            locale=body.locale or "et", email=invoice.recipient.email)
+        store.set_provider_transaction(caller.tenant_id, payment_id, created.transaction_id)
+        url = created.redirect_url
+    return BanklinkOut(payment_id=payment_id, provider=body.provider, redirect_url=url,
+                       amount=from_cents(pending.amount_cents), currency=pending.currency)
+
+
+@dataclass(frozen=True)
+class ProviderPaid:
+    """A verified provider notification: which order, what was paid."""
+
+    provider: str
+    order_id: str
+    paid: bool
+    amount_cents: int
+    currency: str
+    transaction_id: str | None
+    test: bool
+    project: str
+
+
+def settle_provider_payment(note: ProviderPaid, expect_project: Callable[[], str]) -> str:
+    """Apply a verified provider notification: checked against the order (project, amount, currency),
+    idempotent per order. Returns what happened: 'received', 'duplicate', 'not_paid'."""
+    found = store.find_order(note.provider, note.order_id)
+    if not found:
+        raise NotFound("Unknown order.")
+    tenant_id, payment_id = found
+    pending = store.get_payment(tenant_id, payment_id)
+    if note.project != expect_project():
+        raise ValidationFailed.one("projectid", "does not belong to this shop")
+    if note.amount_cents != pending.amount_cents or note.currency.upper() != pending.currency:
+        raise ValidationFailed.one("amount", "does not match the order's amount and currency")
+    if pending.status in ("received", "reversed"):
+        return "duplicate"
+    if not note.paid:
+        if pending.status == "pending":
+            store.fail_pending(tenant_id, payment_id)
+        return "not_paid"
+    if note.transaction_id and not pending.provider_transaction_id:
+        pending = pending.model_copy(update={"provider_transaction_id": note.transaction_id})
+    draft = PaymentDraft(
+        tenant_id=tenant_id, apartment_id=pending.apartment_id, amount_cents=pending.amount_cents,
+        currency=pending.currency, paid_date=today(), method="banklink", named_invoice_id=pending.invoice_id,
+        reference=pending.reference, provider=pending.provider, payment_id=pending.id,
+        recorded_by=pending.recorded_by, pending=pending,
+    )
+    try:
+        applied = apply_payment(draft)
+    except Conflict:
+        logger.info("provider notification for an order received before", extra={"order": note.order_id})
+        return "duplicate"
+    publish(applied.events)
+    return "received"
+
+
+
+# ---- provider callbacks -----------------------------------------------------------------------------------------
+
+
+def _form(raw_body: str, query: dict[str, str] | None) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    fields = dict(query or {})
+    if raw_body.lstrip().startswith("{"):
+        try:
+            fields.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(raw_body).items()})
+        except (ValueError, AttributeError) as exc:
+            raise ValidationFailed.one("body", "is not a form or JSON object") from exc
+    else:
+        fields.update(dict(parse_qsl(raw_body, keep_blank_values=True)))
+    return fields
+
+
+def _int(value: str | None, field_name: str) -> int:
+    try:
+        return int(value or "")
+    except ValueError as exc:
+        raise ValidationFailed.one(field_name, "is not an integer") from exc
+
+
+def paysera_callback(raw_body: str, query: dict[str, str] | None) -> str:
+    """Verify and apply a Paysera callback; the answer body starts with ``OK`` (Paysera retries otherwise)."""
+    from urbaneta.adapters.providers import config as provider_config
+    from urbaneta.adapters.providers.paysera import PayseraClient
+
+    form = _form(raw_body, query)
+    cfg = provider_config.load().paysera
+    verified = PayseraClient(cfg).verify_callback(form.get("data", ""), form.get("ss1"), form.get("ss2"))
+    f = verified.fields
+    test = f.get("test", "0") == "1"
+    if test and not cfg.test:
+        raise ValidationFailed.one("test", "a test payment is refused in production")
+    note = ProviderPaid(
+        provider="paysera", order_id=f.get("orderid", ""), paid=f.get("status") == "1",
+        amount_cents=_int(f.get("amount"), "amount"), currency=f.get("currency", ""),
+        transaction_id=f.get("requestid"), test=test, project=f.get("projectid", ""),
+    )
+    outcome = settle_provider_payment(note, lambda: cfg.project_id)
+    logger.info("paysera callback", extra={"order": note.order_id, "outcome": outcome, "by": verified.verified_by})
+    return "OK"
+
+
+def maksekeskus_callback(raw_body: str, query: dict[str, str] | None) -> dict[str, str]:
+    """Verify and apply a MakeCommerce notification (duplicates expected); answered 200 quickly."""
+    from decimal import Decimal, InvalidOperation
+
+    from urbaneta.adapters.providers import config as provider_config
+    from urbaneta.adapters.providers.maksekeskus import MakeCommerceClient
+
+    form = _form(raw_body, query)
+    cfg = provider_config.load().maksekeskus
+    data = MakeCommerceClient(cfg).verify_notification(form.get("json", ""), form.get("mac"))
+    try:
+        amount = Decimal(str(data.get("amount", "")))
+    except InvalidOperation as exc:
+        raise ValidationFailed.one("amount", "is not a number") from exc
+    note = ProviderPaid(
+        provider="maksekeskus", order_id=str(data.get("reference", "")),
+        paid=str(data.get("status", "")).upper() == "COMPLETED", amount_cents=to_cents(amount),
+        currency=str(data.get("currency", "")), transaction_id=str(data.get("transaction") or "") or None,
+        test=False, project=str(data.get("shop", "")),
+    )
+    outcome = settle_provider_payment(note, lambda: cfg.shop_id)
+    logger.info("maksekeskus notification", extra={"order": note.order_id, "outcome": outcome})
+    return {"status": outcome}
