@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install lint typecheck validate build check openapi bench clean
+.PHONY: dev test install lint typecheck validate build check openapi bench fuzz clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ check: lint typecheck validate test
 
 bench: install ## Every benchmark in bench/, one table of ratios against same-run baselines
 	$(BIN)/python -m bench.run_all
+
+fuzz: install ## schemathesis against the local stack's OpenAPI document, authenticated, all phases
+	$(BIN)/python -m local.fuzz --max-examples $${FUZZ_EXAMPLES:-50}
 
 openapi: install ## Regenerate functions/docs/openapi.json from the code
 	$(BIN)/python -m local.openapi
