@@ -29,6 +29,14 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     idempotency_ttl_seconds: int = 86_400
     aws_endpoint_url: str | None = None
+    # auth: throttling and quotas (see docs/data-model.md, "auth")
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60)
+    magic_links_per_email: int = Field(default=5, ge=1)  # per login_failure_window_seconds
+    tenant_requests_per_minute: int = Field(default=6000, ge=1)
+    refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=900)  # idle lifetime of a session
+    session_max_age_seconds: int = Field(default=30 * 86_400, ge=900)  # absolute lifetime of a session
 
     @property
     def is_local(self) -> bool:
@@ -56,6 +64,13 @@ _ENV = {
     "max_body_bytes": "MAX_BODY_BYTES",
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",
+    "login_max_failures_per_account": "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "login_max_failures_per_address": "LOGIN_MAX_FAILURES_PER_ADDRESS",
+    "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",
+    "magic_links_per_email": "MAGIC_LINKS_PER_EMAIL",
+    "tenant_requests_per_minute": "TENANT_REQUESTS_PER_MINUTE",
+    "refresh_token_ttl_seconds": "REFRESH_TOKEN_TTL_SECONDS",
+    "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",
 }
 
 

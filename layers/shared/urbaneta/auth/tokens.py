@@ -1,93 +1,205 @@
-"""Access tokens (JWT) and the session check. Verification names the algorithm and requires every claim."""
+"""Access and refresh tokens (JWT, HS256, keys named by ``kid``) and the per-request check.
+
+Access token claims: ``iss``, ``aud``, ``sub`` (user id, or the API key id), ``tid`` (organisation), ``role``,
+``sid`` (session id, or the API key id), ``knd`` (``user`` | ``api_key``), ``apt`` (a resident's apartment
+ids), ``typ`` = ``access``, ``iat``, ``exp`` = ``iat + 900``. Refresh tokens carry ``typ`` = ``refresh``, a
+``jti``, another audience and are signed with another derived key. Verification names the algorithm, checks
+the kid, the signature, issuer, audience and expiry, and requires every claim.
+
+One authenticated request costs one DynamoDB call: a conditional UpdateItem on the organisation's gate that
+counts the request against the per-minute quota and refuses a revoked session or API key (see
+``urbaneta.store.throttle``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
-import jwt
-
-from urbaneta.adapters.secrets import derived_key
+from urbaneta.auth import keyring as keyring_module
+from urbaneta.auth.keyring import Keyring
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id
-from urbaneta.errors import Unauthorized
-from urbaneta.store import keys, table
+from urbaneta.errors import TooManyRequests, Unauthorized
+from urbaneta.settings import get_settings
+from urbaneta.store import sessions, throttle
 
 ISSUER = "urbaneta"
 AUDIENCE = "urbaneta-api"
+REFRESH_AUDIENCE = "urbaneta-refresh"
 ACCESS_TTL = 900
 ALGORITHM = "HS256"
-REQUIRED = ["iss", "aud", "sub", "tid", "role", "sid", "typ", "iat", "exp"]
+ACCESS = "access"
+REFRESH = "refresh"
+REQUIRED = ["iss", "aud", "sub", "tid", "role", "sid", "knd", "apt", "typ", "iat", "exp"]
+REFRESH_REQUIRED = ["iss", "aud", "sub", "tid", "sid", "jti", "typ", "iat", "exp"]
+KINDS = ("user", "api_key")
+# a revoked session's entry at the gate outlives every access token issued before the revocation
+REVOCATION_HOLD = ACCESS_TTL + 60
+
+_INVALID = "The access token is invalid or expired."
 
 
-def issue_access_token(principal: Principal, *, now: int | None = None) -> str:
-    iat = int(now if now is not None else time.time())
-    claims = {
+def token_hash(token: str) -> str:
+    """SHA-256 (hex) of a high-entropy opaque value: refresh token ids, API keys, magic-link tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- pure encode/verify (the keyring is a parameter) ---------------------------------------------------------
+
+
+def encode(claims: dict[str, Any], ring: Keyring, purpose: str) -> str:
+    import jwt
+
+    kid, key = ring.active_key(purpose)
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid, "typ": "JWT"})
+
+
+def decode(token: str, ring: Keyring, purpose: str, *, audience: str, required: list[str]) -> dict[str, Any]:
+    """Verify a token of one purpose; raises Unauthorized for anything short of a perfect token."""
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(_INVALID) from exc
+    kid = header.get("kid")
+    if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+        raise Unauthorized(_INVALID)
+    key = ring.key(kid, purpose)
+    if key is None:
+        raise Unauthorized(_INVALID)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=[ALGORITHM], audience=audience, issuer=ISSUER,
+            options={"require": required, "verify_signature": True, "verify_exp": True, "verify_iat": True,
+                     "verify_aud": True, "verify_iss": True},
+        )
+    except (jwt.PyJWTError, TypeError, ValueError) as exc:
+        raise Unauthorized(_INVALID) from exc
+    if claims.get("typ") != purpose:
+        raise Unauthorized(_INVALID)
+    return claims
+
+
+def access_claims(principal: Principal, iat: int) -> dict[str, Any]:
+    return {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": principal.user_id,
         "tid": principal.tenant_id,
         "role": str(principal.role),
         "sid": principal.session_id,
-        "typ": "access",
+        "knd": principal.kind,
+        "apt": sorted(principal.apartment_ids),
+        "typ": ACCESS,
         "iat": iat,
         "exp": iat + ACCESS_TTL,
     }
-    return jwt.encode(claims, derived_key("jwt"), algorithm=ALGORITHM)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    try:
+        role = Role(claims["role"])
+        apartments = claims["apt"]
+        if not isinstance(apartments, list) or not all(isinstance(a, str) for a in apartments):
+            raise ValueError("apt")
+        if claims["knd"] not in KINDS or int(claims["exp"]) - int(claims["iat"]) > ACCESS_TTL:
+            raise ValueError("knd/lifetime")
+        for name in ("sub", "tid", "sid"):
+            if not isinstance(claims[name], str) or not claims[name]:
+                raise ValueError(name)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise Unauthorized(_INVALID) from exc
+    return Principal(tenant_id=claims["tid"], user_id=claims["sub"], role=role, session_id=claims["sid"],
+                     apartment_ids=frozenset(apartments), kind=str(claims["knd"]))
+
+
+# --- with the application's keyring ---------------------------------------------------------------------------
+
+
+def _ring_for(token: str) -> Keyring:
+    """The keyring, re-read if the token names a kid this container has not seen (a rotation)."""
+    import jwt
+
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return keyring_module.keyring()
+    return keyring_module.refresh_if_unknown(str(kid)) if isinstance(kid, str) else keyring_module.keyring()
+
+
+def issue_access_token(principal: Principal, *, now: int | None = None) -> str:
+    iat = int(now if now is not None else time.time())
+    return encode(access_claims(principal, iat), keyring_module.keyring(), ACCESS)
 
 
 def verify_access_token(token: str) -> dict[str, Any]:
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            derived_key("jwt"),
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": REQUIRED},
-        )
-    except jwt.PyJWTError as exc:
-        raise Unauthorized("The access token is invalid or expired.") from exc
-    if claims.get("typ") != "access":
-        raise Unauthorized("The access token is invalid or expired.")
+    return decode(token, _ring_for(token), ACCESS, audience=AUDIENCE, required=REQUIRED)
+
+
+def issue_refresh_token(tenant_id: str, user_id: str, session_id: str, jti: str, *, iat: int, exp: int) -> str:
+    claims = {"iss": ISSUER, "aud": REFRESH_AUDIENCE, "sub": user_id, "tid": tenant_id, "sid": session_id,
+              "jti": jti, "typ": REFRESH, "iat": iat, "exp": exp}
+    return encode(claims, keyring_module.keyring(), REFRESH)
+
+
+def verify_refresh_token(token: str) -> dict[str, Any]:
+    claims = decode(token, _ring_for(token), REFRESH, audience=REFRESH_AUDIENCE, required=REFRESH_REQUIRED)
+    for name in ("sub", "tid", "sid", "jti"):
+        if not isinstance(claims.get(name), str) or not claims[name]:
+            raise Unauthorized("The refresh token is invalid or expired.")
     return claims
 
 
+# --- sessions ---------------------------------------------------------------------------------------------------
+
+
 def create_session(
-    tenant_id: str, user_id: str, role: Role, *, apartment_ids: frozenset[str] = frozenset(), kind: str = "user"
+    tenant_id: str, user_id: str, role: Role, *, apartment_ids: frozenset[str] = frozenset(), kind: str = "user",
+    refresh_jti: str | None = None, now: int | None = None,
 ) -> Principal:
-    """Write a session item; its id goes into every token of the session."""
+    """Write a session item (one refresh-token family); its id goes into every token of the session."""
     principal = Principal(tenant_id, user_id, role, new_id(), apartment_ids, kind)
-    now = int(time.time())
-    table.put_new(
-        {
-            **keys.session(tenant_id, principal.session_id),
-            "entity": "session",
-            "userId": user_id,
-            "role": str(role),
-            "kind": kind,
-            "apartmentIds": sorted(apartment_ids),
-            "revoked": False,
-            "createdAt": now,
-            "TTL": now + 30 * 86_400,
-        }
+    moment = int(now if now is not None else time.time())
+    sessions.put_session(
+        tenant_id, principal.session_id, user_id=user_id, role=str(role), kind=kind,
+        apartment_ids=sorted(apartment_ids), created_at=moment,
+        expires_at=moment + get_settings().session_max_age_seconds,
+        refresh_hash=token_hash(refresh_jti) if refresh_jti else None,
     )
+    throttle.ensure_gate(tenant_id)
     return principal
 
 
-def authenticate(authorization: str | None) -> Principal:
-    """Bearer token → Principal. Costs one DynamoDB read (the session item)."""
-    if not authorization or not authorization.lower().startswith("bearer "):
+def revoke_session(tenant_id: str, session_id: str, *, reason: str, user_id: str | None = None,
+                   now: int | None = None) -> bool:
+    """End a session: its refresh tokens at once (session item) and its access tokens at once (gate)."""
+    moment = int(now if now is not None else time.time())
+    found = sessions.revoke(tenant_id, session_id, reason=reason, now=moment, user_id=user_id)
+    if found:
+        throttle.mark_revoked(tenant_id, session_id, until=moment + REVOCATION_HOLD)
+    return found
+
+
+def bearer(authorization: str | None) -> str:
+    if not authorization:
         raise Unauthorized("A bearer token is required.")
-    claims = verify_access_token(authorization[7:].strip())
-    item = table.get(keys.session(claims["tid"], claims["sid"]), consistent=True)
-    if not item or item.get("revoked") or item.get("userId") != claims["sub"]:
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("A bearer token is required.")
+    return token.strip()
+
+
+def authenticate(authorization: str | None) -> Principal:
+    """Bearer token → Principal. One DynamoDB call: the organisation gate (quota + revocation)."""
+    caller = principal_from_claims(verify_access_token(bearer(authorization)))
+    admission = throttle.admit(caller.tenant_id, caller.session_id,
+                               limit=get_settings().tenant_requests_per_minute)
+    if admission.revoked:
         raise Unauthorized("The session has ended.")
-    return Principal(
-        tenant_id=claims["tid"],
-        user_id=claims["sub"],
-        role=Role(item.get("role", claims["role"])),
-        session_id=claims["sid"],
-        apartment_ids=frozenset(item.get("apartmentIds", [])),
-        kind=str(item.get("kind", "user")),
-    )
+    if not admission.admitted:
+        raise TooManyRequests("The organisation's request quota is used up; retry later.",
+                              retry_after=admission.retry_after)
+    return caller

@@ -52,6 +52,7 @@ def user_email(email: str) -> Key:
 
 
 def session(tenant_id: str, session_id: str) -> Key:
+    """A login session = one refresh-token family; access tokens name it in their ``sid`` claim."""
     return pk_sk(f"{_t(tenant_id)}#SESSION#{session_id}", "SESSION")
 
 
@@ -438,3 +439,41 @@ def invoice_counter(tenant_id: str, prefix: str) -> Key:
 
 def job(tenant_id: str, job_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#JOB#{job_id}", "JOB")
+
+
+# --- auth: gate (quota + revocations), API keys, magic links, login throttles -----------------------------
+
+
+def tenant_gate(tenant_id: str) -> Key:
+    """Per-organisation request gate: the quota counter of the current minute and the recently revoked
+    sessions/API keys. Every authenticated request makes one conditional UpdateItem on it."""
+    return pk_sk(f"{_t(tenant_id)}#GATE", "GATE")
+
+
+def api_key(tenant_id: str, key_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#APIKEY#{key_id}", "APIKEY")
+
+
+def api_keys_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#APIKEYS"
+
+
+def api_keys_index(tenant_id: str, created_at: str, key_id: str) -> Key:
+    """Active API keys of an organisation, oldest first (revoked keys leave the index)."""
+    return gsi("GSI1", api_keys_partition(tenant_id), f"{created_at}#{key_id}")
+
+
+def api_key_hash(key_hash: str) -> Key:
+    """Global pointer from the SHA-256 of an API key to its organisation and key id."""
+    return pk_sk(f"APIKEYHASH#{key_hash}", "APIKEYHASH")
+
+
+def magic_link(token_hash: str) -> Key:
+    """A one-time login link, stored by the SHA-256 of its token only."""
+    return pk_sk(f"MAGIC#{token_hash}", "MAGIC")
+
+
+def throttle(purpose: str, subject: str, window: int) -> Key:
+    """A counter of attempts for one purpose ("login-account", "login-address", ...) and one subject (an
+    HMAC of the e-mail or address) in one fixed window; expires by TTL."""
+    return pk_sk(f"THROTTLE#{purpose}#{subject}", f"W#{window}")

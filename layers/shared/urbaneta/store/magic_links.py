@@ -1,0 +1,29 @@
+"""One-time login links, stored by the SHA-256 of their token; spending one is a conditional delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbaneta.store import keys, table
+
+
+def create(token_hash: str, *, tenant_id: str, user_id: str, expires_at: int) -> None:
+    table.put_new({**keys.magic_link(token_hash), "entity": "magic_link", "tenantId": tenant_id,
+                   "userId": user_id, "expiresAt": expires_at, "TTL": expires_at + 3600})
+
+
+def spend(token_hash: str, *, now: int) -> dict[str, Any] | None:
+    """Delete the link if it exists and has not expired, returning what it held; None otherwise. Two
+    concurrent verifications of one link: exactly one gets it."""
+    ddb = table.ddb()
+    try:
+        out = ddb.delete_item(
+            TableName=table.table_name(),
+            Key=table.serialize(keys.magic_link(token_hash)),
+            ConditionExpression="attribute_exists(PK) AND expiresAt > :now",
+            ExpressionAttributeValues=table.values({":now": now}),
+            ReturnValues="ALL_OLD",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return None
+    return table.deserialize(out.get("Attributes") or {}) or None

@@ -1,0 +1,177 @@
+"""Counters that protect the API: the per-organisation request gate and the attempt throttles.
+
+Gate (one item per organisation, ``keys.tenant_gate``)::
+
+    {"q": {"<minute>": <requests>}, "rev": {"<session or API key id>": <epoch until which it is revoked>}}
+
+Every authenticated request makes ONE conditional UpdateItem on it: it counts the request in the current
+minute and, in the same condition, refuses a session or API key revoked within the last access-token
+lifetime. Revocations older than that need no entry: every access token they could have issued has expired,
+and refresh tokens are checked against the session item itself. Entries that no longer matter are tidied
+whenever a token is issued, so the item stays small (its size is what each request's write costs).
+
+Attempt throttles (``keys.throttle``): one item per purpose, subject and fixed window, counted with ADD under a
+condition *before* the guarded work is done, so parallel attempts cannot overshoot the limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from urbaneta.store import keys, table
+
+_EMPTY: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Admission:
+    admitted: bool
+    revoked: bool = False
+    retry_after: int = 0
+
+
+def _window(now: float, seconds: int) -> int:
+    return int(now // seconds)
+
+
+def _retry_after(now: float, seconds: int) -> int:
+    return max(1, int(seconds - (now % seconds)) or 1)
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+# --- the organisation gate --------------------------------------------------------------------------------
+
+
+def ensure_gate(tenant_id: str) -> None:
+    """Create the gate's maps if they are missing (idempotent, no condition)."""
+    table.ddb().update_item(
+        TableName=table.table_name(),
+        Key=table.serialize(keys.tenant_gate(tenant_id)),
+        UpdateExpression="SET q = if_not_exists(q, :m), rev = if_not_exists(rev, :m), entity = :e",
+        ExpressionAttributeValues=table.values({":m": _EMPTY, ":e": "gate"}),
+    )
+
+
+def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None) -> Admission:
+    """Count one request of the organisation and check that ``subject_id`` (a session or API key) is not
+    revoked: one UpdateItem. The first request of an organisation without a gate costs two more calls."""
+    moment = time.time() if now is None else now
+    minute = _window(moment, 60)
+    kwargs: dict[str, Any] = {
+        "TableName": table.table_name(),
+        "Key": table.serialize(keys.tenant_gate(tenant_id)),
+        "UpdateExpression": "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
+        "ConditionExpression": "attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)",
+        "ExpressionAttributeNames": {"#w": str(minute), "#p": str(minute - 1), "#s": subject_id},
+        "ExpressionAttributeValues": table.values({":zero": 0, ":one": 1, ":limit": limit}),
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    ddb = table.ddb()
+    for attempt in range(2):
+        try:
+            ddb.update_item(**kwargs)
+            return Admission(True)
+        except ddb.exceptions.ConditionalCheckFailedException as exc:
+            old = table.deserialize(exc.response.get("Item") or {})
+            if subject_id in (old.get("rev") or {}):
+                return Admission(False, revoked=True)
+            return Admission(False, retry_after=_retry_after(moment, 60))
+        except ddb.exceptions.ClientError as exc:
+            # the gate (or its maps) does not exist yet: the document path q.<minute> is invalid
+            if _code(exc) != "ValidationException" or attempt:
+                raise
+            ensure_gate(tenant_id)
+    raise RuntimeError("unreachable")
+
+
+def mark_revoked(tenant_id: str, subject_id: str, *, until: int) -> None:
+    """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate."""
+    ddb = table.ddb()
+    for attempt in range(2):
+        try:
+            ddb.update_item(
+                TableName=table.table_name(),
+                Key=table.serialize(keys.tenant_gate(tenant_id)),
+                UpdateExpression="SET rev.#s = :until",
+                ExpressionAttributeNames={"#s": subject_id},
+                ExpressionAttributeValues=table.values({":until": until}),
+            )
+            return
+        except ddb.exceptions.ClientError as exc:
+            if _code(exc) != "ValidationException" or attempt:
+                raise
+            ensure_gate(tenant_id)
+
+
+def tidy_gate(tenant_id: str, *, now: float | None = None) -> int:
+    """Drop counters of past minutes and revocations that have run out. Returns how many entries went."""
+    moment = time.time() if now is None else now
+    item = table.get(keys.tenant_gate(tenant_id), consistent=False)
+    if item is None:
+        ensure_gate(tenant_id)
+        return 0
+    minute = _window(moment, 60)
+    stale_q = [w for w in (item.get("q") or {}) if w not in (str(minute), str(minute - 1))]
+    stale_rev = [s for s, until in (item.get("rev") or {}).items() if int(until) < moment]
+    paths = [("q", w) for w in stale_q] + [("rev", s) for s in stale_rev]
+    paths = paths[:100]
+    if not paths:
+        return 0
+    names = {f"#n{i}": name for i, (_, name) in enumerate(paths)}
+    expression = "REMOVE " + ", ".join(f"{attr}.#n{i}" for i, (attr, _) in enumerate(paths))
+    table.ddb().update_item(
+        TableName=table.table_name(), Key=table.serialize(keys.tenant_gate(tenant_id)),
+        UpdateExpression=expression, ExpressionAttributeNames=names,
+    )
+    return len(paths)
+
+
+# --- attempt throttles ------------------------------------------------------------------------------------
+
+
+def take(purpose: str, subject: str, *, limit: int, window_seconds: int, now: float | None = None) -> int:
+    """Count one attempt; returns 0 when allowed, or the seconds to wait when ``limit`` attempts were
+    already counted in this window (nothing is counted then)."""
+    moment = time.time() if now is None else now
+    window = _window(moment, window_seconds)
+    ddb = table.ddb()
+    try:
+        ddb.update_item(
+            TableName=table.table_name(),
+            Key=table.serialize(keys.throttle(purpose, subject, window)),
+            UpdateExpression="ADD n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :e",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeNames={"#ttl": "TTL"},
+            ExpressionAttributeValues=table.values({
+                ":one": 1, ":limit": limit, ":ttl": (window + 1) * window_seconds + 60, ":e": "throttle"}),
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return _retry_after(moment, window_seconds)
+    return 0
+
+
+def give_back(purpose: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Un-count one attempt of this window (the attempt succeeded)."""
+    moment = time.time() if now is None else now
+    ddb = table.ddb()
+    try:
+        ddb.update_item(
+            TableName=table.table_name(),
+            Key=table.serialize(keys.throttle(purpose, subject, _window(moment, window_seconds))),
+            UpdateExpression="ADD n :minus",
+            ConditionExpression="n > :zero",
+            ExpressionAttributeValues=table.values({":minus": -1, ":zero": 0}),
+        )
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return
+
+
+def clear(purpose: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Forget the attempts of this window (e.g. an account's failures after a successful login)."""
+    moment = time.time() if now is None else now
+    table.delete(keys.throttle(purpose, subject, _window(moment, window_seconds)))

@@ -1,0 +1,113 @@
+"""Organisations (tenants) and their users; a login e-mail is unique across all organisations.
+
+Uniqueness is a transaction: the user item and the global ``EMAIL#`` pointer are written together, the
+pointer under ``attribute_not_exists`` — never read-then-write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbaneta.errors import Conflict, FieldError, NotFound
+from urbaneta.store import keys, table
+from urbaneta.store.table import TransactionConflict
+
+# A key that never holds an item: an unknown e-mail's login reads it, so both paths make the same reads.
+_NOBODY = ("00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _user_item(tenant_id: str, user_id: str, *, email: str, name: str, role: str, password_hash: str | None,
+               apartment_ids: list[str], now: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        **keys.user(tenant_id, user_id),
+        **keys.users_index(tenant_id, email),
+        "entity": "user",
+        "id": user_id,
+        "tenantId": tenant_id,
+        "email": email,
+        "name": name,
+        "role": role,
+        "passwordHash": password_hash,
+        "status": "active",
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    if apartment_ids:
+        item["apartmentIds"] = set(apartment_ids)
+    return item
+
+
+def _email_item(email: str, tenant_id: str, user_id: str) -> dict[str, Any]:
+    return {**keys.user_email(email), "entity": "email", "tenantId": tenant_id, "userId": user_id}
+
+
+_DUPLICATE = Conflict("An account with this e-mail already exists.", errors=[FieldError("email", "is already registered")])
+
+
+def create_tenant_with_owner(tenant_id: str, organisation_name: str, user_id: str, *, email: str, name: str,
+                             password_hash: str, now: str) -> dict[str, Any]:
+    """The organisation, its owner and the owner's e-mail pointer, all or nothing."""
+    user = _user_item(tenant_id, user_id, email=email, name=name, role="owner", password_hash=password_hash,
+                      apartment_ids=[], now=now)
+    tenant = {**keys.tenant(tenant_id), "entity": "tenant", "id": tenant_id, "name": organisation_name,
+              "ownerId": user_id, "createdAt": now, "updatedAt": now}
+    try:
+        table.transact([table.tx_put(_email_item(email, tenant_id, user_id)), table.tx_put(tenant),
+                        table.tx_put(user)])
+    except TransactionConflict as exc:
+        raise _DUPLICATE from exc
+    return table.strip_keys(user)
+
+
+def create_user(tenant_id: str, user_id: str, *, email: str, name: str, role: str, password_hash: str | None,
+                apartment_ids: list[str], now: str) -> dict[str, Any]:
+    user = _user_item(tenant_id, user_id, email=email, name=name, role=role, password_hash=password_hash,
+                      apartment_ids=apartment_ids, now=now)
+    try:
+        table.transact([table.tx_put(_email_item(email, tenant_id, user_id)), table.tx_put(user)])
+    except TransactionConflict as exc:
+        raise _DUPLICATE from exc
+    return table.strip_keys(user)
+
+
+def get_user(tenant_id: str, user_id: str) -> dict[str, Any] | None:
+    item = table.get(keys.user(tenant_id, user_id), consistent=True)
+    return table.strip_keys(item) if item else None
+
+
+def get_tenant(tenant_id: str) -> dict[str, Any] | None:
+    item = table.get(keys.tenant(tenant_id), consistent=True)
+    return table.strip_keys(item) if item else None
+
+
+def find_by_email(email: str) -> dict[str, Any] | None:
+    """The user with this login e-mail (two reads: the pointer, then the user). An unknown e-mail makes the
+    same two reads, so the two cases cannot be told apart by the number of round trips."""
+    pointer = table.get(keys.user_email(normalise_email(email)), consistent=True)
+    tenant_id, user_id = (pointer["tenantId"], pointer["userId"]) if pointer else _NOBODY
+    return get_user(tenant_id, user_id)
+
+
+def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> dict[str, Any]:
+    ddb = table.ddb()
+    try:
+        out = ddb.update_item(
+            TableName=table.table_name(),
+            Key=table.serialize(keys.user(tenant_id, user_id)),
+            UpdateExpression="ADD apartmentIds :a SET updatedAt = :now",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=table.values({":a": {apartment_id}, ":now": now}),
+            ReturnValues="ALL_NEW",
+        )
+    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        raise NotFound("No such user.") from exc
+    return table.strip_keys(table.deserialize(out["Attributes"]))
+
+
+def set_password_hash(tenant_id: str, user_id: str, password_hash: str, *, now: str) -> None:
+    table.update(keys.user(tenant_id, user_id), "SET passwordHash = :h, updatedAt = :now",
+                 vals={":h": password_hash, ":now": now}, condition="attribute_exists(PK)", return_new=False)
