@@ -19,9 +19,10 @@ from pydantic import (
     PlainSerializer,
     StrictInt,
     StringConstraints,
-    model_validator,
+    field_validator,
 )
 
+from urbaneta.errors import ValidationFailed
 from urbaneta.models.common import ApiModel, Metadata, ResponseModel
 from urbaneta.models.entities import Apartment, Building, Charge, ChargeType, MeterType
 
@@ -75,6 +76,12 @@ def _check_iban(value: str) -> str:
 Iban = Annotated[str, AfterValidator(_check_iban)]
 
 
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null")
+    return value
+
+
 # ---- requests ------------------------------------------------------------------------------------------------
 
 
@@ -91,6 +98,8 @@ class AddressPatch(ApiModel):
     postal_code: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
     country: Text100 | None = None
 
+    _nulls = field_validator("street", "city", "postal_code", "country")(_not_null)
+
 
 class BillingIn(ApiModel):
     due_days: DueDays = 14
@@ -102,6 +111,8 @@ class BillingIn(ApiModel):
 
 
 class BillingPatch(ApiModel):
+    """Null clears ``iban``, ``bankName``, ``invoicePrefix`` and ``lateInterestDailyRate``."""
+
     due_days: DueDays | None = None
     vat_rate: VatRate | None = None
     iban: Iban | None = None
@@ -109,18 +120,11 @@ class BillingPatch(ApiModel):
     invoice_prefix: InvoicePrefix | None = None
     late_interest_daily_rate: DailyRate | None = None
 
+    _nulls = field_validator("due_days", "vat_rate")(_not_null)
+
 
 # fields whose explicit null means "clear it"; every other field refuses null
 CLEARABLE_BILLING = frozenset({"iban", "bank_name", "invoice_prefix", "late_interest_daily_rate"})
-CLEARABLE_APARTMENT = frozenset({"owner_name", "email"})
-CLEARABLE_CHARGE = frozenset({"vat_rate", "meter_type"})
-
-
-def _refuse_nulls(model: ApiModel, clearable: frozenset[str]) -> None:
-    bad = [name for name in model.model_fields_set if getattr(model, name) is None and name not in clearable]
-    if bad:
-        alias = type(model).model_fields
-        raise ValueError("cannot be null: " + ", ".join(alias[n].alias or n for n in sorted(bad)))
 
 
 class BuildingCreate(ApiModel):
@@ -138,14 +142,7 @@ class BuildingPatch(ApiModel):
     billing: BillingPatch | None = None
     metadata: Metadata | None = None
 
-    @model_validator(mode="after")
-    def _nulls(self) -> BuildingPatch:
-        _refuse_nulls(self, frozenset())
-        if self.address is not None:
-            _refuse_nulls(self.address, frozenset())
-        if self.billing is not None:
-            _refuse_nulls(self.billing, CLEARABLE_BILLING)
-        return self
+    _nulls = field_validator("name", "address", "currency", "billing", "metadata")(_not_null)
 
 
 class BuildingDelete(ApiModel):
@@ -169,19 +166,17 @@ class ApartmentPatch(ApiModel):
     email: EmailStr | None = None
     metadata: Metadata | None = None
 
-    @model_validator(mode="after")
-    def _nulls(self) -> ApartmentPatch:
-        _refuse_nulls(self, CLEARABLE_APARTMENT)
-        return self
+    _nulls = field_validator("number", "area", "residents_count", "metadata")(_not_null)
 
 
-def check_charge(type_: str | None, meter_type: str | None, unit_price: Decimal | None) -> None:
+def check_charge(type_: str, meter_type: str | None, unit_price: Decimal) -> None:
+    """A charge is consistent: ``meterType`` exactly for ``metered``; a ``shared_by_area`` total in cents."""
     if type_ == "metered" and meter_type is None:
-        raise ValueError("meterType is required for a metered charge")
-    if type_ is not None and type_ != "metered" and meter_type is not None:
-        raise ValueError("meterType is only for metered charges")
-    if type_ == "shared_by_area" and unit_price is not None and unit_price != unit_price.quantize(Decimal("0.01")):
-        raise ValueError("unitPrice of a shared_by_area charge is a building total: at most 2 decimals")
+        raise ValidationFailed.one("meterType", "is required for a metered charge")
+    if type_ != "metered" and meter_type is not None:
+        raise ValidationFailed.one("meterType", "is only for metered charges")
+    if type_ == "shared_by_area" and unit_price != unit_price.quantize(Decimal("0.01")):
+        raise ValidationFailed.one("unitPrice", "is a building total for shared_by_area: at most 2 decimals")
 
 
 class ChargeCreate(ApiModel):
@@ -189,12 +184,7 @@ class ChargeCreate(ApiModel):
     type: ChargeType
     unit_price: UnitPrice
     vat_rate: VatRate | None = None
-    meter_type: MeterType | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ChargeCreate:
-        check_charge(self.type, self.meter_type, self.unit_price)
-        return self
+    meter_type: MeterType | None = None  # required for (and only for) metered charges
 
 
 class ChargePatch(ApiModel):
@@ -204,10 +194,7 @@ class ChargePatch(ApiModel):
     vat_rate: VatRate | None = None
     meter_type: MeterType | None = None
 
-    @model_validator(mode="after")
-    def _nulls(self) -> ChargePatch:
-        _refuse_nulls(self, CLEARABLE_CHARGE)
-        return self
+    _nulls = field_validator("name", "type", "unit_price")(_not_null)
 
 
 # ---- responses -----------------------------------------------------------------------------------------------

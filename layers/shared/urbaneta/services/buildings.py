@@ -20,7 +20,7 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain import event_types
-from urbaneta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from urbaneta.errors import Conflict, Forbidden, NotFound
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.buildings import (
     CLEARABLE_BILLING,
@@ -289,6 +289,7 @@ def _charge_data(c: Charge) -> dict[str, Any]:
 
 
 def create_charge(caller: Principal, building_id: str, body: ChargeCreate) -> ChargeOut:
+    check_charge(body.type, body.meter_type, body.unit_price)
     now = now_iso()
     charge = Charge(
         id=new_id(), tenant_id=caller.tenant_id, building_id=building_id, name=body.name, type=body.type,
@@ -330,11 +331,7 @@ def update_charge(caller: Principal, building_id: str, charge_id: str, body: Cha
         meter_type = None  # leaving "metered": the meter type goes with it
     type_ = body.type if body.type is not None else before.type
     unit_price = body.unit_price if body.unit_price is not None else before.unit_price
-    try:
-        check_charge(type_, meter_type, unit_price)
-    except ValueError as exc:
-        field = "unitPrice" if "unitPrice" in str(exc) else "meterType"
-        raise ValidationFailed.one(field, str(exc)) from exc
+    check_charge(type_, meter_type, unit_price)
     sets: dict[str, Any] = {"updatedAt": now_iso()}
     removes: list[str] = []
     for name in given - {"meter_type"}:
