@@ -29,8 +29,9 @@ def _table(client: Any, name: str, props: dict[str, Any]) -> None:
 
 def provision(session: boto3.session.Session, *, prefix: str = "urbaneta-local",
               parameters: dict[str, str] | None = None, endpoint_url: str | None = None) -> Names:
-    """Create table(s), buckets, secret, bus, queues (with their redrive policies). Event rules and
-    schedules are read by the local stack's dispatcher, which plays EventBridge's part."""
+    """Create table(s), buckets, secret, bus, queues (with their redrive policies), event rules and
+    schedules. Rules deliver to queues through moto itself; deliveries to functions are the local
+    stack's part (``local.bus``), as are schedules, which it fires only on demand."""
     names = Names(prefix=prefix, parameters=tpl.default_parameters({"Stage": "dev", **(parameters or {})}))
     kw: dict[str, Any] = {"region_name": tpl.REGION}
     if endpoint_url:
@@ -88,4 +89,40 @@ def provision(session: boto3.session.Session, *, prefix: str = "urbaneta-local",
         names.physical[logical] = url
         names.arns[logical] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"]
+
+    for logical in tpl.resources(tpl.FUNCTION):
+        names.arns[logical] = tpl.function_arn(logical, names)
+        names.physical[logical] = f"{prefix}-{logical}"
+    _rules(events, names)
+    _schedules(events, names)
     return names
+
+
+def _rules(events: Any, names: Names) -> None:
+    """Pattern rules on their bus. Queue targets are attached (moto delivers matching events to them);
+    a target with ``Input``/``InputPath`` or a function target is delivered by the local stack instead.
+    A disabled rule is created without targets: moto would deliver to them regardless of its state."""
+    for rule in tpl.rules(names):
+        events.put_rule(Name=rule.name, EventBusName=rule.bus, EventPattern=json.dumps(rule.pattern),
+                        State="ENABLED" if rule.enabled else "DISABLED")
+        direct = [t for t in rule.targets if native_target(t)]
+        if direct and rule.enabled:
+            events.put_targets(Rule=rule.name, EventBusName=rule.bus, Targets=[
+                {"Id": f"t{i}", "Arn": t.arn, **({"InputTransformer": t.input_transformer}
+                                                 if t.input_transformer else {})}
+                for i, t in enumerate(direct)
+            ])
+
+
+def native_target(target: tpl.Target) -> bool:
+    """True when moto itself delivers to this target (a queue, with no Input/InputPath to apply)."""
+    return target.function is None and ":sqs:" in target.arn and target.input is None and target.input_path is None
+
+
+def _schedules(events: Any, names: Names) -> None:
+    """Schedule rules are created (so they can be listed) but get no targets: moto would treat a rule
+    without a pattern as matching every event. The local stack fires them on demand."""
+    for sched in tpl.schedules(names):
+        if sched.kind == "Schedule":
+            events.put_rule(Name=f"{names.prefix}-{sched.name}"[:64], ScheduleExpression=sched.expression,
+                            State="ENABLED" if sched.enabled else "DISABLED")

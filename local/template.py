@@ -122,3 +122,273 @@ def function_environment(logical: str, names: Names) -> dict[str, str]:
     own = resources()[logical]["Properties"].get("Environment", {}).get("Variables", {})
     env = {**glob, **own}
     return {k: str(resolve(v, names)) for k, v in env.items()}
+
+
+# ---------------------------------------------------------------- local stack: functions and their events
+
+FUNCTION = "AWS::Serverless::Function"
+_FRAGMENT_DIRS: dict[str, Path] = {}  # logical id of a resource added by a fragment -> the fragment's folder
+
+
+def add_fragment(path: Path | str) -> list[str]:
+    """Merge another template's Resources into the loaded one (the e2e probes use this). CodeUri and
+    ContentUri of the fragment's resources are relative to the fragment's folder, as SAM reads them."""
+    fragment_path = Path(path).resolve()
+    fragment = json.loads(json.dumps(load_yaml(fragment_path.read_text())))
+    res = load()["Resources"]
+    added = []
+    for logical, body in fragment.get("Resources", {}).items():
+        if logical in res:
+            raise ValueError(f"{fragment_path}: resource {logical} already exists in the template")
+        res[logical] = body
+        _FRAGMENT_DIRS[logical] = fragment_path.parent
+        added.append(logical)
+    return added
+
+
+def kebab(logical: str) -> str:
+    """OverdueSweepFunction -> overdue-sweep-function; HTTPApiFunction -> http-api-function."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", logical))
+    return words.replace("_", "-").lower()
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    function: str  # logical id
+    method: str  # "ANY" or an upper-case method
+    path: str  # e.g. /api/buildings/{id}; "$default" for the default route
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    function: str
+    event: str
+    queue_arn: str
+    batch_size: int
+    window_seconds: int
+    report_failures: bool
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something a rule delivers to: a function (invoked with the event) or a queue (sent the event)."""
+
+    arn: str
+    function: str | None = None  # logical id when the target is one of the template's functions
+    input: str | None = None  # constant JSON text instead of the event
+    input_path: str | None = None  # JSONPath ($.detail) of the part of the event to deliver
+    input_transformer: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """An event rule (AWS::Events::Rule, or a function's EventBridgeRule/CloudWatchEvent event)."""
+
+    logical: str  # the rule's logical id (for function events: <Function><Event>)
+    name: str  # physical rule name
+    bus: str  # event bus name ("default" for the account's default bus)
+    pattern: dict[str, Any]
+    targets: tuple[Target, ...]
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A schedule the local stack fires only on demand (POST /_local/schedules/{name})."""
+
+    name: str  # Name property if set, else the function's logical id in kebab case
+    aliases: tuple[str, ...]
+    function: str
+    expression: str
+    kind: str  # "Schedule" (EventBridge rule) or "ScheduleV2" (EventBridge Scheduler)
+    input: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical: str
+    code_dir: Path
+    module_file: Path
+    handler_name: str
+    timeout: int
+    memory: int
+
+
+def _globals_function() -> dict[str, Any]:
+    glob: dict[str, Any] = load().get("Globals", {}).get("Function", {})
+    return glob
+
+
+def functions() -> dict[str, FunctionSpec]:
+    out = {}
+    glob = _globals_function()
+    for logical, res in resources(FUNCTION).items():
+        props = res.get("Properties", {})
+        code_uri = props.get("CodeUri", glob.get("CodeUri", "."))
+        base = _FRAGMENT_DIRS.get(logical, ROOT)
+        code_dir = (base / str(code_uri)).resolve()
+        handler = str(props.get("Handler", glob.get("Handler", "app.handler")))
+        module_path, _, attr = handler.rpartition(".")
+        out[logical] = FunctionSpec(
+            logical=logical,
+            code_dir=code_dir,
+            module_file=code_dir / (module_path.replace(".", "/") + ".py"),
+            handler_name=attr,
+            timeout=int(props.get("Timeout", glob.get("Timeout", 3))),
+            memory=int(props.get("MemorySize", glob.get("MemorySize", 128))),
+        )
+    return out
+
+
+def function_own_environment(logical: str, names: Names) -> dict[str, str]:
+    """Only the variables the function declares itself (not Globals'), resolved."""
+    own = resources()[logical]["Properties"].get("Environment", {}).get("Variables", {})
+    return {k: str(resolve(v, names)) for k, v in own.items()}
+
+
+def _events(logical: str) -> dict[str, dict[str, Any]]:
+    evs: dict[str, dict[str, Any]] = resources()[logical].get("Properties", {}).get("Events", {}) or {}
+    return evs
+
+
+def http_routes() -> list[HttpRoute]:
+    routes = []
+    for logical in resources(FUNCTION):
+        for ev in _events(logical).values():
+            if ev.get("Type") != "HttpApi":
+                continue
+            props = ev.get("Properties") or {}
+            path, method = props.get("Path"), props.get("Method")
+            if path is None and method is None:
+                routes.append(HttpRoute(logical, "ANY", "$default"))
+            else:
+                routes.append(HttpRoute(logical, str(method or "ANY").upper(), str(path or "/")))
+    return routes
+
+
+def sqs_sources(names: Names) -> list[SqsSource]:
+    out = []
+    for logical in resources(FUNCTION):
+        for ev_name, ev in _events(logical).items():
+            if ev.get("Type") != "SQS":
+                continue
+            props = ev.get("Properties") or {}
+            out.append(SqsSource(
+                function=logical,
+                event=ev_name,
+                queue_arn=str(resolve(props["Queue"], names)),
+                batch_size=int(props.get("BatchSize", 10)),
+                window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+                report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                enabled=bool(resolve(props.get("Enabled", True), names)),
+            ))
+    return out
+
+
+def function_arn(logical: str, names: Names) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.prefix}-{logical}"
+
+
+def _bus_name(value: Any, names: Names) -> str:
+    """A bus named by name or ARN (EventBusName accepts both); absent means the default bus."""
+    if value is None:
+        return "default"
+    text = str(resolve(value, names))
+    return text.rsplit("/", 1)[-1] if text.startswith("arn:") else text
+
+
+def _state_enabled(props: dict[str, Any], names: Names) -> bool:
+    if "Enabled" in props:
+        return bool(resolve(props["Enabled"], names))
+    return str(resolve(props.get("State", "ENABLED"), names)).upper() == "ENABLED"
+
+
+def _json_text(value: Any, names: Names) -> str | None:
+    if value is None:
+        return None
+    resolved = resolve(value, names)
+    return resolved if isinstance(resolved, str) else json.dumps(resolved)
+
+
+def _function_for_arn(arn: str, names: Names) -> str | None:
+    for logical in resources(FUNCTION):
+        if arn in (function_arn(logical, names), names.get_att(logical, "Arn")):
+            return logical
+    return None
+
+
+def rules(names: Names) -> list[RuleSpec]:
+    """Every pattern rule: AWS::Events::Rule resources with an EventPattern, and function events of type
+    EventBridgeRule / CloudWatchEvent (SAM makes a rule targeting the function)."""
+    out = []
+    for logical, res in resources("AWS::Events::Rule").items():
+        props = res.get("Properties", {})
+        if "EventPattern" not in props:
+            continue
+        targets = []
+        for t in props.get("Targets", []):
+            arn = str(resolve(t["Arn"], names))
+            targets.append(Target(
+                arn=arn,
+                function=_function_for_arn(arn, names),
+                input=_json_text(t.get("Input"), names),
+                input_path=t.get("InputPath"),
+                input_transformer=resolve(t.get("InputTransformer"), names),
+            ))
+        name = str(resolve(props.get("Name", f"{names.prefix}-{logical}"), names))
+        out.append(RuleSpec(logical, name, _bus_name(props.get("EventBusName"), names),
+                            resolve(props["EventPattern"], names), tuple(targets), _state_enabled(props, names)))
+    for fn in resources(FUNCTION):
+        for ev_name, ev in _events(fn).items():
+            if ev.get("Type") not in ("EventBridgeRule", "CloudWatchEvent"):
+                continue
+            props = ev.get("Properties") or {}
+            logical = f"{fn}{ev_name}"
+            target = Target(
+                arn=function_arn(fn, names),
+                function=fn,
+                input=_json_text(props.get("Input"), names),
+                input_path=props.get("InputPath"),
+                input_transformer=resolve(props.get("InputTransformer"), names),
+            )
+            name = str(resolve(props.get("RuleName", f"{names.prefix}-{logical}"), names))
+            out.append(RuleSpec(logical, name, _bus_name(props.get("EventBusName"), names),
+                                resolve(props.get("Pattern", {}), names), (target,), _state_enabled(props, names)))
+    return out
+
+
+def schedules(names: Names) -> list[ScheduleSpec]:
+    """Function events of type Schedule / ScheduleV2, and AWS::Events::Rule resources with a
+    ScheduleExpression that target a function."""
+    out = []
+    for fn in resources(FUNCTION):
+        sched = [(n, e) for n, e in _events(fn).items() if e.get("Type") in ("Schedule", "ScheduleV2")]
+        for ev_name, ev in sched:
+            props = ev.get("Properties") or {}
+            default = kebab(fn) if len(sched) == 1 else f"{kebab(fn)}-{kebab(ev_name)}"
+            name = str(resolve(props["Name"], names)) if props.get("Name") else default
+            aliases = {default, kebab(ev_name)}
+            if default.endswith("-function"):
+                aliases.add(default.removesuffix("-function"))
+            if fn.endswith("Function") and len(sched) > 1:
+                aliases.add(f"{kebab(fn.removesuffix('Function'))}-{kebab(ev_name)}")
+            aliases.discard(name)
+            expression = props.get("Schedule", props.get("ScheduleExpression", ""))
+            out.append(ScheduleSpec(name, tuple(sorted(aliases)), fn, str(resolve(expression, names)),
+                                    str(ev["Type"]), _json_text(props.get("Input"), names),
+                                    _state_enabled(props, names)))
+    for logical, res in resources("AWS::Events::Rule").items():
+        props = res.get("Properties", {})
+        if "ScheduleExpression" not in props:
+            continue
+        for t in props.get("Targets", []):
+            target_fn = _function_for_arn(str(resolve(t["Arn"], names)), names)
+            if target_fn is None:
+                continue
+            name = str(resolve(props["Name"], names)) if props.get("Name") else kebab(logical)
+            expression = str(resolve(props["ScheduleExpression"], names))
+            out.append(ScheduleSpec(name, (kebab(target_fn),), target_fn, expression, "Schedule",
+                                    _json_text(t.get("Input"), names), _state_enabled(props, names)))
+    return out

@@ -1,0 +1,97 @@
+"""``python -m local`` (what ``make dev`` runs): the whole stack on http://127.0.0.1:${PORT:-3000}/api.
+
+Options: --port (default $PORT or 3000; 0 = a free port), --moto-port (default $MOTO_PORT or a free port),
+--no-seed, --fragment <template.yaml> (merge more resources, e.g. the e2e probes), --ready-file <path>
+(written as JSON {baseUrl, motoUrl} once serving). Ctrl-C stops everything and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description="Urbaneta API local stack")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--no-seed", action="store_true", help="do not create the demo organisation")
+    parser.add_argument("--fragment", action="append", default=[], help="extra template resources to merge")
+    parser.add_argument("--ready-file", help="write {baseUrl, motoUrl} here once ready")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    return parser.parse_args(argv)
+
+
+def _banner(stack: Any, seeded: str | None, started: float) -> str:
+    from local.seed import DEMO_EMAIL, DEMO_PASSWORD
+
+    lines = [
+        "",
+        f"Urbaneta API local stack ready in {time.monotonic() - started:.1f} s",
+        f"  API            {stack.api_url}",
+        f"  docs           {stack.api_url}/docs   (OpenAPI: {stack.api_url}/openapi.json)",
+        f"  AWS (moto)     {stack.moto_url}",
+    ]
+    if seeded is not None:
+        lines += [f"  demo login     {DEMO_EMAIL} / {DEMO_PASSWORD}", f"  {seeded}"]
+    lines += [
+        "  local only     GET    /_local/mail               sent e-mail, oldest first",
+        "                 DELETE /_local/mail               empty the mailbox",
+        "                 GET    /_local/schedules          schedules and their names",
+        "                 POST   /_local/schedules/{name}   run one now; body {\"time\": \"<RFC 3339>\"} optional",
+        "Ctrl-C stops the stack.",
+        "",
+    ]
+    lines += [f"  WARNING {w}" for w in stack.warnings]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    started = time.monotonic()
+    args = _args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+    from local.stack import start_stack
+
+    stop = threading.Event()
+
+    def on_signal(_sig: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    stack = start_stack(args.port, moto_port=args.moto_port, host=args.host, fragments=args.fragment)
+    try:
+        seeded = None
+        if not args.no_seed:
+            from local.seed import describe, seed
+
+            seeded = describe(seed(stack.api_url))
+        if args.ready_file:
+            tmp = Path(f"{args.ready_file}.tmp")
+            tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
+            tmp.replace(args.ready_file)
+        print(_banner(stack, seeded, started), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        print("stopping the local stack ...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,181 @@
+"""EventBridge's part the emulator does not play, and schedules on demand.
+
+Pattern matching stays moto's: provisioning put every rule on its bus, and moto delivers matching events to
+queue targets itself. A target moto cannot serve — a function, or a queue with ``Input``/``InputPath`` — gets
+a relay queue as the rule's target instead; a relay pump takes each event from there, applies the target's
+input, and invokes the function with the EventBridge event (or sends it to the queue). A failing invocation
+is retried as Lambda retries asynchronous invocations (three attempts in all), then parked in the relay
+dead-letter queue and logged.
+
+Schedules are never fired by the clock: ``POST /_local/schedules/{name}`` runs the scheduled function now with
+a Scheduled Event (events/schedule/scheduled.json) whose ``time`` the caller chooses.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from local import template as tpl
+from local.invoke import Functions
+from local.pumps import SqsPump
+from local.template import ACCOUNT, REGION, ROOT, Names, RuleSpec, ScheduleSpec, Target
+
+log = logging.getLogger("local.bus")
+
+RELAY_VISIBILITY_SECONDS = 2
+RELAY_ATTEMPTS = 3  # the first invocation and Lambda's two retries of an asynchronous invocation
+
+
+def select_path(event: Any, path: str) -> Any:
+    """A JSONPath of the simple form EventBridge's InputPath takes: ``$``, ``$.detail``, ``$.detail.data.id``."""
+    if path in ("$", ""):
+        return event
+    if not path.startswith("$."):
+        raise ValueError(f"unsupported InputPath {path!r}")
+    node = event
+    for part in path[2:].split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def target_input(target: Target, event: dict[str, Any]) -> Any:
+    """What the target receives: the constant Input, the part InputPath selects, or the event itself
+    (moto has already applied an InputTransformer before the event reached the relay queue)."""
+    if target.input is not None:
+        return json.loads(target.input)
+    if target.input_path is not None:
+        return select_path(event, target.input_path)
+    return event
+
+
+@dataclass
+class Relay:
+    rule: RuleSpec
+    target: Target
+    queue_url: str
+    queue_arn: str
+
+
+class Bus:
+    """Relay queues and pumps for the rules' function targets."""
+
+    def __init__(self, *, sqs: Any, events: Any, functions: Functions, names: Names) -> None:
+        self.sqs = sqs
+        self.events = events
+        self.functions = functions
+        self.names = names
+        self.relays: list[Relay] = []
+        self.pumps: list[SqsPump] = []
+
+    def setup(self) -> list[Relay]:
+        from local.provision import native_target
+
+        pending = [(r, i, t) for r in tpl.rules(self.names) if r.enabled
+                   for i, t in enumerate(r.targets) if not native_target(t)]
+        if not pending:
+            return []
+        dlq_url = self.sqs.create_queue(QueueName=f"{self.names.prefix}-relay-dlq")["QueueUrl"]
+        dlq_arn = self._arn(dlq_url)
+        for rule, index, target in pending:
+            name = f"{self.names.prefix}-relay-{rule.logical}-{index}"[:80]
+            url = self.sqs.create_queue(QueueName=name, Attributes={
+                "VisibilityTimeout": str(RELAY_VISIBILITY_SECONDS),
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": RELAY_ATTEMPTS}),
+            })["QueueUrl"]
+            arn = self._arn(url)
+            self.events.put_targets(Rule=rule.name, EventBusName=rule.bus, Targets=[{
+                "Id": f"relay{index}", "Arn": arn,
+                **({"InputTransformer": target.input_transformer} if target.input_transformer else {}),
+            }])
+            self.relays.append(Relay(rule, target, url, arn))
+        return self.relays
+
+    def _arn(self, url: str) -> str:
+        attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        return str(attrs["QueueArn"])
+
+    def start(self) -> list[SqsPump]:
+        for relay in self.relays:
+            self.pumps.append(SqsPump(
+                sqs=self.sqs, queue_url=relay.queue_url, queue_arn=relay.queue_arn,
+                handler=self._deliverer(relay), batch_size=1, report_failures=False,
+                name=f"rule {relay.rule.logical} -> {relay.target.function or relay.target.arn}",
+            ).start())
+        return self.pumps
+
+    def _deliverer(self, relay: Relay) -> Any:
+        def deliver(sqs_event: dict[str, Any]) -> None:
+            for record in sqs_event["Records"]:
+                payload = target_input(relay.target, json.loads(record["body"]))
+                if relay.target.function is not None:
+                    self.functions.invoke(relay.target.function, payload)
+                else:
+                    queue_name = relay.target.arn.rsplit(":", 1)[-1]
+                    url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+                    self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(payload))
+        return deliver
+
+    def stop(self) -> None:
+        for pump in self.pumps:
+            pump._stop.set()
+        for pump in self.pumps:
+            pump.stop()
+
+
+# ---------------------------------------------------------------------------------------------- schedules
+
+
+@cache
+def _scheduled_base() -> dict[str, Any]:
+    base: dict[str, Any] = json.loads((ROOT / "events" / "schedule" / "scheduled.json").read_text())
+    return base
+
+
+def scheduled_event(spec: ScheduleSpec, time: str, prefix: str) -> dict[str, Any]:
+    """The event EventBridge gives a scheduled function (EventBridge Scheduler's for ScheduleV2)."""
+    event = copy.deepcopy(_scheduled_base())
+    event["id"] = str(uuid.uuid4())
+    event["time"] = time
+    event["account"] = ACCOUNT
+    event["region"] = REGION
+    if spec.kind == "ScheduleV2":
+        event["source"] = "aws.scheduler"
+        event["resources"] = [f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{spec.name}"]
+    else:
+        event["resources"] = [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{prefix}-{spec.name}"]
+    return event
+
+
+class UnknownSchedule(LookupError):
+    pass
+
+
+class Schedules:
+    def __init__(self, specs: list[ScheduleSpec], functions: Functions, prefix: str) -> None:
+        self.specs = specs
+        self.functions = functions
+        self.prefix = prefix
+
+    def find(self, name: str) -> ScheduleSpec:
+        for spec in self.specs:
+            if spec.name == name:
+                return spec
+        for spec in self.specs:
+            if name in spec.aliases:
+                return spec
+        raise UnknownSchedule(name)
+
+    def fire(self, name: str, time: str) -> tuple[ScheduleSpec, Any]:
+        """Run the schedule's function now; returns (the schedule, the handler's result)."""
+        spec = self.find(name)
+        event = json.loads(spec.input) if spec.input is not None else scheduled_event(spec, time, self.prefix)
+        log.info("schedule %s fired at %s -> %s", spec.name, time, spec.function)
+        return spec, self.functions.invoke(spec.function, event)

@@ -1,0 +1,269 @@
+"""The whole local stack: moto's server, the template's resources, the API, the pumps, the bus and the mailbox.
+
+``start_stack()`` runs it in this process (``python -m local`` does). ``spawn_stack()`` runs it in a child
+process and talks to it over HTTP, which is what the e2e tests use: a pytest worker also runs integration
+tests with moto's in-process mock, whose backends and environment must not be shared with a running stack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from local import template as tpl
+from local.template import ROOT, Names
+
+log = logging.getLogger("local.stack")
+
+SHARED_LAYER = ROOT / "layers" / "shared"
+PREFIX = "urbaneta-local"
+
+# What every invocation sees besides the template's variables: the emulator, never real AWS.
+BASE_ENV = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "",
+    "AWS_REGION": tpl.REGION,
+    "AWS_DEFAULT_REGION": tpl.REGION,
+}
+DEFAULT_ENV = {  # overridable from the shell
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+def ensure_package_path() -> None:
+    """The functions import the shared package from the layer, as Lambda puts it on their path."""
+    if str(SHARED_LAYER) not in sys.path:
+        sys.path.insert(0, str(SHARED_LAYER))
+
+
+class StackClient:
+    """What tests and tools use, in or out of process: the URLs and the local-only endpoints."""
+
+    base_url: str  # http://127.0.0.1:PORT (the API is under /api)
+    moto_url: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api"
+
+    def _request(self, method: str, path: str, body: Any = None) -> Any:
+        import httpx
+
+        response = httpx.request(method, f"{self.base_url}{path}", json=body, timeout=60)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path} -> {response.status_code}: {response.text[:500]}")
+        return response.json() if response.content else None
+
+    def mail(self) -> list[dict[str, Any]]:
+        """Every e-mail sent so far, oldest first (``GET /_local/mail``)."""
+        data: list[dict[str, Any]] = self._request("GET", "/_local/mail")["data"]
+        return data
+
+    def clear_mail(self) -> None:
+        self._request("DELETE", "/_local/mail")
+
+    def fire_schedule(self, name: str, time: str | None = None) -> Any:
+        """Run a scheduled function now (``POST /_local/schedules/{name}``); returns the handler's result."""
+        return self._request("POST", f"/_local/schedules/{name}", {"time": time} if time else None)["data"]
+
+
+@dataclass
+class Stack(StackClient):
+    """A stack running in this process."""
+
+    base_url: str
+    moto_url: str
+    names: Names
+    stop_callbacks: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    functions: Any = None
+
+    def stop(self) -> None:
+        while self.stop_callbacks:
+            callback = self.stop_callbacks.pop()
+            try:
+                callback()
+            except Exception:
+                log.exception("stopping %s failed", getattr(callback, "__qualname__", callback))
+
+
+def globals_environment(names: Names) -> dict[str, str]:
+    glob = tpl.load().get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    return {k: str(tpl.resolve(v, names)) for k, v in glob.items()}
+
+
+def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: str = "127.0.0.1",
+                fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None,
+                load_all: bool = False) -> Stack:
+    """Start everything on ``host``; port 0 takes a free port (for the API, and for moto's server)."""
+    ensure_package_path()
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from local.bus import Bus, Schedules
+    from local.invoke import Functions, merge_environments, reset_package_caches
+    from local.provision import provision
+    from local.pumps import SqsPump
+    from local.router import Route, Router
+    from local.server import HttpServer, LocalApi
+
+    for fragment in fragments:
+        tpl.add_fragment(fragment)
+    os.environ.update(BASE_ENV)
+    for key, value in DEFAULT_ENV.items():
+        os.environ.setdefault(key, value)
+
+    stops: list[Any] = []
+    moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
+    moto.start()
+    stops.append(moto.stop)
+    moto_url = "http://{}:{}".format(*moto.get_host_and_port())
+    os.environ["AWS_ENDPOINT_URL"] = moto_url
+    try:
+        # the API's port is bound first: the functions' PUBLIC_BASE_URL names it
+        app_holder: list[Any] = []
+        http = HttpServer(lambda env, start: app_holder[0](env, start), host, port)
+        base_url = f"http://{host}:{http.port}"
+        stops.append(http.stop)
+
+        session = boto3.session.Session()
+        names = provision(session, prefix=PREFIX, parameters=parameters, endpoint_url=moto_url)
+        specs = tpl.functions()
+        envs = {logical: tpl.function_environment(logical, names) for logical in specs}
+        shared, overlays = merge_environments(envs)
+        env = {**globals_environment(names), **shared, "STAGE": "local", "AWS_ENDPOINT_URL": moto_url}
+        if not (parameters or {}).get("PublicBaseUrl"):
+            env["PUBLIC_BASE_URL"] = f"{base_url}/api"
+        os.environ.update(env)
+        reset_package_caches()
+        warnings = [f"{fn} declares {', '.join(sorted(o))} differently from another function: it runs with "
+                    "its own values under an exclusive lock" for fn, o in overlays.items()]
+
+        functions = Functions(specs, overlays=overlays, prefix=PREFIX)
+        router = Router(Route.of(r.method, r.path, r.function) for r in tpl.http_routes())
+        schedules = Schedules(tpl.schedules(names), functions, PREFIX)
+        kw = {"region_name": tpl.REGION, "endpoint_url": moto_url}
+        sqs, events = session.client("sqs", **kw), session.client("events", **kw)  # type: ignore[call-overload]
+
+        urls = {names.arns[q]: names.physical[q] for q in tpl.resources("AWS::SQS::Queue")}
+        pumps: list[SqsPump] = []
+        for source in tpl.sqs_sources(names):
+            if not source.enabled:
+                continue
+            if source.queue_arn not in urls:
+                warnings.append(f"{source.function}.{source.event}: no queue {source.queue_arn} in the template")
+                continue
+            pumps.append(SqsPump(
+                sqs=sqs, queue_url=urls[source.queue_arn], queue_arn=source.queue_arn,
+                handler=_invoker(functions, source.function), batch_size=source.batch_size,
+                window_seconds=source.window_seconds, report_failures=source.report_failures,
+                name=f"{source.function}.{source.event}",
+            ))
+        bus = Bus(sqs=sqs, events=events, functions=functions, names=names)
+        bus.setup()
+        if load_all:
+            warnings.extend(f"{fn} does not load: {err}" for fn, err in functions.load_all().items())
+
+        app_holder.append(LocalApi(router=router, functions=functions, schedules=schedules,
+                                   host=f"{host}:{http.port}"))
+        http.start()
+        for pump in pumps:
+            pump.start()
+        bus.start()
+        stops.append(bus.stop)
+        stops.append(lambda: _stop_pumps(pumps))
+    except BaseException:
+        for stop in reversed(stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("cleanup after a failed start")
+        raise
+    stack = Stack(base_url=base_url, moto_url=moto_url, names=names, stop_callbacks=stops, warnings=warnings,
+                  functions=functions)
+    if seed:
+        from local.seed import seed as run_seed
+
+        run_seed(stack.api_url)
+    return stack
+
+
+def _invoker(functions: Any, logical: str) -> Any:
+    def invoke(event: dict[str, Any]) -> Any:
+        return functions.invoke(logical, event)
+
+    return invoke
+
+
+def _stop_pumps(pumps: list[Any]) -> None:
+    for pump in pumps:
+        pump._stop.set()  # all of them at once: each finishes its long poll in parallel
+    for pump in pumps:
+        pump.stop()
+
+
+# --------------------------------------------------------------------------------------------- child process
+
+
+class StackProcess(StackClient):
+    """A stack in a child process (``python -m local``), for the e2e tests."""
+
+    def __init__(self, process: subprocess.Popen[bytes], ready: dict[str, Any], log_path: Path) -> None:
+        self.process = process
+        self.base_url = str(ready["baseUrl"])
+        self.moto_url = str(ready["motoUrl"])
+        self.log_path = log_path
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout)
+        return int(self.process.returncode)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def spawn_stack(*, seed: bool = False, fragments: Sequence[str | Path] = (), timeout: float = 60,
+                env: dict[str, str] | None = None) -> StackProcess:
+    """Start ``python -m local`` on free ports in a child process and wait until it serves."""
+    workdir = Path(tempfile.mkdtemp(prefix="urbaneta-stack-"))
+    ready_file, log_path = workdir / "ready.json", workdir / "stack.log"
+    cmd = [sys.executable, "-m", "local", "--port", "0", "--moto-port", "0", "--ready-file", str(ready_file)]
+    if not seed:
+        cmd.append("--no-seed")
+    for fragment in fragments:
+        cmd += ["--fragment", str(fragment)]
+    child_env = {**os.environ, **(env or {})}
+    child_env.pop("AWS_ENDPOINT_URL", None)
+    child_env.pop("PORT", None)
+    child_env.pop("MOTO_PORT", None)
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=child_env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready_file.exists():
+            ready = json.loads(ready_file.read_text())
+            return StackProcess(process, ready, log_path)
+        if process.poll() is not None:
+            raise RuntimeError(f"the local stack exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        time.sleep(0.05)
+    process.kill()
+    raise TimeoutError(f"the local stack was not ready in {timeout} s:\n{log_path.read_text()[-4000:]}")
