@@ -22,7 +22,7 @@ class InvitationCreate(ApiModel):
 class InvitationAccept(ApiModel):
     token: str = Field(min_length=16, max_length=256)
     name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=1, max_length=1024)
 
 
 class Invitation(Entity):

@@ -17,7 +17,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
-from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.residents import (
     AcceptedOut,
@@ -128,38 +128,45 @@ def _usable(token: str) -> Invitation:
 
 
 def accept_invitation(body: InvitationAccept) -> AcceptedOut:
-    """Create the resident user (or link the existing resident with this e-mail in the same organisation),
-    mark the invitation accepted exactly once, link the apartment, and sign the resident in."""
+    """Create the resident user (or link the existing resident with this e-mail in the same organisation,
+    who proves it with their password), mark the invitation accepted exactly once, link the apartment, and
+    sign the resident in."""
+    from urbaneta.auth import passwords
     from urbaneta.services import auth as auth_service
     from urbaneta.store import users as users_store
 
     inv = _usable(body.token)
-    existing = users_store.find_user_by_email(inv.email)
+    existing = users_store.find_by_email(inv.email)
     linked = existing is not None
     if existing is not None:
-        if existing.tenant_id != inv.tenant_id:
+        if existing["tenantId"] != inv.tenant_id:
             raise Conflict("This e-mail address already belongs to a user of another organisation; "
                            "ask for an invitation to another address.")
-        if existing.role != Role.RESIDENT:
+        if existing.get("role") != str(Role.RESIDENT):
             raise Conflict("This e-mail address belongs to a staff member of the organisation, who already "
                            "sees every apartment.")
-        auth_service.verify_password(existing, body.password)
-        user = existing
+        if existing.get("status", "active") != "active":
+            raise Conflict("The account with this e-mail address is disabled.")
+        if not passwords.verify_password(existing.get("passwordHash"), body.password):
+            raise Unauthorized("An account with this e-mail address exists; give its password to link the "
+                               "apartment to it.")
+        user = auth_service.public_user(existing)
     else:
-        user = users_store.create_user(inv.tenant_id, email=inv.email, name=body.name, password=body.password,
-                                       role=Role.RESIDENT)
+        user = auth_service.create_user(inv.tenant_id, email=inv.email, name=body.name, password=body.password,
+                                        role=str(Role.RESIDENT))
+    user_id = str(user["id"])
     now = now_iso()
-    invitations_store.claim(inv, user_id=user.id, now=now)
-    users_store.add_apartment_to_user(inv.tenant_id, user.id, inv.apartment_id)
-    _link_resident(inv, user_id=user.id, name=user.name, now=now)
+    invitations_store.claim(inv, user_id=user_id, now=now)
+    user = auth_service.add_apartment_to_user(inv.tenant_id, user_id, inv.apartment_id)
+    _link_resident(inv, user_id=user_id, name=str(user["name"]), now=now)
     tokens = auth_service.issue_tokens(user)
     publish([domain_event("invitation.accepted", inv.tenant_id, {
-        "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "userId": user.id,
+        "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "userId": user_id,
         "role": inv.role, "linkedExistingUser": linked})])
     return AcceptedOut(
         access_token=tokens["accessToken"], refresh_token=tokens["refreshToken"],
         expires_in=int(tokens["expiresIn"]), token_type=str(tokens.get("tokenType", "Bearer")),
-        tenant_id=inv.tenant_id, user_id=user.id, apartment_id=inv.apartment_id, linked_existing_user=linked,
+        tenant_id=inv.tenant_id, user_id=user_id, apartment_id=inv.apartment_id, linked_existing_user=linked,
     )
 
 
