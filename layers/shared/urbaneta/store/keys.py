@@ -376,6 +376,35 @@ def apartment_reference_counter(tenant_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#COUNTER#APTREF", "COUNTER")
 
 
+# --- webhooks (endpoints, deliveries) ---------------------------------------------------------------------
+
+
+def webhook(tenant_id: str, webhook_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#WH#{webhook_id}", "WEBHOOK")
+
+
+def webhooks_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#WEBHOOKS"
+
+
+def webhooks_index(tenant_id: str, created_at: str, webhook_id: str) -> Key:
+    """A tenant's endpoints, oldest first (the list route and the fan-out both read it)."""
+    return gsi("GSI1", webhooks_partition(tenant_id), f"{created_at}#{webhook_id}")
+
+
+def webhook_delivery(tenant_id: str, webhook_id: str, delivery_id: str) -> Key:
+    """Deliveries are children of their endpoint's item collection; ids are UUIDv7, so SK order is time order."""
+    return pk_sk(f"{_t(tenant_id)}#WH#{webhook_id}", f"{webhook_deliveries_prefix()}{delivery_id}")
+
+
+def webhook_deliveries_partition(tenant_id: str, webhook_id: str) -> str:
+    return f"{_t(tenant_id)}#WH#{webhook_id}"
+
+
+def webhook_deliveries_prefix() -> str:
+    return "DELIVERY#"
+
+
 # --- invoicing: invoices, identities, numbers, counters, due watch, jobs ---------------------------------
 
 DUE_SHARDS = 8  # the overdue sweep's sparse index is spread over this many partitions

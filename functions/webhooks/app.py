@@ -1,0 +1,72 @@
+"""Webhook endpoints: /webhooks, /webhooks/{id}, deliveries, test, redelivery and secret rotation."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from urbaneta.auth.principal import STAFF
+from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
+from urbaneta.models.webhooks import DeliveryOut, SecretRotation, WebhookCreate, WebhookOut, WebhookWithSecret
+from urbaneta.services import webhooks as service
+
+app = create_app()
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[str | None, Query()]
+Cursor = Annotated[str | None, Query(max_length=2048)]
+
+
+@app.post("/webhooks", responses=doc(201, WebhookWithSecret))
+@allow(STAFF)
+def create_webhook(body: Annotated[WebhookCreate, Body()]):
+    out = service.create_webhook(principal(), body)
+    return created(out.wire(), location=f"/api/webhooks/{out.id}")
+
+
+@app.get("/webhooks")
+@allow(STAFF)
+def list_webhooks(limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = service.list_webhooks(principal(), limit=limit, cursor=cursor)
+    return page([i.wire() for i in items], next_cursor)
+
+
+@app.get("/webhooks/<webhook_id>", responses=doc(200, WebhookOut))
+@allow(STAFF)
+def get_webhook(webhook_id: Id):
+    return ok(service.get_webhook(principal(), webhook_id).wire())
+
+
+@app.delete("/webhooks/<webhook_id>")
+@allow(STAFF)
+def delete_webhook(webhook_id: Id):
+    service.delete_webhook(principal(), webhook_id)
+    return no_content()
+
+
+@app.post("/webhooks/<webhook_id>/rotate-secret", responses=doc(200, WebhookWithSecret))
+@allow(STAFF)
+def rotate_secret(webhook_id: Id, body: Annotated[SecretRotation | None, Body()] = None):
+    return ok(service.rotate_secret(principal(), webhook_id, body or SecretRotation()).wire())
+
+
+@app.get("/webhooks/<webhook_id>/deliveries")
+@allow(STAFF)
+def list_deliveries(webhook_id: Id, limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = service.list_deliveries(principal(), webhook_id, limit=limit, cursor=cursor)
+    return page([i.wire() for i in items], next_cursor)
+
+
+@app.post("/webhooks/<webhook_id>/test", responses=doc(202, DeliveryOut))
+@allow(STAFF)
+def send_test(webhook_id: Id):
+    return accepted(service.send_test(principal(), webhook_id).wire())
+
+
+@app.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver", responses=doc(202, DeliveryOut))
+@allow(STAFF)
+def redeliver(webhook_id: Id, delivery_id: Id):
+    return accepted(service.redeliver(principal(), webhook_id, delivery_id).wire())
+
+
+handler = make_handler(app)

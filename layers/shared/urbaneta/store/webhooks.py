@@ -1,0 +1,180 @@
+"""Webhook endpoints and their deliveries in the single table (keys in store.keys, section "webhooks")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urbaneta.clock import parse_rfc3339
+from urbaneta.errors import Conflict
+from urbaneta.models.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
+from urbaneta.store import keys, table
+
+DELIVERY_RETENTION_DAYS = 30
+
+
+def _webhook_item(hook: Webhook) -> dict[str, Any]:
+    return {
+        **keys.webhook(hook.tenant_id, hook.id),
+        **keys.webhooks_index(hook.tenant_id, hook.created_at, hook.id),
+        "entity": "webhook",
+        **hook.model_dump(by_alias=True, exclude_none=True),
+    }
+
+
+def create_webhook(hook: Webhook) -> None:
+    table.put_new(_webhook_item(hook))
+
+
+def get_webhook(tenant_id: str, webhook_id: str) -> Webhook | None:
+    item = table.get(keys.webhook(tenant_id, webhook_id))
+    return Webhook.model_validate(table.strip_keys(item)) if item else None
+
+
+def list_webhooks(tenant_id: str, *, limit: int, start_key: dict[str, Any] | None
+                  ) -> tuple[list[Webhook], dict[str, Any] | None]:
+    items, last = table.query_page(keys.webhooks_partition(tenant_id), index="GSI1", limit=limit,
+                                   start_key=start_key)
+    return [Webhook.model_validate(table.strip_keys(i)) for i in items], last
+
+
+def all_webhooks(tenant_id: str) -> list[Webhook]:
+    """Every endpoint of a tenant (workers only: the fan-out)."""
+    return [Webhook.model_validate(table.strip_keys(i))
+            for i in table.query_all(keys.webhooks_partition(tenant_id), index="GSI1")]
+
+
+def delete_webhook(tenant_id: str, webhook_id: str) -> bool:
+    try:
+        table.ddb().delete_item(TableName=table.table_name(), Key=table.serialize(keys.webhook(tenant_id, webhook_id)),
+                                ConditionExpression="attribute_exists(PK)")
+    except table.ddb().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def replace_secrets(tenant_id: str, webhook_id: str, secrets: list[StoredSecret], *, expected_newest: str,
+                    now: str) -> Webhook:
+    """Swap the secret list, provided nobody rotated in between (Conflict otherwise)."""
+    item = table.update(
+        keys.webhook(tenant_id, webhook_id), "SET #s = :s, updatedAt = :now",
+        names={"#s": "secrets"},
+        vals={":s": [s.model_dump(by_alias=True, exclude_none=True) for s in secrets], ":now": now,
+              ":expected": expected_newest},
+        condition="attribute_exists(PK) AND #s[0].sealed = :expected",
+        conflict_message="The webhook's secret changed meanwhile; try again.",
+    )
+    assert item is not None
+    return Webhook.model_validate(table.strip_keys(item))
+
+
+def disable_webhook(tenant_id: str, webhook_id: str, reason: str, *, now: str) -> None:
+    try:
+        table.update(keys.webhook(tenant_id, webhook_id),
+                     "SET #st = :disabled, disabledReason = :reason, updatedAt = :now",
+                     names={"#st": "status"}, vals={":disabled": "disabled", ":reason": reason, ":now": now},
+                     condition="attribute_exists(PK)", return_new=False)
+    except Conflict:
+        return  # deleted meanwhile: nothing left to disable
+
+
+# --- deliveries --------------------------------------------------------------------------------------
+
+
+def _expiry(created_at: str) -> int:
+    return int(parse_rfc3339(created_at).timestamp()) + DELIVERY_RETENTION_DAYS * 86_400
+
+
+def create_delivery(delivery: Delivery) -> bool:
+    """Record a new delivery; False when this event was already fanned out to this endpoint."""
+    try:
+        table.put_new({
+            **keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id),
+            "entity": "webhook_delivery",
+            "TTL": _expiry(delivery.created_at),
+            **delivery.model_dump(by_alias=True, exclude_none=True),
+        })
+    except Conflict:
+        return False
+    return True
+
+
+def get_delivery(tenant_id: str, webhook_id: str, delivery_id: str) -> Delivery | None:
+    item = table.get(keys.webhook_delivery(tenant_id, webhook_id, delivery_id))
+    return Delivery.model_validate(table.strip_keys(item)) if item else None
+
+
+def list_deliveries(tenant_id: str, webhook_id: str, *, limit: int, start_key: dict[str, Any] | None
+                    ) -> tuple[list[Delivery], dict[str, Any] | None]:
+    """Newest first."""
+    items, last = table.query_page(keys.webhook_deliveries_partition(tenant_id, webhook_id),
+                                   sk_prefix=keys.webhook_deliveries_prefix(), limit=limit, start_key=start_key,
+                                   forward=False)
+    return [Delivery.model_validate(table.strip_keys(i)) for i in items], last
+
+
+def record_attempt(delivery: Delivery, attempts: list[Attempt], *, status: DeliveryStatus, now: str,
+                   next_attempt_at: str | None, failure_reason: str | None) -> bool:
+    """Store one attempt's result, provided no other worker recorded this attempt first (False then)."""
+    sets = ["#st = :status", "attemptCount = :count", "attempts = :attempts", "updatedAt = :now"]
+    removes: list[str] = []
+    vals: dict[str, Any] = {":status": status, ":count": delivery.attempt_count + 1, ":now": now,
+                            ":attempts": [a.model_dump(by_alias=True, exclude_none=True) for a in attempts],
+                            ":expected": delivery.attempt_count, ":pending": "pending",
+                            ":token": delivery.message_token}
+    for attr, value in (("nextAttemptAt", next_attempt_at), ("failureReason", failure_reason)):
+        if value is None:
+            removes.append(attr)
+        else:
+            sets.append(f"{attr} = :{attr}")
+            vals[f":{attr}"] = value
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id), expression,
+                     names={"#st": "status"}, vals=vals,
+                     condition="attemptCount = :expected AND #st = :pending AND messageToken = :token",
+                     return_new=False)
+    except Conflict:
+        return False
+    return True
+
+
+def close_delivery(delivery: Delivery, reason: str, *, now: str) -> bool:
+    """Mark a pending delivery failed without an attempt (its endpoint was disabled)."""
+    try:
+        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id),
+                     "SET #st = :failed, failureReason = :reason, updatedAt = :now REMOVE nextAttemptAt",
+                     names={"#st": "status"},
+                     vals={":failed": "failed", ":reason": reason, ":now": now, ":pending": "pending",
+                           ":expected": delivery.attempt_count, ":token": delivery.message_token},
+                     condition="attemptCount = :expected AND #st = :pending AND messageToken = :token",
+                     return_new=False)
+    except Conflict:
+        return False
+    return True
+
+
+def retoken(delivery: Delivery, token: str, *, now: str) -> bool:
+    """Hand a never-attempted delivery to a new queue message (the earlier one, if any, becomes stale)."""
+    try:
+        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id),
+                     "SET messageToken = :token, updatedAt = :now", names={"#st": "status"},
+                     vals={":token": token, ":now": now, ":pending": "pending", ":zero": 0},
+                     condition="attemptCount = :zero AND #st = :pending", return_new=False)
+    except Conflict:
+        return False
+    return True
+
+
+def restart_delivery(tenant_id: str, webhook_id: str, delivery_id: str, *, token: str, now: str) -> Delivery:
+    """Start a new round of attempts for a finished delivery (Conflict while one is still pending)."""
+    item = table.update(
+        keys.webhook_delivery(tenant_id, webhook_id, delivery_id),
+        "SET #st = :pending, roundStart = attemptCount, nextAttemptAt = :now, updatedAt = :now, "
+        "messageToken = :token, #ttl = :ttl REMOVE failureReason",
+        names={"#st": "status", "#ttl": "TTL"},
+        vals={":pending": "pending", ":now": now, ":ttl": _expiry(now), ":token": token},
+        condition="attribute_exists(PK) AND #st <> :pending",
+        conflict_message="The delivery is still being attempted; wait for it to finish.",
+    )
+    assert item is not None
+    return Delivery.model_validate(table.strip_keys(item))
