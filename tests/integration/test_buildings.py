@@ -6,9 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from urbaneta.domain import references
 
 from tests.support import LambdaContext, Result, call, count_calls, function_module, load_event, unique
+from urbaneta.domain import references
 
 FN = "buildings"
 PASSWORD = "correct horse battery staple"
@@ -54,13 +54,12 @@ def all_apartments(caller: Any, building_id: str) -> list[dict[str, Any]]:
 
 def owner_with_password(tenant_id: str) -> Any:
     """An owner user with a stored password hash and a live session, in an existing tenant."""
+    from tests.conftest import Caller
     from urbaneta.auth.passwords import hash_password
     from urbaneta.auth.principal import Role
     from urbaneta.auth.tokens import create_session, issue_access_token
     from urbaneta.clock import new_id, now_iso
     from urbaneta.store import users
-
-    from tests.conftest import Caller
 
     user_id = new_id()
     users.create_user(tenant_id, user_id, email=f"{unique('owner')}@example.com", name="Olev Omanik", role="owner",
@@ -164,7 +163,8 @@ def test_building_list_pages_with_a_cursor_bound_to_tenant_and_query(aws, make_c
     ids = [new_building(manager, name=f"Maja {i}")["id"] for i in range(3)]
     # When the list is read two at a time
     first = call(FN, "GET", "/buildings", token=manager.token, query={"limit": "2"})
-    second = call(FN, "GET", "/buildings", token=manager.token, query={"limit": "2", "cursor": first.json["nextCursor"]})
+    query = {"limit": "2", "cursor": first.json["nextCursor"]}
+    second = call(FN, "GET", "/buildings", token=manager.token, query=query)
     # Then every building comes exactly once, in creation order
     assert first.status == 200 and len(first.data) == 2 and first.json["nextCursor"]
     seen = [b["id"] for b in first.data + second.data]
@@ -541,7 +541,7 @@ def snapshot(manager: Any, building: dict[str, Any], apartment: dict[str, Any], 
 
 def test_every_route_needs_a_token(world):
     # Given an existing building, apartment and charge
-    manager, building, apartment, charge = world
+    _manager, building, apartment, charge = world
     before = snapshot(*world)
     # When every route is called without a token (or with a bad one)
     for method, path, body in routes(building["id"], apartment["id"], charge["id"]):
@@ -553,7 +553,7 @@ def test_every_route_needs_a_token(world):
 
 def test_another_organisations_ids_are_404_on_every_route(world, make_caller):
     # Given a building, apartment and charge of one organisation
-    manager, building, apartment, charge = world
+    _manager, building, apartment, charge = world
     before = snapshot(*world)
     # When the owner of another organisation (with a password) calls every id route with those ids
     intruder = owner_with_password(make_caller("owner").tenant_id)
@@ -569,7 +569,7 @@ def test_another_organisations_ids_are_404_on_every_route(world, make_caller):
 
 def test_resident_reads_only_their_own_building_and_apartments(world, make_caller):
     # Given a building with apartments 1 (the resident's) and 2, and another building of the organisation
-    manager, building, apartment, charge = world
+    manager, building, apartment, _charge = world
     neighbour = new_apartment(manager, building["id"], "2")
     elsewhere = new_building(manager, name="Teine maja")
     elsewhere_apartment = new_apartment(manager, elsewhere["id"], "1")
@@ -617,7 +617,7 @@ def test_resident_on_a_managers_route_is_403_and_nothing_changes(world, make_cal
 
 def test_delete_building_needs_the_owners_password(world, make_caller):
     # Given a building and its organisation's owner (with a password) and manager
-    manager, building, apartment, charge = world
+    manager, building, _apartment, _charge = world
     before = snapshot(*world)
     owner = owner_with_password(manager.tenant_id)
     url = f"/buildings/{building['id']}"
@@ -636,7 +636,7 @@ def test_delete_building_needs_the_owners_password(world, make_caller):
 
 def test_delete_building_without_invoices_removes_everything(world):
     # Given a building with apartments and charges, and nothing invoiced
-    manager, building, apartment, charge = world
+    manager, building, apartment, _charge = world
     second = new_apartment(manager, building["id"], "2")
     owner = owner_with_password(manager.tenant_id)
     url = f"/buildings/{building['id']}"
@@ -694,3 +694,118 @@ def test_lists_and_gets_cost_at_most_two_dynamodb_calls(world, make_caller):
         assert res.status == 200, (path, res)
         assert counter.count() <= 2, (caller.role, path, counter.calls)
         assert counter.count("Scan") == 0
+
+
+def issue_invoice(tenant_id: str, building_id: str, apartment: dict[str, Any]) -> str:
+    """An issued invoice of the apartment, through the invoice repository (the invoicing API issues invoices
+    through an asynchronous job; this test only needs one to exist)."""
+    from datetime import date
+
+    from urbaneta.clock import new_id, now_iso
+    from urbaneta.models.entities import Invoice
+    from urbaneta.store import invoices
+
+    now = now_iso()
+    invoice = Invoice(
+        id=new_id(), tenant_id=tenant_id, number=unique("T-"), reference_number=apartment["referenceNumber"],
+        building_id=building_id, apartment_id=apartment["id"], period_start=date(2025, 1, 1),
+        period_end=date(2025, 1, 31), issue_date=date(2025, 2, 1), due_date=date(2025, 2, 15), status="sent",
+        subtotal_cents=1000, vat_total_cents=220, total_cents=1220, balance_due_cents=1220, created_at=now,
+        updated_at=now,
+    )
+    invoices.apply(invoices.create_ops(invoice))
+    return invoice.id
+
+
+def test_building_with_invoices_is_archived_not_deleted(world):
+    # Given a building whose apartment has an issued invoice
+    manager, building, apartment, charge = world
+    issue_invoice(manager.tenant_id, building["id"], apartment)
+    owner = owner_with_password(manager.tenant_id)
+    url = f"/buildings/{building['id']}"
+    # When the owner deletes it with their password
+    res = call(FN, "DELETE", url, token=owner.token, body={"password": PASSWORD})
+    # Then it is archived: gone from the list and from every building route
+    assert res.status == 204, res
+    assert call(FN, "GET", "/buildings", token=manager.token).data == []
+    for path in (url, f"{url}/apartments", f"{url}/apartments/{apartment['id']}", f"{url}/charges",
+                 f"{url}/charges/{charge['id']}"):
+        assert call(FN, "GET", path, token=manager.token).status == 404, path
+    assert call(FN, "PATCH", url, token=manager.token, body={"name": "x"}).status == 404
+    assert call(FN, "POST", f"{url}/apartments", token=manager.token, body={"number": "9", "area": 9}).status == 404
+    assert call(FN, "POST", f"{url}/charges", token=manager.token,
+                body={"name": "x", "type": "per_apartment", "unitPrice": 1}).status == 404
+    # And kept for audit: reachable by its invoices, with its apartments, reference numbers and charges
+    from urbaneta.store import buildings as store
+
+    kept = store.get_building(manager.tenant_id, building["id"], include_archived=True)
+    assert kept.status == "archived" and kept.name == building["name"]
+    assert [a.id for a in store.list_apartments(manager.tenant_id, building["id"])] == [apartment["id"]]
+    assert [c.id for c in store.list_charges(manager.tenant_id, building["id"])] == [charge["id"]]
+    found = store.find_apartment_by_reference(manager.tenant_id, apartment["referenceNumber"])
+    assert found is not None and found.id == apartment["id"]
+    # And deleting it again is 404
+    assert call(FN, "DELETE", url, token=owner.token, body={"password": PASSWORD}).status == 404
+
+
+def test_apartment_with_invoices_cannot_be_deleted(world):
+    # Given an apartment with an issued invoice
+    manager, building, apartment, _charge = world
+    issue_invoice(manager.tenant_id, building["id"], apartment)
+    url = f"/buildings/{building['id']}/apartments/{apartment['id']}"
+    # When it is deleted / Then 409 and it is kept
+    res = call(FN, "DELETE", url, token=manager.token)
+    assert res.status == 409 and res.error["code"] == "CONFLICT"
+    assert call(FN, "GET", url, token=manager.token).data == apartment
+
+
+def test_delete_building_deletes_its_meters(world):
+    # Given a building with a common meter and an apartment meter
+    manager, building, apartment, _charge = world
+    meter_ids = []
+    for apartment_id in (None, apartment["id"]):
+        body = {"buildingId": building["id"], "type": "cold_water", "unit": "m3", "serialNumber": unique("SN-"),
+                **({"apartmentId": apartment_id} if apartment_id else {})}
+        res = call("meters", "POST", "/meters", token=manager.token, body=body)
+        assert res.status == 201, res
+        meter_ids.append(res.data["id"])
+    owner = owner_with_password(manager.tenant_id)
+    # When the building (without invoices) is deleted
+    res = call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token, body={"password": PASSWORD})
+    # Then its meters are gone too
+    assert res.status == 204, res
+    for meter_id in meter_ids:
+        assert call("meters", "GET", f"/meters/{meter_id}", token=manager.token).status == 404
+
+
+def test_interrupted_delete_is_resumed_by_the_next_delete(world):
+    # Given a delete that stopped after its first step (the building archived and marked for deletion)
+    manager, building, _apartment, _charge = world
+    from urbaneta.clock import now_iso
+    from urbaneta.store import buildings as store
+
+    store.archive_building(manager.tenant_id, building["id"], now_iso(), deleting=True)
+    owner = owner_with_password(manager.tenant_id)
+    # When the owner deletes it again
+    res = call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token, body={"password": PASSWORD})
+    # Then the cascade completes
+    assert res.status == 204, res
+    assert store.list_apartments(manager.tenant_id, building["id"]) == []
+    assert store.list_charges(manager.tenant_id, building["id"]) == []
+    with pytest.raises(Exception, match="does not exist"):
+        store.get_building(manager.tenant_id, building["id"], include_archived=True)
+
+
+def test_password_attempts_are_throttled(world):
+    # Given an owner who keeps sending wrong passwords
+    manager, building, _apartment, _charge = world
+    owner = owner_with_password(manager.tenant_id)
+    url = f"/buildings/{building['id']}"
+    statuses = [call(FN, "DELETE", url, token=owner.token, body={"password": f"wrong-{i}-password"}).status
+                for i in range(5)]
+    # When they then send the right one within the window
+    res = call(FN, "DELETE", url, token=owner.token, body={"password": PASSWORD})
+    # Then the wrong ones were 403, the next attempt is 429 with Retry-After, and nothing was deleted
+    assert statuses == [403] * 5
+    assert res.status == 429 and int(res.headers["retry-after"]) >= 1
+    assert call(FN, "GET", url, token=manager.token).status == 200

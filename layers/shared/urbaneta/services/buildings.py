@@ -20,7 +20,7 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain import event_types
-from urbaneta.errors import Conflict, Forbidden, NotFound
+from urbaneta.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.buildings import (
     CLEARABLE_BILLING,
@@ -155,9 +155,7 @@ def delete_building(caller: Principal, building_id: str, body: BuildingDelete | 
     resuming = bool(item) and item.get("entity") == "building" and bool(item.get("deleting"))  # type: ignore[union-attr]
     if not store.is_active(item) and not resuming:
         raise NotFound(store.BUILDING_NOT_FOUND)
-    password = body.password if body is not None else None
-    if not password or not _password_matches(caller, password):
-        raise Forbidden("Deleting a building needs your password; the password is missing or wrong.")
+    _confirm_password(caller, body.password if body is not None else None)
     building = Building.model_validate(item)
     if not resuming and _has_invoices(caller.tenant_id, building_id):
         store.archive_building(caller.tenant_id, building_id, now_iso())
@@ -171,6 +169,28 @@ def delete_building(caller: Principal, building_id: str, body: BuildingDelete | 
     store.delete_building_cascade(caller.tenant_id, building_id)
     _emit(caller, "building.deleted", _building_data(building))
     return False
+
+
+def _confirm_password(caller: Principal, password: str | None) -> None:
+    """403 unless ``password`` is the calling user's own. Attempts are throttled per user like logins
+    (429 with Retry-After once the window's failures are used up); a success gives its attempt back."""
+    if not password:
+        raise Forbidden(_PASSWORD_NEEDED)
+    from urbaneta.settings import get_settings
+    from urbaneta.store import throttle
+
+    window = get_settings().login_failure_window_seconds
+    subject = f"{caller.tenant_id}:{caller.user_id}"
+    wait = throttle.take("building-delete-password", subject, limit=get_settings().login_max_failures_per_account,
+                         window_seconds=window)
+    if wait:
+        raise TooManyRequests("Too many password attempts; retry later.", retry_after=wait)
+    if not _password_matches(caller, password):
+        raise Forbidden(_PASSWORD_NEEDED)
+    throttle.give_back("building-delete-password", subject, window_seconds=window)
+
+
+_PASSWORD_NEEDED = "Deleting a building needs your password; the password is missing or wrong."
 
 
 def _password_matches(caller: Principal, password: str) -> bool:
