@@ -57,7 +57,7 @@ def new_invoice(caller: Any, building_id: str, apt: Apt, total_cents: int, *, du
                   period_end=due - timedelta(days=15), issue_date=due - timedelta(days=14), due_date=due,
                   status=status, lines=lines, subtotal_cents=total_cents, vat_total_cents=0,
                   total_cents=total_cents, balance_due_cents=total_cents, recipient=Recipient(name=owner),
-                  created_at=now, updated_at=now)
+                  sent_at=now if status in ("sent", "overdue") else None, created_at=now, updated_at=now)
     transact(invoice_store.create_ops(inv))
     out = {"id": inv.id, "number": number, "totalCents": total_cents}
     apt.invoices.append(out)
