@@ -32,6 +32,20 @@ RELAY_VISIBILITY_SECONDS = 2
 RELAY_ATTEMPTS = 3  # the first invocation and Lambda's two retries of an asynchronous invocation
 
 
+# EventBridge's event, field for field. moto's default target input leaves out "account"; the local stack
+# restores it (moto's own paths map already names it).
+EVENT_TEMPLATE = ('{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", '
+                  '"account": "<account>", "time": <time>, "region": "<region>", "resources": <resources>, '
+                  '"detail": <detail>}')
+
+
+def complete_moto_events() -> None:
+    """Make moto deliver the whole EventBridge event to targets (called once by the local stack)."""
+    from moto.events.utils import EventTemplateParser
+
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = EVENT_TEMPLATE
+
+
 def select_path(event: Any, path: str) -> Any:
     """A JSONPath of the simple form EventBridge's InputPath takes: ``$``, ``$.detail``, ``$.detail.data.id``."""
     if path in ("$", ""):

@@ -113,7 +113,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from local.bus import Bus, Schedules
+    from local.bus import Bus, Schedules, complete_moto_events
     from local.invoke import Functions, merge_environments, reset_package_caches
     from local.provision import provision
     from local.pumps import SqsPump
@@ -126,6 +126,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     for key, value in DEFAULT_ENV.items():
         os.environ.setdefault(key, value)
 
+    complete_moto_events()
     stops: list[Any] = []
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
