@@ -809,3 +809,52 @@ def test_password_attempts_are_throttled(world):
     assert statuses == [403] * 5
     assert res.status == 429 and int(res.headers["retry-after"]) >= 1
     assert call(FN, "GET", url, token=manager.token).status == 200
+
+
+# ---- events --------------------------------------------------------------------------------------------------
+
+
+def test_changes_are_published_as_domain_events(aws, make_caller):
+    # Given a rule on the bus that copies one organisation's events into a queue
+    import json
+
+    from urbaneta.adapters.aws import client
+
+    manager = make_caller("manager")
+    sqs, bridge = client("sqs"), client("events")
+    queue = sqs.create_queue(QueueName=unique("buildings-events-"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = unique("buildings-")
+    bridge.put_rule(Name=rule, EventBusName=aws["EVENT_BUS_NAME"],
+                    EventPattern=json.dumps({"resources": [f"urbaneta:tenant/{manager.tenant_id}"]}))
+    bridge.put_targets(Rule=rule, EventBusName=aws["EVENT_BUS_NAME"], Targets=[{"Id": "q", "Arn": arn}])
+    # When a building, an apartment and a charge are created, changed and deleted
+    building = new_building(manager)
+    b = f"/buildings/{building['id']}"
+    call(FN, "PATCH", b, token=manager.token, body={"address": {"city": "Tartu"}, "billing": {"dueDays": 7}})
+    apartment = new_apartment(manager, building["id"], "1")
+    call(FN, "PATCH", f"{b}/apartments/{apartment['id']}", token=manager.token, body={"number": "1A"})
+    call(FN, "DELETE", f"{b}/apartments/{apartment['id']}", token=manager.token)
+    charge = new_charge(manager, building["id"])
+    call(FN, "PATCH", f"{b}/charges/{charge['id']}", token=manager.token, body={"unitPrice": 0.5})
+    call(FN, "DELETE", f"{b}/charges/{charge['id']}", token=manager.token)
+    # Then each change is one event with the documented data
+    received: dict[str, dict[str, Any]] = {}
+    for _ in range(10):
+        out = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)
+        for message in out.get("Messages", []):
+            detail = json.loads(message["Body"])["detail"]
+            assert detail["tenantId"] == manager.tenant_id
+            received[detail["event"]] = detail["data"]
+        if len(received) == 8 or not out.get("Messages"):
+            break
+    assert set(received) == {"building.created", "building.updated", "apartment.created", "apartment.updated",
+                             "apartment.deleted", "charge.created", "charge.updated", "charge.deleted"}
+    assert received["building.created"] == {"id": building["id"], "name": building["name"],
+                                            "createdBy": manager.user_id}
+    assert received["building.updated"]["changes"] == ["address", "billing"]
+    assert received["apartment.created"]["referenceNumber"] == apartment["referenceNumber"]
+    assert received["apartment.updated"]["changes"] == ["number"] and received["apartment.updated"]["number"] == "1A"
+    assert received["apartment.deleted"]["deletedBy"] == manager.user_id
+    assert received["charge.updated"] == {"id": charge["id"], "buildingId": building["id"], "name": "Haldus",
+                                          "type": "per_area", "changes": ["unitPrice"], "updatedBy": manager.user_id}

@@ -58,7 +58,9 @@ Page = tuple[list[Any], str | None]
 
 
 def _emit(caller: Principal, event: str, data: dict[str, Any]) -> None:
-    publish([domain_event(event, caller.tenant_id, {**data, "by": caller.user_id})])
+    """``data`` plus who did it: ``createdBy``, ``updatedBy``, ``archivedBy`` or ``deletedBy``."""
+    actor = f"{event.split('.')[1]}By"
+    publish([domain_event(event, caller.tenant_id, {**data, actor: caller.user_id})])
 
 
 def _cursor(caller: Principal, cursor: str | None, scope: str) -> dict[str, Any] | None:
@@ -78,7 +80,7 @@ def _dump(model: Any) -> Any:
 
 
 def _building_data(b: Building) -> dict[str, Any]:
-    return {"buildingId": b.id, "name": b.name}
+    return {"id": b.id, "name": b.name}
 
 
 def create_building(caller: Principal, body: BuildingCreate) -> BuildingOut:
@@ -142,7 +144,7 @@ def update_building(caller: Principal, building_id: str, body: BuildingPatch) ->
                 sets[path] = value
     building = store.update_building(caller.tenant_id, building_id, sets, removes)
     changed = sorted({path.split(".")[0] for path in [*sets, *removes]} - {"updatedAt"})
-    _emit(caller, "building.updated", {**_building_data(building), "changed": changed})
+    _emit(caller, "building.updated", {**_building_data(building), "changes": changed})
     return BuildingOut.of(building)
 
 
@@ -214,8 +216,7 @@ def _has_invoices(tenant_id: str, building_id: str) -> bool:
 
 
 def _apartment_data(a: Apartment) -> dict[str, Any]:
-    return {"apartmentId": a.id, "buildingId": a.building_id, "number": a.number,
-            "referenceNumber": a.reference_number}
+    return {"id": a.id, "buildingId": a.building_id, "number": a.number, "referenceNumber": a.reference_number}
 
 
 def create_apartment(caller: Principal, building_id: str, body: ApartmentCreate) -> ApartmentOut:
@@ -285,8 +286,8 @@ def update_apartment(caller: Principal, building_id: str, apartment_id: str, bod
         else:
             sets[alias] = value
     after = store.update_apartment(before, sets, removes)
-    _emit(caller, "apartment.updated", {**_apartment_data(after), "changed": sorted(set(sets) - {"updatedAt"}
-                                                                                     | set(removes))})
+    changes = sorted((set(sets) | set(removes)) - {"updatedAt", "GSI1PK", "GSI1SK"})
+    _emit(caller, "apartment.updated", {**_apartment_data(after), "changes": changes})
     return ApartmentOut.of(after)
 
 
@@ -305,7 +306,7 @@ def delete_apartment(caller: Principal, building_id: str, apartment_id: str) -> 
 
 
 def _charge_data(c: Charge) -> dict[str, Any]:
-    return {"chargeId": c.id, "buildingId": c.building_id, "name": c.name, "type": c.type}
+    return {"id": c.id, "buildingId": c.building_id, "name": c.name, "type": c.type}
 
 
 def create_charge(caller: Principal, building_id: str, body: ChargeCreate) -> ChargeOut:
@@ -367,7 +368,8 @@ def update_charge(caller: Principal, building_id: str, charge_id: str, body: Cha
     elif meter_type != before.meter_type:
         sets["meterType"] = meter_type
     after = store.update_charge(before, sets, removes)
-    _emit(caller, "charge.updated", _charge_data(after))
+    changes = sorted((set(sets) | set(removes)) - {"updatedAt"})
+    _emit(caller, "charge.updated", {**_charge_data(after), "changes": changes})
     return ChargeOut.of(after)
 
 
