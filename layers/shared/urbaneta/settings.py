@@ -29,6 +29,8 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     idempotency_ttl_seconds: int = 86_400
     aws_endpoint_url: str | None = None
+    ocr_engine: str = "textract"  # meters: textract | rapidocr (the local stack and tests always use rapidocr)
+    textract_region: str = ""  # meters: Textract's region when the function's own has no Textract
     # auth: throttling and quotas (see docs/data-model.md, "auth")
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
@@ -64,6 +66,8 @@ _ENV = {
     "max_body_bytes": "MAX_BODY_BYTES",
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",
+    "ocr_engine": "OCR_ENGINE",
+    "textract_region": "TEXTRACT_REGION",
     "login_max_failures_per_account": "LOGIN_MAX_FAILURES_PER_ACCOUNT",
     "login_max_failures_per_address": "LOGIN_MAX_FAILURES_PER_ADDRESS",
     "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",

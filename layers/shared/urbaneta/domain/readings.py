@@ -41,17 +41,17 @@ class Baseline:
 
 
 def check_new_reading(value: Decimal, reading_date: date, *, today: date, previous: Baseline | None,
-                      unit: str) -> None:
+                      unit: str, value_field: str = "value", date_field: str = "readingDate") -> None:
     """422 listing every broken rule: below the previous value, a future date, a date before the previous one."""
     errors: list[FieldError] = []
     if reading_date > today:
-        errors.append(FieldError("readingDate", "must not be in the future"))
+        errors.append(FieldError(date_field, "must not be in the future"))
     if previous is not None:
         if reading_date < previous.reading_date:
-            errors.append(FieldError("readingDate", "must not be before the previous reading "
-                                                    f"({previous.reading_date.isoformat()})"))
+            errors.append(FieldError(date_field, "must not be before the previous reading "
+                                                 f"({previous.reading_date.isoformat()})"))
         if value < previous.value:
-            errors.append(FieldError("value", f"must not be below the previous reading ({previous.value} {unit})"))
+            errors.append(FieldError(value_field, f"must not be below the previous reading ({previous.value} {unit})"))
     if errors:
         raise ValidationFailed("The reading is not plausible.", errors=errors)
 

@@ -1,0 +1,334 @@
+"""Meters, readings and meter photos: the orchestration behind functions/meters."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from urbaneta.adapters.events import domain_event, publish
+from urbaneta.auth.principal import Principal
+from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain import readings as rules
+from urbaneta.errors import Conflict, FieldError, NotFound, ValidationFailed
+from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
+from urbaneta.models.entities import Meter, Reading
+from urbaneta.models.meters import (
+    MAX_IMAGE_BYTES,
+    MeterCreate,
+    MeterOut,
+    MeterReplace,
+    MeterUpdate,
+    OcrOut,
+    OcrRequest,
+    ReadingCreate,
+    ReadingOut,
+)
+from urbaneta.observability import logger, metrics
+from urbaneta.store import buildings as buildings_store
+from urbaneta.store import meter_photos as photos
+from urbaneta.store import meters as store
+
+# --- meters -----------------------------------------------------------------------------------------------------
+
+
+def visible_meter(p: Principal, meter_id: str) -> Meter:
+    """A meter of the caller's tenant that the caller may see (residents: their apartments' meters only)."""
+    m = store.get_meter(p.tenant_id, meter_id)
+    if not p.can_see_apartment(m.apartment_id):
+        raise NotFound("No such meter.")
+    return m
+
+
+def _check_apartment(p: Principal, building_id: str, apartment_id: str) -> None:
+    apartment = buildings_store.get_apartment(p.tenant_id, apartment_id)
+    if apartment.building_id != building_id:
+        raise ValidationFailed.one("apartmentId", "is not an apartment of this building")
+
+
+def create_meter(p: Principal, body: MeterCreate) -> MeterOut:
+    buildings_store.get_building(p.tenant_id, body.building_id)
+    if body.apartment_id:
+        _check_apartment(p, body.building_id, body.apartment_id)
+    if body.initial_reading_date is not None and body.initial_reading is None:
+        raise ValidationFailed.one("initialReadingDate", "is only allowed with initialReading")
+    on = body.initial_reading_date or today()
+    if on > today():
+        raise ValidationFailed.one("initialReadingDate", "must not be in the future")
+    now = now_iso()
+    meter = Meter(id=new_id(), tenant_id=p.tenant_id, building_id=body.building_id, apartment_id=body.apartment_id,
+                  type=body.type, unit=body.unit, serial_number=body.serial_number,
+                  initial_reading=body.initial_reading,
+                  initial_reading_date=on if body.initial_reading is not None else None,
+                  metadata=body.metadata, created_at=now, updated_at=now)
+    initial = None
+    if body.initial_reading is not None:
+        initial = _installation_reading(p, meter, body.initial_reading, on, now)
+        meter = meter.model_copy(update={"last_reading_id": initial.id, "last_reading_value": initial.value,
+                                         "last_reading_date": initial.reading_date})
+    store.create_meter(meter, initial)
+    return MeterOut.of(meter)
+
+
+def _installation_reading(p: Principal, meter: Meter, value: Decimal, on: date, now: str) -> Reading:
+    return Reading(id=new_id(), tenant_id=meter.tenant_id, meter_id=meter.id, building_id=meter.building_id,
+                   apartment_id=meter.apartment_id, value=value, reading_date=on, consumption=Decimal(0),
+                   status="confirmed", kind="initial", submitted_by=p.user_id, decided_by=p.user_id, decided_at=now,
+                   created_at=now)
+
+
+def get_meter(p: Principal, meter_id: str) -> MeterOut:
+    return MeterOut.of(visible_meter(p, meter_id))
+
+
+def list_meters(p: Principal, *, building_id: str, apartment_id: str | None, limit: str | None,
+                cursor: str | None) -> tuple[list[MeterOut], str | None]:
+    size = parse_limit(limit)
+    scope = f"GET /meters?buildingId={building_id}&apartmentId={apartment_id or ''}"
+    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
+    buildings_store.get_building(p.tenant_id, building_id)
+    only: list[str] | None = None
+    if apartment_id:
+        if not p.can_see_apartment(apartment_id):
+            raise NotFound("No such apartment.")
+    elif not p.is_staff:
+        only = sorted(p.apartment_ids)
+        if not only:
+            return [], None
+    meters, last = store.list_meters_page(p.tenant_id, building_id, apartment_id=apartment_id, limit=size,
+                                          start_key=start, only_apartments=only)
+    return [MeterOut.of(m) for m in meters], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+
+
+def update_meter(p: Principal, meter_id: str, body: MeterUpdate) -> MeterOut:
+    before = visible_meter(p, meter_id)
+    given = body.model_fields_set
+    changes: dict[str, Any] = {"updated_at": now_iso()}
+    if "serial_number" in given:
+        if body.serial_number is None:
+            raise ValidationFailed.one("serialNumber", "must not be null")
+        changes["serial_number"] = body.serial_number
+    if "apartment_id" in given:
+        if body.apartment_id:
+            _check_apartment(p, before.building_id, body.apartment_id)
+        changes["apartment_id"] = body.apartment_id
+    if "metadata" in given:
+        changes["metadata"] = body.metadata or {}
+    after = before.model_copy(update=changes)
+    store.update_meter(before, after)
+    return MeterOut.of(after)
+
+
+def replace_meter(p: Principal, meter_id: str, body: MeterReplace) -> MeterOut:
+    old = visible_meter(p, meter_id)
+    if old.status != "active":
+        raise Conflict("The meter was already replaced.")
+    previous = _baseline(old)
+    rules.check_new_reading(body.final_reading, body.replaced_on, today=today(), previous=previous, unit=old.unit,
+                            value_field="finalReading", date_field="replacedOn")
+    now = now_iso()
+    final = Reading(id=new_id(), tenant_id=p.tenant_id, meter_id=old.id, building_id=old.building_id,
+                    apartment_id=old.apartment_id, value=body.final_reading, reading_date=body.replaced_on,
+                    consumption=rules.consumption(body.final_reading, previous),
+                    days=rules.days_between(previous, body.replaced_on), status="confirmed", kind="final",
+                    submitted_by=p.user_id, decided_by=p.user_id, decided_at=now, created_at=now)
+    new = Meter(id=new_id(), tenant_id=p.tenant_id, building_id=old.building_id, apartment_id=old.apartment_id,
+                type=old.type, unit=old.unit, serial_number=body.serial_number, initial_reading=body.initial_reading,
+                initial_reading_date=body.replaced_on, replaces_meter_id=old.id, metadata=old.metadata,
+                created_at=now, updated_at=now)
+    initial = _installation_reading(p, new, body.initial_reading, body.replaced_on, now)
+    new = new.model_copy(update={"last_reading_id": initial.id, "last_reading_value": initial.value,
+                                 "last_reading_date": initial.reading_date})
+    store.replace_meter(old, final, new, initial)
+    publish([domain_event("meter.replaced", p.tenant_id, {
+        "meterId": old.id, "newMeterId": new.id, "buildingId": old.building_id, "apartmentId": old.apartment_id,
+        "type": old.type, "unit": old.unit, "replacedOn": body.replaced_on.isoformat(),
+        "finalReading": str(body.final_reading), "initialReading": str(body.initial_reading),
+        "newSerialNumber": new.serial_number})])
+    return MeterOut.of(new)
+
+
+# --- readings -----------------------------------------------------------------------------------------------------
+
+
+def _baseline(m: Meter) -> rules.Baseline | None:
+    if m.last_reading_id and m.last_reading_value is not None and m.last_reading_date is not None:
+        return rules.Baseline(m.last_reading_value, m.last_reading_date)
+    return None
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes | None  # new bytes to store, or None to keep an existing upload
+    content_type: str
+    upload_key: str | None = None
+
+
+def _record_reading(p: Principal, m: Meter, value: Decimal, on: date, photo: Photo | None,
+                    *, value_field: str = "value", date_field: str = "readingDate") -> Reading:
+    if m.status != "active":
+        raise Conflict("The meter was replaced; submit readings to its successor "
+                       f"({m.replaced_by_meter_id}).")
+    previous = _baseline(m)
+    rules.check_new_reading(value, on, today=today(), previous=previous, unit=m.unit, value_field=value_field,
+                            date_field=date_field)
+    amount = rules.consumption(value, previous)
+    days = rules.days_between(previous, on)
+    history = store.readings_before(p.tenant_id, m.id, "9999", limit=rules.FLAG_HISTORY)
+    reading_id = new_id()
+    photo_key = None
+    if photo is not None:
+        photo_key = photos.reading_key(p.tenant_id, m.id, reading_id, photo.content_type)
+        if photo.data is not None:
+            photos.put_photo(photo_key, photo.data, photo.content_type, tenant_id=p.tenant_id)
+        elif photo.upload_key is not None:
+            photos.keep(photo.upload_key, photo_key)
+    r = Reading(id=reading_id, tenant_id=p.tenant_id, meter_id=m.id, building_id=m.building_id,
+                apartment_id=m.apartment_id, value=value, reading_date=on, consumption=amount, days=days,
+                status="submitted", kind="regular", flagged=rules.is_far_above_usual(amount, days, history),
+                photo_key=photo_key, submitted_by=p.user_id, created_at=now_iso())
+    try:
+        store.add_reading(m, r)
+    except Conflict:
+        if photo_key is not None:
+            photos.remove(photo_key)
+        raise
+    publish([domain_event("reading.submitted", p.tenant_id, _event_data(m, r))])
+    if r.flagged:
+        metrics.add_metric(name="ReadingsFlagged", unit="Count", value=1)
+    return r
+
+
+def _event_data(m: Meter, r: Reading) -> dict[str, Any]:
+    return {"readingId": r.id, "meterId": m.id, "buildingId": m.building_id, "apartmentId": m.apartment_id,
+            "meterType": m.type, "unit": m.unit, "value": str(r.value), "readingDate": r.reading_date.isoformat(),
+            "consumption": str(r.consumption), "status": r.status, "flagged": r.flagged}
+
+
+def submit_reading(p: Principal, meter_id: str, body: ReadingCreate) -> ReadingOut:
+    m = visible_meter(p, meter_id)
+    photo = None
+    if body.photo_key is not None:
+        content_type = photos.upload_content_type(p.tenant_id, body.photo_key)
+        if content_type is None or not photos.exists(body.photo_key):
+            raise ValidationFailed.one("photoKey", "is not a photo uploaded through POST /meters/ocr by this "
+                                                   "organisation")
+        photo = Photo(data=None, content_type=content_type, upload_key=body.photo_key)
+    return ReadingOut.of(_record_reading(p, m, body.value, body.reading_date, photo))
+
+
+def list_readings(p: Principal, meter_id: str, *, status: str | None, limit: str | None,
+                  cursor: str | None) -> tuple[list[ReadingOut], str | None]:
+    size = parse_limit(limit)
+    scope = f"GET /meters/{meter_id}/readings?status={status or ''}"
+    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
+    visible_meter(p, meter_id)
+    items, last = store.list_readings_page(p.tenant_id, meter_id, limit=size, start_key=start, newest_first=True,
+                                           status=status)
+    return [ReadingOut.of(r) for r in items], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+
+
+def get_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
+    visible_meter(p, meter_id)
+    return ReadingOut.of(store.get_reading(p.tenant_id, meter_id, reading_id))
+
+
+def confirm_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
+    m = visible_meter(p, meter_id)
+    r = store.get_reading(p.tenant_id, meter_id, reading_id)
+    confirmed = store.confirm_reading(r, by=p.user_id, at=now_iso())
+    publish([domain_event("reading.confirmed", p.tenant_id, {**_event_data(m, confirmed),
+                                                               "confirmedBy": p.user_id})])
+    return ReadingOut.of(confirmed)
+
+
+def reject_reading(p: Principal, meter_id: str, reading_id: str, reason: str | None) -> ReadingOut:
+    m = visible_meter(p, meter_id)
+    r = store.get_reading(p.tenant_id, meter_id, reading_id)
+    if r.status != "submitted":
+        raise Conflict(f"The reading is {r.status}; only a submitted reading can be rejected.")
+    sort_key = store.reading_sort_key(r)
+    before = store.readings_before(p.tenant_id, meter_id, sort_key, limit=1)
+    previous = before[0] if before else None
+    successor: Reading | None = None
+    successor_consumption: Decimal | None = None
+    successor_days: int | None = None
+    if m.last_reading_id != r.id:
+        after = store.readings_after(p.tenant_id, meter_id, sort_key, limit=1)
+        successor = after[0] if after else None
+        if successor is not None:
+            base = rules.Baseline(previous.value, previous.reading_date) if previous else None
+            successor_consumption = rules.consumption(successor.value, base)
+            successor_days = rules.days_between(base, successor.reading_date)
+    now = now_iso()
+    store.reject_reading(m, r, by=p.user_id, at=now, reason=reason, previous=previous, successor=successor,
+                         successor_consumption=successor_consumption, successor_days=successor_days)
+    rejected = r.model_copy(update={"status": "rejected", "decided_by": p.user_id, "decided_at": now,
+                                    "reason": reason})
+    publish([domain_event("reading.rejected", p.tenant_id, {**_event_data(m, rejected), "rejectedBy": p.user_id,
+                                                              "reason": reason})])
+    return ReadingOut.of(rejected)
+
+
+# --- photos (OCR) -----------------------------------------------------------------------------------------------
+
+
+def _decode_image(raw: str) -> tuple[bytes, str]:
+    from urbaneta.adapters.ocr import image_type
+
+    text = raw.strip()
+    if text.startswith("data:") and "," in text:  # a data URL: the type it names is not trusted either
+        text = text.split(",", 1)[1]
+    if len(text) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
+        raise ValidationFailed.one("image", "must be at most 5 MB")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed.one("image", "is not valid base64") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValidationFailed.one("image", "must be at most 5 MB")
+    content_type = image_type(data)
+    if content_type is None:
+        raise ValidationFailed.one("image", "must be a JPEG or PNG image (judged by its content)")
+    return data, content_type
+
+
+def read_photo(p: Principal, body: OcrRequest) -> OcrOut:
+    """Read a meter photo, keep it, and (with submit) record the value as a reading of the meter."""
+    from urbaneta.adapters.ocr import engine_name, get_engine
+    from urbaneta.adapters.ocr.register import Unreadable, find_register, full_text
+
+    errors: list[FieldError] = []
+    if body.submit and not body.meter_id:
+        errors.append(FieldError("meterId", "is required with submit"))
+    if body.reading_date is not None and not body.submit:
+        errors.append(FieldError("readingDate", "is only used with submit"))
+    if errors:
+        raise ValidationFailed("The request is invalid.", errors=errors)
+    meter = visible_meter(p, body.meter_id) if body.meter_id else None
+    data, content_type = _decode_image(body.image)
+    started = time.perf_counter()
+    tokens = get_engine().read(data)
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    logger.info("meter photo read", extra={"engine": engine_name(), "ms": elapsed_ms, "words": len(tokens),
+                                           "bytes": len(data)})
+    metrics.add_metric(name="MeterPhotosRead", unit="Count", value=1)
+    text = full_text(tokens)
+    try:
+        register = find_register(tokens)
+    except Unreadable as exc:
+        raise ValidationFailed("The photo shows no readable meter register.", errors=[
+            FieldError("image", str(exc))]) from exc
+    if body.submit and meter is not None:
+        reading = _record_reading(p, meter, register.value, body.reading_date or today(),
+                                  Photo(data=data, content_type=content_type))
+        assert reading.photo_key is not None
+        return OcrOut(value=register.value, confidence=register.confidence, text=text, photo_key=reading.photo_key,
+                      reading=ReadingOut.of(reading))
+    key = photos.upload_key(p.tenant_id, new_id(), content_type)
+    photos.put_photo(key, data, content_type, tenant_id=p.tenant_id)
+    return OcrOut(value=register.value, confidence=register.confidence, text=text, photo_key=key)
