@@ -259,7 +259,8 @@ def test_patch_refuses_bad_input(org):
     rid = create(manager, buildingId=org["b1"]).data["id"]
     for body, field in (({}, "body"), ({"status": "done"}, "status"), ({"comment": ""}, "comment"),
                         ({"comment": "x" * 2001}, "comment"), ({"buildingId": org["b2"]}, "buildingId"),
-                        ({"historyCount": 0}, "historyCount")):
+                        ({"historyCount": 0}, "historyCount"), ({"status": None, "comment": "x"}, "body"),
+                        ({"priority": None}, "body")):
         # When the body is empty, has a bad value, or an unknown/server-owned field / Then 422
         res = patch(manager, rid, **body)
         assert res.status == 422, (body, res)

@@ -430,3 +430,15 @@ def test_sample_events_drive_the_function(org):
     assert accepted.status == 200
     listed = sample("list-residents", accessToken=manager.token)
     assert [r["email"] for r in listed.data] == [invitee]
+
+
+def test_invitation_to_a_deleted_apartment_cannot_be_accepted(org):
+    manager = org["manager"]
+    _, token = invite(manager, org["a2"], address())
+    # Given the apartment was deleted after the invitation was sent
+    gone = call("buildings", "DELETE", f"/buildings/{org['b1']}/apartments/{org['a2']}", token=manager.token)
+    assert gone.status == 204, gone
+    # When the invitation is accepted / Then 409 and nobody is created or linked
+    res = accept(token)
+    assert res.status == 409 and "no longer exists" in res.error["message"]
+    assert residents(manager).data == []

@@ -30,6 +30,9 @@ class MaintenanceRequestUpdate(ApiModel):
 
     @model_validator(mode="after")
     def _something(self) -> MaintenanceRequestUpdate:
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} must not be null; leave a field out to keep it")
         if self.status is None and self.comment is None and self.priority is None and self.metadata is None:
             raise ValueError("give at least one of status, comment, priority or metadata")
         return self

@@ -136,6 +136,10 @@ def accept_invitation(body: InvitationAccept) -> AcceptedOut:
     from urbaneta.store import users as users_store
 
     inv = _usable(body.token)
+    try:
+        buildings_store.get_apartment(inv.tenant_id, inv.apartment_id)
+    except NotFound as exc:
+        raise Conflict("The apartment of this invitation no longer exists.") from exc
     existing = users_store.find_by_email(inv.email)
     linked = existing is not None
     if existing is not None:
