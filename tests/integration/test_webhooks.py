@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from standardwebhooks import Webhook as StandardWebhook
-from urbaneta.adapters.aws import client
-from urbaneta.adapters.events import domain_event, publish
-from urbaneta.settings import get_settings
 
 from tests.support import LambdaContext, call, function_module, load_event
 from tests.webhook_receiver import Receiver
+from urbaneta.adapters.aws import client
+from urbaneta.adapters.events import domain_event, publish
+from urbaneta.settings import get_settings
 
 PUBLIC_IP = "93.184.216.34"
 
@@ -437,3 +437,140 @@ def test_one_failing_delivery_never_redelivers_the_others(flow, make_caller, rec
     # And when the queue is worked again, only /bad is called again
     pump(flow["WebhookDeliveryQueue"], "webhook_delivery_worker", "sqs/webhook_delivery")
     assert len(receiver.on("/ok")) == 1 and [r.status for r in receiver.on("/bad")] == [500, 200]
+
+
+# --- test event, redelivery, rotation, refusals at delivery time ------------------------------------------
+
+
+def test_test_event_goes_only_to_that_endpoint(flow, make_caller, receiver):
+    # Given two endpoints subscribed to invoices only
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url("/one"), ["invoice.sent"]).data
+    subscribe(manager, receiver.url("/two"), ["invoice.sent"])
+    # When a test is sent to the first
+    res = call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token)
+    # Then it is accepted as a pending delivery, and only /one receives a signed webhook.test
+    assert res.status == 202 and res.data["status"] == "pending" and res.data["event"] == "webhook.test"
+    run_flow(flow)
+    assert [r.path for r in receiver.requests] == ["/one"]
+    payload = verify_as_integrator(hook["secret"], receiver.requests[0])
+    assert payload["event"] == "webhook.test" and payload["data"]["webhookId"] == hook["id"]
+    assert deliveries(manager, hook["id"])[0]["status"] == "succeeded"
+
+
+def test_redelivery_sends_the_same_webhook_again(flow, make_caller, receiver):
+    # Given a delivery that failed after its retries
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url(), ["invoice.created"]).data
+    receiver.script.extend([(500, {})] * 4)
+    event = domain_event("invoice.created", manager.tenant_id, {"invoiceId": "i-1"})
+    publish([event])
+    run_flow(flow)
+    (failed,) = deliveries(manager, hook["id"])
+    assert failed["status"] == "failed"
+    # When it is redelivered
+    res = call("webhooks", "POST", f"/webhooks/{hook['id']}/deliveries/{failed['id']}/redeliver", token=manager.token)
+    assert res.status == 202 and res.data["status"] == "pending"
+    # And redelivering it again while pending is refused
+    again = call("webhooks", "POST", f"/webhooks/{hook['id']}/deliveries/{failed['id']}/redeliver",
+                 token=manager.token)
+    assert again.status == 409
+    run_flow(flow)
+    # Then the receiver got the same webhook-id and body once more, validly signed, and it succeeded
+    assert len(receiver.requests) == 5
+    last = receiver.requests[-1]
+    assert last.status == 200 and last.headers["webhook-id"] == event.id and last.body == receiver.requests[0].body
+    verify_as_integrator(hook["secret"], last)
+    (done,) = deliveries(manager, hook["id"])
+    assert done["status"] == "succeeded" and done["attemptCount"] == 5 and done["attempts"][-1]["attempt"] == 5
+    # And an unknown delivery is 404
+    assert call("webhooks", "POST", f"/webhooks/{hook['id']}/deliveries/{hook['id']}/redeliver",
+                token=manager.token).status == 404
+
+
+def test_rotation_signs_with_both_secrets_until_the_old_one_expires(flow, make_caller, receiver):
+    # Given a webhook and its first secret
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url(), ["*"]).data
+    old = hook["secret"]
+    # When the secret is rotated (default grace of 24 hours)
+    res = call("webhooks", "POST", f"/webhooks/{hook['id']}/rotate-secret", token=manager.token)
+    # Then a new secret is shown once, and the old one's expiry is visible
+    assert res.status == 200 and res.data["secret"].startswith("whsec_") and res.data["secret"] != old
+    new = res.data["secret"]
+    assert res.data["previousSecretExpiresAt"]
+    assert "secret" not in call("webhooks", "GET", f"/webhooks/{hook['id']}", token=manager.token).data
+    # And a delivery carries both signatures: integrators on either secret verify it
+    call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token)
+    run_flow(flow)
+    request = receiver.requests[-1]
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    assert len(request.headers["x-urbaneta-signature"].split(",")) == 2
+    verify_as_integrator(new, request)
+    verify_as_integrator(old, request)
+    # When it is rotated again with no grace
+    newest = call("webhooks", "POST", f"/webhooks/{hook['id']}/rotate-secret", body={"graceHours": 0},
+                  token=manager.token).data["secret"]
+    call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token)
+    run_flow(flow)
+    # Then only the newest secret signs
+    request = receiver.requests[-1]
+    verify_as_integrator(newest, request)
+    with pytest.raises(Exception, match="signature"):
+        StandardWebhook(new).verify(request.body, request.headers)
+    # And a bad grace period is 422
+    assert call("webhooks", "POST", f"/webhooks/{hook['id']}/rotate-secret", body={"graceHours": 1000},
+                token=manager.token).status == 422
+
+
+def test_address_is_checked_again_at_delivery(flow, make_caller, dns, no_connections):
+    # Given a webhook whose host resolved to a public address when it was registered
+    dns({"hooks.example.test": [PUBLIC_IP]})
+    manager = make_caller("manager")
+    hook = subscribe(manager, "https://hooks.example.test/in", ["*"]).data
+    # When the name later resolves to the metadata address (DNS rebinding) and a delivery is attempted
+    dns({"hooks.example.test": ["169.254.169.254"]})
+    call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token)
+    results = pump(flow["WebhookDeliveryQueue"], "webhook_delivery_worker", "sqs/webhook_delivery", rounds=1)
+    # Then no connection is made (no_connections), the attempt is recorded as refused and will be retried
+    assert len(results[0]["batchItemFailures"]) == 1
+    (delivery,) = deliveries(manager, hook["id"])
+    (attempt,) = delivery["attempts"]
+    assert attempt["status"] == "failed" and attempt["responseCode"] is None
+    assert "metadata" in attempt["error"]
+
+
+def test_redirects_are_not_followed_and_only_an_excerpt_is_kept(flow, make_caller, receiver):
+    # Given an endpoint that answers a redirect with a large body
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url("/moved"), ["*"]).data
+    receiver.body = b"x" * 50_000
+    receiver.script.append((302, {"Location": receiver.url("/elsewhere")}))
+    # When a delivery is attempted
+    call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token)
+    pump(flow["WebhookDeliveryQueue"], "webhook_delivery_worker", "sqs/webhook_delivery", rounds=1)
+    # Then the redirect was not followed, the attempt failed with 302, and at most 1 KiB of the body was kept
+    assert [r.path for r in receiver.requests] == ["/moved"]
+    attempt = deliveries(manager, hook["id"])[0]["attempts"][0]
+    assert attempt["responseCode"] == 302 and attempt["status"] == "failed"
+    assert len(attempt["responseExcerpt"]) == 1024
+
+
+def test_deliveries_list_is_paginated_newest_first(flow, make_caller, receiver):
+    # Given three test deliveries
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url(), ["*"]).data
+    made = [call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token).data["id"]
+            for _ in range(3)]
+    # When listed two at a time
+    path = f"/webhooks/{hook['id']}/deliveries"
+    first = call("webhooks", "GET", path, query={"limit": "2"}, token=manager.token)
+    second = call("webhooks", "GET", path, query={"limit": "2", "cursor": first.json["nextCursor"]},
+                  token=manager.token)
+    # Then all three come once, newest first
+    listed = [d["id"] for d in first.data + second.data]
+    assert sorted(listed) == sorted(made) and listed == sorted(listed, reverse=True)
+    # And the cursor does not work for another webhook's list
+    other = subscribe(manager, receiver.url("/other"), ["*"]).data
+    assert call("webhooks", "GET", f"/webhooks/{other['id']}/deliveries", query={"cursor": first.json["nextCursor"]},
+                token=manager.token).status == 400
