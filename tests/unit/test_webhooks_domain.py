@@ -199,3 +199,17 @@ def test_timeouts_and_connection_errors_become_outcomes(monkeypatch):
                             transport=httpx.MockTransport(refused))
     assert out.status_code is None and "ConnectError" in (out.error or "")
     assert webhook_http._timeout(60).read == 10.0
+
+
+def test_every_emitted_and_documented_event_type_can_be_subscribed():
+    # Given the event types the code publishes (domain_event("x", ...)) and the ones docs/events.md lists
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    emitted = {m for f in (root / "layers").rglob("*.py")
+               for m in re.findall(r'domain_event\(\s*"([a-z_]+\.[a-z_]+)"', f.read_text())}
+    documented = set(re.findall(r"^\| `([a-z_]+\.[a-z_]+)` \|", (root / "docs/events.md").read_text(), re.M))
+    # Then each one is in the registry POST /webhooks validates against
+    missing = sorted(e for e in emitted | documented if not event_types.is_known(e) and e != event_types.TEST_EVENT)
+    assert missing == []

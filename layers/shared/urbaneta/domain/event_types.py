@@ -23,6 +23,21 @@ EVENT_TYPES: dict[str, str] = {
     "invitation.created": "A resident was invited to an apartment by e-mail.",
     "invitation.accepted": "An invitation was accepted: the resident is linked to the apartment.",
     "invitation.cancelled": "A pending invitation was cancelled.",
+    "invoice.cancelled": "An invoice was cancelled.",
+    "meter.replaced": "A meter was replaced by a new one.",
+    "building.created": "A building was created.",
+    "building.updated": "A building's details changed.",
+    "building.archived": "A building was archived.",
+    "building.deleted": "A building was deleted.",
+    "apartment.created": "An apartment was created.",
+    "apartment.updated": "An apartment's details changed.",
+    "apartment.deleted": "An apartment was deleted.",
+    "charge.created": "A charge was defined for a building.",
+    "charge.updated": "A charge changed.",
+    "charge.deleted": "A charge was removed.",
+    "organization.created": "An organisation was registered.",
+    "api_key.created": "An API key was created.",
+    "api_key.revoked": "An API key was revoked.",
 }
 
 TEST_EVENT = "webhook.test"
