@@ -858,3 +858,25 @@ def test_changes_are_published_as_domain_events(aws, make_caller):
     assert received["apartment.deleted"]["deletedBy"] == manager.user_id
     assert received["charge.updated"] == {"id": charge["id"], "buildingId": building["id"], "name": "Haldus",
                                           "type": "per_area", "changes": ["unitPrice"], "updatedBy": manager.user_id}
+
+
+def test_writes_cost_the_documented_dynamodb_calls(aws, make_caller):
+    # Given a manager
+    manager = make_caller("manager")
+    # When each write is made / Then it costs the calls docs/data-model.md states (authentication included)
+    with count_calls("dynamodb") as counter:
+        building = new_building(manager)
+    assert counter.count() <= 2, counter.calls
+    b = f"/buildings/{building['id']}"
+    with count_calls("dynamodb") as counter:
+        assert call(FN, "PATCH", b, token=manager.token, body={"name": "Uus"}).status == 200
+    assert counter.count() <= 2 and counter.count("GetItem", "Query") == 0, counter.calls
+    with count_calls("dynamodb") as counter:
+        apartment = new_apartment(manager, building["id"], "1")
+    assert counter.count() <= 3, counter.calls
+    with count_calls("dynamodb") as counter:
+        res = call(FN, "PATCH", f"{b}/apartments/{apartment['id']}", token=manager.token, body={"number": "2"})
+    assert res.status == 200 and res.data["number"] == "2" and counter.count() <= 3, counter.calls
+    with count_calls("dynamodb") as counter:
+        new_charge(manager, building["id"])
+    assert counter.count() <= 2, counter.calls

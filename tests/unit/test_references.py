@@ -1,6 +1,7 @@
 """7-3-1 and ISO 11649 RF reference numbers (domain/payments.md "Reference numbers")."""
 
 import pytest
+
 from urbaneta.domain import references as ref
 
 

@@ -326,7 +326,10 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
         if renumbered and 2 in exc.failed:
             raise Conflict(NUMBER_TAKEN, errors=[FieldError("number", NUMBER_TAKEN)]) from exc
         raise Conflict("The apartment changed at the same time; try again.") from exc
-    return get_apartment(before.tenant_id, before.id)
+    # the transaction returns nothing: the result is the read item with the same changes applied
+    changed = {k: v for k, v in _dump(before).items() if k not in set(removes)}
+    changed.update({k: v for k, v in sets.items() if not k.startswith("GSI")})
+    return Apartment.model_validate(changed)
 
 
 def delete_apartment(a: Apartment) -> None:
