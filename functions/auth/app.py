@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from urbaneta.auth.principal import EVERYONE, Role
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.pagination import parse_limit
-from urbaneta.http.responses import accepted, created, no_content, ok, page
+from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
     AccessTokenOut,
     ApiKeyCreate,
@@ -33,63 +33,63 @@ def _source_ip() -> str:
     return str(app.current_event.request_context.http.source_ip or "unknown")
 
 
-@app.post("/auth/register", responses={201: {"model": RegisterOut}})
+@app.post("/auth/register", responses=doc(201, RegisterOut))
 @public
 def register(body: Annotated[RegisterRequest, Body()]):
-    return created(service.register(body, source_ip=_source_ip()))
+    return created(service.register(body))
 
 
-@app.post("/auth/login", responses={200: {"model": TokensOut}})
+@app.post("/auth/login", responses=doc(200, TokensOut))
 @public
 def login(body: Annotated[LoginRequest, Body()]):
     return ok(service.login(body, source_ip=_source_ip()))
 
 
-@app.post("/auth/refresh", responses={200: {"model": TokensOut}})
+@app.post("/auth/refresh", responses=doc(200, TokensOut))
 @public
 def refresh(body: Annotated[RefreshRequest, Body()]):
     return ok(service.refresh(body))
 
 
-@app.post("/auth/logout", responses={204: {"description": "The session has ended."}})
+@app.post("/auth/logout", responses=doc(204, description="The session has ended."))
 @allow(EVERYONE)
 def logout(body: Annotated[LogoutRequest | None, Body()] = None):
     service.logout(principal(), body)
     return no_content()
 
 
-@app.post("/auth/magic-link", responses={202: {"model": MagicLinkAccepted}})
+@app.post("/auth/magic-link", responses=doc(202, MagicLinkAccepted))
 @public
 def magic_link(body: Annotated[MagicLinkRequest, Body()]):
     return accepted(service.request_magic_link(body, source_ip=_source_ip()))
 
 
-@app.post("/auth/magic-link/verify", responses={200: {"model": TokensOut}})
+@app.post("/auth/magic-link/verify", responses=doc(200, TokensOut))
 @public
 def magic_link_verify(body: Annotated[MagicLinkVerifyRequest, Body()]):
     return ok(service.verify_magic_link(body, source_ip=_source_ip()))
 
 
-@app.post("/auth/token", responses={200: {"model": AccessTokenOut}})
+@app.post("/auth/token", responses=doc(200, AccessTokenOut))
 @public
 def token(body: Annotated[TokenExchangeRequest, Body()]):
     return ok(service.exchange_api_key(body, source_ip=_source_ip()))
 
 
-@app.post("/api-keys", responses={201: {"model": ApiKeyCreated}})
+@app.post("/api-keys", responses=doc(201, ApiKeyCreated))
 @allow(Role.OWNER)
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
     return created(service.create_api_key(principal(), body))
 
 
-@app.get("/api-keys", responses={200: {"model": list[ApiKeyOut]}})
+@app.get("/api-keys", responses=doc(200, ApiKeyOut, many=True))
 @allow(Role.OWNER)
 def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotated[str | None, Query()] = None):
     items, next_cursor = service.list_api_keys(principal(), limit=parse_limit(limit), cursor=cursor)
     return page(items, next_cursor)
 
 
-@app.delete("/api-keys/<key_id>", responses={204: {"description": "The key is revoked."}})
+@app.delete("/api-keys/<key_id>", responses=doc(204, description="The key is revoked."))
 @allow(Role.OWNER)
 def revoke_api_key(key_id: str):
     service.revoke_api_key(principal(), key_id)

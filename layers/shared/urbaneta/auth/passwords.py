@@ -3,6 +3,7 @@ dummy verification that makes an unknown e-mail cost the same as a wrong passwor
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -57,14 +58,16 @@ def weakness(password: str, *, email: str | None = None, name: str | None = None
         return "is a commonly used password"
     if _is_sequence(lowered):
         return "is a simple sequence"
+    letters = "".join(ch for ch in lowered if ch.isalpha())
     for personal in _personal_parts(email, name):
-        if personal in lowered:
-            return "must not contain your e-mail address or name"
+        # the password is essentially the e-mail's name or the person's name (with digits/punctuation around)
+        if letters == personal or (personal in lowered and len(personal) * 2 > len(password)):
+            return "must not be based on your e-mail address or name"
     return None
 
 
 def _is_sequence(text: str) -> bool:
-    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(text)}
     return len(steps) == 1 and steps.pop() in (-1, 1)
 
 
@@ -72,9 +75,10 @@ def _personal_parts(email: str | None, name: str | None) -> list[str]:
     parts: list[str] = []
     if email:
         local = email.split("@", 1)[0].lower()
-        parts.append(local)
+        parts.extend([local, "".join(ch for ch in local if ch.isalpha())])
     if name:
         parts.extend(p.lower() for p in name.split())
+        parts.append("".join(ch for ch in name.lower() if ch.isalpha()))
     return [p for p in parts if len(p) >= 4]
 
 

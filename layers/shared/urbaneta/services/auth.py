@@ -149,10 +149,9 @@ def _start_session(user: dict[str, Any]) -> TokensOut:
 # --- register, login, refresh, logout -----------------------------------------------------------------------
 
 
-def register(body: RegisterRequest, *, source_ip: str) -> RegisterOut:
+def register(body: RegisterRequest) -> RegisterOut:
     email = users.normalise_email(str(body.email))
     _check_password(body.password, email=email, name=body.name)
-    _throttle("register-address", source_ip, get_settings().login_max_failures_per_address)
     tenant_id, user_id, now = new_id(), new_id(), now_iso()
     user = users.create_tenant_with_owner(tenant_id, body.organization_name, user_id, email=email, name=body.name,
                                           password_hash=passwords.hash_password(body.password), now=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from urbaneta.clock import utcnow
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys, table
 from urbaneta.store.table import TransactionConflict
@@ -12,9 +13,11 @@ from urbaneta.store.table import TransactionConflict
 
 def create(tenant_id: str, key_id: str, *, name: str, role: str, key_hash: str, prefix: str, created_by: str,
            now: str) -> dict[str, Any]:
+    # the list's order: creation time to the microsecond (several keys may be made within one second)
+    sort_at = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     item = {
         **keys.api_key(tenant_id, key_id),
-        **keys.api_keys_index(tenant_id, now, key_id),
+        **keys.api_keys_index(tenant_id, sort_at, key_id),
         "entity": "api_key",
         "id": key_id,
         "tenantId": tenant_id,

@@ -45,7 +45,8 @@ def _email_item(email: str, tenant_id: str, user_id: str) -> dict[str, Any]:
     return {**keys.user_email(email), "entity": "email", "tenantId": tenant_id, "userId": user_id}
 
 
-_DUPLICATE = Conflict("An account with this e-mail already exists.", errors=[FieldError("email", "is already registered")])
+_DUPLICATE = Conflict("An account with this e-mail already exists.",
+                      errors=[FieldError("email", "is already registered")])
 
 
 def create_tenant_with_owner(tenant_id: str, organisation_name: str, user_id: str, *, email: str, name: str,
