@@ -16,14 +16,22 @@ app = create_app()
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@app.post("/maintenance-requests", responses=doc(201, MaintenanceRequestOut))
+@app.post("/maintenance-requests", responses=doc(201, MaintenanceRequestOut), summary="Open a maintenance request",
+          description="Residents: for one of their apartments (`apartmentId` required; another apartment is 404). "
+                      "Staff: for any apartment of the organisation, or the building as a whole (no `apartmentId`). "
+                      "Publishes `maintenance.created`.")
 @allow(EVERYONE)
 def create_request(body: Annotated[MaintenanceRequestCreate, Body()]):
     out = service.create_request(principal(), body)
     return created(out.wire(), location=f"/api/maintenance-requests/{out.id}")
 
 
-@app.get("/maintenance-requests", responses=doc(200, MaintenanceRequestOut, many=True))
+@app.get("/maintenance-requests", responses=doc(200, MaintenanceRequestOut, many=True),
+         summary="List maintenance requests",
+         description="Ordered by stage (open, in_progress, resolved, closed), oldest first within a stage. "
+                     "Filters are key conditions; an unknown id gives an empty list. Residents see their "
+                     "apartments' requests only (one apartment per page at most; a page may be shorter than "
+                     "`limit` while `nextCursor` leads on).")
 @allow(EVERYONE)
 def list_requests(
     building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
@@ -37,13 +45,19 @@ def list_requests(
     return page([i.wire() for i in items], next_cursor)
 
 
-@app.get("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut))
+@app.get("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut),
+         summary="Get a maintenance request with its history")
 @allow(EVERYONE)
 def get_request(request_id: Id):
     return ok(service.get_request(principal(), request_id).wire())
 
 
-@app.patch("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut))
+@app.patch("/maintenance-requests/<request_id>", responses=doc(200, MaintenanceRequestOut),
+           summary="Change status, comment, priority or metadata",
+           description="Life cycle: open → in_progress → resolved → closed, and resolved → in_progress (reopen); "
+                       "any other step, or the current status again, is 409. Residents may comment and, on a "
+                       "resolved request, close or reopen it; anything else is 403. Each change is one history "
+                       "entry and a `maintenance.updated` event.")
 @allow(EVERYONE)
 def update_request(request_id: Id, body: Annotated[MaintenanceRequestUpdate, Body()]):
     return ok(service.update_request(principal(), request_id, body).wire())

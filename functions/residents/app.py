@@ -17,41 +17,51 @@ Limit = Annotated[str | None, Query()]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-@app.get("/residents", responses=doc(200, ResidentOut, many=True))
+@app.get("/residents", responses=doc(200, ResidentOut, many=True),
+         summary="List residents with their apartments", description="Ordered by e-mail.")
 @allow(STAFF)
 def list_residents(limit: Limit = None, cursor: Cursor = None):
     items, next_cursor = service.list_residents(principal(), limit=limit, cursor=cursor)
     return page(items, next_cursor)
 
 
-@app.post("/invitations", responses=doc(201, InvitationOut))
+@app.post("/invitations", responses=doc(201, InvitationOut), summary="Invite a resident by e-mail",
+          description="E-mails a one-time token valid 7 days (only its hash is stored). One pending invitation "
+                      "per apartment and e-mail (409). Publishes `invitation.created`.")
 @allow(STAFF)
 def create_invitation(body: Annotated[InvitationCreate, Body()]):
     out = service.create_invitation(principal(), body)
     return created(out, location=f"/api/invitations/{out.id}")
 
 
-@app.get("/invitations", responses=doc(200, InvitationOut, many=True))
+@app.get("/invitations", responses=doc(200, InvitationOut, many=True),
+         summary="List pending invitations", description="Pending and unexpired, soonest expiry first.")
 @allow(STAFF)
 def list_invitations(limit: Limit = None, cursor: Cursor = None):
     items, next_cursor = service.list_invitations(principal(), limit=limit, cursor=cursor)
     return page(items, next_cursor)
 
 
-@app.get("/invitations/<invitation_id>", responses=doc(200, InvitationOut))
+@app.get("/invitations/<invitation_id>", responses=doc(200, InvitationOut), summary="Get an invitation")
 @allow(STAFF)
 def get_invitation(invitation_id: Id):
     return ok(service.get_invitation(principal(), invitation_id))
 
 
-@app.delete("/invitations/<invitation_id>", responses=doc(204, description="Cancelled"))
+@app.delete("/invitations/<invitation_id>", responses=doc(204, description="Cancelled"),
+            summary="Cancel a pending invitation",
+            description="Its token fails from then on. A cancelled invitation is 404; an accepted one 409.")
 @allow(STAFF)
 def cancel_invitation(invitation_id: Id):
     service.cancel_invitation(principal(), invitation_id)
     return no_content()
 
 
-@app.post("/invitations/accept", responses=doc(200, AcceptedOut))
+@app.post("/invitations/accept", responses=doc(200, AcceptedOut), summary="Accept an invitation",
+          description="Creates the resident user, or links the existing resident of the same organisation "
+                      "(who gives the account's password; 401 otherwise), and returns tokens. Unknown token 404; "
+                      "accepted, cancelled or expired invitation 409; an e-mail of another organisation's user "
+                      "or of the organisation's staff 409.")
 @public
 def accept_invitation(body: Annotated[InvitationAccept, Body()]):
     return ok(service.accept_invitation(body))
