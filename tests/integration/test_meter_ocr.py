@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -161,3 +162,28 @@ def test_reading_attaches_an_ocr_upload_of_the_same_tenant_only(aws, home, make_
     kept = mine.data["photoKey"]
     assert kept == f"meters/{m.tenant_id}/{meter_id}/{mine.data['id']}.png"
     assert s3_object(kept)["Body"].read() == s3_object(upload["photoKey"])["Body"].read()
+
+
+def test_textract_engine_reads_through_detect_document_text(aws):
+    # Given Textract answering one photo with words and refusing another
+    from botocore.stub import Stubber
+
+    from urbaneta.adapters.ocr.register import find_register
+    from urbaneta.adapters.ocr.textract import TextractEngine, _client
+    from urbaneta.errors import ValidationFailed
+
+    photo = meter_photo()
+    words = [("00123", 0.2, 0.4, 0.3, 0.15), ("456", 0.51, 0.41, 0.15, 0.14), ("S/N98765432", 0.2, 0.7, 0.3, 0.05)]
+    answer = {"Blocks": [{"BlockType": "WORD", "Text": text, "Confidence": 99.0, "Id": str(i),
+                          "Geometry": {"BoundingBox": {"Left": left, "Top": top, "Width": w, "Height": h}}}
+                         for i, (text, left, top, w, h) in enumerate(words)]}
+    with Stubber(_client()) as stub:
+        stub.add_response("detect_document_text", answer, {"Document": {"Bytes": photo}})
+        stub.add_client_error("detect_document_text", "UnsupportedDocumentException", http_status_code=400)
+        # When both are read
+        tokens = TextractEngine().read(photo)
+        with pytest.raises(ValidationFailed) as refused:
+            TextractEngine().read(b"\x89PNG\r\n\x1a\n")
+    # Then the register comes from Textract's words, and an undecodable image is a 422 on the image
+    assert find_register(tokens).value == Decimal("123.456")
+    assert refused.value.errors[0].field == "image"
