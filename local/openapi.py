@@ -52,14 +52,16 @@ ERROR_SCHEMA = {
 ERRORS = {
     "400": "Malformed request (bad JSON, bad cursor)",
     "401": "Missing, invalid or expired token",
-    "403": "The caller's role may not do this",
+    "403": "Forbidden: the caller's role may not do this (or a confirmation such as a password failed)",
     "404": "Not found (also for another organisation's resources)",
     "405": "Method not allowed on this path",
     "409": "Duplicate or state conflict (also: an Idempotency-Key request still running)",
     "413": "Request body too large",
+    "415": "Unsupported request media type",
     "422": "Validation failed; `errors` lists every failing field",
     "429": "Too many requests; see Retry-After",
     "500": "Unexpected error (with a request id, no internals)",
+    "503": "A dependency is unavailable or not configured; try again later",
 }
 REQUEST_ID_HEADER = {"X-Request-ID": {"description": "The request's id", "schema": {"type": "string"}}}
 
@@ -88,9 +90,10 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
     responses = op.setdefault("responses", {})
     for ok in [c for c in responses if c.startswith("2")]:
         responses[ok].setdefault("headers", dict(REQUEST_ID_HEADER))
-    codes = ["400", "404", "413", "422", "429", "500"]
+    codes = ["400", "401", "403", "404", "413", "422", "429", "500", "503"]
+    if "requestBody" in op:
+        codes.append("415")
     if policy is not PUBLIC:
-        codes += ["401", "403"]
         op["x-roles"] = sorted(policy or [])
     else:
         op["security"] = []
@@ -138,6 +141,16 @@ WEBHOOK_EVENT = {
 }
 
 
+def _normalise_responses(app: Any) -> None:
+    """Accept the shorthand ``responses={201: {"model": Out}}`` as ``responses=doc(201, Out)``."""
+    from urbaneta.http.responses import doc
+
+    for route in list(app._static_routes) + list(app._dynamic_routes):
+        for status, spec in list((route.responses or {}).items()):
+            if isinstance(spec, dict) and "model" in spec and "content" not in spec:
+                route.responses.update(doc(int(status), spec["model"], many=bool(spec.get("many"))))
+
+
 def build() -> dict[str, Any]:
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -159,7 +172,11 @@ def build() -> dict[str, Any]:
         if app is None or not hasattr(app, "get_openapi_json_schema"):
             continue
         tag = spec.logical_id.removesuffix("Function")
-        part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        _normalise_responses(app)
+        try:
+            part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        except Exception as exc:
+            raise RuntimeError(f"{spec.logical_id}: its routes could not be documented: {exc}") from exc
         policies = {(r.openapi_path, r.method.lower()): _policy(r)
                     for r in list(app._static_routes) + list(app._dynamic_routes)}
         for path, ops in part.get("paths", {}).items():

@@ -210,3 +210,16 @@ def test_failed_request_is_not_stored(aws, handler, make_caller):
     good = send(handler, "POST", "/things", body={"name": "a", "price": 1.23, "count": 1}, token=caller.token,
                 headers=headers)
     assert good.status == 201
+
+
+def test_json_route_with_other_media_type_is_415(aws, handler, make_caller):
+    caller = make_caller("manager")
+    res = send(handler, "POST", "/things", raw_body='{"name": "a", "price": 1, "count": 1}', token=caller.token,
+               headers={"content-type": "text/plain"})
+    assert res.status == 415 and res.error["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_json_body_that_is_not_utf8_is_400(aws, handler, make_caller):
+    caller = make_caller("manager")
+    res = send(handler, "POST", "/things", raw_body=b"\xff\xfe{\x99", token=caller.token)
+    assert res.status == 400 and res.error["code"] == "BAD_REQUEST"

@@ -16,15 +16,20 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.logging import correlation_paths
 
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.errors import (
+    BadRequest,
     Forbidden,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    UnsupportedMediaType,
     UrbanetaError,
 )
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
@@ -118,6 +123,18 @@ def _guard(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]
     return next_middleware(app)
 
 
+def _readable_json(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
+    """A JSON body must decode as UTF-8 before validation reads it (other media types reach their route
+    undecoded: bank statements, for one, may come in a legacy encoding)."""
+    content_type = (app.current_event.get_header_value("content-type") or "application/json").lower()
+    if "json" in content_type:
+        try:
+            _ = app.current_event.decoded_body
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadRequest("The request body is not valid UTF-8 JSON.") from exc
+    return app
+
+
 def _not_found(app: APIGatewayHttpResolver) -> UrbanetaError:
     path = app.context.get("_path") or app.current_event.path
     allowed = sorted({r.method for r in _registered(app) if r.rule.match(path)})
@@ -142,6 +159,10 @@ def create_app() -> APIGatewayHttpResolver:
     def _invalid(exc: RequestValidationError) -> Response:
         return error_response(from_validation_errors(list(exc.errors())), request_id())
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_exc: RequestUnsupportedContentType) -> Response:
+        return error_response(UnsupportedMediaType("The request body must be application/json."), request_id())
+
     @app.exception_handler(NotFoundError)
     def _unknown_route(_exc: NotFoundError) -> Response:
         return error_response(_not_found(app), request_id())
@@ -160,7 +181,7 @@ def create_app() -> APIGatewayHttpResolver:
     validate = OpenAPIRequestValidationMiddleware()
 
     def guard_then_validate(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
-        return _guard(app, lambda a: validate(a, next_middleware))  # type: ignore[arg-type]
+        return _guard(app, lambda a: validate(_readable_json(a), next_middleware))  # type: ignore[arg-type]
 
     app._request_validation_middleware = guard_then_validate  # type: ignore[assignment]
 
