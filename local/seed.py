@@ -36,12 +36,14 @@ APARTMENTS = [
      "email": "martins@urbaneta.example"},
     {"number": "3", "area": 38.5, "residentsCount": 1, "ownerName": "Žydrūnė Čiurlionytė",
      "email": "zydrune@urbaneta.example"},
-    {"number": "4", "area": 62.0, "residentsCount": 3, "ownerName": "Ilze Bērziņa-Ļaudiņa",
-     "email": "ilze@urbaneta.example"},
-    {"number": "5", "area": 45.7, "residentsCount": 2, "ownerName": "Šarūnas Jasiūnas-Ąžuolas",
-     "email": "sarunas@urbaneta.example"},
-    {"number": "6", "area": 80.2, "residentsCount": 5, "ownerName": "Tõnu Käär-Šmidt",
+    {"number": "4", "area": 62.0, "residentsCount": 3, "ownerName": "Līga Bērziņa-Ļaudiņa",
+     "email": "liga@urbaneta.example"},
+    {"number": "5", "area": 45.7, "residentsCount": 2, "ownerName": "Kęstutis Šarūnas Ąžuolas",
+     "email": "kestutis@urbaneta.example"},
+    {"number": "6", "area": 80.2, "residentsCount": 5, "ownerName": "Tõnu Öpik-Käär",
      "email": "tonu@urbaneta.example"},
+    {"number": "7", "area": 49.9, "residentsCount": 2, "ownerName": "Rūta Įsiūtė-Vaitkų",
+     "email": "ruta@urbaneta.example"},
 ]
 
 CHARGES = [

@@ -183,9 +183,8 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
         http.start()
         for pump in pumps:
             pump.start()
-        bus.start()
-        stops.append(bus.stop)
-        stops.append(lambda: _stop_pumps(pumps))
+        all_pumps = [*pumps, *bus.start()]
+        stops.append(lambda: _stop_pumps(all_pumps))
     except BaseException:
         for stop in reversed(stops):
             try:
