@@ -649,3 +649,81 @@ def test_users_interface_for_residents(aws, whoami):
     passwordless = auth.create_user(owner["tenantId"], email=new_email(), name="Ilze", password=None,
                                     role="resident")
     assert login(passwordless["email"], PASSWORD).status == 401
+
+
+# --- signing key rotation and session lifetime --------------------------------------------------------------
+
+
+@pytest.fixture
+def rotated_secret(aws):
+    """The application secret in its rotation form, k2 active, with k1 kept; restored afterwards."""
+    from urbaneta.adapters import secrets
+    from urbaneta.adapters.aws import client
+    from urbaneta.auth import keyring
+
+    sm = client("secretsmanager")
+    arn = aws["APP_SECRET_ARN"]
+    original = sm.get_secret_value(SecretId=arn)["SecretString"]
+    value = json.loads(original)
+    rotated = {**value, "keys": {value["kid"]: value["signingKey"], "k2": "r" * 48}, "activeKid": "k2"}
+    sm.put_secret_value(SecretId=arn, SecretString=json.dumps(rotated))
+    yield
+    sm.put_secret_value(SecretId=arn, SecretString=original)
+    secrets.reset()
+    keyring.reset()
+
+
+def test_signing_keys_rotate_by_kid(aws, whoami, make_caller, rotated_secret):
+    # Given a token signed with k1 before the rotation, in a container that cached the old secret a while ago
+    import time
+
+    from urbaneta.adapters.aws import client
+    from urbaneta.auth import keyring, tokens
+    from urbaneta.auth.principal import Principal, Role
+
+    before = make_caller("manager")
+    assert header_of(before.token)["kid"] == "k1"
+    keyring._cache["loaded"] = keyring._cache.get("loaded", 0.0) - 3600
+    # When another container, which read the rotated secret, signs a token with k2
+    rotated = keyring.parse(json.loads(client("secretsmanager").get_secret_value(
+        SecretId=aws["APP_SECRET_ARN"])["SecretString"]))
+    caller = Principal(before.tenant_id, before.user_id, Role.MANAGER, claims_of(before.token)["sid"])
+    newer = tokens.encode(tokens.access_claims(caller, int(time.time())), rotated, "access")
+    assert header_of(newer)["kid"] == "k2"
+    # Then it verifies here (the unknown kid made this container re-read the secret), and so does the k1 token
+    assert whoami(newer).status == 200
+    assert whoami(before.token).status == 200
+    # And from now on this container signs with k2
+    owner = register()
+    assert header_of(owner["accessToken"])["kid"] == "k2"
+    assert send("POST", "/auth/refresh", body={"refreshToken": owner["refreshToken"]}).status == 200
+
+
+def test_an_unknown_kid_does_not_make_every_request_reread_the_secret(aws, whoami, make_caller):
+    # Given a container that has just read the secret
+    from urbaneta.auth import keyring
+
+    import time
+
+    caller = make_caller("manager")
+    assert whoami(caller.token).status == 200
+    keyring._cache["loaded"] = time.monotonic()
+    _head, payload, sig = caller.token.split(".")
+    bogus = f"{b64({'alg': 'HS256', 'kid': 'k7', 'typ': 'JWT'})}.{payload}.{sig}"
+    # When tokens naming an unknown kid arrive / Then they are 401 without a Secrets Manager call
+    with count_calls("secretsmanager") as counter:
+        assert whoami(bogus).status == 401 and whoami(bogus).status == 401
+    assert counter.count() == 0
+    assert "k7" not in keyring.keyring().material
+
+
+def test_a_session_past_its_maximum_age_cannot_be_refreshed(aws, monkeypatch, settings):
+    # Given a session / When its refresh token is presented after the session's maximum age
+    from urbaneta.services import auth
+
+    owner = register()
+    real_now = auth._now
+    monkeypatch.setattr(auth, "_now", lambda: real_now() + settings.session_max_age_seconds + 1)
+    res = send("POST", "/auth/refresh", body={"refreshToken": owner["refreshToken"]})
+    # Then it is refused
+    assert res.status == 401
