@@ -701,9 +701,9 @@ def test_signing_keys_rotate_by_kid(aws, whoami, make_caller, rotated_secret):
 
 def test_an_unknown_kid_does_not_make_every_request_reread_the_secret(aws, whoami, make_caller):
     # Given a container that has just read the secret
-    from urbaneta.auth import keyring
-
     import time
+
+    from urbaneta.auth import keyring
 
     caller = make_caller("manager")
     assert whoami(caller.token).status == 200
