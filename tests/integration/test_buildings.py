@@ -880,3 +880,47 @@ def test_writes_cost_the_documented_dynamodb_calls(aws, make_caller):
     with count_calls("dynamodb") as counter:
         new_charge(manager, building["id"])
     assert counter.count() <= 2, counter.calls
+
+
+# ---- concurrency and replays ---------------------------------------------------------------------------------
+
+
+def test_a_lost_race_for_the_reference_counter_is_retried(aws, make_caller, monkeypatch):
+    # Given an apartment (the counter stands at 1), and a second create that first reads a stale counter,
+    # as when another create moved it between this one's read and its transaction
+    from urbaneta.store import buildings as store
+    from urbaneta.store import keys, table
+
+    manager = make_caller("manager")
+    building = new_building(manager)
+    first = new_apartment(manager, building["id"], "1")
+    counter_key = keys.apartment_reference_counter(manager.tenant_id)
+    real_get = table.get
+    stale = [{**counter_key, "value": 0}]
+
+    def racing_get(key: dict[str, str], **kwargs: Any) -> Any:
+        if key == counter_key and stale:
+            return stale.pop()
+        return real_get(key, **kwargs)
+
+    monkeypatch.setattr(store.table, "get", racing_get)
+    # When the second apartment is created
+    second = new_apartment(manager, building["id"], "2")
+    # Then its first transaction failed on the counter (writing nothing) and the retry took the next reference
+    assert not stale
+    assert first["referenceNumber"] == "10000016" and second["referenceNumber"] == "10000029"
+    assert [a["number"] for a in all_apartments(manager, building["id"])] == ["1", "2"]
+
+
+def test_create_with_the_same_idempotency_key_is_replayed(aws, make_caller):
+    # Given a building created with an Idempotency-Key
+    manager = make_caller("manager")
+    key = {"Idempotency-Key": unique("idem-")}
+    first = call(FN, "POST", "/buildings", token=manager.token, body=building_body(), headers=key)
+    # When the same request is sent again with the same key
+    again = call(FN, "POST", "/buildings", token=manager.token, body=building_body(), headers=key)
+    # Then the first answer comes back and there is still one building; another body with the key is 422
+    assert first.status == 201 and again.status == 201 and again.data == first.data
+    assert [b["id"] for b in call(FN, "GET", "/buildings", token=manager.token).data] == [first.data["id"]]
+    other = call(FN, "POST", "/buildings", token=manager.token, body=building_body(name="Muu"), headers=key)
+    assert other.status == 422

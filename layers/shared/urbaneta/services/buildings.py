@@ -144,7 +144,8 @@ def update_building(caller: Principal, building_id: str, body: BuildingPatch) ->
                 sets[path] = value
     building = store.update_building(caller.tenant_id, building_id, sets, removes)
     changed = sorted({path.split(".")[0] for path in [*sets, *removes]} - {"updatedAt"})
-    _emit(caller, "building.updated", {**_building_data(building), "changes": changed})
+    if changed:
+        _emit(caller, "building.updated", {**_building_data(building), "changes": changed})
     return BuildingOut.of(building)
 
 
