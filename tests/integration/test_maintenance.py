@@ -210,6 +210,7 @@ def test_disallowed_transitions_are_409_and_change_nothing(org):
         res = patch(manager, rid, status=target, comment="skip ahead")
         # Then 409
         assert res.status == 409 and res.error["code"] == "CONFLICT", (target, res)
+        assert [e["field"] for e in res.error["errors"]] == ["status"]
     # And the request and its history are unchanged
     got = call(FN, "GET", f"{PATH}/{rid}", token=manager.token).data
     assert got["status"] == "open" and len(got["history"]) == 1

@@ -275,7 +275,7 @@ def test_duplicate_pending_invitation_is_409(org):
     assert invite(manager, org["a1"], invitee)[0].status == 201
     # When the same address is invited to the same apartment again / Then 409, and no second e-mail
     res, token = invite(manager, org["a1"], invitee.upper())
-    assert res.status == 409 and token is None
+    assert res.status == 409 and token is None and res.error["errors"][0]["field"] == "email"
     # And another apartment is fine
     assert invite(manager, org["a2"], invitee)[0].status == 201
     assert len(pending(manager).data) == 2

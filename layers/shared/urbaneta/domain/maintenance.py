@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from urbaneta.errors import Conflict, Forbidden
+from urbaneta.errors import Conflict, FieldError, Forbidden
 
 MaintenanceStatus = Literal["open", "in_progress", "resolved", "closed"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -43,6 +43,7 @@ def check_transition(current: str, target: str, *, is_staff: bool) -> None:
     if not can_transition(current, target):
         allowed = sorted(TRANSITIONS.get(current, frozenset()))
         hint = f"; from {current} it may move to {', '.join(allowed)}" if allowed else f"; {current} is final"
-        raise Conflict(f"A request cannot move from {current} to {target}{hint}.")
+        message = f"A request cannot move from {current} to {target}{hint}."
+        raise Conflict(message, errors=[FieldError("status", message)])
     if not is_staff and (current, target) not in RESIDENT_TRANSITIONS:
         raise Forbidden("Residents may only confirm (close) or reopen a resolved request.")

@@ -9,7 +9,7 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.maintenance import MAX_HISTORY, check_transition
-from urbaneta.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.maintenance import (
     HistoryEntry,
@@ -75,7 +75,8 @@ def update_request(caller: Principal, request_id: str, body: MaintenanceRequestU
         raise Forbidden("Residents may comment and confirm or reopen a resolved request, nothing else.")
     if body.status is not None:
         if body.status == req.status:
-            raise Conflict(f"The request is already {req.status}.")
+            message = f"The request is already {req.status}."
+            raise Conflict(message, errors=[FieldError("status", message)])
         check_transition(req.status, body.status, is_staff=caller.is_staff)
     if req.history_count >= MAX_HISTORY:
         raise Conflict(f"The request's history is full ({MAX_HISTORY} entries); open a new request.")

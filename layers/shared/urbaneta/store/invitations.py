@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from urbaneta.errors import Conflict, NotFound
+from urbaneta.errors import Conflict, FieldError, NotFound
 from urbaneta.models.residents import Invitation
 from urbaneta.store import keys, table
 
@@ -37,7 +37,8 @@ def create(inv: Invitation) -> None:
         table.transact(ops)
     except table.TransactionConflict as exc:
         if 2 in exc.failed:
-            raise Conflict("A pending invitation for this e-mail and apartment already exists.") from exc
+            message = "A pending invitation for this e-mail and apartment already exists."
+            raise Conflict(message, errors=[FieldError("email", message)]) from exc
         raise
 
 
