@@ -61,7 +61,10 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    for noisy in ("botocore", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if args.quiet:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
     from local.stack import start_stack
 
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> int:
             tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
             tmp.replace(args.ready_file)
         print(_banner(stack, seeded, started), flush=True)
-        while not stop.wait(0.5):
+        while not stop.wait(0.2):
             pass
     finally:
         print("stopping the local stack ...", flush=True)

@@ -156,7 +156,8 @@ class HttpServer:
 
     def __init__(self, app: Callable[..., Iterable[bytes]], host: str, port: int) -> None:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-api", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="local-api", daemon=True)
 
     @property
     def port(self) -> int:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings as warnings_module
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,8 @@ DEFAULT_ENV = {  # overridable from the shell
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
 }
+# Set in the shell, these win over the template's values (e.g. POWERTOOLS_LOG_LEVEL=DEBUG make dev).
+SHELL_WINS = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_LOGGER_LOG_EVENT", "POWERTOOLS_DEV")
 
 
 def ensure_package_path() -> None:
@@ -122,9 +125,11 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
 
     for fragment in fragments:
         tpl.add_fragment(fragment)
+    from_shell = {k: os.environ[k] for k in SHELL_WINS if os.environ.get(k)}
     os.environ.update(BASE_ENV)
     for key, value in DEFAULT_ENV.items():
         os.environ.setdefault(key, value)
+    warnings_module.filterwarnings("ignore", message="No application metrics to publish")
 
     complete_moto_events()
     stops: list[Any] = []
@@ -145,7 +150,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
         specs = tpl.functions()
         envs = {logical: tpl.function_environment(logical, names) for logical in specs}
         shared, overlays = merge_environments(envs)
-        env = {**globals_environment(names), **shared, "STAGE": "local", "AWS_ENDPOINT_URL": moto_url}
+        env = {**globals_environment(names), **shared, "STAGE": "local", "AWS_ENDPOINT_URL": moto_url, **from_shell}
         if not (parameters or {}).get("PublicBaseUrl"):
             env["PUBLIC_BASE_URL"] = f"{base_url}/api"
         os.environ.update(env)
