@@ -25,10 +25,10 @@ def aws() -> Iterator[dict[str, str]]:
     """moto for the whole session; returns the environment the functions see (as the template sets it)."""
     import boto3
     from moto import mock_aws
-    from urbaneta.adapters import secrets
-    from urbaneta.adapters.aws import reset_clients
 
     from local import provision, template
+    from urbaneta.adapters import secrets
+    from urbaneta.adapters.aws import reset_clients
 
     with mock_aws():
         names = provision.provision(boto3.session.Session(), prefix="urbaneta-test")
@@ -64,16 +64,18 @@ class Caller:
     apartment_ids: frozenset[str] = frozenset()
 
 
-@pytest.fixture
-def make_caller(aws):
-    """make_caller(role="manager", tenant_id=None, apartment_ids=()) → Caller with a live session."""
+def new_caller(role: str = "manager", tenant_id: str | None = None, apartment_ids: tuple[str, ...] = ()) -> Caller:
+    """A caller with a live session (needs the ``aws`` fixture active)."""
     from urbaneta.auth.principal import Role
     from urbaneta.auth.tokens import create_session, issue_access_token
     from urbaneta.clock import new_id
 
-    def make(role: str = "manager", tenant_id: str | None = None, apartment_ids: tuple[str, ...] = ()) -> Caller:
-        tenant = tenant_id or new_id()
-        principal = create_session(tenant, new_id(), Role(role), apartment_ids=frozenset(apartment_ids))
-        return Caller(tenant, principal.user_id, role, issue_access_token(principal), frozenset(apartment_ids))
+    tenant = tenant_id or new_id()
+    principal = create_session(tenant, new_id(), Role(role), apartment_ids=frozenset(apartment_ids))
+    return Caller(tenant, principal.user_id, role, issue_access_token(principal), frozenset(apartment_ids))
 
-    return make
+
+@pytest.fixture
+def make_caller(aws):
+    """make_caller(role="manager", tenant_id=None, apartment_ids=()) → Caller with a live session."""
+    return new_caller
