@@ -85,10 +85,10 @@ def main() -> None:
     import cv2
     import numpy as np
     from PIL import Image
-    from urbaneta.adapters.ocr import get_engine
-    from urbaneta.adapters.ocr.register import find_register
 
     from tests.meter_photos import meter_photo
+    from urbaneta.adapters.ocr import get_engine
+    from urbaneta.adapters.ocr.register import find_register
 
     engine = get_engine("rapidocr")
     small = meter_photo()
