@@ -924,3 +924,21 @@ def test_create_with_the_same_idempotency_key_is_replayed(aws, make_caller):
     assert [b["id"] for b in call(FN, "GET", "/buildings", token=manager.token).data] == [first.data["id"]]
     other = call(FN, "POST", "/buildings", token=manager.token, body=building_body(name="Muu"), headers=key)
     assert other.status == 422
+
+
+def test_delete_finds_apartments_the_index_does_not_show_yet(world):
+    # Given an apartment that the (eventually consistent) apartments index does not show yet
+    manager, building, apartment, _charge = world
+    from urbaneta.store import buildings as store
+    from urbaneta.store import keys, table
+
+    table.update(keys.apartment(manager.tenant_id, apartment["id"]), "REMOVE GSI1PK, GSI1SK", return_new=False)
+    assert store.list_apartments(manager.tenant_id, building["id"]) == []
+    owner = owner_with_password(manager.tenant_id)
+    # When the building is deleted
+    res = call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token, body={"password": PASSWORD})
+    # Then the apartment and its guards are deleted too (found through the building's own apartment set)
+    assert res.status == 204, res
+    assert table.get(keys.apartment(manager.tenant_id, apartment["id"])) is None
+    assert table.get(keys.apartment_number(manager.tenant_id, building["id"], apartment["number"])) is None
+    assert store.find_apartment_by_reference(manager.tenant_id, apartment["referenceNumber"]) is None

@@ -167,7 +167,14 @@ def delete_building_cascade(tenant_id: str, building_id: str) -> int:
     deletes of 25. The building must already be archived with ``deleting`` (no new children can appear).
     Meters are deleted by their own repository before this. Returns the number of items deleted."""
     doomed: list[keys.Key] = [keys.apartments_head(tenant_id, building_id)]
-    for apt in list_apartments(tenant_id, building_id):
+    # the building's own apartment set is strongly consistent (written with every apartment); the index is
+    # read too, so that nothing is missed either way
+    apartments = {a.id: a for a in list_apartments(tenant_id, building_id)}
+    item = get_building_item(tenant_id, building_id)
+    missing = [a for a in building_apartment_ids(item or {}) if a not in apartments]
+    _, extra = get_building_and_apartments(tenant_id, building_id, missing) if missing else (None, [])
+    apartments.update({a.id: a for a in extra})
+    for apt in apartments.values():
         doomed += [
             keys.apartment(tenant_id, apt.id),
             keys.apartment_number(tenant_id, building_id, apt.number),
