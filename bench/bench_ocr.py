@@ -17,6 +17,7 @@ import sys
 import textwrap
 import time
 from importlib import metadata
+from pathlib import Path
 
 from bench.common import ROOT, Figure, median, quick, report
 
@@ -62,7 +63,7 @@ def _size_mb(names: set[str]) -> float:
     for name in names:
         for f in metadata.distribution(name).files or []:
             try:
-                total += f.locate().stat().st_size
+                total += Path(f.locate()).stat().st_size
             except OSError:
                 continue
     return total / 1_000_000
