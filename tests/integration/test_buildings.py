@@ -942,3 +942,26 @@ def test_delete_finds_apartments_the_index_does_not_show_yet(world):
     assert table.get(keys.apartment(manager.tenant_id, apartment["id"])) is None
     assert table.get(keys.apartment_number(manager.tenant_id, building["id"], apartment["number"])) is None
     assert store.find_apartment_by_reference(manager.tenant_id, apartment["referenceNumber"]) is None
+
+
+def test_invoice_issued_while_deleting_turns_the_delete_into_an_archive(world):
+    # Given a delete that started (building archived and marked for deletion) before an invoice was issued
+    manager, building, apartment, charge = world
+    from urbaneta.clock import now_iso
+    from urbaneta.store import buildings as store
+    from urbaneta.store import keys, table
+
+    store.archive_building(manager.tenant_id, building["id"], now_iso(), deleting=True)
+    issue_invoice(manager.tenant_id, building["id"], apartment)
+    owner = owner_with_password(manager.tenant_id)
+    # When the delete goes on
+    res = call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token, body={"password": PASSWORD})
+    # Then nothing is deleted: the building stays archived with its apartment and charge
+    assert res.status == 204, res
+    item = table.get(keys.building(manager.tenant_id, building["id"]))
+    assert item is not None and item["status"] == "archived" and "deleting" not in item
+    assert [a.id for a in store.list_apartments(manager.tenant_id, building["id"])] == [apartment["id"]]
+    assert [c.id for c in store.list_charges(manager.tenant_id, building["id"])] == [charge["id"]]
+    # And from then on it is an ordinary archived building (another delete is 404)
+    assert call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token,
+                body={"password": PASSWORD}).status == 404

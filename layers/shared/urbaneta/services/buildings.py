@@ -166,6 +166,12 @@ def delete_building(caller: Principal, building_id: str, body: BuildingDelete | 
         return True
     if not resuming:
         store.archive_building(caller.tenant_id, building_id, now_iso(), deleting=True)
+    if _has_invoices(caller.tenant_id, building_id):
+        # an invoice was issued between the check and the archiving (a generation job already running):
+        # accounting records win, the building stays archived
+        store.keep_archived(caller.tenant_id, building_id)
+        _emit(caller, "building.archived", _building_data(building))
+        return True
     from urbaneta.store import meters
 
     meters.delete_meters_of_building(caller.tenant_id, building_id)

@@ -162,6 +162,12 @@ def archive_building(tenant_id: str, building_id: str, now: str, *, deleting: bo
         raise NotFound(BUILDING_NOT_FOUND) from exc
 
 
+def keep_archived(tenant_id: str, building_id: str) -> None:
+    """Turn a started delete back into an archive (the building turned out to have invoices)."""
+    table.update(keys.building(tenant_id, building_id), "REMOVE deleting", condition="attribute_exists(PK)",
+                 return_new=False)
+
+
 def delete_building_cascade(tenant_id: str, building_id: str) -> int:
     """Every apartment (with its guards) and charge of a building, then the building itself, in batch
     deletes of 25. The building must already be archived with ``deleting`` (no new children can appear).
