@@ -442,3 +442,19 @@ def test_invitation_to_a_deleted_apartment_cannot_be_accepted(org):
     res = accept(token)
     assert res.status == 409 and "no longer exists" in res.error["message"]
     assert residents(manager).data == []
+
+
+def test_two_acceptances_that_both_saw_pending_claim_once(org):
+    manager = org["manager"]
+    res, _ = invite(manager, org["a1"], address())
+    from urbaneta.errors import Conflict
+    from urbaneta.store import invitations as store
+
+    # Given two acceptances that both read the invitation while it was pending
+    seen_by_first = store.get(manager.tenant_id, res.data["id"])
+    seen_by_second = store.get(manager.tenant_id, res.data["id"])
+    # When both claim it / Then the first wins and the second is refused by the conditional write
+    store.claim(seen_by_first, user_id="first", now="2000-01-01T00:00:00Z")
+    with pytest.raises(Conflict):
+        store.claim(seen_by_second, user_id="second", now="2000-01-01T00:00:00Z")
+    assert store.get(manager.tenant_id, res.data["id"]).accepted_by == "first"

@@ -66,37 +66,37 @@ def pending_page(tenant_id: str, *, now: str, limit: int, start_key: dict[str, A
     return [Invitation.model_validate(table.strip_keys(i)) for i in items], last
 
 
-def _close(inv: Invitation, *, status: str, stamp_field: str, now: str, extra: dict[str, str] | None = None,
-           require_unexpired: bool) -> None:
-    names = {"#st": "status", "#stamp": stamp_field}
-    vals: dict[str, Any] = {":new": status, ":pending": "pending", ":now": now}
-    sets = ["#st = :new", "#stamp = :now"]
-    for i, (field, value) in enumerate((extra or {}).items()):
-        names[f"#x{i}"] = field
-        vals[f":x{i}"] = value
-        sets.append(f"#x{i} = :x{i}")
-    condition = "#st = :pending" + (" AND expiresAt > :now" if require_unexpired else "")
-    table.update(keys.invitation(inv.tenant_id, inv.id), f"SET {', '.join(sets)} REMOVE GSI1PK, GSI1SK",
-                 names=names, vals=vals, condition=condition, conflict_message="The invitation is no longer pending.",
-                 return_new=False)
-    _release_guard(inv)
+_NOT_PENDING = "The invitation is no longer pending."
 
 
-def _release_guard(inv: Invitation) -> None:
-    """Best effort: the guard may already belong to a newer invitation (after expiry), then it stays."""
+def _guard_key(inv: Invitation) -> dict[str, str]:
+    return keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email)
+
+
+def cancel(inv: Invitation, *, now: str) -> None:
+    """pending → cancelled (out of the pending list); acceptance checks the status, so the token fails from
+    now on. The guard is released unless it already belongs to a newer invitation (after expiry)."""
+    table.update(keys.invitation(inv.tenant_id, inv.id),
+                 "SET #st = :cancelled, cancelledAt = :now REMOVE GSI1PK, GSI1SK",
+                 names={"#st": "status"}, vals={":cancelled": "cancelled", ":pending": "pending", ":now": now},
+                 condition="#st = :pending", conflict_message=_NOT_PENDING, return_new=False)
     try:
-        table.transact([table.tx_delete(keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
-                                        condition="invitationId = :id", vals={":id": inv.id})])
+        table.transact([table.tx_delete(_guard_key(inv), condition="invitationId = :id", vals={":id": inv.id})])
     except table.TransactionConflict:
         return
 
 
-def cancel(inv: Invitation, *, now: str) -> None:
-    """pending → cancelled; acceptance checks the status, so the token fails from now on."""
-    _close(inv, status="cancelled", stamp_field="cancelledAt", now=now, require_unexpired=False)
-
-
 def claim(inv: Invitation, *, user_id: str, now: str) -> None:
-    """pending (and unexpired) → accepted, exactly once: the conditional write is the one-time use."""
-    _close(inv, status="accepted", stamp_field="acceptedAt", now=now, extra={"acceptedBy": user_id},
-           require_unexpired=True)
+    """pending and unexpired → accepted, exactly once: the conditional write is the one-time use. The guard
+    goes in the same transaction: while the invitation is unexpired nobody else can hold it."""
+    table.transact(
+        [
+            table.tx_update(keys.invitation(inv.tenant_id, inv.id),
+                            "SET #st = :accepted, acceptedAt = :now, acceptedBy = :user REMOVE GSI1PK, GSI1SK",
+                            names={"#st": "status"},
+                            vals={":accepted": "accepted", ":pending": "pending", ":now": now, ":user": user_id},
+                            condition="#st = :pending AND expiresAt > :now"),
+            table.tx_delete(_guard_key(inv)),
+        ],
+        conflict_message=_NOT_PENDING,
+    )
