@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from urbaneta.domain.webhooks import (
@@ -83,6 +85,16 @@ def pinned_request(client: httpx.Client, url: str, target: Target, address: IPAd
     return request
 
 
+@cache
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context per container (loading the CA bundle is the expensive part of a client).
+    Connections themselves are never pooled across attempts: a connection is bound to the address that was
+    checked and the host it was verified for."""
+    import httpx
+
+    return httpx.create_ssl_context()
+
+
 def _timeout(seconds: float) -> httpx.Timeout:
     import httpx
 
@@ -106,7 +118,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_loopback_http:
         return Outcome(None, took(), error=f"refused: {exc}")
     limit = min(timeout, MAX_TIMEOUT)
     deadline = started + limit
-    with httpx.Client(timeout=_timeout(limit), follow_redirects=False, trust_env=False,
+    with httpx.Client(timeout=_timeout(limit), follow_redirects=False, trust_env=False, verify=_tls(),
                       transport=transport) as client:
         request = pinned_request(client, url, target, address, body, headers)
         try:

@@ -277,10 +277,9 @@ def schedule() -> tuple[int, ...]:
 
 def deliver(message: DeliveryMessage) -> Step:
     """Make the next attempt of one delivery and record it."""
-    delivery = store.get_delivery(message.tenant_id, message.webhook_id, message.delivery_id)
+    delivery, hook = store.get_delivery_with_webhook(message.tenant_id, message.webhook_id, message.delivery_id)
     if delivery is None or delivery.message_token != message.token:
         return Step("done")  # its data expired, or a newer message carries this delivery
-    hook = store.get_webhook(message.tenant_id, message.webhook_id)
     if hook is None:
         return Step("done")  # the endpoint was deleted: nothing more to send
     now_dt = utcnow()
