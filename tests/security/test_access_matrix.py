@@ -64,9 +64,10 @@ def test_forged_tokens_are_401_everywhere(aws, forged, kind):
         assert res.status == 401, (op.id, res)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def callers(aws):
-    """One caller per role in one organisation, and an API key principal (manager role)."""
+    """One caller per role in one organisation, and an API key principal (manager role): fresh for every
+    operation, since one of them is logout."""
     from urbaneta.auth.principal import Role
     from urbaneta.auth.tokens import create_session, issue_access_token
     from urbaneta.clock import new_id
