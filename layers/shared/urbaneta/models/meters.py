@@ -74,7 +74,8 @@ class MeterReplace(ApiModel):
     final_reading: Quantity
     replaced_on: date = Field(description="The day of the swap: date of the final and the initial reading.")
     serial_number: Serial = Field(description="Serial number of the new meter.")
-    initial_reading: Quantity = Field(default=Decimal(0), description="The new meter's reading at installation.")
+    initial_reading: Quantity | None = Field(default=None, description="The new meter's reading at installation "
+                                                                    "(default 0).")
 
 
 class ReadingCreate(ApiModel):

@@ -131,23 +131,24 @@ def replace_meter(p: Principal, meter_id: str, body: MeterReplace) -> MeterOut:
     rules.check_new_reading(body.final_reading, body.replaced_on, today=today(), previous=previous, unit=old.unit,
                             value_field="finalReading", date_field="replacedOn")
     now = now_iso()
+    initial_value = body.initial_reading if body.initial_reading is not None else Decimal(0)
     final = Reading(id=new_id(), tenant_id=p.tenant_id, meter_id=old.id, building_id=old.building_id,
                     apartment_id=old.apartment_id, value=body.final_reading, reading_date=body.replaced_on,
                     consumption=rules.consumption(body.final_reading, previous),
                     days=rules.days_between(previous, body.replaced_on), status="confirmed", kind="final",
                     submitted_by=p.user_id, decided_by=p.user_id, decided_at=now, created_at=now)
     new = Meter(id=new_id(), tenant_id=p.tenant_id, building_id=old.building_id, apartment_id=old.apartment_id,
-                type=old.type, unit=old.unit, serial_number=body.serial_number, initial_reading=body.initial_reading,
+                type=old.type, unit=old.unit, serial_number=body.serial_number, initial_reading=initial_value,
                 initial_reading_date=body.replaced_on, replaces_meter_id=old.id, metadata=old.metadata,
                 created_at=now, updated_at=now)
-    initial = _installation_reading(p, new, body.initial_reading, body.replaced_on, now)
+    initial = _installation_reading(p, new, initial_value, body.replaced_on, now)
     new = new.model_copy(update={"last_reading_id": initial.id, "last_reading_value": initial.value,
                                  "last_reading_date": initial.reading_date})
     store.replace_meter(old, final, new, initial)
     publish([domain_event("meter.replaced", p.tenant_id, {
         "meterId": old.id, "newMeterId": new.id, "buildingId": old.building_id, "apartmentId": old.apartment_id,
         "type": old.type, "unit": old.unit, "replacedOn": body.replaced_on.isoformat(),
-        "finalReading": str(body.final_reading), "initialReading": str(body.initial_reading),
+        "finalReading": str(body.final_reading), "initialReading": str(initial_value),
         "newSerialNumber": new.serial_number})])
     return MeterOut.of(new)
 
