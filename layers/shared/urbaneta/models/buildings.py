@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -44,16 +45,20 @@ Number = Annotated[Decimal, PlainSerializer(_number_out, return_type=float, when
 
 _AS_NUMBER = BeforeValidator(_json_number)
 _NUMBER_OUT = PlainSerializer(_number_out, return_type=float, when_used="json")
-_SCHEMA = {"type": "number"}
 
-Area = Annotated[Decimal, _AS_NUMBER, Field(gt=0, le=100_000, decimal_places=2, max_digits=9,
-                                            json_schema_extra=_SCHEMA), _NUMBER_OUT]
-VatRate = Annotated[Decimal, _AS_NUMBER, Field(ge=0, le=100, decimal_places=2, max_digits=5,
-                                               json_schema_extra=_SCHEMA), _NUMBER_OUT]
-UnitPrice = Annotated[Decimal, _AS_NUMBER, Field(ge=0, decimal_places=4, max_digits=16,
-                                                 json_schema_extra=_SCHEMA), _NUMBER_OUT]
-DailyRate = Annotated[Decimal, _AS_NUMBER, Field(ge=0, le=1, decimal_places=4, max_digits=5,
-                                                 json_schema_extra=_SCHEMA), _NUMBER_OUT]
+
+def _schema(**bounds: float) -> WithJsonSchema:
+    return WithJsonSchema({"type": "number", **bounds})
+
+
+Area = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=2, max_digits=9), _AS_NUMBER, _NUMBER_OUT,
+                 _schema(exclusiveMinimum=0, maximum=100_000, multipleOf=0.01)]
+VatRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
+                    _schema(minimum=0, maximum=100, multipleOf=0.01)]
+UnitPrice = Annotated[Decimal, Field(ge=0, decimal_places=4, max_digits=16), _AS_NUMBER, _NUMBER_OUT,
+                      _schema(minimum=0, maximum=999_999_999_999.9999, multipleOf=0.0001)]
+DailyRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
+                      _schema(minimum=0, maximum=1, multipleOf=0.0001)]
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -103,7 +108,7 @@ class AddressPatch(ApiModel):
 
 class BillingIn(ApiModel):
     due_days: DueDays = 14
-    vat_rate: VatRate = Decimal(0)
+    vat_rate: VatRate = Field(default=Decimal(0), json_schema_extra={"default": 0})
     iban: Iban | None = None
     bank_name: Text100 | None = None
     invoice_prefix: InvoicePrefix | None = None
