@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install lint typecheck validate build check openapi bench fuzz clean
+.PHONY: dev test install browser lint typecheck validate build check openapi bench fuzz clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ install: $(STAMP)
 dev: install openapi ## Start the whole stack locally on http://127.0.0.1:3000/api
 	$(BIN)/python -m local
 
-test: install ## Run every test (unit, integration, e2e)
+test: install browser ## Run every test (unit, integration, e2e)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+browser: ## Debian's Chromium for the docs-page browser test (needs apt-get as root; skipped otherwise)
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not available: the docs-page browser test will be skipped"
 
 lint: install
 	$(BIN)/ruff check .
@@ -38,7 +43,7 @@ check: lint typecheck validate test
 bench: install ## Every benchmark in bench/, one table of ratios against same-run baselines
 	$(BIN)/python -m bench.run_all
 
-fuzz: install ## schemathesis against the local stack's OpenAPI document, authenticated, all phases
+fuzz: install openapi ## schemathesis against the local stack's OpenAPI document, authenticated, all phases
 	$(BIN)/python -m local.fuzz --max-examples $${FUZZ_EXAMPLES:-50}
 
 openapi: install ## Regenerate functions/docs/openapi.json from the code

@@ -110,6 +110,19 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
                            "schema": {"type": "string", "maxLength": 255}})
 
 
+def _summarise(op: dict[str, Any], func: Any) -> None:
+    """The route's docstring (first line: summary, the rest: description), else its name in words."""
+    lines = (func.__doc__ or "").strip().splitlines()
+    if lines:
+        op["summary"] = lines[0].strip().rstrip(".")
+        rest = " ".join(line.strip() for line in lines[1:]).strip()
+        if rest and not op.get("description"):
+            op["description"] = rest
+    else:
+        words = func.__name__.replace("_", " ").strip()
+        op["summary"] = words[:1].upper() + words[1:]
+
+
 def _event_types() -> dict[str, Any]:
     try:
         from urbaneta.domain import event_types  # type: ignore[attr-defined]
@@ -177,11 +190,13 @@ def build() -> dict[str, Any]:
             part = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
         except Exception as exc:
             raise RuntimeError(f"{spec.logical_id}: its routes could not be documented: {exc}") from exc
-        policies = {(r.openapi_path, r.method.lower()): _policy(r)
-                    for r in list(app._static_routes) + list(app._dynamic_routes)}
+        routes = {(r.openapi_path, r.method.lower()): r for r in list(app._static_routes) + list(app._dynamic_routes)}
         for path, ops in part.get("paths", {}).items():
             for method, op in ops.items():
-                _decorate(op, method, policies.get((path, method)), tag)
+                route = routes.get((path, method))
+                _decorate(op, method, _policy(route) if route else None, tag)
+                if route is not None and op.get("summary") == f"{method.upper()} {path}":
+                    _summarise(op, route.func)
                 if method in doc["paths"].get(path, {}):
                     raise ValueError(f"{method.upper()} {path} is declared by two functions")
                 doc["paths"].setdefault(path, {})[method] = op
