@@ -76,12 +76,11 @@ def split_by_area(total_cents: int, shares: Sequence[AreaShare]) -> dict[str, in
 
 
 def _pick(readings: Iterable[Reading]) -> Reading | None:
-    """The latest confirmed reading, else the latest submitted one."""
-    ordered = sorted(readings, key=lambda r: (r.reading_date, r.created_at))
-    confirmed = [r for r in ordered if r.status == "confirmed"]
-    submitted = [r for r in ordered if r.status == "submitted"]
-    chosen = confirmed or submitted
-    return chosen[-1] if chosen else None
+    """The reading of the latest date; on that date a confirmed reading wins over a submitted one (an older
+    confirmed reading never wins over a newer submitted one: it would bill the same consumption twice)."""
+    rank = {"confirmed": 1, "submitted": 0}
+    ordered = sorted(readings, key=lambda r: (r.reading_date, rank.get(r.status, -1), r.created_at))
+    return ordered[-1] if ordered else None
 
 
 def consumption_in_period(meter: Meter, readings: Sequence[Reading], start: date, end: date) -> Decimal | None:

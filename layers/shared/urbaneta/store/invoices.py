@@ -1,14 +1,16 @@
-"""Invoices in the single table (see docs/data-model.md, "invoicing").
+"""Invoices in the single table (see docs/data-model.md, "Invoicing").
 
-- An invoice: ``PK = T#<t>#INV#<id>``, ``SK = INVOICE``; listed tenant-wide and per building in GSI1
-  (``T#<t>#INVOICES`` / ``B#<building>#<issueDate>#<number>``) and per apartment in GSI2.
+- An invoice: ``PK = T#<t>#INV#<id>``, ``SK = INVOICE``, ONE item. Listed per building and apartment in GSI1
+  (``T#<t>#INVOICES`` / ``B#<b>#A#<a>#<issueDate>#<number>``) and by number in GSI2 (``T#<t>#INVNO`` /
+  ``<number>``: the lookup by number and the tenant-wide list).
 - While it is sent, unpaid and not yet overdue it also sits in GSI3's sparse, sharded ``DUE#<n>`` partition
   (``<dueDate>#<t>#<id>``): the overdue sweep's only way in. Paying it, sweeping it or cancelling it removes it.
-- With it, in the same transaction: its identity ``invoice_of(apartment, period)`` (a period is invoiced once)
-  and its number guard ``INVNO#<number>`` (uniqueness, and the lookup by number).
-- Numbers come from ``INVCOUNTER#<prefix>`` (attribute ``last``). The counter moves in the SAME transaction as
-  the invoices that use the numbers, conditioned on its previous value: all or nothing, so no number is ever
-  reused or skipped, even when a worker dies half-way.
+- Its id is derived from (tenant, apartment, period, revision): the identity of "this apartment's invoice for
+  this period" is the item key itself, so a regenerated or redelivered chunk finds it (BatchGetItem) and never
+  writes a second one. A credit note cancels revision r; the next generation creates revision r+1.
+- Numbers come from ``INVCOUNTER#<prefix>``: one UpdateItem per generation chunk adds N to ``last`` and records
+  the reservation (which apartments of which job chunk got which block) in the same item, conditioned on the chunk
+  not having reserved before. A retried chunk re-reads its reservation and writes the same numbers again.
 
 For payments: ``get_invoice``, ``find_invoice_by_number``, ``list_open_invoices_for_apartment``,
 ``payment_update_op`` + ``payment_settles``; for buildings: ``has_invoices_for_building``/``_for_apartment``.
@@ -16,7 +18,9 @@ For payments: ``get_invoice``, ``find_invoice_by_number``, ``list_open_invoices_
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -28,12 +32,15 @@ from urbaneta.store import keys
 from urbaneta.store.table import (
     Item,
     batch_get,
+    batch_write,
+    ddb,
     get,
     query_all,
     query_page,
+    serialize,
     strip_keys,
+    table_name,
     transact,
-    tx_delete,
     tx_put,
     tx_update,
     update,
@@ -42,6 +49,7 @@ from urbaneta.store.table import (
 NOT_FOUND = "Invoice not found."
 CHANGED = "The invoice changed at the same time; try again."
 _GSI3 = ("GSI3PK", "GSI3SK")
+_IDS = uuid.UUID("3d0c8f0e-52b4-4b8e-9a51-6a3c2f1e7b90")
 
 
 # --- item mapping -------------------------------------------------------------------------------------------
@@ -57,6 +65,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def invoice_id_for(tenant_id: str, apartment_id: str, period_start: date, period_end: date, revision: int) -> str:
+    """The id of an apartment's invoice for a period (revision 0; a credit note's replacement is revision 1...)."""
+    name = f"{tenant_id}/{apartment_id}/{period_start.isoformat()}/{period_end.isoformat()}/{revision}"
+    return str(uuid.uuid5(_IDS, name))
+
+
 def watches_due(inv: Invoice) -> bool:
     """Whether the invoice belongs in the overdue sweep's sparse index."""
     return inv.status == "sent" and inv.balance_due_cents > 0 and inv.credit_note_of is None
@@ -66,8 +80,8 @@ def invoice_item(inv: Invoice) -> Item:
     t, issue = inv.tenant_id, inv.issue_date.isoformat()
     item: Item = {
         **keys.invoice(t, inv.id),
-        **keys.invoices_index(t, inv.building_id, issue, inv.number),
-        **keys.apartment_invoices_index(t, inv.apartment_id, issue, inv.number),
+        **keys.invoices_index(t, inv.building_id, inv.apartment_id, issue, inv.number),
+        **keys.invoice_number_index(t, inv.number),
         "entity": "invoice",
         **_plain(inv.model_dump(by_alias=True, exclude_none=True)),
     }
@@ -80,15 +94,6 @@ def _invoice(item: Item) -> Invoice:
     return Invoice.model_validate(strip_keys(item))
 
 
-def identity_item(inv: Invoice) -> Item:
-    key = keys.invoice_of(inv.tenant_id, inv.apartment_id, inv.period_start.isoformat(), inv.period_end.isoformat())
-    return {**key, "entity": "invoice_of", "invoiceId": inv.id, "number": inv.number}
-
-
-def number_item(inv: Invoice) -> Item:
-    return {**keys.invoice_number(inv.tenant_id, inv.number), "entity": "invoice_number", "invoiceId": inv.id}
-
-
 # --- reads -----------------------------------------------------------------------------------------------------
 
 
@@ -99,35 +104,60 @@ def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:
     return _invoice(item)
 
 
-def get_invoices(tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
-    """Several invoices by id (BatchGetItem); unknown ids are left out."""
+def get_invoices(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
+    """Several invoices by id (BatchGetItem): id → invoice for those that exist."""
     found = batch_get([keys.invoice(tenant_id, i) for i in invoice_ids])
-    return [_invoice(i) for i in found if i.get("entity") == "invoice"]
+    return {str(i["id"]): _invoice(i) for i in found if i.get("entity") == "invoice"}
 
 
 def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
-    guard = get(keys.invoice_number(tenant_id, number.strip()))
-    if not guard:
+    items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI2", sk_between=(number, number),
+                          limit=1)
+    return _invoice(items[0]) if items else None
+
+
+def current_invoices(tenant_id: str, apartment_ids: Sequence[str], period_start: date, period_end: date
+                     ) -> dict[str, tuple[int, Invoice | None]]:
+    """apartment id → (revision, its live invoice for the period or None when there is none yet). Revision 0 is
+    looked up for every apartment with one BatchGetItem; a cancelled one sends us to the next revision."""
+    out: dict[str, tuple[int, Invoice | None]] = {}
+    pending = {a: 0 for a in apartment_ids}
+    while pending:
+        ids = {invoice_id_for(tenant_id, a, period_start, period_end, r): a for a, r in pending.items()}
+        found = get_invoices(tenant_id, list(ids))
+        nxt: dict[str, int] = {}
+        for invoice_id, apartment_id in ids.items():
+            inv = found.get(invoice_id)
+            revision = pending[apartment_id]
+            if inv is not None and inv.status == "cancelled":
+                nxt[apartment_id] = revision + 1
+            else:
+                out[apartment_id] = (revision, inv)
+        pending = nxt
+    return out
+
+
+def _apartment_building(tenant_id: str, apartment_id: str) -> str | None:
+    item = get(keys.apartment(tenant_id, apartment_id), consistent=False)
+    return str(item["buildingId"]) if item and item.get("buildingId") else None
+
+
+def apartment_query(tenant_id: str, apartment_id: str) -> tuple[str, str] | None:
+    """(partition, prefix) of an apartment's invoices in GSI1, or None for an unknown apartment."""
+    building_id = _apartment_building(tenant_id, apartment_id)
+    if building_id is None:
         return None
-    item = get(keys.invoice(tenant_id, str(guard["invoiceId"])))
-    return _invoice(item) if item else None
-
-
-def invoiced_apartments(tenant_id: str, apartment_ids: Sequence[str], period_start: date, period_end: date
-                        ) -> dict[str, str]:
-    """apartment id → invoice id, for the apartments that already have an invoice for the period (one
-    BatchGetItem of their identity items)."""
-    ps, pe = period_start.isoformat(), period_end.isoformat()
-    wanted = {keys.invoice_of(tenant_id, a, ps, pe)["PK"]: a for a in apartment_ids}
-    found = batch_get([keys.invoice_of(tenant_id, a, ps, pe) for a in apartment_ids])
-    return {wanted[i["PK"]]: str(i["invoiceId"]) for i in found if i["PK"] in wanted}
+    return keys.invoices_partition(tenant_id), keys.invoices_apartment_prefix(building_id, apartment_id)
 
 
 def list_open_invoices_for_apartment(tenant_id: str, apartment_id: str) -> list[Invoice]:
     """Invoices a payment for the apartment can go to: not cancelled, not a credit note, balance > 0
     (drafts included: a draft already has its number and reference). Oldest due date first."""
+    where = apartment_query(tenant_id, apartment_id)
+    if where is None:
+        return []
     items = query_all(
-        keys.apartment_invoices_partition(tenant_id, apartment_id), index="GSI2",
+        where[0], index="GSI1", sk_prefix=where[1],
         filter_expression="balanceDueCents > :zero AND #st IN (:d, :s, :o) AND attribute_not_exists(creditNoteOf)",
         filter_names={"#st": "status"}, filter_values={":zero": 0, ":d": "draft", ":s": "sent", ":o": "overdue"},
     )
@@ -142,15 +172,19 @@ def has_invoices_for_building(tenant_id: str, building_id: str) -> bool:
 
 
 def has_invoices_for_apartment(tenant_id: str, apartment_id: str) -> bool:
-    items, _ = query_page(keys.apartment_invoices_partition(tenant_id, apartment_id), index="GSI2", limit=1)
+    where = apartment_query(tenant_id, apartment_id)
+    if where is None:
+        return False
+    items, _ = query_page(where[0], index="GSI1", sk_prefix=where[1], limit=1)
     return bool(items)
 
 
 def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id: str | None,
                        status: str | None, issued_from: date | None, issued_to: date | None, limit: int,
-                       start_key: dict[str, Any] | None) -> tuple[list[Invoice], dict[str, Any] | None]:
-    """One Query: GSI2 for an apartment, GSI1 (prefix of the building) otherwise; the issue-date range is part of
-    the key condition when a building or an apartment is given; status is a filter."""
+                       start_key: dict[str, Any] | None, hide_drafts: bool = False
+                       ) -> tuple[list[Invoice], dict[str, Any] | None]:
+    """One Query. An apartment: GSI1 with its prefix and the issue-date range in the key condition. A building:
+    GSI1 with the building prefix. Neither: GSI2 (number order). Status and the remaining ranges are filters."""
     lo, hi = (issued_from.isoformat() if issued_from else "0000"), (issued_to.isoformat() if issued_to else "9999")
     filters: list[str] = []
     names: dict[str, str] = {}
@@ -158,19 +192,22 @@ def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id:
     if status:
         filters.append("#st = :st")
         names["#st"], vals[":st"] = "status", status
+    if hide_drafts:
+        filters.append("#st <> :draft")
+        names["#st"], vals[":draft"] = "status", "draft"
     kwargs: dict[str, Any] = {}
     if apartment_id:
-        pk, index = keys.apartment_invoices_partition(tenant_id, apartment_id), "GSI2"
-        kwargs["sk_between"] = (lo, f"{hi}~")
-        if building_id:
-            filters.append("buildingId = :b")
-            vals[":b"] = building_id
-    elif building_id:
-        pk, index = keys.invoices_partition(tenant_id), "GSI1"
-        prefix = keys.invoices_building_prefix(building_id)
-        kwargs["sk_between"] = (f"{prefix}{lo}", f"{prefix}{hi}~")
+        where = apartment_query(tenant_id, apartment_id)
+        if where is None or (building_id and where[1] != keys.invoices_apartment_prefix(building_id, apartment_id)):
+            return [], None
+        pk, index = where[0], "GSI1"
+        kwargs["sk_between"] = (f"{where[1]}{lo}", f"{where[1]}{hi}~")
     else:
-        pk, index = keys.invoices_partition(tenant_id), "GSI1"
+        if building_id:
+            pk, index = keys.invoices_partition(tenant_id), "GSI1"
+            kwargs["sk_prefix"] = keys.invoices_building_prefix(building_id)
+        else:
+            pk, index = keys.invoice_numbers_partition(tenant_id), "GSI2"
         if issued_from or issued_to:
             filters.append("issueDate BETWEEN :lo AND :hi")
             vals[":lo"], vals[":hi"] = lo, hi
@@ -197,38 +234,121 @@ def due_before(shard: int, today: date) -> Iterator[tuple[str, str]]:
         yield str(item["tenantId"]), str(item["id"])
 
 
-# --- numbers and creation ----------------------------------------------------------------------------------------
+# --- numbers ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A block of numbers ``first .. first + len(positions) - 1`` taken by one job chunk, for the apartments at
+    ``positions`` (indexes into the chunk's apartment list), in that order."""
+
+    first: int
+    positions: tuple[int, ...]
+
+
+def _reservation_names(job_id: str, chunk: int) -> tuple[str, str]:
+    return f"R#{job_id}#{chunk}", f"P#{job_id}#{chunk}"
+
+
+def reserve_numbers(tenant_id: str, prefix: str, job_id: str, chunk: int, positions: Sequence[int]) -> Reservation:
+    """ONE UpdateItem: add len(positions) to the counter and record the reservation in the same item, unless this
+    chunk reserved before - then its earlier reservation is returned (a retried chunk reuses its numbers)."""
+    first_name, pos_name = _reservation_names(job_id, chunk)
+    encoded = ",".join(str(p) for p in positions)
+    try:
+        out = ddb().update_item(
+            TableName=table_name(), Key=serialize(keys.invoice_counter(tenant_id, prefix)),
+            # both operands read ``last`` as it was before this update
+            UpdateExpression="SET #first = if_not_exists(#last, :zero) + :one, #last = if_not_exists(#last, :zero) + "
+                             ":n, #pos = :pos, entity = :entity, prefix = :prefix",
+            ConditionExpression="attribute_not_exists(#first)",
+            ExpressionAttributeNames={"#last": "last", "#first": first_name, "#pos": pos_name},
+            ExpressionAttributeValues=serialize({":zero": 0, ":one": 1, ":n": len(positions), ":pos": encoded,
+                                                 ":entity": "invoice_counter", ":prefix": prefix}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return Reservation(int(out["Attributes"][first_name]["N"]), tuple(positions))
+    except ddb().exceptions.ConditionalCheckFailedException:
+        earlier = find_reservation(tenant_id, prefix, job_id, chunk)
+        if earlier is None:  # pragma: no cover - a reservation is never removed before its job completes
+            raise
+        return earlier
+
+
+def find_reservation(tenant_id: str, prefix: str, job_id: str, chunk: int) -> Reservation | None:
+    first_name, pos_name = _reservation_names(job_id, chunk)
+    item = get(keys.invoice_counter(tenant_id, prefix)) or {}
+    if first_name not in item:
+        return None
+    text = str(item.get(pos_name) or "")
+    return Reservation(int(item[first_name]), tuple(int(p) for p in text.split(",") if p))
+
+
+def release_reservations(tenant_id: str, prefix: str, job_id: str, chunks: int) -> None:
+    """Forget a finished job's reservations (its invoices exist; nothing will ask for them again)."""
+    names: dict[str, str] = {}
+    for n in range(chunks):
+        first_name, pos_name = _reservation_names(job_id, n)
+        names[f"#f{n}"], names[f"#p{n}"] = first_name, pos_name
+    for start in range(0, len(names), 200):
+        part = dict(list(names.items())[start : start + 200])
+        update(keys.invoice_counter(tenant_id, prefix), "REMOVE " + ", ".join(part), names=part, return_new=False)
 
 
 def counter_value(tenant_id: str, prefix: str) -> int:
     item = get(keys.invoice_counter(tenant_id, prefix))
-    return int(item["last"]) if item else 0
+    return int(item["last"]) if item and "last" in item else 0
 
 
 def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> dict[str, Any]:
-    """Move the counter from ``expected`` to ``new_last``: fails (so the whole transaction does) if another
-    writer took numbers in between. Compose with the writes that use the numbers."""
-    vals: dict[str, Any] = {":new": new_last, ":entity": "invoice_counter", ":prefix": prefix, ":now": now_iso()}
+    """Move the counter from ``expected`` to ``new_last`` inside a transaction (credit notes): fails, and with it
+    the transaction, if another writer took numbers in between."""
+    vals: dict[str, Any] = {":new": new_last, ":entity": "invoice_counter", ":prefix": prefix}
     if expected:
         vals[":expected"] = expected
     return tx_update(
         keys.invoice_counter(tenant_id, prefix),
-        "SET #last = :new, entity = :entity, prefix = :prefix, updatedAt = :now",
+        "SET #last = :new, entity = :entity, prefix = :prefix",
         names={"#last": "last"},
         vals=vals,
-        condition="#last = :expected" if expected else "attribute_not_exists(PK)",
+        condition="#last = :expected" if expected else "attribute_not_exists(#last)",
     )
 
 
-def create_ops(inv: Invoice) -> list[dict[str, Any]]:
-    """The three conditional puts of a new invoice: the invoice, its (apartment, period) identity, its number."""
-    ops = [tx_put(invoice_item(inv)), tx_put(number_item(inv))]
-    if inv.credit_note_of is None:
-        ops.insert(1, tx_put(identity_item(inv)))
-    return ops
+def write_new(invoices: Sequence[Invoice]) -> int:
+    """BatchWriteItem, 25 invoices per call (one item each). Only for invoices whose deterministic ids were just
+    seen not to exist, holding numbers of the caller's reservation. Returns the calls made."""
+    return batch_write(invoice_item(i) for i in invoices)
 
 
-OPS_PER_INVOICE = 3
+def create_op(inv: Invoice) -> dict[str, Any]:
+    return tx_put(invoice_item(inv))
+
+
+# --- generation locks ------------------------------------------------------------------------------------------
+
+
+def lock_generation(tenant_id: str, building_id: str, period_start: date, period_end: date, job_id: str,
+                    *, holder_done: bool, holder: str | None, now: int, ttl: int) -> None:
+    """Take the building+period generation lock for ``job_id``: free, expired, or held by a finished job
+    (``holder``/``holder_done`` as just read; the condition makes the take-over race-safe). 409 otherwise."""
+    key = keys.generation_lock(tenant_id, building_id, period_start.isoformat(), period_end.isoformat())
+    item = {**key, "entity": "generation_lock", "jobId": job_id, "expiresAt": now + ttl, "TTL": now + ttl}
+    vals: dict[str, Any] = {":now": now}
+    condition = "attribute_not_exists(PK) OR expiresAt < :now"
+    if holder and holder_done:
+        condition += " OR jobId = :holder"
+        vals[":holder"] = holder
+    try:
+        ddb().put_item(TableName=table_name(), Item=serialize(item), ConditionExpression=condition,
+                       ExpressionAttributeValues=serialize(vals))
+    except ddb().exceptions.ConditionalCheckFailedException as exc:
+        raise Conflict("Invoices for this building and period are being generated; wait for that job.") from exc
+
+
+def generation_lock_holder(tenant_id: str, building_id: str, period_start: date, period_end: date) -> str | None:
+    item = get(keys.generation_lock(tenant_id, building_id, period_start.isoformat(), period_end.isoformat()))
+    return str(item["jobId"]) if item else None
 
 
 # --- life cycle -------------------------------------------------------------------------------------------------
@@ -251,15 +371,17 @@ def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = ()) 
     return expression, names, vals, "#v = :v0"
 
 
+_TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt", "overdueAt", "cancelledAt",
+            "cancelledBy", "reference")
+
+
 def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
     """A versioned update from ``inv`` to ``after`` (status, stamps, money) keeping the due watch in step."""
     sets: dict[str, Any] = {}
     removes: list[str] = []
-    fields = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt", "overdueAt", "cancelledAt",
-              "cancelledBy", "reference")
     before_d = _plain(inv.model_dump(by_alias=True))
     after_d = _plain(after.model_dump(by_alias=True))
-    for name in fields:
+    for name in _TRACKED:
         if after_d.get(name) == before_d.get(name):
             continue
         if after_d.get(name) is None:
@@ -285,20 +407,9 @@ def save_transition(inv: Invoice, after: Invoice) -> Invoice:
 
 
 def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[dict[str, Any]]:
-    """Cancel the original (versioned), free its (apartment, period) identity so a replacement can be generated,
-    and create the credit note with its own number."""
-    identity = keys.invoice_of(original.tenant_id, original.apartment_id, original.period_start.isoformat(),
-                               original.period_end.isoformat())
-    return [
-        transition_op(original, cancelled),
-        tx_delete(identity, condition="invoiceId = :id", vals={":id": original.id}),
-        *create_ops(note),
-    ]
-
-
-def set_pdf_key(inv: Invoice, pdf_key: str) -> None:
-    update(keys.invoice(inv.tenant_id, inv.id), "SET pdfKey = :k", vals={":k": pdf_key},
-           condition="attribute_exists(PK)", return_new=False)
+    """Cancel the original (versioned) and create the credit note with its own number. The next generation of
+    the period then finds the original cancelled and creates the next revision."""
+    return [transition_op(original, cancelled), create_op(note)]
 
 
 # --- payments (used by the payments capability) -----------------------------------------------------------------

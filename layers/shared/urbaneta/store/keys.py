@@ -405,7 +405,7 @@ def webhook_deliveries_prefix() -> str:
     return "DELIVERY#"
 
 
-# --- invoicing: invoices, identities, numbers, counters, due watch, jobs ---------------------------------
+# --- invoicing: invoices, numbers, counters, due watch, generation locks, jobs ---------------------------
 
 DUE_SHARDS = 8  # the overdue sweep's sparse index is spread over this many partitions
 
@@ -418,22 +418,26 @@ def invoices_partition(tenant_id: str) -> str:
     return f"{_t(tenant_id)}#INVOICES"
 
 
-def invoices_index(tenant_id: str, building_id: str, issue_date: str, number: str) -> Key:
-    """GSI1: every invoice of a tenant, ordered by building, issue date and number (building filter = prefix)."""
-    return gsi("GSI1", invoices_partition(tenant_id), f"B#{building_id}#{issue_date}#{number}")
+def invoices_index(tenant_id: str, building_id: str, apartment_id: str, issue_date: str, number: str) -> Key:
+    """GSI1: a tenant's invoices by building, then apartment, then issue date and number."""
+    return gsi("GSI1", invoices_partition(tenant_id), f"B#{building_id}#A#{apartment_id}#{issue_date}#{number}")
 
 
 def invoices_building_prefix(building_id: str) -> str:
     return f"B#{building_id}#"
 
 
-def apartment_invoices_partition(tenant_id: str, apartment_id: str) -> str:
-    return f"{_t(tenant_id)}#A#{apartment_id}#INVOICES"
+def invoices_apartment_prefix(building_id: str, apartment_id: str) -> str:
+    return f"B#{building_id}#A#{apartment_id}#"
 
 
-def apartment_invoices_index(tenant_id: str, apartment_id: str, issue_date: str, number: str) -> Key:
-    """GSI2: the invoices of one apartment, ordered by issue date and number."""
-    return gsi("GSI2", apartment_invoices_partition(tenant_id, apartment_id), f"{issue_date}#{number}")
+def invoice_numbers_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#INVNO"
+
+
+def invoice_number_index(tenant_id: str, number: str) -> Key:
+    """GSI2: a tenant's invoices by number (lookup by number; the tenant-wide list in number order)."""
+    return gsi("GSI2", invoice_numbers_partition(tenant_id), number)
 
 
 def due_shard(tenant_id: str) -> int:
@@ -450,20 +454,14 @@ def due_index(tenant_id: str, due_date: str, invoice_id: str) -> Key:
     return gsi("GSI3", due_partition(due_shard(tenant_id)), f"{due_date}#{tenant_id}#{invoice_id}")
 
 
-def invoice_of(tenant_id: str, apartment_id: str, period_start: str, period_end: str) -> Key:
-    """Identity of an apartment's invoice for a period (child of the apartment's collection): written
-    conditionally with the invoice, so a period is never invoiced twice; removed by a credit note."""
-    return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", f"INVOICE_OF#{period_start}#{period_end}")
-
-
-def invoice_number(tenant_id: str, number: str) -> Key:
-    """Uniqueness guard and lookup of an invoice number; points to the invoice id."""
-    return pk_sk(f"{_t(tenant_id)}#INVNO#{number}", "INVNO")
-
-
 def invoice_counter(tenant_id: str, prefix: str) -> Key:
-    """The gapless number counter of an organisation and prefix (attribute ``last``)."""
+    """The gapless number counter of an organisation and prefix (``last``, plus the open reservations)."""
     return pk_sk(f"{_t(tenant_id)}#INVCOUNTER#{prefix}", "COUNTER")
+
+
+def generation_lock(tenant_id: str, building_id: str, period_start: str, period_end: str) -> Key:
+    """One generation job at a time per building and period (names the job holding it)."""
+    return pk_sk(f"{_t(tenant_id)}#B#{building_id}#GENLOCK#{period_start}#{period_end}", "GENLOCK")
 
 
 def job(tenant_id: str, job_id: str) -> Key:

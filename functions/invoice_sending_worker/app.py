@@ -1,0 +1,24 @@
+"""Invoice sending worker: SQS messages of a sending job (the plan, then chunks of invoices): one e-mail per
+invoice through SES with its PDF attached. A failed e-mail is reported in the job, not retried."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from urbaneta.observability import logger, metrics
+from urbaneta.services import invoicing as service
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    service.handle_sending_message(json.loads(record.body))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

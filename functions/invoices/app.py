@@ -1,0 +1,81 @@
+"""Invoices and jobs: /invoices (list, generate-bulk, send-bulk), /invoices/{id} (read, PATCH life cycle),
+/invoices/{id}/pdf, /invoices/{id}/credit-note, /jobs/{id}."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.responses import accepted, created, doc, ok, page
+from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
+from urbaneta.services import invoicing as service
+
+app = create_app()
+
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+Limit = Annotated[str | None, Query(description="1..100, default 25")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="nextCursor of the previous page")]
+Filter = Annotated[str | None, Query(max_length=64)]
+Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM-DD (inclusive)")]
+
+
+@app.post("/invoices/generate-bulk", responses=doc(202, JobAccepted, description="The generation job"))
+@allow(STAFF)
+def generate_bulk(body: Annotated[GenerateBulk, Body()]):
+    return accepted(service.start_generation(principal(), body).wire())
+
+
+@app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))
+@allow(STAFF)
+def send_bulk(body: Annotated[SendBulk, Body()]):
+    return accepted(service.start_sending(principal(), body).wire())
+
+
+@app.get("/invoices", responses=doc(200, InvoiceOut, many=True))
+@allow(EVERYONE)
+def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", max_length=64)] = None,
+                  apartment_id: Annotated[str | None, Query(alias="apartmentId", max_length=64)] = None,
+                  status: Filter = None, issued_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+                  to: Day = None, limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = service.list_invoices(principal(), building_id=building_id, apartment_id=apartment_id,
+                                               status=status, issued_from=issued_from, issued_to=to, limit=limit,
+                                               cursor=cursor)
+    return page([i.wire() for i in items], next_cursor)
+
+
+@app.get("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
+@allow(EVERYONE)
+def get_invoice(invoice_id: Id):
+    return ok(service.get_invoice(principal(), invoice_id).wire())
+
+
+@app.patch("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
+@allow(STAFF)
+def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
+    return ok(service.patch_invoice(principal(), invoice_id, body).wire())
+
+
+@app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF (application/pdf)"))
+@allow(EVERYONE)
+def get_pdf(invoice_id: Id):
+    filename, content = service.get_pdf(principal(), invoice_id)
+    return Response(status_code=200, content_type="application/pdf", body=content,
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
+@allow(STAFF)
+def credit_note(invoice_id: Id):
+    out = service.create_credit_note(principal(), invoice_id)
+    return created(out.wire(), location=f"/api/invoices/{out.id}")
+
+
+@app.get("/jobs/<job_id>", responses=doc(200, JobOut))
+@allow(STAFF)
+def get_job(job_id: Id):
+    return ok(JobOut.of(service.get_job(principal(), job_id)).wire())
+
+
+handler = make_handler(app)

@@ -1,0 +1,19 @@
+"""The daily overdue sweep (EventBridge schedule "overdue-sweep"): "today" is the scheduled event's time."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from urbaneta.clock import parse_rfc3339, utcnow
+from urbaneta.observability import logger, metrics
+from urbaneta.services import invoicing as service
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    moment = parse_rfc3339(event["time"]) if event.get("time") else utcnow()
+    result = service.sweep_overdue(moment)
+    logger.info("overdue sweep done", extra={"today": result.today.isoformat(), "examined": result.examined,
+                                             "marked": result.marked})
+    return {"today": result.today.isoformat(), "examined": result.examined, "marked": result.marked}

@@ -1,0 +1,124 @@
+"""Invoice and job request/response models (API.md "Invoices")."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, PlainSerializer
+
+from urbaneta.models.common import ApiModel, Money, ResponseModel, from_cents
+from urbaneta.models.entities import Invoice, InvoiceStatus, Job
+
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+Number = Annotated[Decimal, PlainSerializer(lambda v: float(v), return_type=float, when_used="json")]
+"""A quantity or unit price: Decimal inside, a JSON number at the edge (unit prices may have more than 2
+decimals, e.g. 0.1234 EUR/kWh)."""
+
+
+class GenerateBulk(ApiModel):
+    building_id: Id
+    period_start: date
+    period_end: date
+    issue_date: date | None = None
+    due_date: date | None = None
+
+
+class SendBulk(ApiModel):
+    building_id: Id | None = None
+    invoice_ids: list[Id] | None = Field(default=None, min_length=1, max_length=1000)
+
+
+class InvoicePatch(ApiModel):
+    status: InvoiceStatus | None = None
+    paid_date: date | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=140)
+
+
+class JobAccepted(ResponseModel):
+    job_id: str
+    status: str
+
+
+class JobOut(ResponseModel):
+    id: str
+    type: str
+    status: str
+    total: int
+    processed: int
+    created: int
+    skipped: int
+    failed: int
+    errors: list[dict[str, str]]
+    building_id: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls(id=job.id, type=job.type, status=job.status, total=job.total, processed=job.processed,
+                   created=job.created, skipped=job.skipped, failed=job.failed, errors=job.errors,
+                   building_id=job.building_id, period_start=job.period_start, period_end=job.period_end,
+                   created_at=job.created_at, updated_at=job.updated_at)
+
+
+class InvoiceLineOut(ResponseModel):
+    description: str
+    quantity: Number
+    unit: str
+    unit_price: Number
+    amount: Money
+    vat_rate: Number
+    vat_amount: Money
+
+
+class RecipientOut(ResponseModel):
+    name: str | None = None
+    email: str | None = None
+
+
+class InvoiceOut(ResponseModel):
+    id: str
+    number: str
+    reference_number: str
+    building_id: str
+    apartment_id: str
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    status: Literal["draft", "sent", "paid", "overdue", "cancelled"]
+    currency: str
+    lines: list[InvoiceLineOut]
+    subtotal: Money
+    vat_total: Money
+    total: Money
+    amount_paid: Money
+    balance_due: Money
+    paid_date: date | None = None
+    recipient: RecipientOut
+    reference: str | None = None
+    credit_note_of: str | None = None
+    cancelled_by: str | None = None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, inv: Invoice) -> InvoiceOut:
+        return cls(
+            id=inv.id, number=inv.number, reference_number=inv.reference_number, building_id=inv.building_id,
+            apartment_id=inv.apartment_id, period_start=inv.period_start, period_end=inv.period_end,
+            issue_date=inv.issue_date, due_date=inv.due_date, status=inv.status, currency=inv.currency,
+            lines=[InvoiceLineOut(description=ln.description, quantity=ln.quantity, unit=ln.unit,
+                                  unit_price=ln.unit_price, amount=from_cents(ln.amount_cents), vat_rate=ln.vat_rate,
+                                  vat_amount=from_cents(ln.vat_cents)) for ln in inv.lines],
+            subtotal=from_cents(inv.subtotal_cents), vat_total=from_cents(inv.vat_total_cents),
+            total=from_cents(inv.total_cents), amount_paid=from_cents(inv.amount_paid_cents),
+            balance_due=from_cents(inv.balance_due_cents), paid_date=inv.paid_date,
+            recipient=RecipientOut(name=inv.recipient.name, email=inv.recipient.email), reference=inv.reference,
+            credit_note_of=inv.credit_note_of, cancelled_by=inv.cancelled_by, created_at=inv.created_at,
+            updated_at=inv.updated_at,
+        )

@@ -1,0 +1,93 @@
+"""Jobs (bulk generation, bulk sending): ``PK = T#<t>#JOB#<id>``, ``SK = JOB``.
+
+Progress moves with ``progress`` — one UpdateItem per chunk, conditioned on the chunk not having been counted yet
+(``doneChunks``, a number set), so a redelivered chunk never counts twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from urbaneta.clock import now_iso
+from urbaneta.errors import Conflict, NotFound
+from urbaneta.models.entities import Job
+from urbaneta.store import keys
+from urbaneta.store.table import Item, get, put_new, strip_keys, update
+
+MAX_ERRORS = 500  # a job keeps at most this many error entries (counts stay exact)
+
+
+def _plain(job: Job) -> Item:
+    out: Item = {}
+    for name, value in job.model_dump(by_alias=True, exclude_none=True).items():
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    return out
+
+
+def create_job(job: Job) -> None:
+    put_new({**keys.job(job.tenant_id, job.id), "entity": "job", **_plain(job)})
+
+
+def get_job_item(tenant_id: str, job_id: str) -> Item:
+    item = get(keys.job(tenant_id, job_id))
+    if not item:
+        raise NotFound("Job not found.")
+    return item
+
+
+def get_job(tenant_id: str, job_id: str) -> Job:
+    return Job.model_validate(strip_keys(get_job_item(tenant_id, job_id)))
+
+
+def start(tenant_id: str, job_id: str, total: int, errors: Sequence[dict[str, str]] = (), failed: int = 0) -> None:
+    """The plan is made: the total is known and the job runs (or is complete at once when there is nothing to do).
+    Idempotent: a replanned job keeps its progress."""
+    done = total == 0 or failed >= total
+    update(keys.job(tenant_id, job_id),
+           "SET #total = :total, #st = :st, updatedAt = :now, #errors = :errors, #failed = :failed",
+           names={"#total": "total", "#st": "status", "#errors": "errors", "#failed": "failed"},
+           vals={":total": total, ":st": "completed" if done else "running", ":now": now_iso(),
+                 ":errors": list(errors)[:MAX_ERRORS], ":failed": failed, ":queued": "queued"},
+           condition="#st = :queued", return_new=False)
+
+
+def progress(tenant_id: str, job_id: str, chunk: int, *, processed: int, created: int = 0, skipped: int = 0,
+             failed: int = 0, errors: Sequence[dict[str, str]] = ()) -> Job | None:
+    """Count one chunk, once (``doneChunks`` remembers it): the job as it is now, or None when this chunk had been
+    counted already (a redelivery)."""
+    try:
+        item = update(
+            keys.job(tenant_id, job_id),
+            "ADD #processed :p, #created :c, #skipped :s, #failed :f, doneChunks :chunkset "
+            "SET #errors = list_append(if_not_exists(#errors, :empty), :errs), updatedAt = :now",
+            names={"#processed": "processed", "#created": "created", "#skipped": "skipped", "#failed": "failed",
+                   "#errors": "errors"},
+            vals={":p": processed, ":c": created, ":s": skipped, ":f": failed, ":chunkset": {chunk}, ":chunk": chunk,
+                  ":empty": [], ":errs": list(errors)[:MAX_ERRORS], ":now": now_iso()},
+            condition="attribute_exists(PK) AND (attribute_not_exists(doneChunks) OR NOT contains(doneChunks, :chunk))",
+        )
+    except Conflict:
+        return None
+    return Job.model_validate(strip_keys(item or {}))
+
+
+def complete(tenant_id: str, job_id: str) -> bool:
+    """running → completed once every item is processed; True for the one caller that completed it."""
+    try:
+        update(keys.job(tenant_id, job_id), "SET #st = :done, updatedAt = :now",
+               names={"#st": "status", "#p": "processed", "#total": "total"},
+               vals={":done": "completed", ":running": "running", ":now": now_iso()},
+               condition="#st = :running AND #p >= #total", return_new=False)
+    except Conflict:
+        return False
+    return True
+
+
+def fail(tenant_id: str, job_id: str, message: str) -> None:
+    """The job cannot go on (e.g. its building was deleted)."""
+    update(keys.job(tenant_id, job_id),
+           "SET #st = :failed, #errors = list_append(if_not_exists(#errors, :empty), :errs), updatedAt = :now",
+           names={"#st": "status", "#errors": "errors"},
+           vals={":failed": "failed", ":empty": [], ":errs": [{"message": message}], ":now": now_iso(),
+                 ":done": "completed"},
+           condition="attribute_exists(PK) AND #st <> :done", return_new=False)
