@@ -190,5 +190,6 @@ class Job(Entity):
     building_id: str | None = Field(default=None, alias="buildingId")
     period_start: date | None = Field(default=None, alias="periodStart")
     period_end: date | None = Field(default=None, alias="periodEnd")
+    params: dict[str, str] = Field(default_factory=dict)  # e.g. issueDate, dueDate of a generation
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
