@@ -1,4 +1,5 @@
-"""Webhook endpoints: /webhooks, /webhooks/{id}, deliveries, test, redelivery and secret rotation."""
+"""Webhook endpoints: /webhooks, /webhooks/{id} (get, change, delete), deliveries, test, redelivery and secret
+rotation."""
 
 from typing import Annotated
 
@@ -7,7 +8,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from urbaneta.auth.principal import STAFF
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
-from urbaneta.models.webhooks import DeliveryOut, SecretRotation, WebhookCreate, WebhookOut, WebhookWithSecret
+from urbaneta.models.webhooks import (
+    DeliveryOut,
+    SecretRotation,
+    WebhookCreate,
+    WebhookOut,
+    WebhookUpdate,
+    WebhookWithSecret,
+)
 from urbaneta.services import webhooks as service
 
 app = create_app()
@@ -35,6 +43,12 @@ def list_webhooks(limit: Limit = None, cursor: Cursor = None):
 @allow(STAFF)
 def get_webhook(webhook_id: Id):
     return ok(service.get_webhook(principal(), webhook_id).wire())
+
+
+@app.patch("/webhooks/<webhook_id>", responses={200: {"model": WebhookOut}})
+@allow(STAFF)
+def update_webhook(webhook_id: Id, body: Annotated[WebhookUpdate, Body()]):
+    return ok(service.update_webhook(principal(), webhook_id, body).wire())
 
 
 @app.delete("/webhooks/<webhook_id>")

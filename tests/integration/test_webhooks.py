@@ -574,3 +574,50 @@ def test_deliveries_list_is_paginated_newest_first(flow, make_caller, receiver):
     other = subscribe(manager, receiver.url("/other"), ["*"]).data
     assert call("webhooks", "GET", f"/webhooks/{other['id']}/deliveries", query={"cursor": first.json["nextCursor"]},
                 token=manager.token).status == 400
+
+
+def test_patch_changes_an_endpoint_and_re_enables_a_disabled_one(flow, make_caller, receiver, dns, no_connections):
+    # Given a webhook disabled by a 410
+    manager = make_caller("manager")
+    hook = subscribe(manager, receiver.url("/old"), ["invoice.paid"], description="ERP").data
+    from urbaneta.store import webhooks as store
+
+    store.disable_webhook(manager.tenant_id, hook["id"], "The endpoint answered 410 Gone.", now="2026-01-01T00:00:00Z")
+    path = f"/webhooks/{hook['id']}"
+    # When its events and description change and it is re-enabled
+    res = call("webhooks", "PATCH", path, body={"events": ["*"], "description": None, "status": "active"},
+               token=manager.token)
+    # Then it is active again with the new subscription, without a description or a disabled reason
+    assert res.status == 200, res
+    assert res.data["status"] == "active" and res.data["events"] == ["*"]
+    assert res.data["description"] is None and res.data["disabledReason"] is None
+    assert res.data["url"] == receiver.url("/old") and "secret" not in res.data
+    # And an unsafe URL, an unknown event, an empty change, a null url or an unknown field change nothing (422)
+    dns({"evil.example.test": ["10.0.0.1"]})
+    for body in ({"url": "https://evil.example.test/"}, {"events": ["nope.nope"]}, {}, {"url": None},
+                 {"secret": "x"}):
+        bad = call("webhooks", "PATCH", path, body=body, token=manager.token)
+        assert bad.status == 422, (body, bad)
+    assert call("webhooks", "GET", path, token=manager.token).data == res.data
+    # And another tenant gets 404, a resident 403
+    assert call("webhooks", "PATCH", path, body={"status": "disabled"}, token=make_caller().token).status == 404
+    resident = make_caller("resident", tenant_id=manager.tenant_id)
+    assert call("webhooks", "PATCH", path, body={"status": "disabled"}, token=resident.token).status == 403
+    # When a user disables it / Then events are no longer sent to it
+    off = call("webhooks", "PATCH", path, body={"status": "disabled"}, token=manager.token)
+    assert off.status == 200 and off.data["status"] == "disabled" and off.data["disabledReason"]
+
+
+def test_an_organisation_has_at_most_20_webhooks(flow, make_caller, receiver):
+    # Given an organisation with 20 webhooks
+    manager = make_caller("manager")
+    ids = [subscribe(manager, receiver.url(f"/{i}"), ["*"]).data["id"] for i in range(20)]
+    # When a 21st is subscribed / Then it is 409 and not created
+    over = subscribe(manager, receiver.url("/21"), ["*"])
+    assert over.status == 409 and "20" in over.error["message"]
+    listed = call("webhooks", "GET", "/webhooks", query={"limit": "100"}, token=manager.token).data
+    assert len(listed) == 20
+    # When one is deleted / Then there is room for one more
+    assert call("webhooks", "DELETE", f"/webhooks/{ids[0]}", token=manager.token).status == 204
+    assert subscribe(manager, receiver.url("/21"), ["*"]).status == 201
+    assert subscribe(manager, receiver.url("/22"), ["*"]).status == 409

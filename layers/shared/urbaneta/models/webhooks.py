@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from urbaneta.domain.event_types import ALL_EVENTS, is_known
 from urbaneta.models.common import ApiModel, ResponseModel
@@ -28,10 +28,37 @@ class WebhookCreate(ApiModel):
     @field_validator("events")
     @classmethod
     def _known_events(cls, value: list[str]) -> list[str]:
-        unknown = [e for e in value if e != ALL_EVENTS and not is_known(e)]
-        if unknown:
-            raise ValueError(f"unknown event types: {', '.join(sorted(set(unknown)))}")
-        return sorted(set(value))
+        return _check_events(value)
+
+
+def _check_events(value: list[str]) -> list[str]:
+    unknown = [e for e in value if e != ALL_EVENTS and not is_known(e)]
+    if unknown:
+        raise ValueError(f"unknown event types: {', '.join(sorted(set(unknown)))}")
+    return sorted(set(value))
+
+
+class WebhookUpdate(ApiModel):
+    """Change an endpoint; ``status: active`` re-enables one that was disabled (by a 410 or by a user)."""
+
+    url: str | None = Field(default=None, min_length=8, max_length=2048)
+    events: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    description: str | None = Field(default=None, max_length=500)
+    status: WebhookStatus | None = None
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _check_events(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> WebhookUpdate:
+        if not self.model_fields_set:
+            raise ValueError("name at least one of url, events, description, status")
+        nulls = [n for n in ("url", "events", "status") if n in self.model_fields_set and getattr(self, n) is None]
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} may not be null")
+        return self
 
 
 class SecretRotation(ApiModel):

@@ -31,6 +31,7 @@ from urbaneta.models.webhooks import (
     Webhook,
     WebhookCreate,
     WebhookOut,
+    WebhookUpdate,
     WebhookWithSecret,
 )
 from urbaneta.observability import logger, metrics
@@ -123,6 +124,32 @@ def delete_webhook(p: Principal, webhook_id: str) -> None:
     if not store.delete_webhook(p.tenant_id, webhook_id):
         raise NotFound("No such webhook.")
     logger.info("webhook deleted", extra={"webhookId": webhook_id})
+
+
+def update_webhook(p: Principal, webhook_id: str, body: WebhookUpdate) -> WebhookOut:
+    """Change URL, events, description, or status (``active`` re-enables a disabled endpoint)."""
+    _load(p, webhook_id)
+    given = body.model_fields_set
+    if body.url is not None:
+        _vet_url(body.url)
+    changes: dict[str, Any] = {name: getattr(body, name) for name in ("url", "events", "status")
+                               if name in given}
+    clear: list[str] = []
+    if "description" in given:
+        if body.description is None:
+            clear.append("description")
+        else:
+            changes["description"] = body.description
+    if body.status == "active":
+        clear.append("disabledReason")
+    elif body.status == "disabled":
+        changes["disabledReason"] = "Disabled by a user."
+    now = _now()
+    updated = store.update_webhook(p.tenant_id, webhook_id, changes, clear=clear, now=now)
+    if updated is None:
+        raise NotFound("No such webhook.")
+    logger.info("webhook updated", extra={"webhookId": webhook_id, "fields": sorted(given)})
+    return WebhookOut.of(updated, now=now)
 
 
 def rotate_secret(p: Principal, webhook_id: str, rotation: SecretRotation) -> WebhookWithSecret:

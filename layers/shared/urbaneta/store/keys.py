@@ -405,6 +405,11 @@ def webhook_deliveries_prefix() -> str:
     return "DELIVERY#"
 
 
+def webhook_counter(tenant_id: str) -> Key:
+    """How many endpoints a tenant has (moved in the same transaction as each create and delete)."""
+    return pk_sk(f"{_t(tenant_id)}#WHCOUNT", "COUNTER")
+
+
 # --- invoicing: invoices, numbers, counters, due watch, generation locks, jobs ---------------------------
 
 DUE_SHARDS = 8  # the overdue sweep's sparse index is spread over this many partitions

@@ -11,6 +11,7 @@ from urbaneta.models.webhooks import Attempt, Delivery, DeliveryStatus, StoredSe
 from urbaneta.store import keys, table
 
 DELIVERY_RETENTION_DAYS = 30
+MAX_WEBHOOKS_PER_TENANT = 20  # bounds the fan-out's work per event
 
 
 def _webhook_item(hook: Webhook) -> dict[str, Any]:
@@ -23,7 +24,18 @@ def _webhook_item(hook: Webhook) -> dict[str, Any]:
 
 
 def create_webhook(hook: Webhook) -> None:
-    table.put_new(_webhook_item(hook))
+    """Create an endpoint, counted against the tenant's limit in the same transaction (Conflict when full)."""
+    try:
+        table.transact([
+            table.tx_put(_webhook_item(hook)),
+            table.tx_update(keys.webhook_counter(hook.tenant_id), "ADD #n :one", names={"#n": "count"},
+                            vals={":one": 1, ":max": MAX_WEBHOOKS_PER_TENANT},
+                            condition="attribute_not_exists(#n) OR #n < :max"),
+        ])
+    except table.TransactionConflict as exc:
+        if 1 in exc.failed:
+            raise Conflict(f"An organisation may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks.") from exc
+        raise
 
 
 def get_webhook(tenant_id: str, webhook_id: str) -> Webhook | None:
@@ -45,12 +57,34 @@ def all_webhooks(tenant_id: str) -> list[Webhook]:
 
 
 def delete_webhook(tenant_id: str, webhook_id: str) -> bool:
+    """Delete an endpoint and give its place back; False when it does not exist."""
     try:
-        table.ddb().delete_item(TableName=table.table_name(), Key=table.serialize(keys.webhook(tenant_id, webhook_id)),
-                                ConditionExpression="attribute_exists(PK)")
-    except table.ddb().exceptions.ConditionalCheckFailedException:
+        table.transact([
+            table.tx_delete(keys.webhook(tenant_id, webhook_id), condition="attribute_exists(PK)"),
+            table.tx_update(keys.webhook_counter(tenant_id), "ADD #n :minus", names={"#n": "count"},
+                            vals={":minus": -1}),
+        ])
+    except table.TransactionConflict:
         return False
     return True
+
+
+def update_webhook(tenant_id: str, webhook_id: str, changes: dict[str, Any], *, clear: list[str], now: str
+                   ) -> Webhook | None:
+    """Set ``changes`` (attribute → value) and remove ``clear``; None when the endpoint does not exist."""
+    names = {f"#a{i}": name for i, name in enumerate(changes)}
+    vals: dict[str, Any] = {f":v{i}": value for i, value in enumerate(changes.values())}
+    sets = [f"#a{i} = :v{i}" for i in range(len(changes))] + ["updatedAt = :now"]
+    vals[":now"] = now
+    removes = [f"#r{i}" for i in range(len(clear))]
+    names.update({f"#r{i}": name for i, name in enumerate(clear)})
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    try:
+        item = table.update(keys.webhook(tenant_id, webhook_id), expression, names=names, vals=vals,
+                            condition="attribute_exists(PK)")
+    except Conflict:
+        return None
+    return Webhook.model_validate(table.strip_keys(item)) if item else None
 
 
 def replace_secrets(tenant_id: str, webhook_id: str, secrets: list[StoredSecret], *, expected_newest: str,
