@@ -15,6 +15,8 @@ from urbaneta.models.meters import (
     MeterUpdate,
     OcrOut,
     OcrRequest,
+    PhotoUploadCreate,
+    PhotoUploadOut,
     ReadingCreate,
     ReadingOut,
     ReadingReject,
@@ -50,6 +52,12 @@ def list_meters(
 @allow(EVERYONE)
 def read_photo(body: Annotated[OcrRequest, Body()]):
     return ok(service.read_photo(principal(), body).wire())
+
+
+@app.post("/meters/photos", responses=doc(201, PhotoUploadOut))
+@allow(EVERYONE)
+def photo_upload(body: Annotated[PhotoUploadCreate, Body()]):
+    return created(service.photo_upload(principal(), body).wire())
 
 
 @app.get("/meters/<meter_id>", responses=doc(200, MeterOut))

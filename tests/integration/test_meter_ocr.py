@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -187,3 +188,55 @@ def test_textract_engine_reads_through_detect_document_text(aws):
     # Then the register comes from Textract's words, and an undecodable image is a 422 on the image
     assert find_register(tokens).value == Decimal("123.456")
     assert refused.value.errors[0].field == "image"
+
+
+def put_upload(key: str, data: bytes) -> None:
+    """What the client's POST to the presigned URL does (moto runs in-process here)."""
+    from urbaneta.adapters.aws import client
+    from urbaneta.settings import get_settings
+
+    client("s3").put_object(Bucket=get_settings().uploads_bucket, Key=key, Body=data)
+
+
+def test_large_photos_go_through_a_presigned_upload(aws, home, make_caller):
+    # Given an upload URL for a PNG (photos near 5 MB exceed Lambda's 6 MB request limit once in base64)
+    m = home["resident"]
+    res = call(FN, "POST", "/meters/photos", token=m.token, body={"contentType": "image/png"})
+    assert res.status == 201, res
+    up = res.data
+    key = up["photoKey"]
+    assert key.startswith(f"tmp/{m.tenant_id}/ocr/") and key.endswith(".png") and up["fields"]["key"] == key
+    policy = json.loads(base64.b64decode(up["fields"]["policy"]))
+    assert ["content-length-range", 1, 5 * 1024 * 1024] in policy["conditions"]
+    assert up["uploadUrl"] and up["maxBytes"] == 5 * 1024 * 1024 and up["expiresIn"] == 900
+    # When the photo is uploaded there and read with submit for the resident's meter
+    put_upload(key, meter_photo())
+    read = call(FN, "POST", "/meters/ocr", token=m.token,
+                body={"photoKey": key, "meterId": home["meter"]["id"], "submit": True})
+    # Then the register is read and the reading keeps a copy of the upload
+    assert read.status == 200, read
+    assert read.data["value"] == 123.456 and read.data["reading"]["consumption"] == 23.456
+    assert read.data["photoKey"].startswith(f"meters/{m.tenant_id}/{home['meter']['id']}/")
+    # And without submit the upload itself is the photoKey
+    again = call(FN, "POST", "/meters/ocr", token=m.token, body={"photoKey": key})
+    assert again.status == 200 and again.data["photoKey"] == key
+
+
+def test_uploaded_photo_is_checked_by_its_bytes_and_its_owner(aws, home, make_caller):
+    # Given a PNG upload that holds a JPEG, another tenant's upload, and a key never uploaded
+    m = home["manager"]
+    wrong = call(FN, "POST", "/meters/photos", token=m.token, body={"contentType": "image/png"}).data["photoKey"]
+    put_upload(wrong, meter_photo(fmt="JPEG"))
+    stranger = make_caller("manager")
+    foreign = call(FN, "POST", "/meters/photos", token=stranger.token,
+                   body={"contentType": "image/png"}).data["photoKey"]
+    put_upload(foreign, meter_photo())
+    never = call(FN, "POST", "/meters/photos", token=m.token, body={"contentType": "image/jpeg"}).data["photoKey"]
+    # When they are read
+    answers = [call(FN, "POST", "/meters/ocr", token=m.token, body={"photoKey": k}) for k in (wrong, foreign, never)]
+    both = call(FN, "POST", "/meters/ocr", token=m.token, body={"photoKey": never, "image": b64(meter_photo())})
+    bad_type = call(FN, "POST", "/meters/photos", token=m.token, body={"contentType": "image/gif"})
+    # Then each is 422 on photoKey (or on the request shape), and an unknown type is refused
+    assert [a.status for a in answers] == [422, 422, 422]
+    assert {a.error["errors"][0]["field"] for a in answers} == {"photoKey"}
+    assert both.status == 422 and bad_type.status == 422

@@ -90,10 +90,18 @@ class ReadingReject(ApiModel):
 
 
 class OcrRequest(ApiModel):
+    """The photo inline (``image``) or uploaded before with POST /meters/photos (``photoKey``): exactly one."""
+
     meter_id: Id | None = None
-    image: Annotated[str, Field(min_length=1, description="base64 of a JPEG or PNG, at most 5 MB")]
+    image: Annotated[str, Field(min_length=1, description="base64 of a JPEG or PNG, at most 5 MB")] | None = None
+    photo_key: Annotated[str, Field(min_length=1, max_length=512)] | None = Field(
+        default=None, description="An upload made with POST /meters/photos (for photos too large to send inline).")
     submit: bool = Field(default=False, description="Also record the value as a reading of meterId.")
     reading_date: date | None = Field(default=None, description="With submit: the reading's date (default today).")
+
+
+class PhotoUploadCreate(ApiModel):
+    content_type: Literal["image/jpeg", "image/png"]
 
 
 # --- responses ----------------------------------------------------------------------------------------------
@@ -168,3 +176,13 @@ class OcrOut(ResponseModel):
     text: str = Field(description="Everything the engine read on the photo, in reading order.")
     photo_key: str = Field(description="Where the photo is kept; pass it to POST /meters/{id}/readings.")
     reading: ReadingOut | None = Field(default=None, description="With submit: the reading recorded.")
+
+
+class PhotoUploadOut(ResponseModel):
+    """A presigned S3 POST: send ``fields`` plus the file (form field ``file``, last) to ``uploadUrl``."""
+
+    photo_key: str
+    upload_url: str
+    fields: dict[str, str]
+    expires_in: int = Field(description="Seconds the upload stays allowed.")
+    max_bytes: int

@@ -25,6 +25,8 @@ from urbaneta.models.meters import (
     MeterUpdate,
     OcrOut,
     OcrRequest,
+    PhotoUploadCreate,
+    PhotoUploadOut,
     ReadingCreate,
     ReadingOut,
 )
@@ -304,6 +306,8 @@ def read_photo(p: Principal, body: OcrRequest) -> OcrOut:
     from urbaneta.adapters.ocr.register import Unreadable, find_register, full_text
 
     errors: list[FieldError] = []
+    if (body.image is None) == (body.photo_key is None):
+        errors.append(FieldError("image", "send either image or photoKey (exactly one)"))
     if body.submit and not body.meter_id:
         errors.append(FieldError("meterId", "is required with submit"))
     if body.reading_date is not None and not body.submit:
@@ -311,7 +315,12 @@ def read_photo(p: Principal, body: OcrRequest) -> OcrOut:
     if errors:
         raise ValidationFailed("The request is invalid.", errors=errors)
     meter = visible_meter(p, body.meter_id) if body.meter_id else None
-    data, content_type = _decode_image(body.image)
+    if body.image is not None:
+        data, content_type = _decode_image(body.image)
+        uploaded = None
+    else:
+        uploaded = str(body.photo_key)
+        data, content_type = _uploaded_image(p, uploaded)
     started = time.perf_counter()
     tokens = get_engine().read(data)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
@@ -325,11 +334,39 @@ def read_photo(p: Principal, body: OcrRequest) -> OcrOut:
         raise ValidationFailed("The photo shows no readable meter register.", errors=[
             FieldError("image", str(exc))]) from exc
     if body.submit and meter is not None:
-        reading = _record_reading(p, meter, register.value, body.reading_date or today(),
-                                  Photo(data=data, content_type=content_type))
+        photo = Photo(data=None, content_type=content_type, upload_key=uploaded) if uploaded else \
+            Photo(data=data, content_type=content_type)
+        reading = _record_reading(p, meter, register.value, body.reading_date or today(), photo)
         assert reading.photo_key is not None
         return OcrOut(value=register.value, confidence=register.confidence, text=text, photo_key=reading.photo_key,
                       reading=ReadingOut.of(reading))
+    if uploaded is not None:
+        return OcrOut(value=register.value, confidence=register.confidence, text=text, photo_key=uploaded)
     key = photos.upload_key(p.tenant_id, new_id(), content_type)
     photos.put_photo(key, data, content_type, tenant_id=p.tenant_id)
     return OcrOut(value=register.value, confidence=register.confidence, text=text, photo_key=key)
+
+
+def _uploaded_image(p: Principal, key: str) -> tuple[bytes, str]:
+    """A photo uploaded with POST /meters/photos: of this tenant, present, at most 5 MB, and the type it was
+    announced as — judged by its bytes."""
+    from urbaneta.adapters.ocr import image_type
+
+    announced = photos.upload_content_type(p.tenant_id, key)
+    try:
+        data = photos.read(key, max_bytes=MAX_IMAGE_BYTES) if announced else None
+    except ValueError as exc:
+        raise ValidationFailed.one("photoKey", "the photo must be at most 5 MB") from exc
+    if announced is None or data is None:
+        raise ValidationFailed.one("photoKey", "is not a photo uploaded by this organisation")
+    if image_type(data) != announced:
+        raise ValidationFailed.one("photoKey", f"the upload is not the {announced} it was announced as")
+    return data, announced
+
+
+def photo_upload(p: Principal, body: PhotoUploadCreate) -> PhotoUploadOut:
+    """A presigned S3 POST for one photo (at most 5 MB) under the tenant, to read with POST /meters/ocr."""
+    key = photos.upload_key(p.tenant_id, new_id(), body.content_type)
+    url, fields = photos.presigned_upload(key, body.content_type, max_bytes=MAX_IMAGE_BYTES)
+    return PhotoUploadOut(photo_key=key, upload_url=url, fields=fields, expires_in=photos.UPLOAD_SECONDS,
+                          max_bytes=MAX_IMAGE_BYTES)

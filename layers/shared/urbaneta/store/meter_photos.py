@@ -58,3 +58,30 @@ def keep(source: str, target: str) -> None:
 
 def remove(key: str) -> None:
     client("s3").delete_object(Bucket=get_settings().uploads_bucket, Key=key)
+
+
+UPLOAD_SECONDS = 900
+
+
+def presigned_upload(key: str, content_type: str, *, max_bytes: int) -> tuple[str, dict[str, str]]:
+    """A presigned POST that lets a client put one photo of at most ``max_bytes`` at ``key`` (15 minutes)."""
+    out = client("s3").generate_presigned_post(
+        Bucket=get_settings().uploads_bucket, Key=key, Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=UPLOAD_SECONDS)
+    return str(out["url"]), {k: str(v) for k, v in out["fields"].items()}
+
+
+def read(key: str, *, max_bytes: int) -> bytes | None:
+    """The bytes of a stored photo; None when there is none. A larger object is refused unread (ValueError)."""
+    s3 = client("s3")
+    bucket = get_settings().uploads_bucket
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    if int(head.get("ContentLength", 0)) > max_bytes:
+        raise ValueError("too large")
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
