@@ -264,9 +264,20 @@ def test_expired_invitation_is_refused_and_not_listed(org, monkeypatch):
     res = accept(token)
     assert res.status == 409 and "expired" in res.error["message"]
     assert residents(manager).data == [] and pending(manager).data == []
+    invitation_id = _invitation_id_of(manager, token)
+    assert call(FN, "GET", f"/invitations/{invitation_id}", token=manager.token).data["status"] == "expired"
     # And a new invitation to the same address and apartment may be sent (the expired one no longer holds it)
     again, fresh = invite(manager, org["a1"], invitee)
     assert again.status == 201 and fresh and fresh != token
+
+
+def _invitation_id_of(manager: Any, token: str) -> str:
+    from urbaneta.services.residents import hash_token
+    from urbaneta.store import invitations as store
+
+    found = store.find_by_token(hash_token(token))
+    assert found and found[0] == manager.tenant_id
+    return found[1]
 
 
 def test_duplicate_pending_invitation_is_409(org):

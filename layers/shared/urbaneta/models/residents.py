@@ -11,6 +11,7 @@ from urbaneta.models.entities import Entity
 
 ResidentRole = Literal["owner", "tenant"]
 InvitationStatus = Literal["pending", "accepted", "cancelled"]
+InvitationStatusOut = Literal["pending", "accepted", "cancelled", "expired"]  # expired: pending past expiresAt
 
 
 class InvitationCreate(ApiModel):
@@ -53,7 +54,7 @@ class InvitationOut(ResponseModel):
     apartment_number: str
     email: str
     role: ResidentRole
-    status: InvitationStatus
+    status: InvitationStatusOut
     invited_by: str
     expires_at: str
     created_at: str
@@ -61,9 +62,11 @@ class InvitationOut(ResponseModel):
     cancelled_at: str | None = None
 
     @classmethod
-    def of(cls, inv: Invitation) -> InvitationOut:
+    def of(cls, inv: Invitation, *, now: str) -> InvitationOut:
+        """``now`` (RFC 3339, UTC) turns a pending invitation past its expiry into ``expired``."""
+        status: InvitationStatusOut = "expired" if inv.status == "pending" and inv.expires_at <= now else inv.status
         return cls(id=inv.id, apartment_id=inv.apartment_id, building_id=inv.building_id,
-                   apartment_number=inv.apartment_number, email=inv.email, role=inv.role, status=inv.status,
+                   apartment_number=inv.apartment_number, email=inv.email, role=inv.role, status=status,
                    invited_by=inv.invited_by, expires_at=inv.expires_at, created_at=inv.created_at,
                    accepted_at=inv.accepted_at, cancelled_at=inv.cancelled_at)
 

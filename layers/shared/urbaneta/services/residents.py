@@ -81,11 +81,11 @@ def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOu
     publish([domain_event("invitation.created", caller.tenant_id, {
         "id": inv.id, "apartmentId": inv.apartment_id, "buildingId": inv.building_id, "email": inv.email,
         "role": inv.role, "expiresAt": inv.expires_at, "invitedBy": caller.user_id})])
-    return InvitationOut.of(inv)
+    return InvitationOut.of(inv, now=inv.created_at)
 
 
 def get_invitation(caller: Principal, invitation_id: str) -> InvitationOut:
-    return InvitationOut.of(invitations_store.get(caller.tenant_id, invitation_id))
+    return InvitationOut.of(invitations_store.get(caller.tenant_id, invitation_id), now=now_iso())
 
 
 def list_invitations(caller: Principal, *, limit: str | None, cursor: str | None
@@ -94,8 +94,9 @@ def list_invitations(caller: Principal, *, limit: str | None, cursor: str | None
     size = parse_limit(limit)
     scope = "invitations|pending"
     start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
-    items, last = invitations_store.pending_page(caller.tenant_id, now=now_iso(), limit=size, start_key=start)
-    return [InvitationOut.of(i) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+    now = now_iso()
+    items, last = invitations_store.pending_page(caller.tenant_id, now=now, limit=size, start_key=start)
+    return [InvitationOut.of(i, now=now) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
 
 
 def cancel_invitation(caller: Principal, invitation_id: str) -> None:
