@@ -90,6 +90,8 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
     responses = op.setdefault("responses", {})
     for ok in [c for c in responses if c.startswith("2")]:
         responses[ok].setdefault("headers", dict(REQUEST_ID_HEADER))
+        if ok == "204":
+            responses[ok].pop("content", None)  # no body, so no media type
     codes = ["400", "401", "403", "404", "413", "422", "429", "500", "503"]
     if "requestBody" in op:
         codes.append("415")

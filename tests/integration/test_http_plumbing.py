@@ -223,3 +223,11 @@ def test_json_body_that_is_not_utf8_is_400(aws, handler, make_caller):
     caller = make_caller("manager")
     res = send(handler, "POST", "/things", raw_body=b"\xff\xfe{\x99", token=caller.token)
     assert res.status == 400 and res.error["code"] == "BAD_REQUEST"
+
+
+def test_form_or_multipart_body_on_a_json_route_is_415(aws, handler, make_caller):
+    caller = make_caller("manager")
+    for content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        res = send(handler, "POST", "/things", raw_body="name=a", token=caller.token,
+                   headers={"content-type": content_type})
+        assert res.status == 415, (content_type, res)

@@ -124,14 +124,20 @@ def _guard(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]
 
 
 def _readable_json(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
-    """A JSON body must decode as UTF-8 before validation reads it (other media types reach their route
-    undecoded: bank statements, for one, may come in a legacy encoding)."""
+    """A route that declares a JSON body gets JSON or a 415, and that JSON must decode as UTF-8 before
+    validation reads it. Routes without a declared body (bank statements, provider callbacks) read their
+    body themselves, in whatever media type and encoding they accept."""
+    route = app.context.get("_route")
+    dependant = getattr(route, "dependant", None) if route is not None else None
+    if not getattr(dependant, "body_params", None):
+        return app
     content_type = (app.current_event.get_header_value("content-type") or "application/json").lower()
-    if "json" in content_type:
-        try:
-            _ = app.current_event.decoded_body
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise BadRequest("The request body is not valid UTF-8 JSON.") from exc
+    if "json" not in content_type.split(";")[0]:
+        raise UnsupportedMediaType("The request body must be application/json.")
+    try:
+        _ = app.current_event.decoded_body
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("The request body is not valid UTF-8 JSON.") from exc
     return app
 
 
