@@ -363,6 +363,16 @@ def test_exhausted_retries_fail_the_delivery_and_keep_it_in_the_dlq(flow, make_c
     assert [json.loads(m["Body"])["deliveryId"] for m in dead] == [delivery["id"]]
     assert json.loads(dead[0]["Body"])["tenantId"] == manager.tenant_id
     assert not client("sqs").receive_message(QueueUrl=flow["WebhookDeliveryQueue"]).get("Messages")
+    # When the endpoint recovers and an operator redrives the dead-letter queue
+    receiver.script.clear()
+    client("sqs").send_message(QueueUrl=flow["WebhookDeliveryQueue"], MessageBody=dead[0]["Body"])
+    client("sqs").delete_message(QueueUrl=flow["WebhookDeliveryDLQ"], ReceiptHandle=dead[0]["ReceiptHandle"])
+    run_flow(flow)
+    # Then a new round delivers it: same webhook-id, attempt 5 succeeded
+    assert len(receiver.requests) == 5 and receiver.requests[-1].status == 200
+    assert receiver.requests[-1].headers["webhook-id"] == receiver.requests[0].headers["webhook-id"]
+    (delivery,) = deliveries(manager, hook["id"])
+    assert delivery["status"] == "succeeded" and delivery["attemptCount"] == 5
 
 
 def test_410_disables_the_endpoint(flow, make_caller, receiver):
