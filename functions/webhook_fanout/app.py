@@ -15,6 +15,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     import json
 
     failures: list[dict[str, str]] = []
+    endpoints: dict[str, Any] = {}  # each tenant's endpoints, read once per batch
     for record in event.get("Records", []):
         try:
             domain_event = service.event_from_bus(json.loads(record["body"]))
@@ -22,7 +23,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.exception("unreadable bus event dropped", extra={"messageId": record.get("messageId")})
             continue  # never becomes readable: retrying it would only fill the dead-letter queue later
         try:
-            queued = service.fan_out(domain_event)
+            queued = service.fan_out(domain_event, endpoints=endpoints)
             logger.info("event fanned out", extra={"eventId": domain_event.id, "event": domain_event.event,
                                                    "deliveries": queued})
         except Exception:

@@ -247,16 +247,19 @@ def event_from_bus(message: dict[str, Any]) -> DomainEvent:
     return DomainEvent.model_validate(detail)
 
 
-def fan_out(event: DomainEvent) -> int:
+def fan_out(event: DomainEvent, *, endpoints: dict[str, list[Webhook]] | None = None) -> int:
     """Create one delivery per active endpoint of the event's tenant that subscribes to its type, and queue it.
     Fanning the same event out again creates nothing new (delivery ids are derived from event and endpoint);
     deliveries that exist but were never attempted are queued again, in case the earlier fan-out stopped
-    between recording and queueing."""
+    between recording and queueing. ``endpoints`` caches each tenant's endpoints for one batch of events."""
     if event.event == event_types.TEST_EVENT:
         return 0
     body = _body(event)
     to_send: list[Delivery] = []
-    for hook in store.all_webhooks(event.tenantId):
+    cache = endpoints if endpoints is not None else {}
+    if event.tenantId not in cache:
+        cache[event.tenantId] = store.all_webhooks(event.tenantId)
+    for hook in cache[event.tenantId]:
         if hook.status != "active" or not event_types.matches(hook.events, event.event):
             continue
         delivery = _new_delivery(event, hook, body=body)
