@@ -19,7 +19,7 @@ For payments: ``get_invoice``, ``find_invoice_by_number``, ``list_open_invoices_
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -104,16 +104,30 @@ def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:
     return _invoice(item)
 
 
-def get_invoices(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
-    """Several invoices by id (BatchGetItem): id → invoice for those that exist."""
+def get_invoices(tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
+    """Several invoices by id (BatchGetItem); unknown ids are left out, order is not kept."""
     found = batch_get([keys.invoice(tenant_id, i) for i in invoice_ids])
-    return {str(i["id"]): _invoice(i) for i in found if i.get("entity") == "invoice"}
+    return [_invoice(i) for i in found if i.get("entity") == "invoice"]
+
+
+def _by_id(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
+    return {i.id: i for i in get_invoices(tenant_id, invoice_ids)}
 
 
 def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
     items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI2", sk_between=(number, number),
                           limit=1)
     return _invoice(items[0]) if items else None
+
+
+def invoice_ids_by_number(tenant_id: str, numbers: Iterable[str]) -> dict[str, str]:
+    """number → invoice id for the numbers that exist (one GSI2 Query each; numbers are not table keys)."""
+    out: dict[str, str] = {}
+    for number in sorted(set(numbers)):
+        found = find_invoice_by_number(tenant_id, number)
+        if found is not None:
+            out[number] = found.id
+    return out
 
 
 def current_invoices(tenant_id: str, apartment_ids: Sequence[str], period_start: date, period_end: date
@@ -124,7 +138,7 @@ def current_invoices(tenant_id: str, apartment_ids: Sequence[str], period_start:
     pending = {a: 0 for a in apartment_ids}
     while pending:
         ids = {invoice_id_for(tenant_id, a, period_start, period_end, r): a for a, r in pending.items()}
-        found = get_invoices(tenant_id, list(ids))
+        found = _by_id(tenant_id, list(ids))
         nxt: dict[str, int] = {}
         for invoice_id, apartment_id in ids.items():
             inv = found.get(invoice_id)
@@ -323,6 +337,11 @@ def write_new(invoices: Sequence[Invoice]) -> int:
 
 def create_op(inv: Invoice) -> dict[str, Any]:
     return tx_put(invoice_item(inv))
+
+
+def create_ops(inv: Invoice) -> list[dict[str, Any]]:
+    """The transaction ops that create one invoice (one conditional put: the invoice is one item)."""
+    return [create_op(inv)]
 
 
 # --- generation locks ------------------------------------------------------------------------------------------

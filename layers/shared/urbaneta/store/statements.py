@@ -88,20 +88,19 @@ def resolve_pointers(tenant_id: str, references: Iterable[str], invoice_numbers:
     """One BatchGetItem round (100 keys per call) for every reference guard, invoice-number guard and known payer:
     (reference → apartment id, invoice number → invoice id, payer IBAN → apartment id)."""
     ref_keys = {keys.apartment_reference(tenant_id, apartment_reference_key(r))["PK"]: r for r in set(references)}
-    num_keys = {keys.invoice_number(tenant_id, n)["PK"]: n for n in set(invoice_numbers)}
     payer_keys = {keys.known_payer(tenant_id, p)["PK"]: p for p in set(payer_ibans)}
     wanted = [keys.apartment_reference(tenant_id, apartment_reference_key(r)) for r in set(references)]
-    wanted += [keys.invoice_number(tenant_id, n) for n in set(invoice_numbers)]
     wanted += [keys.known_payer(tenant_id, p) for p in set(payer_ibans)]
     refs: dict[str, str] = {}
-    numbers: dict[str, str] = {}
+    # invoice numbers live in GSI2 of the invoices (no guard items): store.invoices looks them up
+    from urbaneta.store.invoices import invoice_ids_by_number
+
+    numbers: dict[str, str] = invoice_ids_by_number(tenant_id, invoice_numbers)
     payers: dict[str, str] = {}
     for item in t.batch_get(wanted):
         pk = item["PK"]
         if pk in ref_keys and item.get("apartmentId"):
             refs[ref_keys[pk]] = str(item["apartmentId"])
-        elif pk in num_keys and item.get("invoiceId"):
-            numbers[num_keys[pk]] = str(item["invoiceId"])
         elif pk in payer_keys and item.get("apartmentId"):
             payers[payer_keys[pk]] = str(item["apartmentId"])
     return refs, numbers, payers
