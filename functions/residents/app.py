@@ -18,10 +18,20 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 @app.get("/residents", responses=doc(200, ResidentOut, many=True),
-         summary="List residents with their apartments", description="Ordered by e-mail.")
+         summary="List residents with their apartments",
+         description="Without a filter: every resident with all their apartments, by e-mail. With `buildingId`: "
+                     "one entry per residence in the building, by apartment number; with `apartmentId`: the "
+                     "apartment's residents, by e-mail. A filtered entry's `apartments` holds the matching "
+                     "residence only. An unknown id gives an empty list.")
 @allow(STAFF)
-def list_residents(limit: Limit = None, cursor: Cursor = None):
-    items, next_cursor = service.list_residents(principal(), limit=limit, cursor=cursor)
+def list_residents(
+    building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
+    apartment_id: Annotated[str | None, Query(alias="apartmentId", min_length=1, max_length=64)] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+):
+    items, next_cursor = service.list_residents(principal(), building_id=building_id, apartment_id=apartment_id,
+                                                limit=limit, cursor=cursor)
     return page(items, next_cursor)
 
 

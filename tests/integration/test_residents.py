@@ -469,3 +469,37 @@ def test_two_acceptances_that_both_saw_pending_claim_once(org):
     with pytest.raises(Conflict):
         store.claim(seen_by_second, user_id="second", now="2000-01-01T00:00:00Z")
     assert store.get(manager.tenant_id, res.data["id"]).accepted_by == "first"
+
+
+def test_residents_filtered_by_building_and_apartment(org, make_caller):
+    manager = org["manager"]
+    other_building = new_building(manager)
+    a3 = new_apartment(manager, other_building, "10")
+    # Given Mari in apartments 1 (owner) and 2 (tenant), Jaan in apartment 2, and Ants in the other building
+    mari, jaan, ants = address(), address(), address()
+    for apt, who, role in ((org["a1"], mari, "owner"), (org["a2"], jaan, "owner"), (a3, ants, "tenant"),
+                           (org["a2"], mari, "tenant")):
+        _, token = invite(manager, apt, who, role)
+        assert accept(token).status == 200
+    # When the building is listed / Then one entry per residence, by apartment number
+    rows = residents(manager, buildingId=org["b1"]).data
+    entries = [(r["email"], [(a["number"], a["role"]) for a in r["apartments"]]) for r in rows]
+    assert entries[0] == (mari, [("1", "owner")])
+    assert sorted(entries[1:]) == sorted([(mari, [("2", "tenant")]), (jaan, [("2", "owner")])])
+    # When one apartment is listed / Then its residents only
+    assert sorted(r["email"] for r in residents(manager, apartmentId=org["a2"]).data) == sorted([mari, jaan])
+    assert [r["email"] for r in residents(manager, apartmentId=a3).data] == [ants]
+    assert residents(manager, apartmentId=a3, buildingId=org["b1"]).data == []
+    # And the unfiltered list still has each resident once, with all their apartments
+    everyone = {r["email"]: sorted(a["number"] for a in r["apartments"]) for r in residents(manager).data}
+    assert everyone == {mari: ["1", "2"], jaan: ["2"], ants: ["10"]}
+    # And filtered lists page with their own cursors, one Query each
+    first = residents(manager, buildingId=org["b1"], limit="2")
+    assert len(first.data) == 2 and first.json["nextCursor"]
+    with count_calls("dynamodb") as counter:
+        rest = residents(manager, buildingId=org["b1"], limit="2", cursor=first.json["nextCursor"])
+    assert len(rest.data) == 1 and rest.json["nextCursor"] is None and counter.count() == 2
+    assert residents(manager, apartmentId=org["a2"], cursor=first.json["nextCursor"]).status == 400
+    # And another organisation sees nothing of it
+    intruder = make_caller("manager")
+    assert residents(intruder, buildingId=org["b1"]).data == [] and residents(intruder, apartmentId=a3).data == []

@@ -192,7 +192,7 @@ def _link_resident(inv: Invitation, *, user_id: str, name: str, now: str) -> Non
                                                   "updated_at": now})
             expected = current.version
         try:
-            residents_store.save(resident, expected_version=expected)
+            residents_store.save(resident, expected_version=expected, added=residence)
             return
         except Conflict:
             if attempt == 2:
@@ -202,11 +202,17 @@ def _link_resident(inv: Invitation, *, user_id: str, name: str, now: str) -> Non
 # --- residents ------------------------------------------------------------------------------------------
 
 
-def list_residents(caller: Principal, *, limit: str | None, cursor: str | None
-                   ) -> tuple[list[ResidentOut], str | None]:
-    """Residents of the organisation with their apartments, by e-mail (one Query on GSI1)."""
+def list_residents(caller: Principal, *, building_id: str | None, apartment_id: str | None, limit: str | None,
+                   cursor: str | None) -> tuple[list[ResidentOut], str | None]:
+    """One Query. No filter: every resident with all their apartments, by e-mail (GSI1). ``buildingId``:
+    one entry per residence in the building, by apartment number (GSI2). ``apartmentId``: the apartment's
+    residents, by e-mail (GSI3). A filtered entry's ``apartments`` holds the matching residence only."""
     size = parse_limit(limit)
-    scope = "residents"
+    scope = f"residents|b={building_id or ''}|a={apartment_id or ''}"
     start: dict[str, Any] | None = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
-    items, last = residents_store.page(caller.tenant_id, limit=size, start_key=start)
+    if building_id is None and apartment_id is None:
+        items, last = residents_store.page(caller.tenant_id, limit=size, start_key=start)
+    else:
+        items, last = residents_store.residences_page(caller.tenant_id, building_id=building_id,
+                                                      apartment_id=apartment_id, limit=size, start_key=start)
     return [ResidentOut.of(r) for r in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)

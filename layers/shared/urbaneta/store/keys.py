@@ -238,6 +238,29 @@ def residents_index(tenant_id: str, email: str, user_id: str) -> Key:
     return gsi("GSI1", residents_partition(tenant_id), f"{email.strip().lower()}#{user_id}")
 
 
+def residency(tenant_id: str, user_id: str, apartment_id: str) -> Key:
+    """One residence (resident x apartment) in the resident's item collection; listed per building and
+    per apartment."""
+    return pk_sk(f"{_t(tenant_id)}#RESIDENT#{user_id}", f"APT#{apartment_id}")
+
+
+def building_residents_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#RESIDENTS"
+
+
+def apartment_residents_partition(tenant_id: str, apartment_id: str) -> str:
+    return f"{_t(tenant_id)}#A#{apartment_id}#RESIDENTS"
+
+
+def residency_indexes(tenant_id: str, building_id: str, apartment_id: str, number: str, email: str,
+                      user_id: str) -> Key:
+    """GSI2: residences of a building by apartment number; GSI3: residents of an apartment by e-mail."""
+    return {**gsi("GSI2", building_residents_partition(tenant_id, building_id),
+                  f"{natural_sort_key(number)}#{apartment_id}#{user_id}"),
+            **gsi("GSI3", apartment_residents_partition(tenant_id, apartment_id),
+                  f"{email.strip().lower()}#{user_id}")}
+
+
 MAINTENANCE_STAGES = ("open", "in_progress", "resolved", "closed")
 
 
