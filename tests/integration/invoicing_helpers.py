@@ -137,7 +137,7 @@ def sent_mail() -> list[dict[str, Any]]:
         msg = message_from_bytes(data.encode() if isinstance(data, str) else data, policy=default)
         attachments = [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
                        for p in msg.iter_attachments()]
-        out.append({"to": raw.destinations, "subject": str(msg["Subject"]), "attachments": attachments,
+        out.append({"to": sorted(set(raw.destinations)), "subject": str(msg["Subject"]), "attachments": attachments,
                     "text": msg.get_body(preferencelist=("plain",)).get_content()})
     return out
 

@@ -1,0 +1,340 @@
+"""Invoices after generation, through the InvoicesFunction and the workers (against moto): reading and listing with
+tenancy and residents, the life cycle (PATCH, sending, the overdue sweep, credit notes), PDFs and e-mail."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from tests.integration.invoicing_helpers import (
+    generate,
+    invoices_of,
+    new_apartment,
+    new_building,
+    new_charge,
+    run_sending,
+    sent_mail,
+)
+from tests.support import LambdaContext, call, function_module, load_event
+
+BALTIC_NAME = "Jūratė Šeškauskienė-Ņikitina õäöü ąčęėįųūēīķļ"
+
+
+@pytest.fixture
+def billed(make_caller) -> dict[str, Any]:
+    """A manager's building with two apartments billed for January 2025 (draft invoices)."""
+    mgr = make_caller("manager")
+    b = new_building(mgr, vatRate=22)
+    a1 = new_apartment(mgr, b["id"], "1", 52.5, ownerName=BALTIC_NAME, email="jurate@example.com")
+    a2 = new_apartment(mgr, b["id"], "2", 47.5, ownerName="Õie Ärm", email="oie@example.com")
+    new_charge(mgr, b["id"], "Haldustasu", "per_area", 0.5)
+    new_charge(mgr, b["id"], "Küte", "shared_by_area", 120)
+    generate(mgr, b["id"], issueDate="2025-02-01", dueDate="2025-02-15")
+    invoices = {i["apartmentId"]: i for i in invoices_of(mgr, buildingId=b["id"])}
+    return {"mgr": mgr, "building": b, "apartments": [a1, a2], "invoices": [invoices[a1["id"]], invoices[a2["id"]]]}
+
+
+def patch(caller, invoice_id: str, body: dict[str, Any]):
+    return call("invoices", "PATCH", f"/invoices/{invoice_id}", token=caller.token, body=body)
+
+
+def sweep(time: str) -> dict[str, Any]:
+    event = {**load_event("schedule/overdue_sweep"), "time": time}
+    return function_module("overdue_sweep").handler(event, LambdaContext())
+
+
+# ---- reading -------------------------------------------------------------------------------------------------
+
+
+def test_get_invoice_has_the_contract_fields(billed):
+    # Given a generated invoice / When it is read
+    mgr, inv = billed["mgr"], billed["invoices"][0]
+    res = call("invoices", "GET", f"/invoices/{inv['id']}", token=mgr.token)
+    # Then it carries every field of API.md
+    assert res.status == 200
+    expected = {"id", "number", "referenceNumber", "buildingId", "apartmentId", "periodStart", "periodEnd", "issueDate",
+                "dueDate", "status", "currency", "lines", "subtotal", "vatTotal", "total", "amountPaid", "balanceDue",
+                "paidDate", "recipient"}
+    assert expected <= set(res.data)
+    assert set(res.data["lines"][0]) == {"description", "quantity", "unit", "unitPrice", "amount", "vatRate",
+                                         "vatAmount"}
+    assert res.data["currency"] == "EUR" and res.data["recipient"]["name"] == BALTIC_NAME
+
+
+def test_other_tenants_get_404_on_every_route_and_nothing_changes(billed, make_caller):
+    # Given another organisation's manager
+    inv = billed["invoices"][0]
+    other = make_caller("manager")
+    # When they try every invoice route with this tenant's ids
+    for method, path, body in (("GET", f"/invoices/{inv['id']}", None), ("GET", f"/invoices/{inv['id']}/pdf", None),
+                               ("PATCH", f"/invoices/{inv['id']}", {"status": "sent"}),
+                               ("POST", f"/invoices/{inv['id']}/credit-note", None)):
+        res = call("invoices", method, path, token=other.token, body=body)
+        # Then each is 404
+        assert res.status == 404, (method, path, res)
+    assert invoices_of(other) == []
+    assert invoices_of(other, buildingId=billed["building"]["id"]) == []
+    # and the invoice is untouched
+    again = call("invoices", "GET", f"/invoices/{inv['id']}", token=billed["mgr"].token).data
+    assert again["status"] == "draft" and again["updatedAt"] == inv["updatedAt"]
+
+
+def test_residents_see_only_their_sent_invoices(billed, make_caller):
+    # Given a resident of apartment 1, and invoice 1 sent
+    mgr, (a1, a2), (i1, i2) = billed["mgr"], billed["apartments"], billed["invoices"]
+    resident = make_caller("resident", mgr.tenant_id, apartment_ids=(a1["id"],))
+    # While the invoice is a draft the resident does not see it
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=resident.token).status == 404
+    assert invoices_of(resident) == []
+    assert patch(mgr, i1["id"], {"status": "sent"}).status == 200
+    # Then the resident reads their invoice, its PDF, and lists it; the neighbour's invoice is 404
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=resident.token).status == 200
+    assert call("invoices", "GET", f"/invoices/{i1['id']}/pdf", token=resident.token).status == 200
+    assert [i["id"] for i in invoices_of(resident)] == [i1["id"]]
+    assert call("invoices", "GET", f"/invoices/{i2['id']}", token=resident.token).status == 404
+    res = call("invoices", "GET", "/invoices", token=resident.token, query={"apartmentId": a2["id"]})
+    assert res.status == 404
+    # and may not change anything
+    assert patch(resident, i1["id"], {"status": "paid"}).status == 403
+    assert call("invoices", "POST", f"/invoices/{i1['id']}/credit-note", token=resident.token).status == 403
+    assert call("invoices", "POST", "/invoices/send-bulk", token=resident.token,
+                body={"invoiceIds": [i1["id"]]}).status == 403
+
+
+def test_list_filters_by_apartment_status_and_issue_dates_with_a_bound_cursor(billed):
+    mgr, (a1, _a2), (i1, i2) = billed["mgr"], billed["apartments"], billed["invoices"]
+    b = billed["building"]["id"]
+    patch(mgr, i2["id"], {"status": "sent"})
+    # apartment
+    assert [i["id"] for i in invoices_of(mgr, apartmentId=a1["id"])] == [i1["id"]]
+    # status
+    assert [i["id"] for i in invoices_of(mgr, buildingId=b, status="sent")] == [i2["id"]]
+    # issue-date range (inclusive), with and without a building or an apartment
+    assert len(invoices_of(mgr, buildingId=b, **{"from": "2025-02-01", "to": "2025-02-01"})) == 2
+    assert invoices_of(mgr, buildingId=b, **{"from": "2025-02-02"}) == []
+    assert invoices_of(mgr, apartmentId=a1["id"], to="2025-01-31") == []
+    assert len(invoices_of(mgr, **{"from": "2025-01-01", "to": "2025-12-31"})) == 2
+    # pagination: a page of one, then the next with the cursor; the cursor is refused for another query
+    first = call("invoices", "GET", "/invoices", token=mgr.token, query={"buildingId": b, "limit": "1"})
+    assert first.status == 200 and len(first.data) == 1 and first.json["nextCursor"]
+    second = call("invoices", "GET", "/invoices", token=mgr.token,
+                  query={"buildingId": b, "limit": "1", "cursor": first.json["nextCursor"]})
+    assert second.status == 200 and second.data[0]["id"] != first.data[0]["id"]
+    wrong = call("invoices", "GET", "/invoices", token=mgr.token,
+                 query={"status": "sent", "limit": "1", "cursor": first.json["nextCursor"]})
+    assert wrong.status == 400
+    # bad filters are 422
+    for query in ({"status": "late"}, {"from": "2025-13-01"}, {"from": "2025-02-02", "to": "2025-02-01"},
+                  {"limit": "0"}):
+        assert call("invoices", "GET", "/invoices", token=mgr.token, query=query).status == 422, query
+
+
+# ---- life cycle ----------------------------------------------------------------------------------------------
+
+
+def test_manual_transitions_allowed(billed):
+    mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
+    # draft → sent
+    res = patch(mgr, i1["id"], {"status": "sent"})
+    assert res.status == 200 and res.data["status"] == "sent"
+    # sent → paid (by hand, with its date and a reference)
+    res = patch(mgr, i1["id"], {"status": "paid", "paidDate": "2025-02-10", "reference": "cash 12"})
+    assert res.status == 200
+    assert (res.data["status"], res.data["paidDate"], res.data["balanceDue"], res.data["amountPaid"]) == (
+        "paid", "2025-02-10", 0, i1["total"])
+    assert res.data["reference"] == "cash 12"
+
+
+def test_overdue_then_paid(billed):
+    mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
+    patch(mgr, i1["id"], {"status": "sent"})
+    # sent → overdue by the sweep, then overdue → paid by hand
+    assert sweep("2025-02-16T01:00:00Z")["marked"] >= 1
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=mgr.token).data["status"] == "overdue"
+    res = patch(mgr, i1["id"], {"status": "paid"})
+    assert res.status == 200 and res.data["status"] == "paid"
+
+
+def test_transitions_refused_with_409(billed):
+    mgr, (i1, i2) = billed["mgr"], billed["invoices"]
+
+    def refused(inv_id: str, target: str) -> None:
+        before = call("invoices", "GET", f"/invoices/{inv_id}", token=mgr.token).data
+        # When a transition the life cycle does not allow (by hand) is asked for
+        res = patch(mgr, inv_id, {"status": target})
+        # Then 409 and nothing changed
+        assert res.status == 409, (before["status"], target, res)
+        assert call("invoices", "GET", f"/invoices/{inv_id}", token=mgr.token).data == before
+
+    # Given a draft: it cannot become paid, overdue or cancelled by hand
+    for target in ("paid", "overdue", "cancelled"):
+        refused(i1["id"], target)
+    # Given a sent invoice: not back to draft, not overdue or cancelled by hand
+    patch(mgr, i2["id"], {"status": "sent"})
+    for target in ("draft", "overdue", "cancelled"):
+        refused(i2["id"], target)
+    # Given a paid invoice: not back to sent, draft or overdue by hand
+    patch(mgr, i2["id"], {"status": "paid"})
+    for target in ("sent", "draft", "overdue"):
+        refused(i2["id"], target)
+
+
+def test_cancelled_invoice_is_never_changed(billed):
+    mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
+    assert call("invoices", "POST", f"/invoices/{i1['id']}/credit-note", token=mgr.token).status == 201
+    for body in ({"status": "sent"}, {"status": "paid"}, {"reference": "x"}):
+        assert patch(mgr, i1["id"], body).status == 409
+    assert call("invoices", "POST", f"/invoices/{i1['id']}/credit-note", token=mgr.token).status == 409
+
+
+def test_patch_refuses_bad_bodies(billed):
+    mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
+    assert patch(mgr, i1["id"], {}).status == 422
+    assert patch(mgr, i1["id"], {"status": "late"}).status == 422
+    assert patch(mgr, i1["id"], {"total": 1}).status == 422
+    assert patch(mgr, i1["id"], {"paidDate": "2025-02-10"}).status == 422  # not paid
+    assert call("invoices", "PATCH", f"/invoices/{i1['id']}", body={"status": "sent"}).status == 401
+    assert call("invoices", "GET", "/invoices/nope", token=mgr.token).status == 404
+
+
+def test_credit_note_cancels_and_regeneration_replaces(billed):
+    mgr, (a1, _a2), (i1, _i2) = billed["mgr"], billed["apartments"], billed["invoices"]
+    b = billed["building"]["id"]
+    # When the first invoice is credited
+    res = call("invoices", "POST", f"/invoices/{i1['id']}/credit-note", token=mgr.token)
+    # Then the credit note has negated amounts, its own next number, and points to the original
+    assert res.status == 201
+    note = res.data
+    assert note["creditNoteOf"] == i1["id"] and note["total"] == -i1["total"]
+    assert [ln["amount"] for ln in note["lines"]] == [-ln["amount"] for ln in i1["lines"]]
+    prefix = i1["number"].rsplit("-", 1)[0]
+    assert note["number"] == f"{prefix}-000003" and note["balanceDue"] == 0
+    original = call("invoices", "GET", f"/invoices/{i1['id']}", token=mgr.token).data
+    assert original["status"] == "cancelled" and original["cancelledBy"] == note["id"]
+    # When January is generated again, a replacement invoice is created for that apartment only
+    job = generate(mgr, b, issueDate="2025-02-03")
+    assert (job["created"], job["skipped"]) == (1, 1)
+    mine = [i for i in invoices_of(mgr, apartmentId=a1["id"]) if not i.get("creditNoteOf")]
+    live = [i for i in mine if i["status"] != "cancelled"]
+    assert len(live) == 1 and live[0]["number"] == f"{prefix}-000004" and live[0]["id"] != i1["id"]
+
+
+def test_credit_note_refused_when_paid(billed):
+    mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
+    patch(mgr, i1["id"], {"status": "sent"})
+    patch(mgr, i1["id"], {"status": "paid"})
+    assert call("invoices", "POST", f"/invoices/{i1['id']}/credit-note", token=mgr.token).status == 409
+
+
+# ---- overdue sweep -------------------------------------------------------------------------------------------
+
+
+def test_sweep_marks_past_due_sent_invoices_overdue_once(billed, aws):
+    # Given two sent invoices due 2025-02-15, one of them paid
+    mgr, (i1, i2) = billed["mgr"], billed["invoices"]
+    for inv in (i1, i2):
+        patch(mgr, inv["id"], {"status": "sent"})
+    patch(mgr, i2["id"], {"status": "paid"})
+    # When the sweep runs on the due date: nothing is overdue yet
+    sweep("2025-02-15T01:00:00Z")
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=mgr.token).data["status"] == "sent"
+    # When it runs the day after (judged by the event's time, not the clock), twice
+    from tests.support import count_calls
+
+    with count_calls("events") as events:
+        sweep("2025-02-16T01:00:00Z")
+        sweep("2025-02-17T01:00:00Z")
+    # Then the unpaid one is overdue, once (one event), the paid one stays paid
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=mgr.token).data["status"] == "overdue"
+    assert call("invoices", "GET", f"/invoices/{i2['id']}", token=mgr.token).data["status"] == "paid"
+    assert events.count("PutEvents") == 1
+
+
+# ---- PDF and sending -----------------------------------------------------------------------------------------
+
+
+def _pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_pdf_prints_baltic_name_number_and_reference(billed, aws):
+    mgr, (a1, _a2), (i1, _i2) = billed["mgr"], billed["apartments"], billed["invoices"]
+    # When the PDF is asked for (twice)
+    res = call("invoices", "GET", f"/invoices/{i1['id']}/pdf", token=mgr.token)
+    # Then it is an A4 PDF whose text holds the resident's Baltic name, the invoice number and the reference
+    assert res.status == 200 and res.headers["content-type"] == "application/pdf"
+    assert res.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    page = PdfReader(io.BytesIO(res.content)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    text = _pdf_text(res.content)
+    assert BALTIC_NAME in text and i1["number"] in text and a1["referenceNumber"] in text
+    assert "2025-02-15" in text and "KÜ Õunapuu 5" in text or "Õunapuu 5" in text
+    # and it was rendered once: the second answer is the stored object
+    from tests.support import count_calls
+
+    with count_calls("s3") as s3:
+        again = call("invoices", "GET", f"/invoices/{i1['id']}/pdf", token=mgr.token)
+    assert again.content == res.content and s3.count("PutObject") == 0 and s3.count("GetObject") == 1
+
+
+def test_send_bulk_mails_each_resident_with_the_pdf_and_marks_sent(billed, aws):
+    mgr, (i1, i2) = billed["mgr"], billed["invoices"]
+    before = len(sent_mail())
+    # When the building's invoices are sent
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"buildingId": billed["building"]["id"]})
+    assert res.status == 202
+    assert not run_sending()
+    # Then the job is complete, each recipient got one e-mail with the PDF, and both invoices are sent
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert (job["status"], job["total"], job["created"], job["failed"]) == ("completed", 2, 2, 0)
+    mails = sent_mail()[before:]
+    assert sorted(m["to"][0] for m in mails) == ["jurate@example.com", "oie@example.com"]
+    for mail in mails:
+        (name, ctype, content), = mail["attachments"]
+        assert ctype == "application/pdf" and name.endswith(".pdf") and content.startswith(b"%PDF")
+    jurate = next(m for m in mails if m["to"] == ["jurate@example.com"])
+    assert i1["number"] in _pdf_text(jurate["attachments"][0][2])
+    for inv in (i1, i2):
+        assert call("invoices", "GET", f"/invoices/{inv['id']}", token=mgr.token).data["status"] == "sent"
+    # When sent again, nothing is mailed twice
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"invoiceIds": [i1["id"]]})
+    assert not run_sending()
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert (job["skipped"], job["created"]) == (1, 0) and len(sent_mail()) == before + 2
+
+
+def test_failed_email_leaves_the_invoice_as_it_was_and_is_reported(billed, aws, monkeypatch):
+    mgr, (i1, i2) = billed["mgr"], billed["invoices"]
+    from urbaneta.adapters import mail
+
+    real = mail.send_email
+
+    def flaky(to, subject, text, **kw):
+        if to == ["oie@example.com"]:
+            raise RuntimeError("MessageRejected")
+        return real(to, subject, text, **kw)
+
+    monkeypatch.setattr(mail, "send_email", flaky)
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token,
+               body={"invoiceIds": [i1["id"], i2["id"], "00000000-0000-0000-0000-000000000000"]})
+    assert not run_sending()
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert (job["status"], job["created"], job["failed"]) == ("completed", 1, 2)
+    assert {e.get("invoiceId") for e in job["errors"]} == {i2["id"], "00000000-0000-0000-0000-000000000000"}
+    assert call("invoices", "GET", f"/invoices/{i2['id']}", token=mgr.token).data["status"] == "draft"
+    assert call("invoices", "GET", f"/invoices/{i1['id']}", token=mgr.token).data["status"] == "sent"
+
+
+def test_send_bulk_refuses_bad_input(billed, make_caller):
+    mgr = billed["mgr"]
+    assert call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={}).status == 422
+    other = make_caller("manager")
+    assert call("invoices", "POST", "/invoices/send-bulk", token=other.token,
+                body={"buildingId": billed["building"]["id"]}).status == 404
+    assert call("invoices", "POST", "/invoices/send-bulk", body={"buildingId": "x"}).status == 401
