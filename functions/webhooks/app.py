@@ -25,59 +25,63 @@ Limit = Annotated[str | None, Query()]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
-@app.post("/webhooks", responses=doc(201, WebhookWithSecret))
+@app.post("/webhooks", responses=doc(201, WebhookWithSecret), summary="Subscribe an endpoint (secret shown once)")
 @allow(STAFF)
 def create_webhook(body: Annotated[WebhookCreate, Body()]):
     out = service.create_webhook(principal(), body)
     return created(out.wire(), location=f"/api/webhooks/{out.id}")
 
 
-@app.get("/webhooks")
+@app.get("/webhooks", responses=doc(200, WebhookOut, many=True), summary="List webhook endpoints")
 @allow(STAFF)
 def list_webhooks(limit: Limit = None, cursor: Cursor = None):
     items, next_cursor = service.list_webhooks(principal(), limit=limit, cursor=cursor)
     return page([i.wire() for i in items], next_cursor)
 
 
-@app.get("/webhooks/<webhook_id>", responses=doc(200, WebhookOut))
+@app.get("/webhooks/<webhook_id>", responses=doc(200, WebhookOut), summary="Get a webhook endpoint")
 @allow(STAFF)
 def get_webhook(webhook_id: Id):
     return ok(service.get_webhook(principal(), webhook_id).wire())
 
 
-@app.patch("/webhooks/<webhook_id>", responses={200: {"model": WebhookOut}})
+@app.patch("/webhooks/<webhook_id>", responses=doc(200, WebhookOut),
+           summary="Change, disable or re-enable a webhook endpoint")
 @allow(STAFF)
 def update_webhook(webhook_id: Id, body: Annotated[WebhookUpdate, Body()]):
     return ok(service.update_webhook(principal(), webhook_id, body).wire())
 
 
-@app.delete("/webhooks/<webhook_id>")
+@app.delete("/webhooks/<webhook_id>", responses=doc(204), summary="Delete a webhook endpoint")
 @allow(STAFF)
 def delete_webhook(webhook_id: Id):
     service.delete_webhook(principal(), webhook_id)
     return no_content()
 
 
-@app.post("/webhooks/<webhook_id>/rotate-secret", responses=doc(200, WebhookWithSecret))
+@app.post("/webhooks/<webhook_id>/rotate-secret", responses=doc(200, WebhookWithSecret),
+          summary="Rotate the signing secret (the previous one keeps signing for graceHours)")
 @allow(STAFF)
 def rotate_secret(webhook_id: Id, body: Annotated[SecretRotation | None, Body()] = None):
     return ok(service.rotate_secret(principal(), webhook_id, body or SecretRotation()).wire())
 
 
-@app.get("/webhooks/<webhook_id>/deliveries")
+@app.get("/webhooks/<webhook_id>/deliveries", responses=doc(200, DeliveryOut, many=True),
+         summary="List deliveries with every attempt, newest first")
 @allow(STAFF)
 def list_deliveries(webhook_id: Id, limit: Limit = None, cursor: Cursor = None):
     items, next_cursor = service.list_deliveries(principal(), webhook_id, limit=limit, cursor=cursor)
     return page([i.wire() for i in items], next_cursor)
 
 
-@app.post("/webhooks/<webhook_id>/test", responses=doc(202, DeliveryOut))
+@app.post("/webhooks/<webhook_id>/test", responses=doc(202, DeliveryOut), summary="Send a webhook.test event")
 @allow(STAFF)
 def send_test(webhook_id: Id):
     return accepted(service.send_test(principal(), webhook_id).wire())
 
 
-@app.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver", responses=doc(202, DeliveryOut))
+@app.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver", responses=doc(202, DeliveryOut),
+          summary="Deliver a finished delivery again")
 @allow(STAFF)
 def redeliver(webhook_id: Id, delivery_id: Id):
     return accepted(service.redeliver(principal(), webhook_id, delivery_id).wire())
