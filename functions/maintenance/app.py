@@ -37,8 +37,8 @@ def list_requests(
     building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
     apartment_id: Annotated[str | None, Query(alias="apartmentId", min_length=1, max_length=64)] = None,
     status: Annotated[MaintenanceStatus | None, Query()] = None,
-    limit: Annotated[str | None, Query()] = None,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[str | None, Query(description="1..100, default 25")] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description="nextCursor of the previous page")] = None,
 ):
     items, next_cursor = service.list_requests(principal(), building_id=building_id, apartment_id=apartment_id,
                                                status=status, limit=limit, cursor=cursor)

@@ -13,8 +13,8 @@ from urbaneta.services import residents as service
 app = create_app()
 
 Id = Annotated[str, Path(min_length=1, max_length=64)]
-Limit = Annotated[str | None, Query()]
-Cursor = Annotated[str | None, Query(max_length=2048)]
+Limit = Annotated[str | None, Query(description="1..100, default 25")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="nextCursor of the previous page")]
 
 
 @app.get("/residents", responses=doc(200, ResidentOut, many=True),
