@@ -727,3 +727,43 @@ def test_a_session_past_its_maximum_age_cannot_be_refreshed(aws, monkeypatch, se
     res = send("POST", "/auth/refresh", body={"refreshToken": owner["refreshToken"]})
     # Then it is refused
     assert res.status == 401
+
+
+# --- the gate itself -----------------------------------------------------------------------------------------
+
+
+def test_gate_is_created_on_first_use_and_tidied_when_tokens_are_issued(aws):
+    # Given an organisation without a gate item
+    from urbaneta.clock import new_id
+    from urbaneta.store import keys, table, throttle
+
+    tenant = new_id()
+    now = 1_800_000_000.0
+    # When a request is admitted / Then the gate is created and counts it
+    assert throttle.admit(tenant, "s1", limit=5, now=now).admitted
+    # Given counters of several minutes and revocations, some ended
+    for minute_offset in (0, 120, 600):
+        assert throttle.admit(tenant, "s1", limit=5, now=now + minute_offset).admitted
+    throttle.mark_revoked(tenant, "ended", until=int(now + 100))
+    throttle.mark_revoked(tenant, "live", until=int(now + 2000))
+    # When it is tidied at now + 600 s
+    removed = throttle.tidy_gate(tenant, now=now + 600)
+    # Then only this minute's counter and the live revocation remain
+    gate = table.get(keys.tenant_gate(tenant))
+    assert gate is not None and removed == 3
+    assert list(gate["q"]) == [str(int((now + 600) // 60))] and list(gate["rev"]) == ["live"]
+    assert not throttle.admit(tenant, "live", limit=5, now=now + 600).admitted
+    assert throttle.admit(tenant, "live", limit=5, now=now + 600).revoked
+
+
+def test_gate_quota_counts_per_minute(aws):
+    from urbaneta.clock import new_id
+    from urbaneta.store import throttle
+
+    tenant = new_id()
+    start = 1_800_000_000.0  # a minute boundary
+    for _ in range(3):
+        assert throttle.admit(tenant, "s", limit=3, now=start + 5).admitted
+    over = throttle.admit(tenant, "s", limit=3, now=start + 15)
+    assert not over.admitted and not over.revoked and over.retry_after == 45
+    assert throttle.admit(tenant, "s", limit=3, now=start + 60).admitted

@@ -117,17 +117,26 @@ def tidy_gate(tenant_id: str, *, now: float | None = None) -> int:
         return 0
     minute = _window(moment, 60)
     stale_q = [w for w in (item.get("q") or {}) if w not in (str(minute), str(minute - 1))]
-    stale_rev = [s for s, until in (item.get("rev") or {}).items() if int(until) < moment]
+    stale_rev = [s for s, until in (item.get("rev") or {}).items() if int(until) < int(moment)]
     paths = [("q", w) for w in stale_q] + [("rev", s) for s in stale_rev]
     paths = paths[:100]
     if not paths:
         return 0
     names = {f"#n{i}": name for i, (_, name) in enumerate(paths)}
     expression = "REMOVE " + ", ".join(f"{attr}.#n{i}" for i, (attr, _) in enumerate(paths))
-    table.ddb().update_item(
-        TableName=table.table_name(), Key=table.serialize(keys.tenant_gate(tenant_id)),
-        UpdateExpression=expression, ExpressionAttributeNames=names,
-    )
+    # a revocation written again since the read (same id, later end) must survive: remove only ended ones
+    ended = [f"(attribute_not_exists(rev.#n{i}) OR rev.#n{i} < :now)"
+             for i, (attr, _) in enumerate(paths) if attr == "rev"]
+    kwargs: dict[str, Any] = {"TableName": table.table_name(), "Key": table.serialize(keys.tenant_gate(tenant_id)),
+                              "UpdateExpression": expression, "ExpressionAttributeNames": names}
+    if ended:
+        kwargs["ConditionExpression"] = " AND ".join(ended)
+        kwargs["ExpressionAttributeValues"] = table.values({":now": int(moment)})
+    ddb = table.ddb()
+    try:
+        ddb.update_item(**kwargs)
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return 0  # the next token issued tidies up
     return len(paths)
 
 
