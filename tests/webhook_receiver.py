@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,17 +20,20 @@ class Received:
     body: bytes
     status: int
     at: float = field(default_factory=time.perf_counter)
+    valid: bool | None = None  # what ``check`` said when the request arrived
 
 
 class Receiver:
     """``script``: answers for the next requests, e.g. ``[(500, {}), (429, {"Retry-After": "120"})]``; after it
     runs out, ``fail_rate`` decides (a random share of 503s), otherwise 200."""
 
-    def __init__(self, *, fail_rate: float = 0.0, seed: int = 7, body: bytes = b'{"ok":true}') -> None:
+    def __init__(self, *, fail_rate: float = 0.0, seed: int = 7, body: bytes = b'{"ok":true}',
+                 check: Callable[[str, dict[str, str], bytes], bool] | None = None) -> None:
         self.requests: list[Received] = []
         self.script: deque[tuple[int, dict[str, str]]] = deque()
         self.by_path: dict[str, list[int]] = {}  # answers for one path, used up in order
         self.fail_rate = fail_rate
+        self.check = check  # e.g. signature verification at arrival, as an integrator does it
         self.body = body
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -42,9 +46,10 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length)
                 status, headers = receiver._answer(self.path)
+                seen = {k.lower(): v for k, v in self.headers.items()}
+                valid = receiver.check(self.path, seen, payload) if receiver.check else None
                 with receiver._lock:
-                    receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                      payload, status))
+                    receiver.requests.append(Received(self.path, seen, payload, status, valid=valid))
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
