@@ -1,7 +1,7 @@
 """Invoicing: bulk generation (job → SQS → worker in chunks), gapless numbering, PDFs, bulk sending (job → SQS →
 worker → SES with the PDF), the life cycle (PATCH, credit notes, the overdue sweep) and invoice reads.
 
-Generation, one chunk of up to 300 apartments (see docs/data-model.md, "Invoicing"):
+Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicing"):
 1. the apartments that already have a live invoice for the period are found with one BatchGetItem (the invoice
    id is derived from apartment, period and revision, so the key itself is the identity);
 2. lines for the others (billing.md); the building-wide split of ``shared_by_area`` charges was computed once
@@ -47,7 +47,7 @@ from urbaneta.store import invoices as store
 from urbaneta.store import jobs
 from urbaneta.store.table import TransactionConflict, transact
 
-GENERATION_CHUNK = 300  # 1 reservation + 12 BatchWriteItem + 1 progress per 300 invoices; 30 PutEvents
+GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
 LOCK_SECONDS = 3600  # a generation lock outlives a stuck job by at most this
 SENDING_CHUNK = 10
 MAX_ATTEMPTS = 30
@@ -225,7 +225,8 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
     size = GENERATION_CHUNK
     chunks = (len(apartments) + size - 1) // size
     common = {
-        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": chunks, "buildingId": building.id,
+        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": chunks, "total": len(apartments),
+        "buildingId": building.id,
         "periodStart": job.period_start.isoformat(), "periodEnd": (job.period_end or job.period_start).isoformat(),
         "issueDate": issue.isoformat(), "dueDate": job.params["dueDate"], "currency": building.currency,
         "vatRate": str(building.billing.vat_rate),
@@ -237,12 +238,10 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
         part = apartments[n * size : (n + 1) * size]
         bodies.append({**common, "chunk": n, "apartments": [_pack(a) for a in part],
                        "shared": {a.id: {cid: split[a.id] for cid, split in shared.items()} for a in part}})
-    try:
-        jobs.start(tenant_id, job_id, len(apartments))
-    except Conflict:
-        logger.info("job already planned; chunks queued again", extra={"jobId": job_id})
-    if bodies:
-        _enqueue("generation", bodies)
+    if not bodies:
+        jobs.complete_empty(tenant_id, job_id)
+        return 0
+    _enqueue("generation", bodies)  # each chunk carries the total; the first to finish marks the job running
     return len(bodies)
 
 
@@ -356,7 +355,8 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     publish([invoice_event("invoice.created", inv) for inv in result.created])
     if fresh:
         metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
-    job = jobs.progress(tenant_id, job_id, chunk, processed=len(apartments), created=len(reserved),
+    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(apartments),
+                        created=len(reserved),
                         skipped=result.skipped, failed=result.failed, errors=result.errors)
     result.already_counted = job is None
     if job is not None and job.processed >= job.total and jobs.complete(tenant_id, job_id):
@@ -464,15 +464,13 @@ def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> 
         ids = [i.id for i in store.invoices_of_building(tenant_id, job.building_id, status="draft")]
     else:
         ids = []
-    bodies = [{"kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunk": n, "buildingId": job.building_id,
-               "invoiceIds": ids[start : start + SENDING_CHUNK]}
+    bodies = [{"kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunk": n, "total": len(ids),
+               "buildingId": job.building_id, "invoiceIds": ids[start : start + SENDING_CHUNK]}
               for n, start in enumerate(range(0, len(ids), SENDING_CHUNK))]
-    try:
-        jobs.start(tenant_id, job_id, len(ids))
-    except Conflict:
-        logger.info("job already planned; chunks queued again", extra={"jobId": job_id})
-    if bodies:
-        _enqueue("sending", bodies)
+    if not bodies:
+        jobs.complete_empty(tenant_id, job_id)
+        return 0
+    _enqueue("sending", bodies)
     return len(bodies)
 
 
@@ -542,7 +540,8 @@ def send_chunk(message: dict[str, Any]) -> ChunkResult:
             result.errors.append({"invoiceId": inv.id, "number": inv.number,
                                   "message": f"e-mail not sent: {type(exc).__name__}"})
     publish([invoice_event("invoice.sent", inv) for inv in result.created if inv.status == "sent"])
-    job = jobs.progress(tenant_id, job_id, chunk, processed=len(message["invoiceIds"]), created=len(result.created),
+    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(message["invoiceIds"]),
+                        created=len(result.created),
                         skipped=result.skipped, failed=result.failed, errors=result.errors)
     result.already_counted = job is None
     if job is not None and job.processed >= job.total:

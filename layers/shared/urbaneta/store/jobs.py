@@ -51,20 +51,32 @@ def start(tenant_id: str, job_id: str, total: int, errors: Sequence[dict[str, st
            condition="#st = :queued", return_new=False)
 
 
-def progress(tenant_id: str, job_id: str, chunk: int, *, processed: int, created: int = 0, skipped: int = 0,
-             failed: int = 0, errors: Sequence[dict[str, str]] = ()) -> Job | None:
-    """Count one chunk, once (``doneChunks`` remembers it): the job as it is now, or None when this chunk had been
-    counted already (a redelivery)."""
+def complete_empty(tenant_id: str, job_id: str) -> None:
+    """A job with nothing to do is complete as soon as it is planned."""
+    try:
+        start(tenant_id, job_id, 0)
+    except Conflict:
+        return
+
+
+def progress(tenant_id: str, job_id: str, chunk: int, *, total: int, processed: int, created: int = 0,
+             skipped: int = 0, failed: int = 0, errors: Sequence[dict[str, str]] = ()) -> Job | None:
+    """Count one chunk, once (``doneChunks`` remembers it), and mark the job running with its total (every chunk
+    carries the plan's total): the job as it is now, or None when this chunk had been counted already (a
+    redelivery) or the job failed."""
     try:
         item = update(
             keys.job(tenant_id, job_id),
             "ADD #processed :p, #created :c, #skipped :s, #failed :f, doneChunks :chunkset "
-            "SET #errors = list_append(if_not_exists(#errors, :empty), :errs), updatedAt = :now",
+            "SET #errors = list_append(if_not_exists(#errors, :empty), :errs), #total = :total, #st = :running, "
+            "updatedAt = :now",
             names={"#processed": "processed", "#created": "created", "#skipped": "skipped", "#failed": "failed",
-                   "#errors": "errors"},
+                   "#errors": "errors", "#total": "total", "#st": "status"},
             vals={":p": processed, ":c": created, ":s": skipped, ":f": failed, ":chunkset": {chunk}, ":chunk": chunk,
-                  ":empty": [], ":errs": list(errors)[:MAX_ERRORS], ":now": now_iso()},
-            condition="attribute_exists(PK) AND (attribute_not_exists(doneChunks) OR NOT contains(doneChunks, :chunk))",
+                  ":empty": [], ":errs": list(errors)[:MAX_ERRORS], ":now": now_iso(), ":total": total,
+                  ":running": "running", ":queued": "queued"},
+            condition="attribute_exists(PK) AND #st IN (:queued, :running) "
+                      "AND (attribute_not_exists(doneChunks) OR NOT contains(doneChunks, :chunk))",
         )
     except Conflict:
         return None

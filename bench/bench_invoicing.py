@@ -1,0 +1,281 @@
+"""Invoicing: generate the invoices of a 2,000-apartment building (BENCH_QUICK=1: 200) through the local stack,
+started in this process (``local.stack.start_stack``): POST /api/invoices/generate-bulk → SQS → the generation
+worker (chunks of 400: one reservation UpdateItem, BatchWriteItem 25 at a time, one progress UpdateItem, PutEvents
+10 at a time) → GET /api/jobs/{id} until completed.
+
+Baseline, measured in the same run against the same moto server: the naive generator - the same lines and numbers,
+then one PutItem and one PutEvents per invoice (one counter UpdateItem for the whole run, to be generous).
+
+Printed: invoices per second of both and their ratio; DynamoDB write calls per invoice (goal <= 0.05) and PutEvents
+calls per invoice (goal <= 0.1) of the stack's path; PDF rendering time per invoice against a one-cell document with
+the same embedded font from the same library (fpdf2; goal <= 4x).
+
+Both buildings are made through the API (building, charges); their apartments are written in batches (the API
+would take minutes for 4,000 of them on the emulator, and the apartments are not what is measured). AWS calls are
+counted by wrapping botocore's ``BaseClient._make_api_call`` in this process, which is where the stack's functions
+run. The generation path uses no DynamoDB transaction, so moto's per-transaction table snapshot plays no part.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from bench.common import ROOT, Figure, quick, report
+
+sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
+
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+PERIOD = {"periodStart": "2025-01-01", "periodEnd": "2025-01-31", "issueDate": "2025-02-01"}
+
+
+class Calls:
+    """AWS calls by (service, operation) made while ``counting``: by every thread (``window(everything=True)``,
+    the baseline) or only by threads inside the invoicing service (the generate-bulk request and the worker - so
+    the API's per-request authentication writes of the job polling are not charged to the invoices)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.counting = False
+        self.everything = False
+        self.lock = threading.Lock()
+        self.local = threading.local()
+
+    def mark(self, module: Any, name: str) -> None:
+        """Calls made inside ``module.name`` count."""
+        original = getattr(module, name)
+        local = self.local
+
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            local.inside = True
+            try:
+                return original(*args, **kwargs)
+            finally:
+                local.inside = False
+
+        setattr(module, name, marked)
+
+    def install(self) -> None:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        calls = self
+
+        def counted(client: Any, operation: str, params: Any) -> Any:
+            if calls.counting and (calls.everything or getattr(calls.local, "inside", False)):
+                with calls.lock:
+                    calls.counts[(client.meta.service_model.service_name, operation)] += 1
+            return original(client, operation, params)
+
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+
+    @contextmanager
+    def window(self, *, everything: bool = False) -> Any:
+        self.counts.clear()
+        self.counting, self.everything = True, everything
+        try:
+            yield self
+        finally:
+            self.counting = False
+
+    def writes(self) -> int:
+        return sum(n for (svc, op), n in self.counts.items() if svc == "dynamodb" and op in WRITES)
+
+    def put_events(self) -> int:
+        return self.counts[("events", "PutEvents")]
+
+
+def _api(stack: Any) -> Any:
+    import httpx
+
+    return httpx.Client(base_url=stack.api_url, timeout=120)
+
+
+def _organisation(http: Any, apartments: int) -> tuple[str, str, str]:
+    """A registered organisation with one building (charges through the API, apartments in batches):
+    (tenant id, token, building id)."""
+    from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.references import make_731
+    from urbaneta.models.entities import Apartment
+    from urbaneta.store.buildings import apartment_item
+    from urbaneta.store.table import batch_write
+
+    email = f"bench-{new_id()[:8]}@example.com"
+    res = http.post("/auth/register", json={"organizationName": "KÜ Õunapuu", "email": email,
+                                            "password": "correct horse battery staple", "name": "Mari Maasikas"})
+    res.raise_for_status()
+    tenant_id, token = res.json()["data"]["tenantId"], res.json()["data"]["accessToken"]
+    auth = {"Authorization": f"Bearer {token}"}
+    res = http.post("/buildings", headers=auth, json={
+        "name": "Õunapuu 5", "address": {"street": "Õunapuu 5", "city": "Tartu", "postalCode": "50104",
+                                         "country": "EE"},
+        "billing": {"dueDays": 14, "vatRate": 22, "iban": "EE061010220000000016", "bankName": "Swedbank"}})
+    res.raise_for_status()
+    building_id = res.json()["data"]["id"]
+    for body in ({"name": "Haldustasu", "type": "per_area", "unitPrice": 0.4515},
+                 {"name": "Remondifond", "type": "per_area", "unitPrice": 0.35, "vatRate": 0},
+                 {"name": "Prügivedu", "type": "per_resident", "unitPrice": 2.125},
+                 {"name": "Koristus", "type": "per_apartment", "unitPrice": 6.5},
+                 {"name": "Küte", "type": "shared_by_area", "unitPrice": 12345.67}):
+        http.post(f"/buildings/{building_id}/charges", headers=auth, json=body).raise_for_status()
+    now = now_iso()
+    items = []
+    for n in range(1, apartments + 1):
+        apt = Apartment(id=new_id(), tenant_id=tenant_id, building_id=building_id, number=str(n),
+                        area=Decimal(35) + Decimal(n % 50) + Decimal("0.3"), residents_count=n % 4,
+                        owner_name=f"Jūratė Šeškauskienė {n}", email=f"apt{n}@example.com",
+                        reference_number=make_731(str(1_000_000 + n)), created_at=now, updated_at=now)
+        items.append(apartment_item(apt))
+    batch_write(items)
+    return tenant_id, token, building_id
+
+
+def _stack_generation(http: Any, token: str, building_id: str, calls: Calls) -> tuple[float, dict[str, Any]]:
+    auth = {"Authorization": f"Bearer {token}"}
+    with calls.window():
+        started = time.perf_counter()
+        res = http.post("/invoices/generate-bulk", headers=auth, json={"buildingId": building_id, **PERIOD})
+        res.raise_for_status()
+        job_id = res.json()["data"]["jobId"]
+        while True:
+            job = http.get(f"/jobs/{job_id}", headers=auth).json()["data"]
+            if job["status"] in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+    return elapsed, job
+
+
+def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, int]:
+    """The naive generator: the same plan and lines, then one PutItem and one PutEvents per invoice."""
+    from urbaneta.adapters.aws import client
+    from urbaneta.adapters.events import _entry
+    from urbaneta.domain import billing
+    from urbaneta.models.entities import Invoice, Recipient
+    from urbaneta.services.invoicing import invoice_event, pdf_key
+    from urbaneta.store import buildings
+    from urbaneta.store import invoices as store
+    from urbaneta.store.table import serialize, table_name
+
+    with calls.window(everything=True):
+        started = time.perf_counter()
+        building = buildings.get_building(tenant_id, building_id)
+        apartments = sorted(buildings.list_apartments(tenant_id, building_id),
+                            key=lambda a: billing.natural_key(a.number))
+        charges = buildings.list_charges(tenant_id, building_id)
+        areas = [billing.AreaShare(a.id, a.number, a.area) for a in apartments]
+        shared = {c.id: billing.split_by_area(billing.half_up_cents(c.unit_price), areas)
+                  for c in charges if c.type == "shared_by_area"}
+        issue, start, end = date(2025, 2, 1), date(2025, 1, 1), date(2025, 1, 31)
+        counter = client("dynamodb").update_item(
+            TableName=table_name(), Key=serialize({"PK": f"T#{tenant_id}#INVCOUNTER#naive", "SK": "COUNTER"}),
+            UpdateExpression="ADD #last :n", ExpressionAttributeNames={"#last": "last"},
+            ExpressionAttributeValues=serialize({":n": len(apartments)}), ReturnValues="UPDATED_NEW")
+        first = int(counter["Attributes"]["last"]["N"]) - len(apartments) + 1
+        created = 0
+        for k, a in enumerate(apartments):
+            lines, _ = billing.build_lines(a, charges, default_vat_rate=building.billing.vat_rate,
+                                           shared={cid: s[a.id] for cid, s in shared.items()},
+                                           consumption=billing.Consumption())
+            totals = billing.totals(lines)
+            invoice_id = store.invoice_id_for(tenant_id, a.id, start, end, 0)
+            inv = Invoice(id=invoice_id, tenant_id=tenant_id, number=billing.format_number("N", first + k),
+                          reference_number=a.reference_number, building_id=building_id, apartment_id=a.id,
+                          period_start=start, period_end=end, issue_date=issue, due_date=date(2025, 2, 15),
+                          lines=lines, subtotal_cents=totals.subtotal_cents, vat_total_cents=totals.vat_total_cents,
+                          total_cents=totals.total_cents, balance_due_cents=totals.total_cents,
+                          recipient=Recipient(name=a.owner_name, email=a.email), pdf_key=pdf_key(tenant_id, invoice_id),
+                          created_at="", updated_at="")
+            client("dynamodb").put_item(TableName=table_name(), Item=serialize(store.invoice_item(inv)))
+            client("events").put_events(Entries=[_entry(invoice_event("invoice.created", inv))])
+            created += 1
+        elapsed = time.perf_counter() - started
+    return elapsed, created
+
+
+def _documents(tenant_id: str, building_id: str, samples: int) -> list[Any]:
+    """What the PDFs of some generated invoices show (read from the table before the stack stops)."""
+    from urbaneta.services.invoicing import _document
+    from urbaneta.store import invoices as store
+
+    return [_document(inv) for inv in list(store.invoices_of_building(tenant_id, building_id))[:samples]]
+
+
+def _pdf_times(docs: list[Any]) -> tuple[float, float]:
+    """Median seconds per invoice PDF and per one-cell document (same library, same embedded font), measured
+    with the stack stopped so that its threads do not share the CPU."""
+    from urbaneta.adapters.pdf import render_invoice, render_one_cell
+
+    render_invoice(docs[0]), render_one_cell("warm")  # imports and first-use costs out of the measure
+    invoice_times, cell_times = [], []
+    for i, doc in enumerate(docs):
+        t0 = time.perf_counter()
+        render_one_cell(f"Arve {i}")
+        t1 = time.perf_counter()
+        render_invoice(doc)
+        t2 = time.perf_counter()
+        cell_times.append(t1 - t0)
+        invoice_times.append(t2 - t1)
+    return statistics.median(invoice_times), statistics.median(cell_times)
+
+
+def main() -> None:
+    apartments = 200 if quick() else 2000
+    for key, value in {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true",
+                       "POWERTOOLS_METRICS_DISABLED": "true"}.items():
+        os.environ.setdefault(key, value)
+    from local.stack import start_stack
+
+    calls = Calls()
+    calls.install()
+    stack = start_stack()
+    from urbaneta.services import invoicing
+
+    calls.mark(invoicing, "start_generation")
+    calls.mark(invoicing, "handle_generation_message")
+    try:
+        http = _api(stack)
+        tenant, token, building = _organisation(http, apartments)
+        naive_tenant, _naive_token, naive_building = _organisation(http, apartments)
+
+        seconds, job = _stack_generation(http, token, building, calls)
+        writes, events = calls.writes(), calls.put_events()
+        time.sleep(2)  # let the bus relay and the webhook fan-out finish with the first run's events
+        base_seconds, base_created = _baseline(naive_tenant, naive_building, calls)
+        base_writes, base_events = calls.writes(), calls.put_events()
+        assert job["status"] == "completed" and job["created"] == apartments, job
+        assert base_created == apartments
+        docs = _documents(tenant, building, 20 if quick() else 50)
+    finally:
+        stack.stop()
+    pdf_invoice, pdf_cell = _pdf_times(docs)
+
+    rate, base_rate = apartments / seconds, apartments / base_seconds
+    print(f"{apartments} apartments: stack {seconds:.2f} s ({rate:.0f} invoices/s), naive baseline "
+          f"{base_seconds:.2f} s ({base_rate:.0f} invoices/s), ratio {rate / base_rate:.2f}x")
+    print(f"stack path: {writes} DynamoDB write calls ({writes / apartments:.4f}/invoice), {events} PutEvents "
+          f"({events / apartments:.3f}/invoice); baseline: {base_writes / apartments:.3f} and "
+          f"{base_events / apartments:.3f} per invoice")
+    print(f"PDF: {pdf_invoice * 1000:.1f} ms per invoice vs {pdf_cell * 1000:.1f} ms per one-cell document "
+          f"({pdf_invoice / pdf_cell:.2f}x)")
+    report("invoicing", [
+        Figure("invoicing", "invoices per second (stack vs naive)", rate, "invoices/s", base_rate),
+        Figure("invoicing", "DynamoDB write calls per invoice", writes / apartments, "calls/invoice",
+               base_writes / apartments, "<= 0.05"),
+        Figure("invoicing", "PutEvents calls per invoice", events / apartments, "calls/invoice",
+               base_events / apartments, "<= 0.1"),
+        Figure("invoicing", "PDF render time per invoice (vs one-cell doc)", pdf_invoice * 1000, "ms",
+               pdf_cell * 1000, "<= 4x"),
+    ])
+
+
+if __name__ == "__main__":
+    main()
