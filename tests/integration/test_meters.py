@@ -488,7 +488,8 @@ def test_no_token_is_401_on_every_route(aws):
     for method, path in [("GET", "/meters"), ("POST", "/meters"), ("GET", "/meters/x"), ("PATCH", "/meters/x"),
                          ("POST", "/meters/x/replace"), ("POST", "/meters/x/readings"), ("GET", "/meters/x/readings"),
                          ("GET", "/meters/x/readings/y"), ("POST", "/meters/x/readings/y/confirm"),
-                         ("POST", "/meters/x/readings/y/reject"), ("POST", "/meters/ocr")]:
+                         ("POST", "/meters/x/readings/y/reject"), ("POST", "/meters/ocr"),
+                         ("POST", "/meters/photos")]:
         res = call(FN, method, path, body={})
         assert res.status == 401, (method, path, res)
 
