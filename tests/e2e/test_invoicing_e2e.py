@@ -1,0 +1,82 @@
+"""Invoicing over HTTP against the local stack: a manager generates a building's invoices (job → SQS → worker),
+follows the job to completion, sends them (job → SQS → worker → SES), and the residents' e-mails carry the PDFs;
+the overdue sweep, fired through the stack's schedule endpoint, marks the unpaid ones overdue."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+PASSWORD = "Hõbedane-Kuu-2025-aken"
+
+
+def wait_for_job(http, headers, job_id: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = http.get(f"/api/jobs/{job_id}", headers=headers)
+        assert job.status_code == 200, job.text
+        data = job.json()["data"]
+        if data["status"] in ("completed", "failed") or time.monotonic() > deadline:
+            return data
+        time.sleep(0.2)
+
+
+def test_generate_send_and_sweep_through_the_stack(stack, http):
+    # Given an organisation with a building of two apartments and two charges
+    tag = uuid.uuid4().hex[:8]
+    reg = http.post("/api/auth/register", json={"organizationName": "KÜ Õunapuu", "email": f"owner-{tag}@example.com",
+                                                "password": PASSWORD, "name": "Mari Maasikas"})
+    assert reg.status_code == 201, reg.text
+    staff = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
+    building = http.post("/api/buildings", headers=staff, json={
+        "name": "Õunapuu 5", "address": {"street": "Õunapuu 5", "city": "Tartu", "postalCode": "50104",
+                                         "country": "EE"},
+        "billing": {"dueDays": 14, "vatRate": 22, "iban": "EE061010220000000016", "bankName": "Swedbank"}})
+    assert building.status_code == 201, building.text
+    bid = building.json()["data"]["id"]
+    emails = [f"jurate-{tag}@example.com", f"oie-{tag}@example.com"]
+    for number, area, owner, email in (("1", 52.5, "Jūratė Šeškauskienė", emails[0]),
+                                       ("2", 47.5, "Õie Ärm", emails[1])):
+        res = http.post(f"/api/buildings/{bid}/apartments", headers=staff,
+                        json={"number": number, "area": area, "ownerName": owner, "email": email})
+        assert res.status_code == 201, res.text
+    for body in ({"name": "Haldustasu", "type": "per_area", "unitPrice": 0.45},
+                 {"name": "Küte", "type": "shared_by_area", "unitPrice": 100}):
+        assert http.post(f"/api/buildings/{bid}/charges", headers=staff, json=body).status_code == 201
+
+    # When the manager generates January's invoices
+    res = http.post("/api/invoices/generate-bulk", headers=staff,
+                    json={"buildingId": bid, "periodStart": "2025-01-01", "periodEnd": "2025-01-31",
+                          "issueDate": "2025-02-01"})
+    assert res.status_code == 202, res.text
+    # Then the job completes with two invoices whose shared parts add up to the total
+    job = wait_for_job(http, staff, res.json()["data"]["jobId"])
+    assert (job["status"], job["created"], job["failed"]) == ("completed", 2, 0), job
+    invoices = http.get("/api/invoices", headers=staff, params={"buildingId": bid}).json()["data"]
+    assert len(invoices) == 2 and all(i["status"] == "draft" for i in invoices)
+    heat = [ln["amount"] for i in invoices for ln in i["lines"] if ln["description"] == "Küte"]
+    assert round(sum(heat), 2) == 100.0
+
+    # When they are sent
+    res = http.post("/api/invoices/send-bulk", headers=staff, json={"buildingId": bid})
+    assert res.status_code == 202, res.text
+    job = wait_for_job(http, staff, res.json()["data"]["jobId"])
+    assert (job["status"], job["created"]) == ("completed", 2), job
+    # Then each resident got one e-mail with the invoice's PDF attached, and the invoices are sent
+    for email, inv in zip(emails, sorted(invoices, key=lambda i: i["recipient"]["email"] != emails[0]),
+                          strict=True):
+        mails = [m for m in stack.mail() if email in m["to"]]
+        assert len(mails) == 1, mails
+        assert inv["number"] in mails[0]["subject"]
+        assert [(a["contentType"], a["size"] > 1000) for a in mails[0]["attachments"]] == [("application/pdf", True)]
+    pdf = http.get(f"/api/invoices/{invoices[0]['id']}/pdf", headers=staff)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert all(http.get(f"/api/invoices/{i['id']}", headers=staff).json()["data"]["status"] == "sent"
+               for i in invoices)
+
+    # When the daily sweep runs the day after the due date
+    stack.fire_schedule("overdue-sweep", time="2025-02-16T01:00:00Z")
+    # Then both unpaid invoices are overdue
+    assert all(http.get(f"/api/invoices/{i['id']}", headers=staff).json()["data"]["status"] == "overdue"
+               for i in invoices)
