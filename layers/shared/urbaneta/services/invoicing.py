@@ -67,7 +67,7 @@ def invoice_event(event: str, inv: Invoice) -> DomainEvent:
         "buildingId": inv.building_id, "apartmentId": inv.apartment_id, "status": inv.status,
         "periodStart": inv.period_start.isoformat(), "periodEnd": inv.period_end.isoformat(),
         "issueDate": inv.issue_date.isoformat(), "dueDate": inv.due_date.isoformat(), "currency": inv.currency,
-        "total": float(from_cents(inv.total_cents)), "balanceDue": float(from_cents(inv.balance_due_cents)),
+        "total": str(from_cents(inv.total_cents)), "balanceDue": str(from_cents(inv.balance_due_cents)),
     }
     if inv.credit_note_of:
         data["creditNoteOf"] = inv.credit_note_of
