@@ -126,9 +126,13 @@ def test_photo_without_a_register_is_422_and_not_kept(aws, home, photo):
     ({"image": "data:image/png;base64," + b64(b"%PDF-1.4 not a photo")}, "image"),
     ({"image": "!!not base64!!"}, "image"),
     ({"image": b64(b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024))}, "image"),
+    ({"image": b64(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (20000).to_bytes(4, "big") * 2 + b"\x08\x02")},
+     "image"),
+    ({"image": b64(b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x13" * 40)}, "image"),
     ({"image": b64(b"\x89PNG\r\n\x1a\n"), "submit": True}, "meterId"),
     ({"image": b64(b"\x89PNG\r\n\x1a\n"), "extra": 1}, "extra"),
-], ids=["gif", "pdf-named-png", "not-base64", "over-5mb", "submit-without-meter", "unknown-field"])
+], ids=["gif", "pdf-named-png", "not-base64", "over-5mb", "400-megapixel-png", "damaged-jpeg", "submit-without-meter",
+        "unknown-field"])
 def test_bad_images_are_422(aws, home, body, field):
     # Given a request with a bad image or fields / When it is sent
     res = call(FN, "POST", "/meters/ocr", token=home["manager"].token, body=body)

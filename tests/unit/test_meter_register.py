@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from urbaneta.adapters.ocr import JPEG, PNG, Token, image_type
+from urbaneta.adapters.ocr import JPEG, PNG, Token, image_size, image_type
 from urbaneta.adapters.ocr.register import Unreadable, find_register, full_text
 from urbaneta.adapters.ocr.textract import tokens_of
 
@@ -121,3 +121,16 @@ def test_colour_break_splits_dark_and_red_digits():
     dark[4:16, 4:50] = 0
     assert [p[0] for p in split_at_colour_break(dark, 0, 0, 60, 20, "12345")] == ["12345"]
     assert [p[0] for p in split_at_colour_break(pixels, 0, 0, 60, 20, "S/N12")] == ["S/N12"]
+
+
+def test_image_size_is_read_from_the_headers_without_decoding():
+    # Given a PNG header and a JPEG with an APP0 segment before its frame header
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (640).to_bytes(4, "big") + (400).to_bytes(4, "big")
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof = b"\xff\xc2\x00\x11\x08" + (2000).to_bytes(2, "big") + (3000).to_bytes(2, "big") + b"\x03" + b"\x00" * 9
+    jpeg = b"\xff\xd8" + app0 + sof + b"\xff\xda"
+    # Then width and height come out; broken headers give None
+    assert image_size(png) == (640, 400)
+    assert image_size(jpeg) == (3000, 2000)
+    assert image_size(b"\xff\xd8" + app0 + b"\xff\xda\x00\x08") is None
+    assert image_size(b"\xff\xd8garbage") is None and image_size(b"GIF89a") is None

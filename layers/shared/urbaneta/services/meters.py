@@ -297,7 +297,18 @@ def _decode_image(raw: str) -> tuple[bytes, str]:
     content_type = image_type(data)
     if content_type is None:
         raise ValidationFailed.one("image", "must be a JPEG or PNG image (judged by its content)")
+    _check_dimensions("image", data)
     return data, content_type
+
+
+def _check_dimensions(field: str, data: bytes) -> None:
+    from urbaneta.adapters.ocr import MAX_PIXELS, image_size
+
+    size = image_size(data)
+    if size is None or size[0] < 1 or size[1] < 1:
+        raise ValidationFailed.one(field, "the image is damaged: no width and height found")
+    if size[0] * size[1] > MAX_PIXELS:
+        raise ValidationFailed.one(field, f"at most {MAX_PIXELS // 1_000_000} megapixels")
 
 
 def read_photo(p: Principal, body: OcrRequest) -> OcrOut:
@@ -361,6 +372,7 @@ def _uploaded_image(p: Principal, key: str) -> tuple[bytes, str]:
         raise ValidationFailed.one("photoKey", "is not a photo uploaded by this organisation")
     if image_type(data) != announced:
         raise ValidationFailed.one("photoKey", f"the upload is not the {announced} it was announced as")
+    _check_dimensions("photoKey", data)
     return data, announced
 
 
