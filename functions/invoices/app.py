@@ -24,12 +24,14 @@ Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM
 @app.post("/invoices/generate-bulk", responses=doc(202, JobAccepted, description="The generation job"))
 @allow(STAFF)
 def generate_bulk(body: Annotated[GenerateBulk, Body()]):
+    """Generate a building's invoices for a period (202 with a job; regenerating creates no duplicates)."""
     return accepted(service.start_generation(principal(), body).wire())
 
 
 @app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))
 @allow(STAFF)
 def send_bulk(body: Annotated[SendBulk, Body()]):
+    """E-mail invoices with their PDFs (a building's drafts, or the given ids); 202 with a job."""
     return accepted(service.start_sending(principal(), body).wire())
 
 
@@ -39,6 +41,7 @@ def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", m
                   apartment_id: Annotated[str | None, Query(alias="apartmentId", max_length=64)] = None,
                   status: Filter = None, issued_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                   to: Day = None, limit: Limit = None, cursor: Cursor = None):
+    """List invoices (filters: building, apartment, status, issue-date range `from`/`to`, inclusive)."""
     items, next_cursor = service.list_invoices(principal(), building_id=building_id, apartment_id=apartment_id,
                                                status=status, issued_from=issued_from, issued_to=to, limit=limit,
                                                cursor=cursor)
@@ -48,18 +51,21 @@ def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", m
 @app.get("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
 @allow(EVERYONE)
 def get_invoice(invoice_id: Id):
+    """Read an invoice with its lines."""
     return ok(service.get_invoice(principal(), invoice_id).wire())
 
 
 @app.patch("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
 @allow(STAFF)
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
+    """Move an invoice along its life cycle (draft→sent, sent/overdue→paid); 409 for any other transition."""
     return ok(service.patch_invoice(principal(), invoice_id, body).wire())
 
 
 @app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF (application/pdf)"))
 @allow(EVERYONE)
 def get_pdf(invoice_id: Id):
+    """The invoice as an A4 PDF (rendered once, then kept)."""
     filename, content = service.get_pdf(principal(), invoice_id)
     return Response(status_code=200, content_type="application/pdf", body=content,
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -68,6 +74,7 @@ def get_pdf(invoice_id: Id):
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
 @allow(STAFF)
 def credit_note(invoice_id: Id):
+    """Issue a credit note (negative amounts, its own number); the invoice becomes cancelled."""
     out = service.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
@@ -75,6 +82,7 @@ def credit_note(invoice_id: Id):
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))
 @allow(STAFF)
 def get_job(job_id: Id):
+    """Progress of a bulk job: total, processed, created, skipped, failed, errors."""
     return ok(JobOut.of(service.get_job(principal(), job_id)).wire())
 
 
