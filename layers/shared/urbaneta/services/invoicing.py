@@ -48,6 +48,7 @@ from urbaneta.store import jobs
 from urbaneta.store.table import TransactionConflict, transact
 
 GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
+MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
 LOCK_SECONDS = 3600  # a generation lock outlives a stuck job by at most this
 SENDING_CHUNK = 10
 MAX_ATTEMPTS = 30
@@ -179,7 +180,11 @@ def start_generation(caller: Principal, body: GenerateBulk) -> JobAccepted:
     store.lock_generation(caller.tenant_id, building.id, body.period_start, body.period_end, job.id,
                           holder_done=holder_done, holder=holder, now=int(time.time()), ttl=LOCK_SECONDS)
     jobs.create_job(job)
-    _enqueue("generation", [{"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}])
+    try:
+        _enqueue("generation", [{"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}])
+    except Exception:
+        jobs.fail(job.tenant_id, job.id, "The job could not be queued.")  # frees the building and period
+        raise
     return JobAccepted(job_id=job.id, status=job.status)
 
 
@@ -222,10 +227,9 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
     shared = {c.id: billing.split_by_area(billing.half_up_cents(c.unit_price), areas)
               for c in charges if c.type == "shared_by_area"}
     issue = date.fromisoformat(job.params["issueDate"])
-    size = GENERATION_CHUNK
-    chunks = (len(apartments) + size - 1) // size
+    parts = _chunks(apartments, shared)
     common = {
-        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": chunks, "total": len(apartments),
+        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": len(parts), "total": len(apartments),
         "buildingId": building.id,
         "periodStart": job.period_start.isoformat(), "periodEnd": (job.period_end or job.period_start).isoformat(),
         "issueDate": issue.isoformat(), "dueDate": job.params["dueDate"], "currency": building.currency,
@@ -233,16 +237,37 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
         "prefix": billing.default_prefix(issue, building.billing.invoice_prefix),
         "charges": [c.model_dump(mode="json", by_alias=True) for c in charges],
     }
-    bodies = []
-    for n in range(chunks):
-        part = apartments[n * size : (n + 1) * size]
-        bodies.append({**common, "chunk": n, "apartments": [_pack(a) for a in part],
-                       "shared": {a.id: {cid: split[a.id] for cid, split in shared.items()} for a in part}})
+    bodies = [{**common, "chunk": n, "apartments": rows, "shared": part_shared}
+              for n, (rows, part_shared) in enumerate(parts)]
     if not bodies:
         jobs.complete_empty(tenant_id, job_id)
         return 0
     _enqueue("generation", bodies)  # each chunk carries the total; the first to finish marks the job running
     return len(bodies)
+
+
+def _chunks(apartments: Sequence[Apartment], shared: dict[str, dict[str, int]]
+            ) -> list[tuple[list[list[Any]], dict[str, dict[str, int]]]]:
+    """Up to GENERATION_CHUNK apartments per message, fewer when their data would not fit an SQS message."""
+    import json
+
+    out: list[tuple[list[list[Any]], dict[str, dict[str, int]]]] = []
+    rows: list[list[Any]] = []
+    part: dict[str, dict[str, int]] = {}
+    size = 0
+    for a in apartments:
+        row = _pack(a)
+        mine = {cid: split[a.id] for cid, split in shared.items()}
+        weight = len(json.dumps(row, default=str)) + len(json.dumps(mine)) + 48
+        if rows and (len(rows) >= GENERATION_CHUNK or size + weight > MESSAGE_BUDGET):
+            out.append((rows, part))
+            rows, part, size = [], {}, 0
+        rows.append(row)
+        part[a.id] = mine
+        size += weight
+    if rows:
+        out.append((rows, part))
+    return out
 
 
 @dataclass
@@ -443,7 +468,11 @@ def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
     message: dict[str, Any] = {"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}
     if body.invoice_ids:
         message["invoiceIds"] = list(dict.fromkeys(body.invoice_ids))
-    _enqueue("sending", [message])
+    try:
+        _enqueue("sending", [message])
+    except Exception:
+        jobs.fail(job.tenant_id, job.id, "The job could not be queued.")
+        raise
     return JobAccepted(job_id=job.id, status=job.status)
 
 
