@@ -56,6 +56,8 @@ from urbaneta.store import statements as store
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 SAFETY_MS = 4000  # stop applying payments when less than this is left of the function's time
 MAX_SUGGESTION_INVOICES = 2000
+MAX_SUGGESTION_PAGES = 10  # of 500 invoices: rule 4 looks at the first 5,000 open invoices at most
+BUILDING_QUERY_MIN = 3  # apartments of one building in an import: read their open invoices together
 XML_TYPES = ("application/xml", "text/xml")
 CSV_TYPES = ("text/csv", "application/csv")
 
@@ -116,19 +118,41 @@ def _source(tx: BankTransaction) -> IdentitySource:
     )
 
 
-def _resolve(tenant_id: str, lines: list[_Line]) -> Lookups:
-    """Batched look-ups of every reference, invoice number and payer IBAN the lines carry."""
+def _resolve(tenant_id: str, lines: list[_Line]) -> tuple[Lookups, dict[str, str]]:
+    """Batched look-ups of every reference and payer IBAN the lines carry (BatchGetItem), and of invoice numbers
+    (one GSI2 Query per distinct number, which free text rarely holds). Also answers apartment → building."""
     refs = {r for ln in lines for r in (*ln.named.certain_references, *ln.named.text_references)}
     numbers = {n for ln in lines for n in ln.named.invoice_numbers}
     payers = {ln.tx.payer_iban for ln in lines if ln.tx.payer_iban}
-    ref_apts, number_invoices, payer_apts = store.resolve_pointers(tenant_id, refs, numbers, payers)
+    ref_apts, payer_apts = store.resolve_pointers(tenant_id, refs, payers)
+    number_invoices = invoice_store.invoice_ids_by_number(tenant_id, numbers) if numbers else {}
     invoices = {i.id: i for i in invoice_store.get_invoices(tenant_id, sorted(set(number_invoices.values())))}
     lookups = Lookups(
-        references={r: Target(a) for r, a in ref_apts.items()},
+        references={r: Target(apt) for r, (apt, _b) in ref_apts.items()},
         invoice_numbers={n: Target(invoices[i].apartment_id, i) for n, i in number_invoices.items() if i in invoices},
         payers=payer_apts,
     )
-    return lookups
+    buildings = {apt: b for apt, b in ref_apts.values() if b}
+    buildings.update({i.apartment_id: i.building_id for i in invoices.values()})
+    return lookups, buildings
+
+
+def _prefetch(tenant_id: str, lines: list[_Line], buildings: dict[str, str]) -> dict[str, list[Invoice]]:
+    """Open invoices of the apartments about to be paid: one paged Query per building that has at least
+    BUILDING_QUERY_MIN of them in this import; the others are read per apartment when paid."""
+    by_building: dict[str, set[str]] = {}
+    for ln in lines:
+        apt = ln.result.target.apartment_id if ln.result else None
+        if apt and apt in buildings:
+            by_building.setdefault(buildings[apt], set()).add(apt)
+    cache: dict[str, list[Invoice]] = {}
+    for building_id, apartments in by_building.items():
+        if len(apartments) < BUILDING_QUERY_MIN:
+            continue
+        found = store.open_invoices_of_building(tenant_id, building_id)
+        for apt in apartments:
+            cache[apt] = found.get(apt, [])
+    return cache
 
 
 def _suggestions(tenant_id: str, lines: list[_Line]) -> None:
@@ -142,7 +166,7 @@ def _suggestions(tenant_id: str, lines: list[_Line]) -> None:
     start: dict[str, Any] | None = None
     from urbaneta.store import keys
 
-    while len(candidates) < MAX_SUGGESTION_INVOICES:
+    for _page in range(MAX_SUGGESTION_PAGES):
         items, start = table.query_page(
             keys.invoices_partition(tenant_id), index="GSI1", limit=500, start_key=start,
             filter_expression="balanceDueCents > :zero AND #st IN (:s, :o)", filter_names={"#st": "status"},
@@ -151,7 +175,7 @@ def _suggestions(tenant_id: str, lines: list[_Line]) -> None:
             if int(item.get("balanceDueCents", 0)) in amounts:
                 candidates.append(Candidate(str(item["id"]), str(item["apartmentId"]), int(item["balanceDueCents"]),
                                             (item.get("recipient") or {}).get("name")))
-        if not start:
+        if not start or len(candidates) >= MAX_SUGGESTION_INVOICES:
             break
     for ln in lines:
         ln.result = suggest(ln.tx.amount_cents, ln.tx.payer_name, candidates)
@@ -240,7 +264,7 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
     counts.duplicates = len(lines) - len(fresh) - len(resumed)
 
     payments_in = [ln for ln in fresh if ln.tx.credit and not ln.tx.reversal]
-    lookups = _resolve(tenant_id, payments_in)
+    lookups, buildings = _resolve(tenant_id, payments_in)
     for ln in payments_in:
         ln.result = match(ln.named, ln.tx.payer_iban, lookups)
     _suggestions(tenant_id, [ln for ln in payments_in if ln.result is None])
@@ -279,7 +303,7 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
     store.put_statement(statement)
     store.write_entries(entries[ln.entry_id] for ln in fresh)
 
-    cache: dict[str, list[Invoice]] = {}
+    cache = _prefetch(tenant_id, to_apply, buildings)
     for ln in sorted(to_apply + to_reverse, key=lambda x: x.position):
         if time_left_ms is not None and time_left_ms() < SAFETY_MS:
             counts.pending += 1

@@ -9,6 +9,7 @@ from typing import Any
 from urbaneta.adapters.aws import client
 from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
+from urbaneta.models.entities import Invoice
 from urbaneta.models.payments import BankEntry, Statement
 from urbaneta.settings import get_settings
 from urbaneta.store import keys
@@ -83,27 +84,42 @@ def apartment_reference_key(reference: str) -> str:
     return ref[4:] if ref.startswith("RF") and is_valid_rf(ref) else ref
 
 
-def resolve_pointers(tenant_id: str, references: Iterable[str], invoice_numbers: Iterable[str],
-                     payer_ibans: Iterable[str]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """One BatchGetItem round (100 keys per call) for every reference guard, invoice-number guard and known payer:
-    (reference → apartment id, invoice number → invoice id, payer IBAN → apartment id)."""
-    ref_keys = {keys.apartment_reference(tenant_id, apartment_reference_key(r))["PK"]: r for r in set(references)}
-    payer_keys = {keys.known_payer(tenant_id, p)["PK"]: p for p in set(payer_ibans)}
+def resolve_pointers(tenant_id: str, references: Iterable[str], payer_ibans: Iterable[str]
+                     ) -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]:
+    """One BatchGetItem round (100 keys per call) for every reference guard and known payer of an import:
+    (reference → (apartment id, building id), payer IBAN → apartment id)."""
+    refs_by_pk = {keys.apartment_reference(tenant_id, apartment_reference_key(r))["PK"]: r for r in set(references)}
+    payers_by_pk = {keys.known_payer(tenant_id, p)["PK"]: p for p in set(payer_ibans)}
     wanted = [keys.apartment_reference(tenant_id, apartment_reference_key(r)) for r in set(references)]
     wanted += [keys.known_payer(tenant_id, p) for p in set(payer_ibans)]
-    refs: dict[str, str] = {}
-    # invoice numbers live in GSI2 of the invoices (no guard items): store.invoices looks them up
-    from urbaneta.store.invoices import invoice_ids_by_number
-
-    numbers: dict[str, str] = invoice_ids_by_number(tenant_id, invoice_numbers)
+    refs: dict[str, tuple[str, str | None]] = {}
     payers: dict[str, str] = {}
     for item in t.batch_get(wanted):
         pk = item["PK"]
-        if pk in ref_keys and item.get("apartmentId"):
-            refs[ref_keys[pk]] = str(item["apartmentId"])
-        elif pk in payer_keys and item.get("apartmentId"):
-            payers[payer_keys[pk]] = str(item["apartmentId"])
-    return refs, numbers, payers
+        if pk in refs_by_pk and item.get("apartmentId"):
+            building = item.get("buildingId")
+            refs[refs_by_pk[pk]] = (str(item["apartmentId"]), str(building) if building else None)
+        elif pk in payers_by_pk and item.get("apartmentId"):
+            payers[payers_by_pk[pk]] = str(item["apartmentId"])
+    return refs, payers
+
+
+def open_invoices_of_building(tenant_id: str, building_id: str) -> dict[str, list[Invoice]]:
+    """apartment id → its open invoices (oldest due first), for a whole building in one paged GSI1 Query over
+    the invoicing capability's building range: an import paying many apartments of a building reads their
+    open invoices together instead of one Query per apartment. Same rule as
+    ``store.invoices.list_open_invoices_for_apartment`` (balance > 0; draft, sent or overdue; no credit notes)."""
+    out: dict[str, list[Invoice]] = {}
+    for item in t.query_all(
+        keys.invoices_partition(tenant_id), index="GSI1", sk_prefix=keys.invoices_building_prefix(building_id),
+        filter_expression="balanceDueCents > :zero AND #st IN (:d, :s, :o) AND attribute_not_exists(creditNoteOf)",
+        filter_names={"#st": "status"}, filter_values={":zero": 0, ":d": "draft", ":s": "sent", ":o": "overdue"},
+    ):
+        invoice = Invoice.model_validate(t.strip_keys(item))
+        out.setdefault(invoice.apartment_id, []).append(invoice)
+    for invoices in out.values():
+        invoices.sort(key=lambda i: (i.due_date, i.issue_date, i.number))
+    return out
 
 
 # ---- the file --------------------------------------------------------------------------------------------------
