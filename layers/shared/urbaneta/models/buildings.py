@@ -151,12 +151,13 @@ class BuildingPatch(ApiModel):
 
 
 class BuildingDelete(ApiModel):
-    password: Annotated[str, StringConstraints(max_length=1024, strip_whitespace=False)] | None = None
+    password: Annotated[str, StringConstraints(max_length=1024, strip_whitespace=False)] | None = Field(
+        default=None, description="The caller's own password (missing or wrong: 403)")
 
 
 class ApartmentCreate(ApiModel):
-    number: ApartmentNumber
-    area: Area
+    number: ApartmentNumber = Field(description="Unique in the building (case-insensitive), e.g. 12A")
+    area: Area = Field(description="m², greater than 0, at most 2 decimals")
     residents_count: ResidentsCount = 0
     owner_name: Name | None = None
     email: EmailStr | None = None
@@ -187,9 +188,10 @@ def check_charge(type_: str, meter_type: str | None, unit_price: Decimal) -> Non
 class ChargeCreate(ApiModel):
     name: Text100
     type: ChargeType
-    unit_price: UnitPrice
-    vat_rate: VatRate | None = None
-    meter_type: MeterType | None = None  # required for (and only for) metered charges
+    unit_price: UnitPrice = Field(description="Major units, up to 4 decimals (0.0345 EUR/kWh); shared_by_area: "
+                                                "the building total, at most 2 decimals")
+    vat_rate: VatRate | None = Field(default=None, description="Percent; null: the building's VAT rate")
+    meter_type: MeterType | None = Field(default=None, description="Required for, and only for, metered charges")
 
 
 class ChargePatch(ApiModel):
