@@ -965,3 +965,23 @@ def test_invoice_issued_while_deleting_turns_the_delete_into_an_archive(world):
     # And from then on it is an ordinary archived building (another delete is 404)
     assert call(FN, "DELETE", f"/buildings/{building['id']}", token=owner.token,
                 body={"password": PASSWORD}).status == 404
+
+
+def test_resident_with_several_apartments_pages_through_them(aws, make_caller):
+    # Given a resident of three apartments of a building (and a neighbour's apartment)
+    manager = make_caller("manager")
+    building = new_building(manager)
+    mine = [new_apartment(manager, building["id"], n)["id"] for n in ("10", "2", "1")]
+    new_apartment(manager, building["id"], "3")
+    resident = make_caller("resident", tenant_id=manager.tenant_id, apartment_ids=tuple(mine))
+    url = f"/buildings/{building['id']}/apartments"
+    # When they list them two at a time
+    first = call(FN, "GET", url, token=resident.token, query={"limit": "2"})
+    second = call(FN, "GET", url, token=resident.token, query={"limit": "2", "cursor": first.json["nextCursor"]})
+    # Then they get their own, in natural order, across two pages
+    assert [a["number"] for a in first.data] == ["1", "2"] and first.json["nextCursor"]
+    assert [a["number"] for a in second.data] == ["10"] and second.json["nextCursor"] is None
+    # And a staff cursor of the same list is refused to them (another query), as theirs is to staff
+    staff_page = call(FN, "GET", url, token=manager.token, query={"limit": "1"})
+    assert call(FN, "GET", url, token=resident.token, query={"cursor": staff_page.json["nextCursor"]}).status == 400
+    assert call(FN, "GET", url, token=manager.token, query={"cursor": first.json["nextCursor"]}).status == 400

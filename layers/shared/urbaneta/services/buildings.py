@@ -246,21 +246,27 @@ def list_apartments(caller: Principal, building_id: str, *, limit: str | None, c
     size = parse_limit(limit)
     scope = f"buildings/{building_id}/apartments"
     if not caller.is_staff:
-        _decode_resident_cursor(caller, cursor, scope)
-        building, mine = store.get_building_and_apartments(caller.tenant_id, building_id, caller.apartment_ids)
-        here = [a for a in mine if a.building_id == building_id]
-        if not store.is_active(building) or not here:
-            raise NotFound(store.BUILDING_NOT_FOUND)
-        here.sort(key=lambda a: keys.natural_sort_key(a.number))
-        return [ApartmentOut.of(a) for a in here[:size]], None
+        return _resident_apartments(caller, building_id, size=size, cursor=cursor, scope=f"{scope}:resident")
     apartments, last = store.page_apartments(caller.tenant_id, building_id, limit=size,
                                              start_key=_cursor(caller, cursor, scope))
     return [ApartmentOut.of(a) for a in apartments], _next(caller, last, scope)
 
 
-def _decode_resident_cursor(caller: Principal, cursor: str | None, scope: str) -> None:
-    # residents get one page without a cursor; a cursor given anyway must still be a valid one of theirs
-    _cursor(caller, cursor, scope)
+def _resident_apartments(caller: Principal, building_id: str, *, size: int, cursor: str | None, scope: str) -> Page:
+    """A resident's own apartments of the building (one BatchGetItem), in natural number order; the cursor
+    carries the sort position of the last one returned."""
+    after = _cursor(caller, cursor, scope)
+    building, mine = store.get_building_and_apartments(caller.tenant_id, building_id, caller.apartment_ids)
+    here = sorted((a for a in mine if a.building_id == building_id),
+                  key=lambda a: (keys.natural_sort_key(a.number), a.id))
+    if not store.is_active(building) or not here:
+        raise NotFound(store.BUILDING_NOT_FOUND)
+    if after is not None:
+        position = (str(after.get("n")), str(after.get("id")))
+        here = [a for a in here if (keys.natural_sort_key(a.number), a.id) > position]
+    page, more = here[:size], len(here) > size
+    last = {"n": keys.natural_sort_key(page[-1].number), "id": page[-1].id} if more and page else None
+    return [ApartmentOut.of(a) for a in page], _next(caller, last, scope)
 
 
 def _visible_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apartment:
