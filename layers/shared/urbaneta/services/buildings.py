@@ -155,7 +155,7 @@ def delete_building(caller: Principal, building_id: str, body: BuildingDelete | 
     if caller.role != Role.OWNER:
         raise Forbidden("Only the organisation's owner may delete a building.")
     item = store.get_building_item(caller.tenant_id, building_id)
-    resuming = bool(item) and item.get("entity") == "building" and bool(item.get("deleting"))  # type: ignore[union-attr]
+    resuming = store.is_being_deleted(item)
     if not store.is_active(item) and not resuming:
         raise NotFound(store.BUILDING_NOT_FOUND)
     _confirm_password(caller, body.password if body is not None else None)

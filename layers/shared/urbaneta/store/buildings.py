@@ -74,7 +74,12 @@ def get_building(tenant_id: str, building_id: str, *, include_archived: bool = F
 
 
 def is_active(item: Item | None) -> bool:
-    return bool(item) and item.get("entity") == "building" and item.get("status") == "active"  # type: ignore[union-attr]
+    return item is not None and item.get("entity") == "building" and item.get("status") == "active"
+
+
+def is_being_deleted(item: Item | None) -> bool:
+    """A delete started (archived, ``deleting``) and did not finish: the next delete resumes it."""
+    return item is not None and item.get("entity") == "building" and bool(item.get("deleting"))
 
 
 def building_apartment_ids(item: Item) -> frozenset[str]:
