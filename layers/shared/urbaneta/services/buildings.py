@@ -19,7 +19,6 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
-from urbaneta.domain import event_types
 from urbaneta.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.buildings import (
@@ -39,20 +38,6 @@ from urbaneta.models.buildings import (
 from urbaneta.models.entities import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.store import buildings as store
 from urbaneta.store import keys
-
-for _type, _what in {
-    "building.created": "A building was created.",
-    "building.updated": "A building's name, address, currency, billing settings or metadata changed.",
-    "building.archived": "A building with issued invoices was removed from use and kept for audit.",
-    "building.deleted": "A building without invoices was deleted with its apartments, charges and meters.",
-    "apartment.created": "An apartment was created (with its permanent payment reference number).",
-    "apartment.updated": "An apartment's number, area, residents count, owner, e-mail or metadata changed.",
-    "apartment.deleted": "An apartment without invoices was deleted.",
-    "charge.created": "A charge was added to a building's billing configuration.",
-    "charge.updated": "A charge of a building changed.",
-    "charge.deleted": "A charge was removed from a building's billing configuration.",
-}.items():
-    event_types.register(_type, _what)
 
 Page = tuple[list[Any], str | None]
 
