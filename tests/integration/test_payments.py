@@ -33,6 +33,7 @@ def rsa_key():
 def configure(aws: dict[str, str], rsa_key: Any, *, test: bool = False, public_key: bool = True) -> None:
     import boto3
     from cryptography.hazmat.primitives import serialization
+
     from urbaneta.adapters.providers import config
 
     pem = rsa_key.public_key().public_bytes(serialization.Encoding.PEM,
@@ -257,6 +258,7 @@ def paysera_fields(url: str) -> dict[str, str]:
 def paysera_callback(rsa_key: Any, fields: dict[str, str], *, ss2: bool = True, tamper: bool = False) -> Any:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
+
     from urbaneta.adapters.providers.paysera import encode_data, md5_sign
 
     data = encode_data(fields)
@@ -331,6 +333,7 @@ def test_paysera_callback_refusals(org, providers, aws, make_caller):
 
 def test_paysera_test_mode_accepts_test_payments_and_fetches_public_key(org, aws, rsa_key):
     from cryptography.hazmat.primitives import serialization
+
     from urbaneta.adapters.providers import paysera
 
     # Given a sandbox configuration without a configured public key (Paysera's is downloaded)
@@ -396,8 +399,8 @@ def mk_notify(payload: dict[str, Any], *, secret: str = SECRET_KEY) -> Any:
     from urbaneta.adapters.providers.maksekeskus import mac
 
     text = json.dumps(payload)
-    return call(FN, "POST", "/payments/callbacks/maksekeskus", raw_body=urlencode({"json": text, "mac": mac(text, secret)}),
-                headers=FORM)
+    form = urlencode({"json": text, "mac": mac(text, secret)})
+    return call(FN, "POST", "/payments/callbacks/maksekeskus", raw_body=form, headers=FORM)
 
 
 def test_maksekeskus_transaction_and_notification(org, providers, make_caller):

@@ -342,7 +342,7 @@ def test_manual_match_of_unmatched_entry_and_errors(org, make_caller):
 
 
 def test_roles_and_auth_on_statement_routes(org, make_caller):
-    caller, building, apt = org
+    caller, _building, apt = org
     content = camt([Entry([Tx("1.00", ref=apt.reference)])])
     # Given no token / Then 401
     assert call(FN, "POST", "/bank-statements/import", raw_body=content.decode(), headers=XML).status == 401

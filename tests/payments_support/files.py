@@ -101,7 +101,7 @@ def seb_csv(rows: list[dict[str, str]], own_iban: str = OWN_IBAN) -> bytes:
         lines.append(";".join((
             own_iban, "12", r.get("date", "05.03.2024"), r.get("iban", "EE061010220000000016"),
             r.get("name", "MARI MAASIKAS"), "767", "", r.get("dc", "C"), r["amount"].replace(".", ","),
-            r.get("ref", ""), r.get("id", ""), r.get("text", ""), "0,00", "EUR", "")))
+            r.get("ref", ""), r.get("id", ""), '"' + r.get("text", "") + '"', "0,00", "EUR", "")))
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -71,7 +71,7 @@ def entry_identities(sources: Sequence[IdentitySource]) -> list[str]:
 
 _RFB = re.compile(r"/RFB/([^/]+)", re.IGNORECASE)
 _TXT = re.compile(r"/TXT/(.*)$", re.IGNORECASE | re.DOTALL)
-_DIGITS = re.compile(r"(?<![0-9A-Za-z])(?:RF\d{2}[0-9A-Z ]{1,25}|\d[\d ]{1,24}\d)(?![0-9A-Za-z])", re.IGNORECASE)
+_DIGITS = re.compile(r"(?<![0-9A-Za-z/-])(?:RF\d{2}[0-9A-Z ]{1,25}|\d[\d ]{1,24}\d)(?![0-9A-Za-z-])", re.IGNORECASE)
 _INVOICE_NO = re.compile(r"(?<![0-9A-Za-z])([A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)+)(?![0-9A-Za-z])")
 
 
@@ -104,9 +104,13 @@ def read_names(structured: str | None, texts: Iterable[str]) -> Named:
     numbers: list[str] = []
     for text in free:
         for m in _DIGITS.finditer(text):
-            ref = _valid(m.group(0))
-            if ref and len(ref) >= 3 and ref not in certain and ref not in text_refs:
-                text_refs.append(ref)
+            # a run may be one reference printed in groups, or several numbers side by side
+            words = m.group(0).split()
+            for part in (*(" ".join(words[:k]) for k in range(len(words), 0, -1)), *words[1:]):
+                ref = _valid(part)
+                if ref and len(ref) >= 3 and ref not in certain and ref not in text_refs:
+                    text_refs.append(ref)
+                    break
         for m in _INVOICE_NO.finditer(text):
             token = m.group(1).upper()
             if sum(ch.isdigit() for ch in token) >= 3 and token not in numbers:
