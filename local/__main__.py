@@ -2,7 +2,8 @@
 
 Options: --port (default $PORT or 3000; 0 = a free port), --moto-port (default $MOTO_PORT or a free port),
 --no-seed, --fragment <template.yaml> (merge more resources, e.g. the e2e probes), --ready-file <path>
-(written as JSON {baseUrl, motoUrl} once serving). Ctrl-C stops everything and exits 0.
+(written as JSON {baseUrl, motoUrl} once serving), --parent-pid <pid> (stop when that process is gone).
+Ctrl-C stops everything and exits 0.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fragment", action="append", default=[], help="extra template resources to merge")
     parser.add_argument("--ready-file", help="write {baseUrl, motoUrl} here once ready")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (the e2e harness)")
     return parser.parse_args(argv)
 
 
@@ -55,6 +57,24 @@ def _banner(stack: Any, seeded: str | None, started: float) -> str:
     return "\n".join(lines)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(pid: int, stop: threading.Event) -> None:
+    """A stack started for a test session must not outlive it (a killed pytest worker leaves no orphan)."""
+    while not stop.wait(1.0):
+        if not _alive(pid) or os.getppid() != pid:
+            logging.getLogger("local").warning("the parent process %d is gone: stopping", pid)
+            stop.set()
+
+
 def main(argv: list[str]) -> int:
     started = time.monotonic()
     args = _args(argv)
@@ -75,6 +95,9 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if args.parent_pid:
+        threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), name="parent-watch",
+                         daemon=True).start()
 
     stack = start_stack(args.port, moto_port=args.moto_port, host=args.host, fragments=args.fragment)
     try:

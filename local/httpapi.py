@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from local.router import Match
 from local.template import ACCOUNT, ROOT
 
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # HTTP API's request payload limit
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
               "application/x-www-form-urlencoded", "application/problem+json", "application/yaml")
 
@@ -130,3 +131,8 @@ def not_found() -> tuple[int, list[tuple[str, str]], bytes]:
 def internal_error() -> tuple[int, list[tuple[str, str]], bytes]:
     """API Gateway's answer when the integration fails (the handler raised or returned garbage)."""
     return 500, [("Content-Type", "application/json")], b'{"message":"Internal Server Error"}'
+
+
+def too_large() -> tuple[int, list[tuple[str, str]], bytes]:
+    """API Gateway's answer to a request body over its 10 MB limit."""
+    return 413, [("Content-Type", "application/json")], b'{"message":"Request Entity Too Large"}'

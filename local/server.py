@@ -88,6 +88,8 @@ class LocalApi:
         match = self.router.match(request.method, raw_path)
         if match is None:
             return (*httpapi.not_found(), "no route")
+        if (request.content_length or 0) > httpapi.MAX_PAYLOAD_BYTES:
+            return (*httpapi.too_large(), "payload limit")
         event = httpapi.build_event(
             method=request.method, raw_path=raw_path, raw_query=str(environ.get("QUERY_STRING", "")),
             headers=list(request.headers.items()), body=request.get_data(cache=False),

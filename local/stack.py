@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -231,8 +232,10 @@ class StackProcess(StackClient):
         self.base_url = str(ready["baseUrl"])
         self.moto_url = str(ready["motoUrl"])
         self.log_path = log_path
+        self._final_log: str | None = None
 
     def stop(self, timeout: float = 15) -> int:
+        """Stop the child (Ctrl-C, then kill after ``timeout``); returns its exit code. Its log stays readable."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -240,9 +243,15 @@ class StackProcess(StackClient):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout)
+        if self._final_log is None:
+            self._final_log = self.log()
+            shutil.rmtree(self.log_path.parent, ignore_errors=True)
         return int(self.process.returncode)
 
     def log(self) -> str:
+        """What the stack printed (its console)."""
+        if self._final_log is not None:
+            return self._final_log
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
@@ -251,7 +260,8 @@ def spawn_stack(*, seed: bool = False, fragments: Sequence[str | Path] = (), tim
     """Start ``python -m local`` on free ports in a child process and wait until it serves."""
     workdir = Path(tempfile.mkdtemp(prefix="urbaneta-stack-"))
     ready_file, log_path = workdir / "ready.json", workdir / "stack.log"
-    cmd = [sys.executable, "-m", "local", "--port", "0", "--moto-port", "0", "--ready-file", str(ready_file)]
+    cmd = [sys.executable, "-m", "local", "--port", "0", "--moto-port", "0", "--ready-file", str(ready_file),
+           "--parent-pid", str(os.getpid())]
     if not seed:
         cmd.append("--no-seed")
     for fragment in fragments:
