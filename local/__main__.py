@@ -57,6 +57,12 @@ def _banner(stack: Any, seeded: str | None, started: float) -> str:
     return "\n".join(lines)
 
 
+def _prewarm(stack: Any) -> None:
+    """Import every function now (as a deployment would fail at its first invocation): report what is broken."""
+    for logical, error in stack.functions.load_all().items():
+        logging.getLogger("local").warning("%s does not load: %s", logical, error)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -99,18 +105,18 @@ def main(argv: list[str]) -> int:
         threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), name="parent-watch",
                          daemon=True).start()
 
-    stack = start_stack(args.port, moto_port=args.moto_port, host=args.host, fragments=args.fragment)
+    stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
+                        fragments=args.fragment)
     try:
-        seeded = None
-        if not args.no_seed:
-            from local.seed import describe, seed
+        from local.seed import describe
 
-            seeded = describe(seed(stack.api_url))
+        seeded = describe(stack.seed_report) if stack.seed_report is not None else None
         if args.ready_file:
             tmp = Path(f"{args.ready_file}.tmp")
             tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
             tmp.replace(args.ready_file)
         print(_banner(stack, seeded, started), flush=True)
+        threading.Thread(target=_prewarm, args=(stack,), name="prewarm", daemon=True).start()
         while not stop.wait(0.2):
             pass
     finally:

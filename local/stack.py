@@ -94,6 +94,7 @@ class Stack(StackClient):
     stop_callbacks: list[Any] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     functions: Any = None
+    seed_report: Any = None  # local.seed.SeedReport when started with seed=True
 
     def stop(self) -> None:
         while self.stop_callbacks:
@@ -110,8 +111,7 @@ def globals_environment(names: Names) -> dict[str, str]:
 
 
 def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: str = "127.0.0.1",
-                fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None,
-                load_all: bool = False) -> Stack:
+                fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None) -> Stack:
     """Start everything on ``host``; port 0 takes a free port (for the API, and for moto's server)."""
     ensure_package_path()
     import boto3
@@ -181,8 +181,6 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
             ))
         bus = Bus(sqs=sqs, events=events, functions=functions, names=names)
         bus.setup()
-        if load_all:
-            warnings.extend(f"{fn} does not load: {err}" for fn, err in functions.load_all().items())
 
         app_holder.append(LocalApi(router=router, functions=functions, schedules=schedules,
                                    host=f"{host}:{http.port}"))
@@ -203,7 +201,13 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     if seed:
         from local.seed import seed as run_seed
 
-        run_seed(stack.api_url)
+        try:
+            stack.seed_report = run_seed(stack.api_url)
+        except Exception as exc:  # the seed never takes the stack down
+            log.exception("the seed failed")
+            from local.seed import SeedReport
+
+            stack.seed_report = SeedReport(warnings=[f"the seed stopped: {type(exc).__name__}: {exc}"])
     return stack
 
 
