@@ -64,6 +64,7 @@ def start_banklink(body: Annotated[BanklinkCreate, Body()]):
 
 
 @app.post("/payments/callbacks/paysera")
+@app.get("/payments/callbacks/paysera")
 @public
 def paysera_callback():
     answer = service.paysera_callback(_raw_body().decode("utf-8", "replace"), app.current_event.query_string_parameters)

@@ -461,3 +461,22 @@ def test_banklink_refusals(org, providers, make_caller):
 def test_sample_events_route(aws):
     for name, path in (("record-payment", "/api/payments"), ("banklink", "/api/payments/banklink")):
         assert load_event(f"api/payments/{name}")["rawPath"] == path
+
+
+def test_paysera_callback_by_get(org, providers):
+    # Given a started Paysera order / When Paysera calls back with GET parameters
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from urbaneta.adapters.providers.paysera import encode_data
+
+    caller, building, apt = org
+    invoice = new_invoice(caller, building, apt, 250)
+    order = start(caller, invoice["id"], "paysera").data["paymentId"]
+    data = encode_data({"projectid": PROJECT, "orderid": order, "amount": "250", "currency": "EUR", "status": "1",
+                        "test": "0"})
+    ss2 = base64.urlsafe_b64encode(providers.sign(data.encode(), padding.PKCS1v15(), hashes.SHA1())).decode()
+    res = call(FN, "GET", "/payments/callbacks/paysera", query={"data": data, "ss2": ss2})
+    # Then it is accepted like the POST
+    assert res.status == 200 and res.content.startswith(b"OK"), res
+    assert invoice_state(caller, invoice["id"])["status"] == "paid"

@@ -401,3 +401,19 @@ def test_statement_file_is_kept_in_documents_bucket(org, aws):
 def test_sample_event_routes_to_import(aws):
     event = load_event("api/payments/import-statement")
     assert event["rawPath"] == "/api/bank-statements/import"
+
+
+def test_foreign_currency_line_is_left_for_a_person(org):
+    # Given an open invoice in euros / When a USD line names its reference
+    caller, building, apt = org
+    invoice = new_invoice(caller, building, apt, 1000)
+    content = camt([Entry([Tx("10.00", ref=apt.reference)], bank_ref="FX1")]).replace(b'Ccy="EUR"', b'Ccy="USD"')
+    res = imp(caller, content)
+    # Then it is not paid automatically
+    assert res.data["unmatched"] == 1 and res.data["matched"] == 0, res
+    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 0
+    # And matching it by hand to a euro invoice is refused
+    entry = statement(caller, res.data["id"])["entries"][0]
+    done = call(FN, "POST", f"/bank-statements/{res.data['id']}/entries/{entry['id']}/match", token=caller.token,
+                body={"invoiceId": invoice["id"]})
+    assert done.status == 409

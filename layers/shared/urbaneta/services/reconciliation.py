@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from urbaneta.adapters.events import DomainEvent, publish
@@ -57,6 +56,7 @@ MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 SAFETY_MS = 4000  # stop applying payments when less than this is left of the function's time
 MAX_SUGGESTION_INVOICES = 2000
 MAX_SUGGESTION_PAGES = 10  # of 500 invoices: rule 4 looks at the first 5,000 open invoices at most
+BILLING_CURRENCY = "EUR"  # invoices are in euros (Baltic states); other currencies are matched by hand
 BUILDING_QUERY_MIN = 3  # apartments of one building in an import: read their open invoices together
 XML_TYPES = ("application/xml", "text/xml")
 CSV_TYPES = ("text/csv", "application/csv")
@@ -216,9 +216,7 @@ def _reverse_line(tenant_id: str, line: _Line, entry: BankEntry, counts: _Counts
     candidates = [p for p in payment_store.get_payments(tenant_id, ids) if p.status == "received"]
     if not candidates:
         counts.unmatched += 1
-        unmatched = entry.model_copy(update={"status": "unmatched"})
-        store.save_entry_op(unmatched)  # op built for symmetry; written below with the others
-        return unmatched
+        return entry.model_copy(update={"status": "unmatched"})
     original = sorted(candidates, key=lambda p: p.created_at)[-1]
     done = entry.model_copy(update={"status": "reversed", "payment_id": original.id,
                                     "apartment_id": original.apartment_id, "invoice_id": original.invoice_id,
@@ -265,9 +263,9 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
 
     payments_in = [ln for ln in fresh if ln.tx.credit and not ln.tx.reversal]
     lookups, buildings = _resolve(tenant_id, payments_in)
-    for ln in payments_in:
-        ln.result = match(ln.named, ln.tx.payer_iban, lookups)
-    _suggestions(tenant_id, [ln for ln in payments_in if ln.result is None])
+    for ln in payments_in:  # a line in another currency is left for a person
+        ln.result = match(ln.named, ln.tx.payer_iban, lookups) if ln.tx.currency == BILLING_CURRENCY else None
+    _suggestions(tenant_id, [ln for ln in payments_in if ln.result is None and ln.tx.currency == BILLING_CURRENCY])
 
     entries: dict[str, BankEntry] = {}
     to_apply: list[_Line] = []
@@ -383,7 +381,3 @@ def match_entry(caller: Principal, statement_id: str, entry_id: str, body: Entry
     publish(applied.events)
     return EntryOut.of(done)
 
-
-def statement_dates(entries: list[BankEntry]) -> tuple[date | None, date | None]:
-    days = [e.booking_date for e in entries]
-    return (min(days), max(days)) if days else (None, None)
