@@ -63,15 +63,20 @@ def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     return created(service.start_banklink(principal(), body, ip).wire())
 
 
-@app.post("/payments/callbacks/paysera")
-@app.get("/payments/callbacks/paysera")
+PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2), verified by ss2 (RSA-SHA1 with "
+           "Paysera's public key) or ss1; answers text/plain OK.")
+
+
+@app.post("/payments/callbacks/paysera", description=PAYSERA)
+@app.get("/payments/callbacks/paysera", description=PAYSERA)
 @public
 def paysera_callback():
     answer = service.paysera_callback(_raw_body().decode("utf-8", "replace"), app.current_event.query_string_parameters)
     return Response(status_code=200, content_type="text/plain", body=answer)
 
 
-@app.post("/payments/callbacks/maksekeskus")
+@app.post("/payments/callbacks/maksekeskus",
+          description="MakeCommerce notification (form: json, mac = uppercase SHA-512 of json + secret key).")
 @public
 def maksekeskus_callback():
     answer = service.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
@@ -79,7 +84,9 @@ def maksekeskus_callback():
     return ok(answer)
 
 
-@app.post("/bank-statements/import", responses=doc(201, StatementImportOut))
+@app.post("/bank-statements/import", responses=doc(201, StatementImportOut), description=(
+    "The statement file is the body: application/xml for ISO 20022 camt.053/camt.054 (.001.02 … .001.08), "
+    "text/csv for Swedbank, SEB and LHV exports. At most 5 MB (413); DTDs and entities are refused (422)."))
 @allow(STAFF)
 def import_statement():
     context = app.lambda_context

@@ -417,3 +417,30 @@ def test_foreign_currency_line_is_left_for_a_person(org):
     done = call(FN, "POST", f"/bank-statements/{res.data['id']}/entries/{entry['id']}/match", token=caller.token,
                 body={"invoiceId": invoice["id"]})
     assert done.status == 409
+
+
+def test_generated_invoices_paid_by_statement_and_manual_payment(make_caller):
+    # Given invoices made by bulk generation (generate-bulk → queue → worker), all through the public API
+    from tests.integration.invoicing_helpers import generate, invoices_of, new_apartment, new_building, new_charge
+
+    caller = make_caller("manager")
+    building = new_building(caller)
+    for number in ("1", "2", "3"):
+        new_apartment(caller, building["id"], number, ownerName=f"Resident {number}")
+    new_charge(caller, building["id"], "Haldustasu", "per_apartment", 84.5)
+    assert generate(caller, building["id"])["created"] == 3
+    invoices = sorted(invoices_of(caller, buildingId=building["id"]), key=lambda i: i["number"])
+    # When a statement pays the first two in full (by reference, by invoice number) and the third in part
+    content = camt([
+        Entry([Tx("84.50", ref=invoices[0]["referenceNumber"])], bank_ref="G1"),
+        Entry([Tx("84.50", texts=(f"Arve nr {invoices[1]['number']}",), name="X")], bank_ref="G2"),
+        Entry([Tx("50.00", texts=(f"viide {invoices[2]['referenceNumber']}",), name="Y")], bank_ref="G3"),
+    ])
+    res = imp(caller, content)
+    assert res.data["matched"] == 3, res
+    # And the manager records the rest of the third by hand
+    assert call(FN, "POST", "/payments", token=caller.token, body={
+        "invoiceId": invoices[2]["id"], "amount": 34.5, "paidDate": "2025-02-10", "method": "cash"}).status == 201
+    # Then the invoices API shows all three paid
+    after = {i["id"]: i for i in invoices_of(caller, buildingId=building["id"])}
+    assert [(after[i["id"]]["status"], after[i["id"]]["balanceDue"]) for i in invoices] == [("paid", 0)] * 3
