@@ -56,5 +56,5 @@ def report(bench: str, figures: list[Figure]) -> None:
 
 
 def quick() -> bool:
-    """BENCH_QUICK=1 shrinks workloads (used by the smoke test that keeps the benchmarks runnable)."""
+    """BENCH_QUICK=1 shrinks workloads (a quick look at every benchmark: `BENCH_QUICK=1 make bench`)."""
     return os.environ.get("BENCH_QUICK") == "1"
