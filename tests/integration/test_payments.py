@@ -480,3 +480,47 @@ def test_paysera_callback_by_get(org, providers):
     # Then it is accepted like the POST
     assert res.status == 200 and res.content.startswith(b"OK"), res
     assert invoice_state(caller, invoice["id"])["status"] == "paid"
+
+
+def test_overpayment_credit_pays_the_next_invoice(org, aws):
+    # Given an apartment with 5.00 of credit from an overpayment
+    from tests.support import LambdaContext, function_module
+
+    caller, building, apt = org
+    first = new_invoice(caller, building, apt, 1000)
+    assert pay(caller, first["id"], 15).data["credit"] == 5.0
+    # When its next invoice (12.00) is created and the bus delivers invoice.created to the credit function
+    nxt = new_invoice(caller, building, apt, 1200)
+    event = load_event("eventbridge/invoice-created")
+    event["detail"]["tenantId"] = caller.tenant_id
+    event["detail"]["data"].update(invoiceId=nxt["id"], apartmentId=apt.id)
+    handler = function_module("payment_credit").handler
+    out = handler(event, LambdaContext())
+    # Then the credit pays 5.00 of it and is used up
+    assert out == {"outcome": "applied"}
+    state = invoice_state(caller, nxt["id"])
+    assert (state["amountPaidCents"], state["balanceDueCents"]) == (500, 700)
+    assert credit_cents(caller, apt.id) == 0
+    listed = call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": nxt["id"]})
+    assert [(p["method"], p["amount"]) for p in listed.data] == [("credit", 5.0)]
+    # When the event is delivered again / Then nothing is applied twice
+    assert handler(event, LambdaContext()) == {"outcome": "no_credit"}
+    # And another tenant's event for this invoice finds nothing
+    event["detail"]["tenantId"] = "someone-else"
+    assert handler(event, LambdaContext()) == {"outcome": "nothing_due"}
+    assert invoice_state(caller, nxt["id"])["amountPaidCents"] == 500
+
+
+def test_credit_larger_than_the_invoice_leaves_the_rest(org):
+    from tests.support import LambdaContext, function_module
+
+    caller, building, apt = org
+    first = new_invoice(caller, building, apt, 1000)
+    pay(caller, first["id"], 30)  # 20.00 credit
+    nxt = new_invoice(caller, building, apt, 800)
+    event = load_event("eventbridge/invoice-created")
+    event["detail"]["tenantId"] = caller.tenant_id
+    event["detail"]["data"].update(invoiceId=nxt["id"], apartmentId=apt.id)
+    assert function_module("payment_credit").handler(event, LambdaContext()) == {"outcome": "applied"}
+    assert invoice_state(caller, nxt["id"])["status"] == "paid"
+    assert credit_cents(caller, apt.id) == 1200

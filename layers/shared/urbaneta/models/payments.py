@@ -12,7 +12,7 @@ from urbaneta.models.common import ApiModel, Money, ResponseModel, from_cents
 
 Provider = Literal["paysera", "maksekeskus"]
 ManualMethod = Literal["bank_transfer", "cash", "card", "other"]
-PaymentMethod = Literal["bank_transfer", "cash", "card", "other", "banklink", "bank_statement"]
+PaymentMethod = Literal["bank_transfer", "cash", "card", "other", "banklink", "bank_statement", "credit"]
 PaymentStatus = Literal["pending", "received", "reversed", "failed"]
 EntryStatus = Literal["matched", "suggested", "unmatched", "ignored", "reversed", "pending"]
 

@@ -76,6 +76,7 @@ class PaymentDraft:
     dedupe: str | None = None
     fingerprint: str | None = None
     pending: Payment | None = None  # a bank link payment waiting for its callback
+    only_named: bool = False  # allocate to the named invoice only (credit use): never leave credit behind
     extra_ops: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -97,7 +98,7 @@ def _payable(invoice: Invoice) -> bool:
 
 
 def _plan(draft: PaymentDraft, invoices: Sequence[Invoice]) -> tuple[AllocationPlan, dict[str, Invoice]]:
-    by_id = {i.id: i for i in invoices if _payable(i)}
+    by_id = {i.id: i for i in invoices if _payable(i) and (not draft.only_named or i.id == draft.named_invoice_id)}
     ordered = sorted(by_id.values(), key=lambda i: (i.id != draft.named_invoice_id, i.due_date, i.id))
     chosen = ordered[:MAX_INVOICES_PER_PAYMENT]
     return allocate(draft.amount_cents, [_open(i) for i in chosen], draft.named_invoice_id), by_id
@@ -148,6 +149,8 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     current = list(invoices) if invoices is not None else _open_invoices(draft)
     for attempt in range(MAX_ATTEMPTS):
         plan, by_id = _plan(draft, current)
+        if draft.only_named and plan.credit_cents:
+            raise TransactionConflict("The invoice's balance changed.", [])
         payment = _payment(draft, plan)
         first_op = store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment)
         ops: list[dict[str, Any]] = [first_op]
@@ -457,3 +460,40 @@ def maksekeskus_callback(raw_body: str, query: dict[str, str] | None) -> dict[st
     outcome = settle_provider_payment(note, lambda: cfg.shop_id)
     logger.info("maksekeskus notification", extra={"order": note.order_id, "outcome": outcome})
     return {"status": outcome}
+
+
+# ---- apartment credit → the next invoice ---------------------------------------------------------------------
+
+
+def apply_credit_to_invoice(tenant_id: str, invoice_id: str) -> str:
+    """A new invoice uses the apartment's credit (earlier overpayments): a payment of method ``credit`` for
+    min(credit, balance), written in one transaction with the credit taken (conditioned on it still being there)
+    and the invoice update. Once per invoice (dedupe ``CREDIT#<invoice>``); retried when either changed.
+    Returns 'applied', 'no_credit', 'nothing_due' or 'duplicate'."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            invoice = invoice_store.get_invoice(tenant_id, invoice_id)
+        except NotFound:
+            return "nothing_due"
+        if not _payable(invoice) or invoice.credit_note_of is not None:
+            return "nothing_due"
+        credit = store.get_apartment_credit_cents(tenant_id, invoice.apartment_id)
+        if credit <= 0:
+            return "no_credit"
+        cents = min(credit, invoice.balance_due_cents)
+        draft = PaymentDraft(
+            tenant_id=tenant_id, apartment_id=invoice.apartment_id, amount_cents=cents, currency=invoice.currency,
+            paid_date=today(), method="credit", named_invoice_id=invoice.id, reference=invoice.number,
+            dedupe=f"CREDIT#{invoice.id}", only_named=True,
+            extra_ops=[store.consume_credit_op(tenant_id, invoice.apartment_id, cents)],
+        )
+        try:
+            applied = apply_payment(draft, invoices=[invoice])
+        except DuplicatePayment:
+            return "duplicate"
+        except TransactionConflict:
+            _backoff(attempt)  # the credit changed meanwhile: read both again
+            continue
+        publish(applied.events)
+        return "applied"
+    raise ServiceUnavailable("The apartment's credit is busy; try again.")
