@@ -444,3 +444,14 @@ def test_generated_invoices_paid_by_statement_and_manual_payment(make_caller):
     # Then the invoices API shows all three paid
     after = {i["id"]: i for i in invoices_of(caller, buildingId=building["id"])}
     assert [(after[i["id"]]["status"], after[i["id"]]["balanceDue"]) for i in invoices] == [("paid", 0)] * 3
+
+
+def test_same_bank_reference_twice_in_one_file_is_recorded_once(org):
+    # Given a file that repeats an entry (same bank reference) / When imported
+    caller, building, apt = org
+    invoice = new_invoice(caller, building, apt, 5000)
+    res = imp(caller, camt([Entry([Tx("10.00", ref=apt.reference)], bank_ref="SAME"),
+                            Entry([Tx("10.00", ref=apt.reference)], bank_ref="SAME")]))
+    # Then the second is a duplicate and the invoice is paid once
+    assert (res.data["matched"], res.data["duplicates"]) == (1, 1), res
+    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 1000

@@ -257,8 +257,12 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
                                                                        named)))
     existing = store.existing_entries(tenant_id, identities)
     counts = _Counts()
-    fresh = [ln for ln in lines if ln.entry_id not in existing]
-    resumed = [ln for ln in lines if ln.entry_id in existing and existing[ln.entry_id].status == "pending"]
+    first_seen: dict[str, _Line] = {}
+    for ln in lines:  # a bank reference repeated inside one file is the same line again
+        first_seen.setdefault(ln.entry_id, ln)
+    unique_lines = list(first_seen.values())
+    fresh = [ln for ln in unique_lines if ln.entry_id not in existing]
+    resumed = [ln for ln in unique_lines if ln.entry_id in existing and existing[ln.entry_id].status == "pending"]
     counts.duplicates = len(lines) - len(fresh) - len(resumed)
 
     payments_in = [ln for ln in fresh if ln.tx.credit and not ln.tx.reversal]
