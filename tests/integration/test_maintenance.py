@@ -449,3 +449,20 @@ def test_sample_events_drive_the_function(org):
     changed = sample("update", manager.token, requestId=made.data["id"])
     # Then they create, list and change a request
     assert changed.status == 200 and changed.data["status"] == "in_progress"
+
+
+def test_a_retried_create_with_the_same_idempotency_key_opens_one_request(org):
+    manager = org["manager"]
+    body = {"buildingId": org["b1"], "apartmentId": org["a1"], "title": "Broken window", "description": "Stairwell"}
+    key = {"Idempotency-Key": unique("idem-")}
+    # When the same POST is sent twice with one Idempotency-Key
+    with published() as events:
+        first = call(FN, "POST", PATH, token=manager.token, body=body, headers=key)
+        again = call(FN, "POST", PATH, token=manager.token, body=body, headers=key)
+    # Then the first answer is replayed, one request exists and one event was published
+    assert first.status == again.status == 201 and again.data["id"] == first.data["id"]
+    assert [r["id"] for r in listing(manager).data] == [first.data["id"]]
+    assert [e["event"] for e in events] == ["maintenance.created"]
+    # And the same key with another body is refused
+    other = call(FN, "POST", PATH, token=manager.token, body={**body, "title": "Other"}, headers=key)
+    assert other.status == 422
