@@ -177,7 +177,7 @@ def accept_invitation(body: InvitationAccept) -> AcceptedOut:
 
 def _link_resident(inv: Invitation, *, user_id: str, name: str, now: str) -> None:
     """Add the apartment (with the invitation's role) to the resident's profile; creates the profile on
-    first acceptance. Retried once if another acceptance changed the profile meanwhile."""
+    first acceptance. Tried up to three times if another acceptance changes the profile meanwhile."""
     residence = Residence(apartment_id=inv.apartment_id, building_id=inv.building_id,
                           number=inv.apartment_number, role=inv.role, since=now)
     for attempt in range(3):
