@@ -319,6 +319,8 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     from decimal import Decimal
 
     tenant_id, job_id, chunk = str(message["tenantId"]), str(message["jobId"]), int(message["chunk"])
+    if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
+        return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
     building_id = str(message["buildingId"])
     apartments = [_unpack(row, tenant_id, building_id) for row in message["apartments"]]
     charges = [Charge.model_validate(c) for c in message["charges"]]
