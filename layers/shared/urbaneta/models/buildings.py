@@ -39,12 +39,11 @@ def _number_out(value: Decimal) -> float:
     return float(value)
 
 
-Number = Annotated[Decimal, PlainSerializer(_number_out, return_type=float, when_used="json")]
-"""A decimal quantity on the wire as a JSON number."""
-
-
 _AS_NUMBER = BeforeValidator(_json_number)
 _NUMBER_OUT = PlainSerializer(_number_out, return_type=float, when_used="json")
+
+Number = Annotated[Decimal, _NUMBER_OUT]
+"""A decimal quantity in a response, on the wire as a JSON number."""
 
 
 def _schema(**bounds: float) -> WithJsonSchema:
