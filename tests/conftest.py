@@ -8,16 +8,29 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support import default_environment, emulated_aws
+from tests.support import default_environment, emulated_aws, reset_emulated_data
 
 default_environment()
+
+
+_emulated: list[dict[str, str]] = []
 
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[dict[str, str]]:
     """moto for the whole session; returns the environment the functions see (as the template sets it)."""
     with emulated_aws() as env:
+        _emulated.append(env)
         yield env
+        _emulated.clear()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_emulated_data() -> None:
+    """Each test module starts with empty emulated tables, buckets, queues and mailbox (see
+    tests.support.reset_emulated_data); module fixtures that build data run after this."""
+    if _emulated:
+        reset_emulated_data()
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,32 @@ def default_environment() -> None:
         sys.path.insert(0, layer)
 
 
+def reset_emulated_data() -> None:
+    """Empty the emulated table, buckets, queues and mailbox, keeping the resources themselves. moto holds
+    every item in memory and answers index queries by walking all of a table's items, so a whole session in
+    one table grows slow and large; tests never rely on data another module made."""
+    from collections import defaultdict
+
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.s3.models import _VersionedKeyStore, s3_backends
+    from moto.ses.models import ses_backends
+    from moto.sqs.models import sqs_backends
+
+    account = "123456789012"
+    for backend in dynamodb_backends[account].values():
+        for table in backend.tables.values():
+            table.items = defaultdict(dict)
+    for backend in s3_backends[account].values():
+        for bucket in backend.buckets.values():
+            bucket.keys = _VersionedKeyStore()
+    for backend in sqs_backends[account].values():
+        for queue in backend.queues.values():
+            queue._messages = []
+    for backend in ses_backends[account].values():
+        backend.sent_messages.clear()
+        backend.sent_message_count = 0
+
+
 @contextmanager
 def emulated_aws(prefix: str = "urbaneta-test") -> Iterator[dict[str, str]]:
     """moto in-process with every resource of template.yaml, and the environment the functions see."""
