@@ -111,11 +111,11 @@ def main(argv: list[str]) -> int:
         from local.seed import describe
 
         seeded = describe(stack.seed_report) if stack.seed_report is not None else None
-        if args.ready_file:
+        print(_banner(stack, seeded, started), flush=True)
+        if args.ready_file:  # after the banner: whoever waits for it may read the console
             tmp = Path(f"{args.ready_file}.tmp")
             tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
             tmp.replace(args.ready_file)
-        print(_banner(stack, seeded, started), flush=True)
         threading.Thread(target=_prewarm, args=(stack,), name="prewarm", daemon=True).start()
         while not stop.wait(0.2):
             pass

@@ -456,3 +456,41 @@ def test_pump_gathers_up_to_its_batch_size(sqs):
     assert max(sizes) <= 12
     assert sizes[0] == 12
     assert queue_depth(sqs, url) == 0
+
+
+# ------------------------------------------------------------------------------------------------ make dev
+
+
+@pytest.mark.slow
+def test_make_dev_seeds_the_demo_organisation_through_the_api_and_stops_cleanly():
+    from local.seed import APARTMENTS, DEMO_EMAIL, DEMO_PASSWORD, seed
+    from local.stack import spawn_stack
+
+    # Given the stack as make dev starts it (with the seed), in a process of its own
+    dev = spawn_stack(seed=True, timeout=180)
+    try:
+        # Then the banner names the URL, the docs and the demo login, and the seed warned about nothing
+        console = dev.log()
+        assert f"{dev.api_url}/docs" in console
+        assert f"demo login     {DEMO_EMAIL} / {DEMO_PASSWORD}" in console
+        assert "WARNING" not in console
+
+        # And the demo organisation is there, through the API
+        import httpx
+
+        with httpx.Client(base_url=dev.api_url, timeout=60) as api:
+            login = api.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+            assert login.status_code == 200
+            auth = {"Authorization": f"Bearer {login.json()['data']['accessToken']}"}
+            (building,) = api.get("/buildings", headers=auth).json()["data"]
+            assert building["name"] == "Õunapuu 7"
+            apartments = api.get(f"/buildings/{building['id']}/apartments", headers=auth).json()["data"]
+            assert sorted(a["ownerName"] for a in apartments) == sorted(a["ownerName"] for a in APARTMENTS)
+            meters = api.get("/meters", params={"buildingId": building["id"]}, headers=auth).json()["data"]
+            assert len(meters) == 2 * len(APARTMENTS)
+
+        # When the seed runs again / Then it changes nothing
+        assert seed(dev.api_url).skipped
+    finally:
+        # And Ctrl-C stops it with exit code 0
+        assert dev.stop() == 0
