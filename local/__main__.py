@@ -9,6 +9,7 @@ Ctrl-C stops everything and exits 0.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -105,8 +106,14 @@ def main(argv: list[str]) -> int:
         threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), name="parent-watch",
                          daemon=True).start()
 
-    stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
-                        fragments=args.fragment)
+    try:
+        stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
+                            fragments=args.fragment)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"A port is taken ({exc}); choose others: PORT=3001 MOTO_PORT=5001 make dev", file=sys.stderr)
+        return 2
     try:
         from local.seed import describe
 

@@ -139,7 +139,7 @@ class Bus:
 
     def stop(self) -> None:
         for pump in self.pumps:
-            pump._stop.set()
+            pump.signal_stop()
         for pump in self.pumps:
             pump.stop()
 

@@ -116,6 +116,10 @@ class SqsPump:
         self._thread.start()
         return self
 
+    def signal_stop(self) -> None:
+        """Ask the pump to stop after its current poll (``stop`` also waits for it)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:

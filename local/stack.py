@@ -133,6 +133,8 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     warnings_module.filterwarnings("ignore", message="No application metrics to publish")
 
     complete_moto_events()
+    if moto_port:
+        _ensure_free(host, moto_port)  # moto's server thread would exit silently and leave start() waiting
     stops: list[Any] = []
     moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
     moto.start()
@@ -211,6 +213,15 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     return stack
 
 
+def _ensure_free(host: str, port: int) -> None:
+    """OSError (EADDRINUSE) when ``port`` is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        probe.bind((host, port))
+
+
 def _invoker(functions: Any, logical: str) -> Any:
     def invoke(event: dict[str, Any]) -> Any:
         return functions.invoke(logical, event)
@@ -220,7 +231,7 @@ def _invoker(functions: Any, logical: str) -> Any:
 
 def _stop_pumps(pumps: list[Any]) -> None:
     for pump in pumps:
-        pump._stop.set()  # all of them at once: each finishes its long poll in parallel
+        pump.signal_stop()  # all of them at once: each finishes its long poll in parallel
     for pump in pumps:
         pump.stop()
 
