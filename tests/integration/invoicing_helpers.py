@@ -144,3 +144,10 @@ def sent_mail() -> list[dict[str, Any]]:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, default=str)
+
+
+def load_event_sweep(time: str) -> dict[str, Any]:
+    """Run the overdue sweep with the sample schedule event at ``time``."""
+    event = {**load_event("schedule/overdue_sweep"), "time": time}
+    result: dict[str, Any] = function_module("overdue_sweep").handler(event, LambdaContext())
+    return result

@@ -314,3 +314,25 @@ def test_generate_bulk_refuses_bad_input_and_other_tenants(make_caller):
     job = call("invoices", "POST", url, token=mgr.token, body=ok_body).data
     assert call("invoices", "GET", f"/jobs/{job['jobId']}", token=other.token).status == 404
     run_generation()
+
+
+def test_next_invoice_carries_late_interest_on_overdue_balances(make_caller):
+    # Given a building charging 0.05 % per day late interest, whose January invoice went unpaid past its due date
+    from tests.integration.invoicing_helpers import load_event_sweep
+
+    mgr = make_caller("manager")
+    b = new_building(mgr, lateInterestDailyRate=0.05)
+    new_apartment(mgr, b["id"], "1", 100)
+    new_charge(mgr, b["id"], "Haldus", "per_area", 1)  # 100.00 a month
+    generate(mgr, b["id"], issueDate="2025-02-01", dueDate="2025-02-15")
+    january = invoices_of(mgr, buildingId=b["id"])[0]
+    sent = call("invoices", "PATCH", f"/invoices/{january['id']}", token=mgr.token, body={"status": "sent"})
+    assert sent.status == 200
+    load_event_sweep("2025-02-20T01:00:00Z")
+    # When February is generated on 2025-03-01
+    generate(mgr, b["id"], "2025-02-01", "2025-02-28", issueDate="2025-03-01")
+    february = next(i for i in invoices_of(mgr, buildingId=b["id"]) if i["periodStart"] == "2025-02-01")
+    # Then it carries 14 days of interest on 100.00 at 0.05 %/day = 0.70, without VAT
+    interest = [ln for ln in february["lines"] if ln["description"].startswith("Late interest")]
+    assert [(ln["quantity"], ln["unit"], ln["amount"], ln["vatAmount"]) for ln in interest] == [(14, "day", 0.7, 0)]
+    assert february["total"] == 100.7

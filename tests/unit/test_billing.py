@@ -147,3 +147,28 @@ def test_numbers_and_prefixes():
     assert billing.default_prefix(date(2025, 2, 1), None) == "2025"
     assert billing.default_prefix(date(2025, 2, 1), " KU ") == "KU"
     assert billing.due_date(date(2025, 2, 1), 14) == date(2025, 2, 15)
+
+
+def _invoice(iid: str, number: str, status: str, balance: int, due: date, issue: date, lines=()):
+    from urbaneta.models.entities import Invoice
+
+    return Invoice(id=iid, tenant_id="t", number=number, reference_number="1", building_id="b", apartment_id="a",
+                   period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), issue_date=issue, due_date=due,
+                   status=status, subtotal_cents=balance, vat_total_cents=0, total_cents=balance,
+                   balance_due_cents=balance, lines=list(lines), created_at="", updated_at="")
+
+
+def test_late_interest_per_day_overdue_never_charging_a_day_twice():
+    overdue = _invoice("i1", "2025-000001", "overdue", 10000, date(2025, 2, 15), date(2025, 2, 1))
+    paid = _invoice("i2", "2025-000002", "paid", 0, date(2025, 1, 15), date(2025, 1, 1))
+    # 100.00 overdue since 2025-02-15 at 0.05 %/day, invoiced 2025-03-01: 14 days x 0.05 = 0.70
+    lines = billing.late_interest_lines([overdue, paid], date(2025, 3, 1), D("0.05"))
+    assert [(ln.quantity, ln.unit_price, ln.amount_cents, ln.vat_cents, ln.kind, ln.interest_on) for ln in lines] == [
+        (D(14), D("0.05"), 70, 0, "late_interest", "i1")]
+    # the next month's invoice charges only the days since 2025-03-01
+    march = _invoice("i3", "2025-000003", "sent", 5070, date(2025, 3, 15), date(2025, 3, 1), lines)
+    again = billing.late_interest_lines([overdue, paid, march], date(2025, 4, 1), D("0.05"))
+    assert [(ln.quantity, ln.amount_cents) for ln in again] == [(D(31), 155)]  # 31 x 0.05 = 1.55
+    # a cancelled invoice's interest lines do not count as charged
+    cancelled = march.model_copy(update={"status": "cancelled"})
+    assert billing.late_interest_lines([overdue, cancelled], date(2025, 4, 1), D("0.05"))[0].quantity == D(45)

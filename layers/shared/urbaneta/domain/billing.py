@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from urbaneta.models.entities import Apartment, Charge, InvoiceLine, Meter, Reading
+from urbaneta.models.entities import Apartment, Charge, Invoice, InvoiceLine, Meter, Reading
 
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")
@@ -195,6 +195,35 @@ def totals(lines: Sequence[InvoiceLine]) -> Totals:
     subtotal = sum(line.amount_cents for line in lines)
     vat = sum(line.vat_cents for line in lines)
     return Totals(subtotal, vat, subtotal + vat)
+
+
+def late_interest_lines(apartment_invoices: Sequence[Invoice], issue: date, daily_rate_percent: Decimal
+                        ) -> list[InvoiceLine]:
+    """Late interest (billing.md) on the apartment's overdue balances, per day overdue: from the due date, or from
+    the day a previous invoice last charged it, to the new invoice's issue date - so no day is charged twice.
+    One line per overdue invoice: quantity = days, unit price = balance x daily rate, VAT 0."""
+    live = [i for i in apartment_invoices if i.status != "cancelled" and i.credit_note_of is None]
+    charged: dict[str, date] = {}
+    for inv in live:
+        for line in inv.lines:
+            if line.kind == "late_interest" and line.interest_on and line.interest_through:
+                charged[line.interest_on] = max(charged.get(line.interest_on, line.interest_through),
+                                                line.interest_through)
+    out: list[InvoiceLine] = []
+    for inv in sorted(live, key=lambda i: (i.due_date, i.number)):
+        if inv.status != "overdue" or inv.balance_due_cents <= 0 or inv.issue_date >= issue:
+            continue
+        since = max(inv.due_date, charged.get(inv.id, inv.due_date))
+        days = (issue - since).days
+        if days <= 0:
+            continue
+        price = (Decimal(inv.balance_due_cents) / 100 * daily_rate_percent / 100).quantize(Decimal("0.000001"),
+                                                                                         rounding=ROUND_HALF_UP)
+        out.append(InvoiceLine(
+            description=f"Late interest on {inv.number}: {days} days from {since.isoformat()}", quantity=Decimal(days),
+            unit="day", unit_price=price, amount_cents=line_amount_cents(Decimal(days), price), vat_rate=Decimal(0),
+            vat_cents=0, kind="late_interest", interest_on=inv.id, interest_through=issue))
+    return [line for line in out if line.amount_cents > 0]
 
 
 def credit_lines(lines: Sequence[InvoiceLine]) -> list[InvoiceLine]:

@@ -133,6 +133,9 @@ class InvoiceLine(Entity):
     vat_rate: Decimal = Field(alias="vatRate")
     vat_cents: int = Field(alias="vatCents")
     kind: Literal["charge", "late_interest", "credit"] = "charge"
+    # invoicing: a late-interest line names the overdue invoice and the day its interest is charged through
+    interest_on: str | None = Field(default=None, alias="interestOn")
+    interest_through: date | None = Field(default=None, alias="interestThrough")
 
 
 class Recipient(Entity):

@@ -234,6 +234,7 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
         "periodStart": job.period_start.isoformat(), "periodEnd": (job.period_end or job.period_start).isoformat(),
         "issueDate": issue.isoformat(), "dueDate": job.params["dueDate"], "currency": building.currency,
         "vatRate": str(building.billing.vat_rate),
+        "lateInterestDailyRate": str(building.billing.late_interest_daily_rate or ""),
         "prefix": billing.default_prefix(issue, building.billing.invoice_prefix),
         "charges": [c.model_dump(mode="json", by_alias=True) for c in charges],
     }
@@ -326,6 +327,8 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     charges = [Charge.model_validate(c) for c in message["charges"]]
     start, end = date.fromisoformat(message["periodStart"]), date.fromisoformat(message["periodEnd"])
     prefix, vat = str(message["prefix"]), Decimal(str(message["vatRate"]))
+    interest_rate = Decimal(str(message.get("lateInterestDailyRate") or 0))
+    issue = date.fromisoformat(message["issueDate"])
     state = store.current_invoices(tenant_id, [a.id for a in apartments], start, end)
     todo = [a for a in apartments if state[a.id][1] is None]
     usage = _consumption(tenant_id, building_id, todo, charges, start, end)
@@ -339,6 +342,9 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
         lines, problems = billing.build_lines(
             a, charges, default_vat_rate=vat, shared=message["shared"].get(a.id, {}),
             consumption=usage.get(a.id, billing.Consumption()))
+        if interest_rate:
+            lines += billing.late_interest_lines(store.apartment_invoices(tenant_id, building_id, a.id), issue,
+                                                 interest_rate)
         for p in problems:
             entry = {"apartmentId": a.id, "apartmentNumber": a.number, "chargeId": p.charge_id, "message": p.message}
             if p.meter_ids:

@@ -164,6 +164,13 @@ def apartment_query(tenant_id: str, apartment_id: str) -> tuple[str, str] | None
     return keys.invoices_partition(tenant_id), keys.invoices_apartment_prefix(building_id, apartment_id)
 
 
+def apartment_invoices(tenant_id: str, building_id: str, apartment_id: str) -> list[Invoice]:
+    """Every invoice of an apartment (workers: late interest)."""
+    items = query_all(keys.invoices_partition(tenant_id), index="GSI1",
+                      sk_prefix=keys.invoices_apartment_prefix(building_id, apartment_id))
+    return [_invoice(i) for i in items]
+
+
 def list_open_invoices_for_apartment(tenant_id: str, apartment_id: str) -> list[Invoice]:
     """Invoices a payment for the apartment can go to: not cancelled, not a credit note, balance > 0
     (drafts included: a draft already has its number and reference). Oldest due date first."""
