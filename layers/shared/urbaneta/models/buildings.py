@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     EmailStr,
     Field,
     PlainSerializer,
@@ -184,7 +185,21 @@ def check_charge(type_: str, meter_type: str | None, unit_price: Decimal) -> Non
         raise ValidationFailed.one("unitPrice", "is a building total for shared_by_area: at most 2 decimals")
 
 
+# the consistency rules of check_charge, stated in the schema for clients and generated tests
+_CHARGE_RULES: dict[str, Any] = {
+    "allOf": [
+        {"if": {"properties": {"type": {"const": "metered"}}, "required": ["type"]},
+         "then": {"required": ["meterType"], "properties": {"meterType": {"type": "string"}}},
+         "else": {"properties": {"meterType": {"type": "null"}}}},
+        {"if": {"properties": {"type": {"const": "shared_by_area"}}, "required": ["type"]},
+         "then": {"properties": {"unitPrice": {"multipleOf": 0.01}}}},
+    ]
+}
+
+
 class ChargeCreate(ApiModel):
+    model_config = ConfigDict(json_schema_extra=_CHARGE_RULES)
+
     name: Text100
     type: ChargeType
     unit_price: UnitPrice = Field(description="Major units, up to 4 decimals (0.0345 EUR/kWh); shared_by_area: "
