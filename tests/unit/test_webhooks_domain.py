@@ -213,3 +213,20 @@ def test_every_emitted_and_documented_event_type_can_be_subscribed():
     # Then each one is in the registry POST /webhooks validates against
     missing = sorted(e for e in emitted | documented if not event_types.is_known(e) and e != event_types.TEST_EVENT)
     assert missing == []
+
+
+def test_slow_name_resolution_is_cut_short(monkeypatch):
+    # Given a resolver that hangs
+    import threading
+
+    release = threading.Event()
+
+    def hang(*args, **kwargs):
+        release.wait(5)
+        raise OSError("gave up")
+
+    monkeypatch.setattr(webhook_http.socket, "getaddrinfo", hang)
+    # When a URL on it is checked with a short deadline / Then it is refused as unresolvable in time
+    with pytest.raises(rules.UnsafeDestination, match="in time"):
+        webhook_http.vet("https://slow.example.test/", allow_loopback_http=False, timeout=0.05)
+    release.set()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -34,16 +35,39 @@ MAX_TIMEOUT = 10.0
 USER_AGENT = "Urbaneta-Webhooks/1.0"
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
+RESOLVE_TIMEOUT = 5.0
+
+
+def _lookup(host: str, port: int, timeout: float) -> list[Any]:
+    """``getaddrinfo`` with a deadline: it has no timeout of its own, so it runs in a daemon thread that is
+    abandoned (never joined) when the resolver is slow."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except Exception as exc:  # handed to the caller
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="webhook-dns", daemon=True).start()
+    if not done.wait(timeout):
+        raise UnsafeDestination("host did not resolve in time")
+    if "error" in box:
+        raise UnsafeDestination("host does not resolve") from box["error"]
+    infos: list[Any] = box["infos"]
+    return infos
+
+
+def resolve(host: str, port: int, *, timeout: float = RESOLVE_TIMEOUT) -> list[IPAddress]:
     """Every address the host resolves to (a literal IP resolves to itself)."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeDestination("host does not resolve") from exc
+    infos = _lookup(host, port, timeout)
     seen: dict[str, IPAddress] = {}
     for info in infos:
         raw = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone id
@@ -51,10 +75,10 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return list(seen.values())
 
 
-def vet(url: str, *, allow_loopback_http: bool) -> tuple[Target, IPAddress]:
+def vet(url: str, *, allow_loopback_http: bool, timeout: float = RESOLVE_TIMEOUT) -> tuple[Target, IPAddress]:
     """Check a webhook URL and its addresses now; returns the target and the address to connect to."""
     target = parse_target(url, allow_loopback_http=allow_loopback_http)
-    return target, check_addresses(target, resolve(target.host, target.port))
+    return target, check_addresses(target, resolve(target.host, target.port, timeout=timeout))
 
 
 @dataclass(frozen=True)
@@ -112,12 +136,13 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_loopback_http:
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
-    try:
-        target, address = vet(url, allow_loopback_http=allow_loopback_http)
-    except UnsafeDestination as exc:
-        return Outcome(None, took(), error=f"refused: {exc}")
     limit = min(timeout, MAX_TIMEOUT)
     deadline = started + limit
+    try:  # name resolution counts towards the attempt's time limit
+        target, address = vet(url, allow_loopback_http=allow_loopback_http, timeout=min(RESOLVE_TIMEOUT, limit / 2))
+    except UnsafeDestination as exc:
+        return Outcome(None, took(), error=f"refused: {exc}")
+    limit = max(0.5, deadline - time.monotonic())
     with httpx.Client(timeout=_timeout(limit), follow_redirects=False, trust_env=False, verify=_tls(),
                       transport=transport) as client:
         request = pinned_request(client, url, target, address, body, headers)
