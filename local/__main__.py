@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import faulthandler
 import json
 import logging
 import os
@@ -102,6 +103,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid>: every thread's stack
     if args.parent_pid:
         threading.Thread(target=_watch_parent, args=(args.parent_pid, stop), name="parent-watch",
                          daemon=True).start()
@@ -129,8 +131,19 @@ def main(argv: list[str]) -> int:
     finally:
         print("stopping the local stack ...", flush=True)
         stack.stop()
+        print("stopped.", flush=True)
     return 0
 
 
+def _exit(code: int) -> None:
+    """Leave without the interpreter's finalisation: everything is stopped and joined by then, and the
+    garbage collector's finalisers can deadlock on locks held by daemon threads it has frozen (the emulator's
+    request threads), which kept a stopped stack from exiting."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    _exit(main(sys.argv[1:]))

@@ -256,6 +256,8 @@ class StackProcess(StackClient):
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
+                self.process.send_signal(signal.SIGUSR1)  # its threads' stacks into the log, to see what held it
+                time.sleep(1)
                 self.process.kill()
                 self.process.wait(timeout)
         if self._final_log is None:
