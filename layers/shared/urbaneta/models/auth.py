@@ -17,7 +17,8 @@ Token = Field(min_length=1, max_length=4096)
 class RegisterRequest(ApiModel):
     organization_name: str = Field(min_length=1, max_length=200)
     email: EmailStr
-    password: str = Password
+    password: str = Field(min_length=10, max_length=128, description="10-128 characters; not a common password, "
+                          "a simple sequence or repetition, nor based on the e-mail address or name.")
     name: str = Field(min_length=1, max_length=200)
 
 
