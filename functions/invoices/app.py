@@ -62,7 +62,8 @@ def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     return ok(service.patch_invoice(principal(), invoice_id, body).wire())
 
 
-@app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF (application/pdf)"))
+@app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF",
+                                                            media_type="application/pdf"))
 @allow(EVERYONE)
 def get_pdf(invoice_id: Id):
     """The invoice as an A4 PDF (rendered once, then kept)."""

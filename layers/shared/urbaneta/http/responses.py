@@ -68,12 +68,16 @@ def _envelope(model: type[BaseModel], many: bool) -> type[BaseModel]:
 
 
 def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False,
-        description: str | None = None) -> dict[int, Any]:
-    """``responses=`` for a route: the success envelope of ``model`` (``many``: a cursor page).
+        description: str | None = None, media_type: str | None = None) -> dict[int, Any]:
+    """``responses=`` for a route: the success envelope of ``model`` (``many``: a cursor page), or a binary
+    body of ``media_type`` (e.g. ``application/pdf``).
 
     Example: ``@app.get("/buildings", responses=doc(200, BuildingOut, many=True))``.
     Error responses are added to every operation when the OpenAPI document is generated."""
     desc = description or _DESCRIPTIONS.get(status, "OK")
+    if media_type:
+        return {status: {"description": desc,
+                         "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
     if model is None:
         return {status: {"description": desc}}
     return {status: {"description": desc, "content": {"application/json": {"model": _envelope(model, many)}}}}
