@@ -93,7 +93,7 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
         if ok == "204":
             responses[ok].pop("content", None)  # no body, so no media type
     codes = ["400", "401", "403", "404", "413", "422", "429", "500", "503"]
-    if "requestBody" in op:
+    if "requestBody" in op or method in ("post", "put", "patch"):
         codes.append("415")
     if policy is not PUBLIC:
         op["x-roles"] = sorted(policy or [])
