@@ -2,7 +2,6 @@
 statement entries and matching by hand."""
 
 import base64
-from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -27,6 +26,7 @@ from urbaneta.services import reconciliation
 app = create_app()
 
 Id = Annotated[str, Path(min_length=1, max_length=64)]
+DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _raw_body() -> bytes:
@@ -46,8 +46,8 @@ def record_payment(body: Annotated[ManualPaymentCreate, Body()]):
 @allow(EVERYONE)
 def list_payments(
     invoice_id: Annotated[str | None, Query(alias="invoiceId", min_length=1, max_length=64)] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
+    date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
@@ -84,7 +84,8 @@ def maksekeskus_callback():
     return ok(answer)
 
 
-@app.post("/bank-statements/import", responses=doc(201, StatementImportOut), description=(
+@app.post("/bank-statements/import", responses={**doc(201, StatementImportOut),
+                                                415: {"description": "Not application/xml or text/csv"}}, description=(
     "The statement file is the body: application/xml for ISO 20022 camt.053/camt.054 (.001.02 … .001.08), "
     "text/csv for Swedbank, SEB and LHV exports. At most 5 MB (413); DTDs and entities are refused (422)."))
 @allow(STAFF)

@@ -524,3 +524,30 @@ def test_credit_larger_than_the_invoice_leaves_the_rest(org):
     assert function_module("payment_credit").handler(event, LambdaContext()) == {"outcome": "applied"}
     assert invoice_state(caller, nxt["id"])["status"] == "paid"
     assert credit_cents(caller, apt.id) == 1200
+
+
+def test_unconfigured_providers(org, aws, rsa_key):
+    # Given a provider secret without credentials (as deployed, before an operator fills it in)
+    import boto3
+
+    from urbaneta.adapters.providers import config
+
+    boto3.client("secretsmanager").put_secret_value(SecretId=aws["PROVIDER_SECRET_ARN"], SecretString="{}")
+    config.reset()
+    try:
+        caller, building, apt = org
+        invoice = new_invoice(caller, building, apt, 100)
+        # When a bank link is started / Then 409; callbacks cannot be verified / 401; nothing recorded
+        assert start(caller, invoice["id"], "paysera").status == 409
+        assert call(FN, "POST", "/payments/callbacks/paysera", raw_body="data=x&ss1=y", headers=FORM).status == 401
+        assert call(FN, "POST", "/payments/callbacks/maksekeskus", raw_body="json=%7B%7D&mac=A",
+                    headers=FORM).status == 401
+        assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 0
+    finally:
+        configure(aws, rsa_key)
+
+
+def test_payments_list_rejects_malformed_dates(org):
+    caller, _building, _apt = org
+    assert call(FN, "GET", "/payments", token=caller.token, query={"to": "0"}).status == 422
+    assert call(FN, "GET", "/payments", token=caller.token, query={"from": "2024-02-30"}).status == 422

@@ -273,9 +273,20 @@ def _replay(tenant_id: str, guard: dict[str, Any], fingerprint: str) -> PaymentO
     return PaymentOut.of(store.get_payment(tenant_id, str(guard["paymentId"])))
 
 
-def list_payments(caller: Principal, *, invoice_id: str | None, date_from: date | None, date_to: date | None,
-                  limit_raw: str | None, cursor: str | None) -> tuple[list[PaymentOut], str | None]:
+def _date(raw: str | date | None, field_name: str) -> date | None:
+    if raw is None or isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed.one(field_name, "must be a date (YYYY-MM-DD)") from exc
+
+
+def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str | date | None,
+                  date_to: str | date | None, limit_raw: str | None, cursor: str | None
+                  ) -> tuple[list[PaymentOut], str | None]:
     """Staff: every payment (or one invoice's). Residents: one of their invoices' payments only."""
+    date_from, date_to = _date(date_from, "from"), _date(date_to, "to")
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed.one("from", "must not be after 'to'")
     if not caller.is_staff and not invoice_id:

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from urbaneta.adapters.aws import client
-from urbaneta.errors import ServiceUnavailable
+from urbaneta.errors import Conflict, Unauthorized
 from urbaneta.settings import get_settings
 
 
@@ -33,7 +33,13 @@ class PayseraConfig(BaseModel):
 
     def require(self) -> PayseraConfig:
         if not self.project_id or not self.password:
-            raise ServiceUnavailable("Paysera is not configured.")
+            raise Conflict("Paysera is not configured for this installation.")
+        return self
+
+    def require_for_callback(self) -> PayseraConfig:
+        """Nothing verifies against a provider that is not configured: such a callback is unauthenticated."""
+        if not self.project_id or not self.password:
+            raise Unauthorized("Paysera is not configured here; the callback cannot be verified.")
         return self
 
 
@@ -46,7 +52,13 @@ class MakeCommerceConfig(BaseModel):
 
     def require(self) -> MakeCommerceConfig:
         if not self.shop_id or not self.secret_key:
-            raise ServiceUnavailable("MakeCommerce is not configured.")
+            raise Conflict("MakeCommerce is not configured for this installation.")
+        return self
+
+    def require_for_callback(self) -> MakeCommerceConfig:
+        """Nothing verifies against a provider that is not configured: such a notification is unauthenticated."""
+        if not self.shop_id or not self.secret_key:
+            raise Unauthorized("MakeCommerce is not configured here; the notification cannot be verified.")
         return self
 
 

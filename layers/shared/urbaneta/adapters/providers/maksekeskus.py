@@ -76,7 +76,7 @@ class MakeCommerceClient:
         return CreatedTransaction(str(answer["id"]), str(url))
 
     def verify_notification(self, payload: str, signature: str | None) -> dict[str, Any]:
-        cfg = self.config.require()
+        cfg = self.config.require_for_callback()
         if not payload or not signature:
             raise ValidationFailed.one("mac", "json and mac are required")
         if not hmac.compare_digest(signature.upper(), mac(payload, cfg.secret_key)):

@@ -90,7 +90,7 @@ class PayseraClient:
     def verify_callback(self, data: str, ss1: str | None, ss2: str | None) -> PayseraCallback:
         """Verify ``ss2`` with Paysera's public key when present (a wrong one is refused, never downgraded);
         without ``ss2`` fall back to ``ss1``."""
-        cfg = self.config.require()
+        cfg = self.config.require_for_callback()
         if not data:
             raise ValidationFailed.one("data", "is required")
         if ss2:
