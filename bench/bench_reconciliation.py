@@ -28,30 +28,18 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
 
 
 def _environment() -> None:
-    for key, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "bench",
-                       "AWS_SECRET_ACCESS_KEY": "bench", "POWERTOOLS_TRACE_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "Urbaneta",
-                       "POWERTOOLS_SERVICE_NAME": "urbaneta", "POWERTOOLS_METRICS_DISABLED": "true"}.items():
-        os.environ.setdefault(key, value)
     import types
 
     import boto3
     import moto.dynamodb.models as moto_ddb
-    from moto import mock_aws
 
-    from local import provision, template
+    from tests.support import start_emulated_aws
 
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # moto deep-copies the whole table before every transaction (for rollback): O(table) per payment
     moto_ddb.copy = types.SimpleNamespace(deepcopy=lambda value: value)  # type: ignore[attr-defined]
-    mock = mock_aws()
-    mock.start()
-    names = provision.provision(boto3.session.Session(), prefix="urbaneta-bench")
-    env: dict[str, str] = {}
-    for logical in template.resources("AWS::Serverless::Function"):
-        env.update(template.function_environment(logical, names))
-    env.update({"STAGE": "test", "TABLE_NAME": names.ref("Table"), "EVENT_BUS_NAME": names.ref("EventBus"),
-                "DOCUMENTS_BUCKET": names.ref("DocumentsBucket"), "APP_SECRET_ARN": names.ref("AppSecret")})
-    env.pop("AWS_ENDPOINT_URL", None)
-    os.environ.update(env)
+    _mock, names, _env = start_emulated_aws("urbaneta-bench")
     # Events still go to the bus (PutEvents is part of the work), but without rules forwarding them into SQS:
     # moto's SendMessage counts every queued message per call, which would make delivery O(n^2) here.
     events = boto3.client("events")
@@ -61,11 +49,6 @@ def _environment() -> None:
         if targets:
             events.remove_targets(Rule=rule["Name"], EventBusName=bus, Ids=[t["Id"] for t in targets])
         events.delete_rule(Name=rule["Name"], EventBusName=bus)
-    from urbaneta.adapters import secrets
-    from urbaneta.adapters.aws import reset_clients
-
-    reset_clients()
-    secrets.reset()
 
 
 def _organisation(tenant_id: str, apartments: int) -> list[tuple[str, str, str]]:

@@ -45,32 +45,10 @@ class Run:
 
 
 def _environment() -> Any:
-    for key, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "bench",
-                       "AWS_SECRET_ACCESS_KEY": "bench", "POWERTOOLS_TRACE_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "Urbaneta",
-                       "POWERTOOLS_SERVICE_NAME": "urbaneta"}.items():
-        os.environ.setdefault(key, value)
-    import boto3
-    from moto import mock_aws
+    from tests.support import start_emulated_aws
 
-    from local import provision, template
-
-    mock = mock_aws()
-    mock.start()
-    names = provision.provision(boto3.session.Session(), prefix="urbaneta-bench")
-    env: dict[str, str] = {}
-    for logical in template.resources("AWS::Serverless::Function"):
-        env.update(template.function_environment(logical, names))
-    env.update({"STAGE": "test", "TABLE_NAME": names.ref("Table"), "EVENT_BUS_NAME": names.ref("EventBus"),
-                "APP_SECRET_ARN": names.ref("AppSecret"), "WEBHOOK_RETRY_SCHEDULE": SCHEDULE,
-                "POWERTOOLS_LOG_LEVEL": "WARNING"})
-    env.pop("AWS_ENDPOINT_URL", None)
-    os.environ.update(env)
-    from urbaneta.adapters import secrets
-    from urbaneta.adapters.aws import reset_clients
-
-    reset_clients()
-    secrets.reset()
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    _mock, names, _env = start_emulated_aws("urbaneta-bench", extra_env={"WEBHOOK_RETRY_SCHEDULE": SCHEDULE})
     return names
 
 

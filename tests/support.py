@@ -178,9 +178,11 @@ def reset_emulated_data() -> None:
         backend.sent_message_count = 0
 
 
-@contextmanager
-def emulated_aws(prefix: str = "urbaneta-test") -> Iterator[dict[str, str]]:
-    """moto in-process with every resource of template.yaml, and the environment the functions see."""
+def start_emulated_aws(prefix: str = "urbaneta-test", extra_env: dict[str, str] | None = None
+                       ) -> tuple[Any, Any, dict[str, str]]:
+    """Start moto in-process with every resource of template.yaml and set the environment the functions see
+    (the template's, plus ``extra_env``). Returns (the started mock, the resources' names, that environment);
+    benchmarks keep it for their whole process, tests use ``emulated_aws``."""
     default_environment()
     import boto3
     from moto import mock_aws
@@ -189,26 +191,39 @@ def emulated_aws(prefix: str = "urbaneta-test") -> Iterator[dict[str, str]]:
     from urbaneta.adapters import secrets
     from urbaneta.adapters.aws import reset_clients
 
-    with mock_aws():
-        names = provision.provision(boto3.session.Session(), prefix=prefix)
-        env: dict[str, str] = {}
-        for logical in template.resources("AWS::Serverless::Function"):
-            env.update(template.function_environment(logical, names))
-        env.update({"STAGE": "test", "TABLE_NAME": names.ref("Table"), "EVENT_BUS_NAME": names.ref("EventBus"),
-                    "DOCUMENTS_BUCKET": names.ref("DocumentsBucket"), "UPLOADS_BUCKET": names.ref("UploadsBucket"),
-                    "APP_SECRET_ARN": names.ref("AppSecret")})
-        env.pop("AWS_ENDPOINT_URL", None)
-        env["POWERTOOLS_LOG_LEVEL"] = os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING")
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+    mock = mock_aws()
+    mock.start()
+    names = provision.provision(boto3.session.Session(), prefix=prefix)
+    env: dict[str, str] = {}
+    for logical in template.resources("AWS::Serverless::Function"):
+        env.update(template.function_environment(logical, names))
+    env.update({"STAGE": "test", "TABLE_NAME": names.ref("Table"), "EVENT_BUS_NAME": names.ref("EventBus"),
+                "DOCUMENTS_BUCKET": names.ref("DocumentsBucket"), "UPLOADS_BUCKET": names.ref("UploadsBucket"),
+                "APP_SECRET_ARN": names.ref("AppSecret")})
+    env.pop("AWS_ENDPOINT_URL", None)
+    env["POWERTOOLS_LOG_LEVEL"] = os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING")
+    env.update(extra_env or {})
+    os.environ.update(env)
+    reset_clients()
+    secrets.reset()
+    return mock, names, env
+
+
+@contextmanager
+def emulated_aws(prefix: str = "urbaneta-test", extra_env: dict[str, str] | None = None
+                 ) -> Iterator[dict[str, str]]:
+    """moto in-process with every resource of template.yaml, and the environment the functions see."""
+    from urbaneta.adapters.aws import reset_clients
+
+    before = dict(os.environ)
+    mock, _names, env = start_emulated_aws(prefix, extra_env)
+    try:
+        yield env
+    finally:
+        mock.stop()
+        for key in env:
+            if key in before:
+                os.environ[key] = before[key]
+            else:
+                os.environ.pop(key, None)
         reset_clients()
-        secrets.reset()
-        try:
-            yield env
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-            reset_clients()
