@@ -135,10 +135,10 @@ def list_meters_page(tenant_id: str, building_id: str, *, apartment_id: str | No
                                  filter_names=names, filter_values=vals)
         return [_meter(i) for i in items], last
     if only_apartments is not None:
-        placeholders = [f":a{i}" for i in range(len(only_apartments))] or [":none"]
-        filter_expression = f"#a IN ({', '.join(placeholders)})"
+        value_names = [f":a{i}" for i in range(len(only_apartments))] or [":none"]
+        filter_expression = f"#a IN ({', '.join(value_names)})"
         names = {"#a": "apartmentId"}
-        vals = dict(zip(placeholders, only_apartments, strict=False)) if only_apartments else {":none": "-"}
+        vals = dict(zip(value_names, only_apartments, strict=False)) if only_apartments else {":none": "-"}
     items, last = query_page(keys.meters_partition(tenant_id, building_id), index="GSI1", limit=limit,
                              start_key=start_key, filter_expression=filter_expression,
                              filter_names=names or None, filter_values=vals or None)
