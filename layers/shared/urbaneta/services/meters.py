@@ -229,15 +229,23 @@ def list_readings(p: Principal, meter_id: str, *, status: str | None, limit: str
     size = parse_limit(limit)
     scope = f"GET /meters/{meter_id}/readings?status={status or ''}"
     start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    visible_meter(p, meter_id)
     items, last = store.list_readings_page(p.tenant_id, meter_id, limit=size, start_key=start, newest_first=True,
                                            status=status)
+    # Readings carry their meter's apartment, so a non-empty page proves visibility without reading the meter;
+    # only an empty first page needs the meter itself (an unknown or foreign meter is 404, not an empty list).
+    if any(not p.can_see_apartment(r.apartment_id) for r in items):
+        raise NotFound("No such meter.")
+    if not items and start is None:
+        visible_meter(p, meter_id)
     return [ReadingOut.of(r) for r in items], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
 
 
 def get_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
-    visible_meter(p, meter_id)
-    return ReadingOut.of(store.get_reading(p.tenant_id, meter_id, reading_id))
+    """One read: the reading names its meter's apartment, which is what a resident's visibility depends on."""
+    reading = store.get_reading(p.tenant_id, meter_id, reading_id)
+    if not p.can_see_apartment(reading.apartment_id):
+        raise NotFound("No such reading.")
+    return ReadingOut.of(reading)
 
 
 def confirm_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
