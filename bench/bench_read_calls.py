@@ -18,22 +18,11 @@ def main() -> None:
 
     with emulated_aws(prefix="urbaneta-bench"):
         from tests.conftest import new_caller
-        from tests.security.operations import operations
-        from tests.security.world import build_world
-        from tests.support import call, count_calls
+        from tests.security.world import build_world, read_route_calls
 
-        world = build_world(new_caller)
-        figures = []
-        for op in operations():
-            if op.method != "get" or op.public:
-                continue
-            query = {"buildingId": world.ids["building_id"]} if op.path in ("/meters",) else None
-            call(op.function, "GET", op.url(world.ids), token=world.owner.token, query=query)  # warm
-            with count_calls("dynamodb") as counter:
-                res = call(op.function, "GET", op.url(world.ids), token=world.owner.token, query=query)
-            assert res.status == 200, (op.id, res)
-            figures.append(Figure("read_calls", op.id, counter.count(), "DynamoDB calls", GOAL_CALLS,
-                                  f"<= {GOAL_CALLS}"))
+        counts = read_route_calls(build_world(new_caller))
+        figures = [Figure("read_calls", op_id, n, "DynamoDB calls", GOAL_CALLS, f"<= {GOAL_CALLS}")
+                   for op_id, n in counts.items()]
         report("read_calls", figures)
 
 

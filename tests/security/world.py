@@ -91,3 +91,21 @@ def snapshot(tenant_id: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in out:
             return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
         kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+
+def read_route_calls(world: World) -> dict[str, int]:
+    """DynamoDB calls of one warm request to every read route (GET) of the document, as the owner."""
+    from tests.security.operations import operations
+    from tests.support import call, count_calls
+
+    counts: dict[str, int] = {}
+    for op in operations():
+        if op.method != "get" or op.public:
+            continue
+        query = {"buildingId": world.ids["building_id"]} if op.path == "/meters" else None
+        call(op.function, "GET", op.url(world.ids), token=world.owner.token, query=query)  # warm the container
+        with count_calls("dynamodb") as counter:
+            res = call(op.function, "GET", op.url(world.ids), token=world.owner.token, query=query)
+        assert res.status == 200, (op.id, res)
+        counts[op.id] = counter.count()
+    return counts

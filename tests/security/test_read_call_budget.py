@@ -1,0 +1,22 @@
+"""Every read route's DynamoDB calls, authentication included, against a complete organisation: at most two.
+The exceptions below are known and documented; a route that gets dearer fails here."""
+
+from __future__ import annotations
+
+from tests.security.world import build_world, read_route_calls
+
+BUDGET = 2
+# a building's meters: the building is read first, so an archived or unknown building is 404 (not empty)
+# a statement: its header, then a page of its entries; a webhook's deliveries: the endpoint, then the page
+KNOWN = {"GET /meters": 3, "GET /bank-statements/{statement_id}": 3, "GET /webhooks/{webhook_id}/deliveries": 3}
+
+
+def test_every_read_route_stays_within_its_dynamodb_budget(aws):
+    from tests.conftest import new_caller
+
+    # Given a complete organisation / When every read route is called once (warm)
+    counts = read_route_calls(build_world(new_caller))
+    # Then each costs at most two DynamoDB calls, the known exceptions their documented figure
+    over = {op: n for op, n in counts.items() if n > KNOWN.get(op, BUDGET)}
+    assert not over, over
+    assert len(counts) >= 20
