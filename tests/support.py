@@ -213,6 +213,7 @@ def start_emulated_aws(prefix: str = "urbaneta-test", extra_env: dict[str, str] 
 def emulated_aws(prefix: str = "urbaneta-test", extra_env: dict[str, str] | None = None
                  ) -> Iterator[dict[str, str]]:
     """moto in-process with every resource of template.yaml, and the environment the functions see."""
+    default_environment()
     from urbaneta.adapters.aws import reset_clients
 
     before = dict(os.environ)
