@@ -3,31 +3,16 @@ numbers, charges), pages through it, deletes one building outright, and sees one
 
 from __future__ import annotations
 
-import time
-import uuid
-
+from tests.e2e.helpers import PASSWORD, register_owner, wait_for_job
 from urbaneta.domain import references
 
-PASSWORD = "Hõbedane-Kuu-2025-aken"
 ADDRESS = {"street": "Vaba 4", "city": "Pärnu", "postalCode": "80010", "country": "EE"}
 
-
-def wait_for_job(http, headers, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        data = http.get(f"/api/jobs/{job_id}", headers=headers).json()["data"]
-        if data["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            return data
-        time.sleep(0.2)
 
 
 def test_building_life_through_the_stack(stack, http):
     # Given a registered owner
-    tag = uuid.uuid4().hex[:8]
-    reg = http.post("/api/auth/register", json={"organizationName": "KÜ Vaba", "email": f"owner-{tag}@example.com",
-                                                "password": PASSWORD, "name": "Olev Omanik"})
-    assert reg.status_code == 201, reg.text
-    owner = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
+    owner = register_owner(http, "KÜ Vaba", "Olev Omanik")
     # When two buildings are created, one with three apartments and a charge
     kept = http.post("/api/buildings", headers=owner, json={"name": "Vaba 4", "address": ADDRESS,
                                                            "billing": {"vatRate": 22, "invoicePrefix": "V4"}})

@@ -4,30 +4,15 @@ the overdue sweep, fired through the stack's schedule endpoint, marks the unpaid
 
 from __future__ import annotations
 
-import time
 import uuid
 
-PASSWORD = "Hõbedane-Kuu-2025-aken"
-
-
-def wait_for_job(http, headers, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        job = http.get(f"/api/jobs/{job_id}", headers=headers)
-        assert job.status_code == 200, job.text
-        data = job.json()["data"]
-        if data["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            return data
-        time.sleep(0.2)
+from tests.e2e.helpers import register_owner, wait_for_job
 
 
 def test_generate_send_and_sweep_through_the_stack(stack, http):
     # Given an organisation with a building of two apartments and two charges
     tag = uuid.uuid4().hex[:8]
-    reg = http.post("/api/auth/register", json={"organizationName": "KÜ Õunapuu", "email": f"owner-{tag}@example.com",
-                                                "password": PASSWORD, "name": "Mari Maasikas"})
-    assert reg.status_code == 201, reg.text
-    staff = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
+    staff = register_owner(http, "KÜ Õunapuu", "Mari Maasikas")
     building = http.post("/api/buildings", headers=staff, json={
         "name": "Õunapuu 5", "address": {"street": "Õunapuu 5", "city": "Tartu", "postalCode": "50104",
                                          "country": "EE"},

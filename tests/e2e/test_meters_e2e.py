@@ -8,18 +8,14 @@ import uuid
 
 import httpx
 
+from tests.e2e.helpers import register_owner
 from tests.meter_photos import meter_photo
-
-PASSWORD = "Hõbedane-Kuu-2025-aken"
 
 
 def test_meter_photo_to_confirmed_reading_through_the_stack(stack, http):
     # Given an organisation with a building, an apartment and a cold water meter at 100
     tag = uuid.uuid4().hex[:8]
-    reg = http.post("/api/auth/register", json={"organizationName": "KÜ Kase", "email": f"owner-{tag}@example.com",
-                                                "password": PASSWORD, "name": "Mari Maasikas"})
-    assert reg.status_code == 201, reg.text
-    staff = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
+    staff = register_owner(http, "KÜ Kase", "Mari Maasikas")
     building = http.post("/api/buildings", headers=staff, json={
         "name": "Kase 3", "address": {"street": "Kase 3", "city": "Tartu", "postalCode": "50104", "country": "EE"}})
     assert building.status_code == 201, building.text

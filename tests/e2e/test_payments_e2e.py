@@ -3,30 +3,16 @@ the residents' payments, and the matched invoices are paid; importing it again r
 
 from __future__ import annotations
 
-import time
 import uuid
 
+from tests.e2e.helpers import register_owner, wait_for_job
 from tests.payments_support.files import Entry, Tx, camt
-
-PASSWORD = "Hõbedane-Kuu-2025-aken"
-
-
-def wait_for_job(http, headers, job_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        data = http.get(f"/api/jobs/{job_id}", headers=headers).json()["data"]
-        if data["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            return data
-        time.sleep(0.2)
 
 
 def test_camt053_import_pays_generated_invoices(stack, http):
     # Given an organisation whose two apartments have generated invoices
     tag = uuid.uuid4().hex[:8]
-    reg = http.post("/api/auth/register", json={"organizationName": "KÜ Pikk 1", "email": f"owner-{tag}@example.com",
-                                                "password": PASSWORD, "name": "Mari Maasikas"})
-    assert reg.status_code == 201, reg.text
-    staff = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
+    staff = register_owner(http, "KÜ Pikk 1", "Mari Maasikas")
     bid = http.post("/api/buildings", headers=staff, json={
         "name": "Pikk 1", "address": {"street": "Pikk 1", "city": "Tallinn", "postalCode": "10123",
                                       "country": "EE"}}).json()["data"]["id"]
