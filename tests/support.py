@@ -58,6 +58,19 @@ def function_module(name: str) -> Any:
     return load_module(f"functions/{name}/")
 
 
+def sqs_event(sample: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """An SQS event for a worker, as Lambda's poller builds it: the record shape of events/<sample>.json
+    (e.g. "sqs/invoice_generation") filled with received messages."""
+    template = load_event(sample)["Records"][0]
+    records = []
+    for m in messages:
+        record = copy.deepcopy(template)
+        record.update(messageId=m["MessageId"], receiptHandle=m["ReceiptHandle"], body=m["Body"])
+        record["attributes"]["ApproximateReceiveCount"] = m.get("Attributes", {}).get("ApproximateReceiveCount", "1")
+        records.append(record)
+    return {"Records": records}
+
+
 class LambdaContext:
     function_name = "test"
     memory_limit_in_mb = 512

@@ -3,12 +3,11 @@ worker handlers the way Lambda would (sample events from events/sqs)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from typing import Any
 
-from tests.support import LambdaContext, call, function_module, load_event
+from tests.support import LambdaContext, call, function_module, load_event, sqs_event
 
 ADDRESS = {"street": "Õunapuu 5", "city": "Tartu", "postalCode": "50104", "country": "EE"}
 
@@ -52,16 +51,6 @@ def receive_all(queue_env: str) -> list[dict[str, Any]]:
         out.extend(got)
 
 
-def sqs_event(sample: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    template = load_event(f"sqs/{sample}")["Records"][0]
-    records = []
-    for m in messages:
-        record = copy.deepcopy(template)
-        record.update(messageId=m["MessageId"], receiptHandle=m["ReceiptHandle"], body=m["Body"])
-        records.append(record)
-    return {"Records": records}
-
-
 def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: int = 100) -> list[dict[str, Any]]:
     """Feed the queue's messages to the worker in batches until the queue is empty (messages acknowledged as
     Lambda's SQS integration would: deleted unless reported as batch item failures). Returns the failures."""
@@ -74,7 +63,7 @@ def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: 
             return failures
         for start in range(0, len(messages), batch):
             part = messages[start : start + batch]
-            answer = handler(sqs_event(sample, part), LambdaContext())
+            answer = handler(sqs_event(f"sqs/{sample}", part), LambdaContext())
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
             for m in part:
                 if m["MessageId"] in failed:

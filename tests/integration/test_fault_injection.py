@@ -19,7 +19,7 @@ from tests.integration.invoicing_helpers import (
     new_charge,
     run_sending,
 )
-from tests.support import LambdaContext, call, function_module, unique
+from tests.support import LambdaContext, call, function_module, sqs_event, unique
 
 
 @contextmanager
@@ -109,7 +109,7 @@ def test_sending_worker_killed_mid_batch_sends_every_email_exactly_once(make_cal
     assert res.status == 202, res
     with pytest.raises(Killed):
         for _ in range(10):
-            _deliver_once("INVOICE_SENDING_QUEUE_URL", "invoice_sending_worker", "invoice_sending")
+            _deliver_once("INVOICE_SENDING_QUEUE_URL", "invoice_sending_worker", "sqs/invoice_sending")
     # and the dead batch comes back after the visibility timeout, to a healthy worker
     monkeypatch.setattr(mail, "send_email", real_send)
     assert "killed" in sent
@@ -128,7 +128,6 @@ def _deliver_once(queue_env: str, function: str, sample: str) -> None:
     visible again (what the visibility timeout does) and the death propagates."""
     import os
 
-    from tests.integration.invoicing_helpers import sqs_event
     from urbaneta.adapters.aws import client
 
     sqs, url = client("sqs"), os.environ[queue_env]

@@ -102,8 +102,8 @@ def test_regeneration_creates_nothing_twice(make_caller):
 
 def test_redelivered_chunk_counts_and_creates_nothing_twice(make_caller, aws):
     # Given a generation job whose chunk message is delivered twice
-    from tests.integration.invoicing_helpers import receive_all, sqs_event
-    from tests.support import LambdaContext, function_module
+    from tests.integration.invoicing_helpers import receive_all
+    from tests.support import LambdaContext, function_module, sqs_event
 
     mgr = make_caller("manager")
     b = new_building(mgr)
@@ -113,11 +113,11 @@ def test_redelivered_chunk_counts_and_creates_nothing_twice(make_caller, aws):
                body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
     worker = function_module("invoice_generation_worker").handler
     plan = receive_all("INVOICE_GENERATION_QUEUE_URL")
-    worker(sqs_event("invoice_generation", plan), LambdaContext())
+    worker(sqs_event("sqs/invoice_generation", plan), LambdaContext())
     chunk = receive_all("INVOICE_GENERATION_QUEUE_URL")
     # When the chunk is processed twice
     for _ in range(2):
-        answer = worker(sqs_event("invoice_generation", chunk), LambdaContext())
+        answer = worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext())
         assert answer["batchItemFailures"] == []
     # Then one invoice exists and the job counts the apartment once
     job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data

@@ -4,7 +4,6 @@ rotation, tenancy."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import json
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook as StandardWebhook
 
-from tests.support import LambdaContext, call, function_module, load_event
+from tests.support import LambdaContext, call, function_module, sqs_event
 from tests.webhook_receiver import Receiver
 from urbaneta.adapters.aws import client
 from urbaneta.adapters.events import domain_event, publish
@@ -54,17 +53,6 @@ def receiver() -> Iterator[Receiver]:
     server.stop()
 
 
-def _sqs_event(sample: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    template_record = load_event(sample)["Records"][0]
-    records = []
-    for m in messages:
-        record = copy.deepcopy(template_record)
-        record.update(messageId=m["MessageId"], receiptHandle=m["ReceiptHandle"], body=m["Body"])
-        record["attributes"]["ApproximateReceiveCount"] = m.get("Attributes", {}).get("ApproximateReceiveCount", "1")
-        records.append(record)
-    return {"Records": records}
-
-
 def pump(queue_url: str, function: str, sample: str, *, rounds: int = 20) -> list[dict[str, Any]]:
     """Play Lambda's SQS poller: receive batches, invoke the worker, delete what it did not report failed."""
     sqs, results = client("sqs"), []
@@ -73,7 +61,7 @@ def pump(queue_url: str, function: str, sample: str, *, rounds: int = 20) -> lis
                                        WaitTimeSeconds=0).get("Messages", [])
         if not messages:
             break
-        result = function_module(function).handler(_sqs_event(sample, messages), LambdaContext())
+        result = function_module(function).handler(sqs_event(sample, messages), LambdaContext())
         results.append(result)
         failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
         for m in messages:
@@ -413,7 +401,7 @@ def test_429_honours_retry_after(flow, make_caller, receiver):
     sqs.meta.events.register("provide-client-params.sqs.ChangeMessageVisibility", capture)
     try:
         result = function_module("webhook_delivery_worker").handler(
-            _sqs_event("sqs/webhook_delivery", messages), LambdaContext())
+            sqs_event("sqs/webhook_delivery", messages), LambdaContext())
     finally:
         sqs.meta.events.unregister("provide-client-params.sqs.ChangeMessageVisibility", capture)
         sqs.delete_message(QueueUrl=flow["WebhookDeliveryQueue"], ReceiptHandle=messages[0]["ReceiptHandle"])
@@ -438,7 +426,7 @@ def test_one_failing_delivery_never_redelivers_the_others(flow, make_caller, rec
     assert len(messages) == 2
     # When the worker handles the batch
     result = function_module("webhook_delivery_worker").handler(
-        _sqs_event("sqs/webhook_delivery", messages), LambdaContext())
+        sqs_event("sqs/webhook_delivery", messages), LambdaContext())
     # Then only the failing delivery's message is reported for retry
     by_hook = {json.loads(m["Body"])["webhookId"]: m for m in messages}
     assert result["batchItemFailures"] == [{"itemIdentifier": by_hook[bad_hook["id"]]["MessageId"]}]
