@@ -2,7 +2,10 @@
 
 Options: --port (default $PORT or 3000; 0 = a free port), --moto-port (default $MOTO_PORT or a free port),
 --no-seed, --fragment <template.yaml> (merge more resources, e.g. the e2e probes), --ready-file <path>
-(written as JSON {baseUrl, motoUrl} once serving), --parent-pid <pid> (stop when that process is gone).
+(written as JSON {baseUrl, motoUrl} once ready: every function loaded and the demo organisation seeded),
+--parent-pid <pid> (stop when that process is gone), --log-dir <dir> (the functions' logs; default
+.local/logs), --verbose (the functions' logs on the console too), --max-environments <n> (execution
+environments per function when the template reserves no concurrency; default 4).
 Ctrl-C stops everything and exits 0.
 """
 
@@ -32,6 +35,10 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ready-file", help="write {baseUrl, motoUrl} here once ready")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (the e2e harness)")
+    parser.add_argument("--log-dir", type=Path, help="where the functions' logs go (default .local/logs)")
+    parser.add_argument("--verbose", action="store_true", help="show the functions' logs on the console too")
+    parser.add_argument("--max-environments", type=int, default=int(os.environ.get("MAX_ENVIRONMENTS", "4")),
+                        help="execution environments per function where the template reserves no concurrency")
     return parser.parse_args(argv)
 
 
@@ -44,6 +51,7 @@ def _banner(stack: Any, seeded: str | None, started: float) -> str:
         f"  API            {stack.api_url}",
         f"  docs           {stack.api_url}/docs   (OpenAPI: {stack.api_url}/openapi.json)",
         f"  AWS (moto)     {stack.moto_url}",
+        f"  function logs  {stack.function_log}" + ("" if stack.function_log is None else "   (--verbose: here too)"),
     ]
     if seeded is not None:
         lines += [f"  demo login     {DEMO_EMAIL} / {DEMO_PASSWORD}", f"  {seeded}"]
@@ -52,17 +60,13 @@ def _banner(stack: Any, seeded: str | None, started: float) -> str:
         "                 DELETE /_local/mail               empty the mailbox",
         "                 GET    /_local/schedules          schedules and their names",
         "                 POST   /_local/schedules/{name}   run one now; body {\"time\": \"<RFC 3339>\"} optional",
+        "                 GET    /_local/ready              200 once ready (503 while starting)",
+        "                 GET    /_local/stats              AWS calls, invocations, environments, memory",
         "Ctrl-C stops the stack.",
         "",
     ]
     lines += [f"  WARNING {w}" for w in stack.warnings]
     return "\n".join(lines)
-
-
-def _prewarm(stack: Any) -> None:
-    """Import every function now (as a deployment would fail at its first invocation): report what is broken."""
-    for logical, error in stack.functions.load_all().items():
-        logging.getLogger("local").warning("%s does not load: %s", logical, error)
 
 
 def _alive(pid: int) -> bool:
@@ -86,11 +90,9 @@ def _watch_parent(pid: int, stop: threading.Event) -> None:
 def main(argv: list[str]) -> int:
     started = time.monotonic()
     args = _args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    for noisy in ("botocore", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from local.console import setup
+
+    setup(quiet=args.quiet)
     if args.quiet:
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
@@ -110,7 +112,8 @@ def main(argv: list[str]) -> int:
 
     try:
         stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
-                            fragments=args.fragment)
+                            fragments=args.fragment, log_dir=args.log_dir, verbose=args.verbose,
+                            max_environments=max(1, args.max_environments))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -125,7 +128,6 @@ def main(argv: list[str]) -> int:
             tmp = Path(f"{args.ready_file}.tmp")
             tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
             tmp.replace(args.ready_file)
-        threading.Thread(target=_prewarm, args=(stack,), name="prewarm", daemon=True).start()
         while not stop.wait(0.2):
             pass
     finally:

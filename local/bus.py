@@ -2,10 +2,11 @@
 
 Pattern matching stays moto's: provisioning put every rule on its bus, and moto delivers matching events to
 queue targets itself. A target moto cannot serve — a function, or a queue with ``Input``/``InputPath`` — gets
-a relay queue as the rule's target instead; a relay pump takes each event from there, applies the target's
-input, and invokes the function with the EventBridge event (or sends it to the queue). A failing invocation
-is retried as Lambda retries asynchronous invocations (three attempts in all), then parked in the relay
-dead-letter queue and logged.
+a relay queue as the rule's target instead; a relay pump takes up to ten events at a time from there, applies
+the target's input, and invokes the function once per event (an asynchronous invocation, as EventBridge
+makes), those of one batch in parallel up to the function's concurrency (or sends them to the queue, in one
+batch). A failing invocation is retried as Lambda retries asynchronous invocations (three attempts in all),
+then parked in the relay dead-letter queue.
 
 Schedules are never fired by the clock: ``POST /_local/schedules/{name}`` runs the scheduled function now with
 a Scheduled Event (events/schedule/scheduled.json) whose ``time`` the caller chooses.
@@ -17,12 +18,13 @@ import copy
 import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from local import template as tpl
-from local.invoke import Functions
+from local.environments import Functions
 from local.pumps import SqsPump
 from local.template import ACCOUNT, REGION, ROOT, Names, RuleSpec, ScheduleSpec, Target
 
@@ -30,6 +32,7 @@ log = logging.getLogger("local.bus")
 
 RELAY_VISIBILITY_SECONDS = 2
 RELAY_ATTEMPTS = 3  # the first invocation and Lambda's two retries of an asynchronous invocation
+RELAY_BATCH = 10  # SQS's most per ReceiveMessage
 
 
 # EventBridge's event, field for field. moto's default target input leaves out "account"; the local stack
@@ -120,21 +123,42 @@ class Bus:
         for relay in self.relays:
             self.pumps.append(SqsPump(
                 sqs=self.sqs, queue_url=relay.queue_url, queue_arn=relay.queue_arn,
-                handler=self._deliverer(relay), batch_size=1, report_failures=False,
+                handler=self._deliverer(relay), batch_size=RELAY_BATCH, report_failures=True,
                 name=f"rule {relay.rule.logical} -> {relay.target.function or relay.target.arn}",
             ).start())
         return self.pumps
 
     def _deliverer(self, relay: Relay) -> Any:
-        def deliver(sqs_event: dict[str, Any]) -> None:
-            for record in sqs_event["Records"]:
+        function = relay.target.function
+        parallel = self.functions.limit(function) if function is not None else 1
+        pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix=f"relay-{relay.rule.logical}")
+
+        def invoke(record: dict[str, Any]) -> str | None:
+            """The record's message id when its delivery failed (it comes back for another attempt)."""
+            try:
                 payload = target_input(relay.target, json.loads(record["body"]))
-                if relay.target.function is not None:
-                    self.functions.invoke(relay.target.function, payload)
-                else:
-                    queue_name = relay.target.arn.rsplit(":", 1)[-1]
-                    url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
-                    self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(payload))
+                self.functions.invoke(function, payload)  # type: ignore[arg-type]
+            except Exception as exc:
+                log.warning("rule %s: %s failed (attempt %s of %d): %s", relay.rule.logical, function,
+                            record["attributes"].get("ApproximateReceiveCount", "?"), RELAY_ATTEMPTS, exc)
+                return str(record["messageId"])
+            return None
+
+        def to_queue(records: list[dict[str, Any]]) -> None:
+            queue_name = relay.target.arn.rsplit(":", 1)[-1]
+            url = self.sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+            self.sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "MessageBody": json.dumps(target_input(relay.target, json.loads(r["body"])))}
+                for i, r in enumerate(records)])
+
+        def deliver(sqs_event: dict[str, Any]) -> dict[str, Any]:
+            records = sqs_event["Records"]
+            if function is None:
+                to_queue(records)
+                return {"batchItemFailures": []}
+            failed = [mid for mid in pool.map(invoke, records) if mid is not None]
+            return {"batchItemFailures": [{"itemIdentifier": mid} for mid in failed]}
+
         return deliver
 
     def stop(self) -> None:

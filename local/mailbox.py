@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
+from local.emulator import EMULATOR_LOCK
 from local.template import ACCOUNT, REGION
 
 
@@ -58,7 +59,9 @@ def _entry(message: Any) -> dict[str, Any] | None:
 def messages() -> list[dict[str, Any]]:
     """Every sent e-mail, oldest first."""
     out = []
-    for message in list(_backend().sent_messages):
+    with EMULATOR_LOCK:  # moto's state is read under the lock every request into moto holds
+        sent = list(_backend().sent_messages)
+    for message in sent:
         entry = _entry(message)
         if entry is not None:
             out.append(entry)
@@ -67,8 +70,9 @@ def messages() -> list[dict[str, Any]]:
 
 def clear() -> int:
     """Empty the mailbox; returns how many messages it held."""
-    backend = _backend()
-    count = len(backend.sent_messages)
-    backend.sent_messages.clear()
-    backend.sent_message_count = 0
+    with EMULATOR_LOCK:
+        backend = _backend()
+        count = len(backend.sent_messages)
+        backend.sent_messages.clear()
+        backend.sent_message_count = 0
     return count

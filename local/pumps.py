@@ -97,7 +97,7 @@ class SqsPump:
 
     def __init__(self, *, sqs: Any, queue_url: str, queue_arn: str, handler: Callable[[dict[str, Any]], Any],
                  batch_size: int = 10, window_seconds: float = 0, report_failures: bool = True,
-                 name: str = "pump") -> None:
+                 name: str = "pump", concurrency: int = 1) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
@@ -106,14 +106,19 @@ class SqsPump:
         self.window = min(float(window_seconds), LOCAL_WINDOW_CAP)
         self.report_failures = report_failures
         self.name = name
+        self.concurrency = max(1, concurrency)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.batches = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SqsPump:
-        self._thread = threading.Thread(target=self._run, name=f"pump-{self.name}", daemon=True)
-        self._thread.start()
+        """Poll with ``concurrency`` pollers: that many batches in flight at once, as Lambda's event source
+        mapping scales up to its MaximumConcurrency."""
+        self._threads = [threading.Thread(target=self._run, name=f"pump-{self.name}-{i}", daemon=True)
+                         for i in range(self.concurrency)]
+        for thread in self._threads:
+            thread.start()
         return self
 
     def signal_stop(self) -> None:
@@ -122,12 +127,12 @@ class SqsPump:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return any(thread.is_alive() for thread in self._threads)
 
     def _run(self) -> None:
         while not self._stop.is_set():

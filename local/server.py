@@ -5,6 +5,10 @@ Local-only (never deployed):
 - ``GET /_local/schedules``            the template's schedules and the names they answer to
 - ``POST /_local/schedules/{name}``    run a scheduled function now; body ``{"time": "<RFC 3339>"}`` optional
 - ``GET /_local/health``               200 once the stack serves
+- ``GET /_local/ready``                200 once every function is loaded and the demo organisation seeded;
+                                       503 before
+- ``GET /_local/stats``                AWS calls (per service and operation, the functions' and the stack's
+                                       own), invocations, environments and memory; ``DELETE`` resets the counts
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request
 
-from local import httpapi, mailbox
+from local import console, httpapi, mailbox
 from local.bus import Schedules, UnknownSchedule
-from local.invoke import Functions
+from local.environments import Functions, InvocationError, process_rss
 from local.router import Router
 
 log = logging.getLogger("local.server")
@@ -33,8 +37,9 @@ StartResponse = Callable[..., Any]
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
             401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-            409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests",
-            500: "Internal Server Error"}
+            409: "Conflict", 412: "Precondition Failed", 413: "Payload Too Large", 415: "Unsupported Media Type",
+            422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error",
+            503: "Service Unavailable"}
 
 
 def _json(status: int, payload: Any) -> Response:
@@ -59,11 +64,14 @@ def _rfc3339(value: Any) -> str:
 class LocalApi:
     """The WSGI application."""
 
-    def __init__(self, *, router: Router, functions: Functions, schedules: Schedules, host: str) -> None:
+    def __init__(self, *, router: Router, functions: Functions, schedules: Schedules, host: str,
+                 emulator: Any = None) -> None:
         self.router = router
         self.functions = functions
         self.schedules = schedules
         self.host = host
+        self.emulator = emulator
+        self.ready = threading.Event()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ)
@@ -76,8 +84,8 @@ class LocalApi:
             label = "local"
         else:
             status, headers, body, label = self.api(request, raw_path, environ)
-        log.info("%s %s -> %d %s (%.0f ms)", request.method, raw_uri, status, label,
-                 (time.monotonic() - started) * 1000)
+        if label != "local" or status >= 500:
+            console.request_line(request.method, raw_uri, status, label, (time.monotonic() - started) * 1000)
         start_response(f"{status} {_REASONS.get(status, 'Status')}",
                        [*headers, ("Content-Length", str(len(body)))])
         return [body] if request.method != "HEAD" else [b""]
@@ -95,11 +103,17 @@ class LocalApi:
             headers=list(request.headers.items()), body=request.get_data(cache=False),
             match=match, source_ip=request.remote_addr or "127.0.0.1", host=request.host or self.host,
         )
+        request_id = event["requestContext"]["requestId"]
         try:
-            result = self.functions.invoke(match.route.target, event)
+            result = self.functions.invoke(match.route.target, event, request_id)
             return (*httpapi.to_response(result), match.route.target)
+        except InvocationError as exc:
+            log.error("%s failed on %s %s [request %s]: %s: %s", match.route.target, request.method, raw_path,
+                      request_id, exc.error_type, exc.message)
+            return (*httpapi.internal_error(), match.route.target)
         except Exception:
-            log.exception("%s failed on %s %s", match.route.target, request.method, raw_path)
+            log.exception("%s: the response could not be made on %s %s", match.route.target, request.method,
+                          raw_path)
             return (*httpapi.internal_error(), match.route.target)
 
     # ------------------------------------------------------------------ local-only endpoints
@@ -108,6 +122,17 @@ class LocalApi:
         method = request.method
         if parts == ["health"] and method == "GET":
             return _json(200, {"data": {"status": "ok"}})
+        if parts == ["ready"] and method == "GET":
+            if self.ready.is_set():
+                return _json(200, {"data": {"status": "ready"}})
+            return _error(503, "NOT_READY", "The local stack is starting: functions loading, demo data seeding.")
+        if parts == ["stats"]:
+            if method == "GET":
+                return _json(200, {"data": self.stats()})
+            if method == "DELETE" and self.emulator is not None:
+                self.emulator.counter.reset()
+                return 204, [], b""
+            return _error(405, "METHOD_NOT_ALLOWED", "Use GET or DELETE on /_local/stats.")
         if parts == ["mail"]:
             if method == "GET":
                 return _json(200, {"data": mailbox.messages()})
@@ -124,6 +149,18 @@ class LocalApi:
                 return _error(405, "METHOD_NOT_ALLOWED", "Use POST to fire a schedule.")
             return self.fire(parts[1], request.get_data(cache=False))
         return _error(404, "NOT_FOUND", f"No local endpoint {method} {path}.")
+
+    def stats(self) -> dict[str, Any]:
+        import os
+
+        functions = self.functions.stats()
+        environments = sum(f["memoryBytes"] for f in functions.values())
+        stack = process_rss(os.getpid())
+        return {
+            "aws": self.emulator.counter.snapshot() if self.emulator is not None else {},
+            "functions": functions,
+            "memory": {"stackBytes": stack, "environmentsBytes": environments, "totalBytes": stack + environments},
+        }
 
     def fire(self, name: str, raw: bytes) -> Response:
         try:

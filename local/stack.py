@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings as warnings_module
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from local import template as tpl
+from local.environments import DEFAULT_MAX_ENVIRONMENTS
 from local.template import ROOT, Names
 
 log = logging.getLogger("local.stack")
@@ -42,15 +42,12 @@ DEFAULT_ENV = {  # overridable from the shell
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
+    # with metrics disabled locally, Powertools warns on every invocation that it has none to publish
+    "PYTHONWARNINGS": "ignore:No application metrics to publish",
 }
 # Set in the shell, these win over the template's values (e.g. POWERTOOLS_LOG_LEVEL=DEBUG make dev).
 SHELL_WINS = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_LOGGER_LOG_EVENT", "POWERTOOLS_DEV")
-
-
-def ensure_package_path() -> None:
-    """The functions import the shared package from the layer, as Lambda puts it on their path."""
-    if str(SHARED_LAYER) not in sys.path:
-        sys.path.insert(0, str(SHARED_LAYER))
+DEFAULT_POLLERS = 2  # batches of one queue in flight at once, unless ScalingConfig.MaximumConcurrency says
 
 
 class StackClient:
@@ -83,6 +80,11 @@ class StackClient:
         """Run a scheduled function now (``POST /_local/schedules/{name}``); returns the handler's result."""
         return self._request("POST", f"/_local/schedules/{name}", {"time": time} if time else None)["data"]
 
+    def stats(self) -> dict[str, Any]:
+        """AWS calls, invocations, environments and memory so far (``GET /_local/stats``)."""
+        data: dict[str, Any] = self._request("GET", "/_local/stats")["data"]
+        return data
+
 
 @dataclass
 class Stack(StackClient):
@@ -93,7 +95,10 @@ class Stack(StackClient):
     names: Names
     stop_callbacks: list[Any] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    functions: Any = None
+    functions: Any = None  # local.environments.Functions
+    emulator: Any = None  # local.emulator.EmulatorServer
+    api: Any = None  # local.server.LocalApi
+    function_log: Path | None = None
     seed_report: Any = None  # local.seed.SeedReport when started with seed=True
 
     def stop(self) -> None:
@@ -105,20 +110,44 @@ class Stack(StackClient):
                 log.exception("stopping %s failed", getattr(callback, "__qualname__", callback))
 
 
-def globals_environment(names: Names) -> dict[str, str]:
-    glob = tpl.load().get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    return {k: str(tpl.resolve(v, names)) for k, v in glob.items()}
+def function_environment(logical: str, names: Names, spec: Any, extra: dict[str, str]) -> dict[str, str]:
+    """Exactly what the function's environment holds on Lambda: the template's variables (Globals overlaid
+    with its own), the variables Lambda itself sets, and the emulator's endpoint and credentials."""
+    name = f"{PREFIX}-{logical}"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",
+        "PYTHONUNBUFFERED": "1",  # log lines reach the stack as they are written
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "LAMBDA_RUNTIME_DIR": str(Path(sys.executable).parent),
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+        "_HANDLER": f"{spec.module_file.stem}.{spec.handler_name}",
+        **BASE_ENV,
+        **DEFAULT_ENV,
+        **tpl.function_environment(logical, names),
+        **extra,
+    }
+    return env
 
 
 def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: str = "127.0.0.1",
-                fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None) -> Stack:
+                fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None,
+                log_dir: Path | None = None, verbose: bool = False,
+                max_environments: int = DEFAULT_MAX_ENVIRONMENTS) -> Stack:
     """Start everything on ``host``; port 0 takes a free port (for the API, and for moto's server)."""
-    ensure_package_path()
     import boto3
-    from moto.server import ThreadedMotoServer
 
     from local.bus import Bus, Schedules, complete_moto_events
-    from local.invoke import Functions, merge_environments, reset_package_caches
+    from local.console import FunctionOutput
+    from local.emulator import STACK_ACCESS_KEY, EmulatorServer
+    from local.environments import Functions
     from local.provision import provision
     from local.pumps import SqsPump
     from local.router import Route, Router
@@ -127,20 +156,15 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     for fragment in fragments:
         tpl.add_fragment(fragment)
     from_shell = {k: os.environ[k] for k in SHELL_WINS if os.environ.get(k)}
-    os.environ.update(BASE_ENV)
-    for key, value in DEFAULT_ENV.items():
-        os.environ.setdefault(key, value)
-    warnings_module.filterwarnings("ignore", message="No application metrics to publish")
-
     complete_moto_events()
     if moto_port:
-        _ensure_free(host, moto_port)  # moto's server thread would exit silently and leave start() waiting
+        _ensure_free(host, moto_port)
     stops: list[Any] = []
-    moto = ThreadedMotoServer(ip_address=host, port=moto_port, verbose=False)
-    moto.start()
-    stops.append(moto.stop)
-    moto_url = "http://{}:{}".format(*moto.get_host_and_port())
-    os.environ["AWS_ENDPOINT_URL"] = moto_url
+    emulator = EmulatorServer(host, moto_port).start()
+    stops.append(emulator.stop)
+    moto_url = emulator.url
+    output = FunctionOutput(log_dir or ROOT / ".local" / "logs", verbose=verbose)
+    stops.append(output.close)
     try:
         # the API's port is bound first: the functions' PUBLIC_BASE_URL names it
         app_holder: list[Any] = []
@@ -148,24 +172,25 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
         base_url = f"http://{host}:{http.port}"
         stops.append(http.stop)
 
-        session = boto3.session.Session()
+        session = boto3.session.Session(aws_access_key_id=STACK_ACCESS_KEY, aws_secret_access_key="local",
+                                        region_name=tpl.REGION)
         names = provision(session, prefix=PREFIX, parameters=parameters, endpoint_url=moto_url)
         specs = tpl.functions()
-        envs = {logical: tpl.function_environment(logical, names) for logical in specs}
-        shared, overlays = merge_environments(envs)
-        env = {**globals_environment(names), **shared, "STAGE": "local", "AWS_ENDPOINT_URL": moto_url, **from_shell}
+        extra = {"STAGE": "local", "AWS_ENDPOINT_URL": moto_url, **from_shell}
         if not (parameters or {}).get("PublicBaseUrl"):
-            env["PUBLIC_BASE_URL"] = f"{base_url}/api"
-        os.environ.update(env)
-        reset_package_caches()
-        warnings = [f"{fn} declares {', '.join(sorted(o))} differently from another function: it runs with "
-                    "its own values under an exclusive lock" for fn, o in overlays.items()]
-
-        functions = Functions(specs, overlays=overlays, prefix=PREFIX)
+            extra["PUBLIC_BASE_URL"] = f"{base_url}/api"
+        envs = {logical: function_environment(logical, names, spec, extra) for logical, spec in specs.items()}
+        functions = Functions(specs, envs, layers=[SHARED_LAYER], limits=tpl.reserved_concurrency(names),
+                              default_limit=max_environments, on_output=output)
+        stops.append(functions.close)
         router = Router(Route.of(r.method, r.path, r.function) for r in tpl.http_routes())
         schedules = Schedules(tpl.schedules(names), functions, PREFIX)
-        kw = {"region_name": tpl.REGION, "endpoint_url": moto_url}
+        from botocore.config import Config
+
+        kw = {"region_name": tpl.REGION, "endpoint_url": moto_url,
+              "config": Config(max_pool_connections=64)}  # every pump and relay shares these clients
         sqs, events = session.client("sqs", **kw), session.client("events", **kw)  # type: ignore[call-overload]
+        warnings: list[str] = []
 
         urls = {names.arns[q]: names.physical[q] for q in tpl.resources("AWS::SQS::Queue")}
         pumps: list[SqsPump] = []
@@ -180,17 +205,22 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
                 handler=_invoker(functions, source.function), batch_size=source.batch_size,
                 window_seconds=source.window_seconds, report_failures=source.report_failures,
                 name=f"{source.function}.{source.event}",
+                concurrency=min(source.max_concurrency or DEFAULT_POLLERS, functions.limit(source.function)),
             ))
         bus = Bus(sqs=sqs, events=events, functions=functions, names=names)
         bus.setup()
 
-        app_holder.append(LocalApi(router=router, functions=functions, schedules=schedules,
-                                   host=f"{host}:{http.port}"))
+        api = LocalApi(router=router, functions=functions, schedules=schedules, host=f"{host}:{http.port}",
+                       emulator=emulator)
+        app_holder.append(api)
         http.start()
+        for logical, error in functions.load_all().items():
+            warnings.append(f"{logical} does not load: {error}")
         for pump in pumps:
             pump.start()
         all_pumps = [*pumps, *bus.start()]
         stops.append(lambda: _stop_pumps(all_pumps))
+        functions.start_reaper()
     except BaseException:
         for stop in reversed(stops):
             try:
@@ -199,7 +229,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
                 log.exception("cleanup after a failed start")
         raise
     stack = Stack(base_url=base_url, moto_url=moto_url, names=names, stop_callbacks=stops, warnings=warnings,
-                  functions=functions)
+                  functions=functions, emulator=emulator, api=api, function_log=output.path)
     if seed:
         from local.seed import seed as run_seed
 
@@ -210,6 +240,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
             from local.seed import SeedReport
 
             stack.seed_report = SeedReport(warnings=[f"the seed stopped: {type(exc).__name__}: {exc}"])
+    api.ready.set()
     return stack
 
 
@@ -247,7 +278,9 @@ class StackProcess(StackClient):
         self.base_url = str(ready["baseUrl"])
         self.moto_url = str(ready["motoUrl"])
         self.log_path = log_path
+        self.function_log_path = log_path.parent / "functions.log"
         self._final_log: str | None = None
+        self._final_function_log: str | None = None
 
     def stop(self, timeout: float = 15) -> int:
         """Stop the child (Ctrl-C, then kill after ``timeout``); returns its exit code. Its log stays readable."""
@@ -262,6 +295,7 @@ class StackProcess(StackClient):
                 self.process.wait(timeout)
         if self._final_log is None:
             self._final_log = self.log()
+            self._final_function_log = self.function_log()
             shutil.rmtree(self.log_path.parent, ignore_errors=True)
         return int(self.process.returncode)
 
@@ -271,14 +305,22 @@ class StackProcess(StackClient):
             return self._final_log
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def function_log(self) -> str:
+        """Every line the functions wrote, each after the name of the function that wrote it."""
+        if self._final_function_log is not None:
+            return self._final_function_log
+        path = self.function_log_path
+        return path.read_text(errors="replace") if path.exists() else ""
 
-def spawn_stack(*, seed: bool = False, fragments: Sequence[str | Path] = (), timeout: float = 60,
-                env: dict[str, str] | None = None) -> StackProcess:
-    """Start ``python -m local`` on free ports in a child process and wait until it serves."""
+
+def spawn_stack(*, seed: bool = False, fragments: Sequence[str | Path] = (), timeout: float = 180,
+                env: dict[str, str] | None = None, args: Sequence[str] = ()) -> StackProcess:
+    """Start ``python -m local`` on free ports in a child process and wait until it is ready (every function
+    loaded, the seed done)."""
     workdir = Path(tempfile.mkdtemp(prefix="urbaneta-stack-"))
     ready_file, log_path = workdir / "ready.json", workdir / "stack.log"
     cmd = [sys.executable, "-m", "local", "--port", "0", "--moto-port", "0", "--ready-file", str(ready_file),
-           "--parent-pid", str(os.getpid())]
+           "--parent-pid", str(os.getpid()), "--log-dir", str(workdir), *args]
     if not seed:
         cmd.append("--no-seed")
     for fragment in fragments:

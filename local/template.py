@@ -168,6 +168,7 @@ class SqsSource:
     window_seconds: int
     report_failures: bool
     enabled: bool
+    max_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency: batches in flight at once
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,26 @@ def sqs_sources(names: Names) -> list[SqsSource]:
                 window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
                 report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                 enabled=bool(resolve(props.get("Enabled", True), names)),
+                max_concurrency=_optional_int((props.get("ScalingConfig") or {}).get("MaximumConcurrency"), names),
             ))
+    return out
+
+
+def _optional_int(value: Any, names: Names) -> int | None:
+    if value is None:
+        return None
+    resolved = resolve(value, names)
+    return int(resolved) if str(resolved).strip() not in ("", "-1") else None
+
+
+def reserved_concurrency(names: Names) -> dict[str, int]:
+    """Each function's ReservedConcurrentExecutions, where the template (or its Globals) sets one."""
+    glob = _globals_function().get("ReservedConcurrentExecutions")
+    out = {}
+    for logical, res in resources(FUNCTION).items():
+        value = _optional_int((res.get("Properties") or {}).get("ReservedConcurrentExecutions", glob), names)
+        if value is not None:
+            out[logical] = value
     return out
 
 

@@ -9,10 +9,15 @@ Fixtures:
   (routes under ``/api/_e2e/``) are merged in; they are there to test the harness itself.
 - ``http``: an ``httpx.Client`` whose base URL is ``stack.base_url`` (``http.get("/api/buildings")``).
 Every test in this folder is marked ``e2e``.
+
+No 5xx is allowed anywhere: when the session ends, the stack's console (one line per request, and every
+warning and error of the stack and its functions) must show no answer of 5xx and no error, except those the
+probe's ``/api/_e2e/boom`` route causes on purpose.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +25,21 @@ import httpx
 import pytest
 
 PROBE = Path(__file__).resolve().parent / "probe" / "template.yaml"
+EXPECTED = ("/api/_e2e/boom", "the probe failed on purpose")
+SERVER_ERROR = re.compile(r"^\d\d:\d\d:\d\d [A-Z]+ \S+ 5\d\d ")
+
+
+def unexpected_errors(console: str) -> list[str]:
+    """The console lines that report a 5xx answer or an error, less those the probe causes on purpose."""
+    found = []
+    lines = console.splitlines()
+    for index, line in enumerate(lines):
+        if not (SERVER_ERROR.match(line) or " ERROR " in line or "Traceback" in line):
+            continue
+        context = " ".join(lines[max(0, index - 3):index + 2])
+        if not any(marker in context for marker in EXPECTED):
+            found.append(line)
+    return found
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -39,6 +59,8 @@ def stack() -> Iterator[object]:
     finally:
         code = running.stop()
         assert code == 0, f"the local stack did not stop cleanly ({code}):\n{running.log()[-3000:]}"
+        errors = unexpected_errors(running.log())
+        assert not errors, "the stack logged errors or answered 5xx:\n" + "\n".join(errors[:30])
 
 
 @pytest.fixture

@@ -1,0 +1,308 @@
+"""The AWS emulation the local stack runs on: moto's server, made safe under concurrency.
+
+moto's backends are not thread-safe, so every request into them holds one lock (``EMULATOR_LOCK``), as does
+anything of the stack that reads moto's state in this process (the mailbox). Holding that lock, no request
+can interleave with another: transactions, batch writes and queries from many clients give what DynamoDB
+would, and no request sees a dictionary change size under it.
+
+Two calls would hold the lock too long or cost too much, and are changed here:
+- SQS long polling (``WaitTimeSeconds`` > 0) would hold the lock for the whole wait. The server answers it as
+  SQS does, by polling moto without waiting, with the lock released between polls; a poll waits for a send to
+  any queue (or half a second, for messages whose visibility timeout ends) before trying again.
+- moto's ``TransactWriteItems`` copies every table it touches, whole, before it starts, and puts the copy
+  back when the transaction is cancelled. Its cost grows with the table and, with concurrent requests, the
+  copy wiped other requests' writes. Under the lock, the stack keeps a copy of only the items the transaction
+  names and restores those.
+
+Every request is counted per service and operation, separately for the functions and for the stack's own
+plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+import types
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+EMULATOR_LOCK = threading.RLock()
+STACK_ACCESS_KEY = "local-stack"  # the stack's own clients; functions sign with another key
+POLL_RECHECK_SECONDS = 0.5
+
+StartResponse = Callable[..., Any]
+
+
+class CallCounter:
+    """AWS requests per ``service:Operation``, split into the functions' and the stack's own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.functions: Counter[str] = Counter()
+        self.stack: Counter[str] = Counter()
+
+    def add(self, who: str, operation: str) -> None:
+        with self._lock:
+            (self.stack if who == "stack" else self.functions)[operation] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {"functions": dict(sorted(self.functions.items())), "stack": dict(sorted(self.stack.items()))}
+
+    def reset(self) -> None:
+        with self._lock:
+            self.functions.clear()
+            self.stack.clear()
+
+
+def _service_and_key(environ: dict[str, Any]) -> tuple[str, str]:
+    """(service, access key) from the SigV4 Authorization header's credential scope."""
+    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    marker = "Credential="
+    if marker not in auth:
+        return "unknown", ""
+    scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
+    return (scope[3] if len(scope) > 3 else "unknown"), scope[0]
+
+
+def _operation(environ: dict[str, Any], body: bytes, service: str) -> str:
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if body and "x-www-form-urlencoded" in str(environ.get("CONTENT_TYPE", "")):
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    query_action = parse_qs(str(environ.get("QUERY_STRING", ""))).get("Action")
+    if query_action:
+        return query_action[0]
+    return str(environ.get("REQUEST_METHOD", "GET")) if service == "s3" else "unknown"
+
+
+class SerialisedEmulator:
+    """WSGI middleware around moto's application: one request at a time, long polls without holding it."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.counter = CallCounter()
+        self._activity = threading.Condition()
+        self._activity_version = 0
+
+    def _notify_activity(self) -> None:
+        with self._activity:
+            self._activity_version += 1
+            self._activity.notify_all()
+
+    def _call(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+        import io
+
+        environ = dict(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        with EMULATOR_LOCK:
+            out = b"".join(self.app(environ, start_response))
+        return captured["status"], captured["headers"], out
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        service, key = _service_and_key(environ)
+        operation = _operation(environ, body, service)
+        self.counter.add("stack" if key == STACK_ACCESS_KEY else "functions", f"{service}:{operation}")
+        if service == "sqs" and operation == "ReceiveMessage":
+            status, headers, out = self._receive(environ, body)
+        else:
+            status, headers, out = self._call(environ, body)
+            if service in ("sqs", "events") and operation not in ("ReceiveMessage", "GetQueueAttributes",
+                                                                  "GetQueueUrl", "ListQueues"):
+                self._notify_activity()
+        start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"]
+                       + [("Content-Length", str(len(out)))])
+        return [out]
+
+    def _receive(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
+        """ReceiveMessage with long polling done here, outside the lock (JSON protocol, as boto3 speaks)."""
+        try:
+            request = json.loads(body) if body else {}
+        except ValueError:
+            request = None
+        wait = 0
+        if isinstance(request, dict):
+            try:
+                wait = max(0, min(20, int(request.get("WaitTimeSeconds") or 0)))
+            except (TypeError, ValueError):
+                wait = 0
+        if not wait or not isinstance(request, dict):
+            return self._call(environ, body)
+        request["WaitTimeSeconds"] = 0
+        body = json.dumps(request).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            with self._activity:
+                seen = self._activity_version
+            status, headers, out = self._call(environ, body)
+            remaining = deadline - time.monotonic()
+            if not status.startswith("200") or remaining <= 0 or _has_messages(out):
+                return status, headers, out
+            with self._activity:
+                self._activity.wait_for(lambda s=seen: self._activity_version != s,  # type: ignore[misc]
+                                        timeout=min(remaining, POLL_RECHECK_SECONDS))
+
+
+def _has_messages(out: bytes) -> bool:
+    try:
+        return bool(json.loads(out).get("Messages"))
+    except (ValueError, AttributeError):
+        return True  # not what we expected: hand it to the client as it is
+
+
+# ----------------------------------------------------------------------------------- DynamoDB transactions
+
+
+def _item_marker(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hash_value = DynamoType(key[table.hash_key_attr])
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_value, range_value
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> dict[tuple[str, Any, Any], Any]:
+    """A copy of every item the transaction names (None where there is none), by (table, hash, range)."""
+    saved: dict[tuple[str, Any, Any], Any] = {}
+    for entry in transact_items:
+        if len(entry) != 1:
+            continue
+        (op_type, op), = entry.items()
+        table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        if table is None:
+            continue
+        attrs = op.get("Item") if op_type == "Put" else op.get("Key")
+        if not isinstance(attrs, dict):
+            continue
+        try:
+            hash_value, range_value = _item_marker(table, attrs)
+        except (KeyError, TypeError, AttributeError):
+            continue  # moto refuses the request itself
+        marker = (table.name, hash_value, range_value)
+        if marker not in saved:
+            try:
+                current = table.get_item(hash_value, range_value)
+            except Exception:
+                current = None
+            saved[marker] = copy.deepcopy(current)
+    return saved
+
+
+def _restore(backend: Any, saved: dict[tuple[str, Any, Any], Any]) -> None:
+    for (table_name, hash_value, range_value), item in saved.items():
+        table = backend.tables.get(table_name)
+        if table is None:
+            continue
+        if range_value is not None:
+            if item is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+                if hash_value in table.items and not table.items[hash_value]:
+                    del table.items[hash_value]
+            else:
+                table.items[hash_value][range_value] = item
+        elif item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+
+
+class _NoTableCopy(types.ModuleType):
+    """``copy`` for moto's DynamoDB backend module, except that a Table is not copied (see below)."""
+
+    def __init__(self) -> None:
+        super().__init__("copy")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if isinstance(value, Table):
+            return value  # the transaction below keeps its own copy of the items it touches
+        return copy.deepcopy(value, memo)
+
+
+_patched = False
+
+
+def install_dynamodb_transactions() -> None:
+    """Make moto's TransactWriteItems copy and restore only the items it touches (idempotent)."""
+    global _patched
+    if _patched:
+        return
+    import moto.dynamodb.models as models
+
+    models.copy = _NoTableCopy()  # type: ignore[attr-defined]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _touched(self, transact_items)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            _restore(self, saved)  # moto "restored" the same table object: put back what it changed
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    _patched = True
+
+
+# ----------------------------------------------------------------------------------------------- the server
+
+
+class EmulatorServer:
+    """moto's server (all services on one port) in a background thread, serialised."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        install_dynamodb_transactions()
+        self.app = SerialisedEmulator(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
+                                                   request_handler=MotoRequestHandler)
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # werkzeug's threaded server has it
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="aws-emulator", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def counter(self) -> CallCounter:
+        return self.app.counter
+
+    def start(self) -> EmulatorServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(5)
+        self._server.server_close()
