@@ -5,7 +5,8 @@ Options: --port (default $PORT or 3000; 0 = a free port), --moto-port (default $
 (written as JSON {baseUrl, motoUrl} once ready: every function loaded and the demo organisation seeded),
 --parent-pid <pid> (stop when that process is gone), --log-dir <dir> (the functions' logs; default
 .local/logs), --verbose (the functions' logs on the console too), --max-environments <n> (execution
-environments per function when the template reserves no concurrency; default 4).
+environments per function when the template reserves no concurrency; default 2), --aws-latency-ms <ms>
+(a modelled network round trip on each of the functions' DynamoDB and EventBridge calls; default 0).
 Ctrl-C stops everything and exits 0.
 """
 
@@ -37,8 +38,10 @@ def _args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parent-pid", type=int, help="stop when this process is gone (the e2e harness)")
     parser.add_argument("--log-dir", type=Path, help="where the functions' logs go (default .local/logs)")
     parser.add_argument("--verbose", action="store_true", help="show the functions' logs on the console too")
-    parser.add_argument("--max-environments", type=int, default=int(os.environ.get("MAX_ENVIRONMENTS", "4")),
+    parser.add_argument("--max-environments", type=int, default=int(os.environ.get("MAX_ENVIRONMENTS", "2")),
                         help="execution environments per function where the template reserves no concurrency")
+    parser.add_argument("--aws-latency-ms", type=float, default=0,
+                        help="a modelled round trip added to each DynamoDB/EventBridge call of the functions")
     return parser.parse_args(argv)
 
 
@@ -113,7 +116,7 @@ def main(argv: list[str]) -> int:
     try:
         stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
                             fragments=args.fragment, log_dir=args.log_dir, verbose=args.verbose,
-                            max_environments=max(1, args.max_environments))
+                            max_environments=max(1, args.max_environments), aws_latency_ms=args.aws_latency_ms)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
@@ -126,7 +129,8 @@ def main(argv: list[str]) -> int:
         print(_banner(stack, seeded, started), flush=True)
         if args.ready_file:  # after the banner: whoever waits for it may read the console
             tmp = Path(f"{args.ready_file}.tmp")
-            tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url}))
+            tmp.write_text(json.dumps({"baseUrl": stack.base_url, "motoUrl": stack.moto_url,
+                                       "environments": stack.functions.environments()}))
             tmp.replace(args.ready_file)
         while not stop.wait(0.2):
             pass

@@ -16,6 +16,8 @@ Two calls would hold the lock too long or cost too much, and are changed here:
 
 Every request is counted per service and operation, separately for the functions and for the stack's own
 plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks.
+``--aws-latency-ms`` adds a modelled network round trip to each of the functions' DynamoDB and EventBridge calls
+(the benchmarks use it to weigh calls as AWS would, where a call costs a round trip).
 """
 
 from __future__ import annotations
@@ -88,8 +90,9 @@ def _operation(environ: dict[str, Any], body: bytes, service: str) -> str:
 class SerialisedEmulator:
     """WSGI middleware around moto's application: one request at a time, long polls without holding it."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], latency_ms: float = 0) -> None:
         self.app = app
+        self.latency = latency_ms / 1000  # a modelled network round trip for the functions' DynamoDB/EventBridge calls
         self.counter = CallCounter()
         self._activity = threading.Condition()
         self._activity_version = 0
@@ -120,7 +123,10 @@ class SerialisedEmulator:
         body = environ["wsgi.input"].read(length) if length else b""
         service, key = _service_and_key(environ)
         operation = _operation(environ, body, service)
-        self.counter.add("stack" if key == STACK_ACCESS_KEY else "functions", f"{service}:{operation}")
+        who = "stack" if key == STACK_ACCESS_KEY else "functions"
+        self.counter.add(who, f"{service}:{operation}")
+        if self.latency and who == "functions" and service in ("dynamodb", "events"):
+            time.sleep(self.latency)  # outside the lock, as a round trip would be
         if service == "sqs" and operation == "ReceiveMessage":
             status, headers, out = self._receive(environ, body)
         else:
@@ -273,7 +279,7 @@ def install_dynamodb_transactions() -> None:
 class EmulatorServer:
     """moto's server (all services on one port) in a background thread, serialised."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,
@@ -281,7 +287,7 @@ class EmulatorServer:
         )
 
         install_dynamodb_transactions()
-        self.app = SerialisedEmulator(DomainDispatcherApplication(create_backend_app))
+        self.app = SerialisedEmulator(DomainDispatcherApplication(create_backend_app), latency_ms)
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
                                                    request_handler=MotoRequestHandler)
         self._server.daemon_threads = True  # type: ignore[attr-defined]  # werkzeug's threaded server has it

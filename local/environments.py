@@ -5,7 +5,7 @@ This is Lambda's concurrency model, emulated. An execution environment is a chil
 and handles one event at a time. A function's pool hands an event to an idle environment, starts another one
 (a real cold start) when all are busy and the function is below its concurrency limit, and otherwise queues
 the event until one is free. The limit is the template's ``ReservedConcurrentExecutions`` where set, else the
-stack's default (``--max-environments``, 4). An environment that times out is killed (as Lambda ends one), one
+stack's default (``--max-environments``, 2). An environment that times out is killed (as Lambda ends one), one
 that crashes is discarded; the next event gets a fresh one. Environments idle for a while are stopped, down to
 one warm environment per function, so memory follows the load.
 
@@ -36,7 +36,7 @@ from local.template import FunctionSpec
 log = logging.getLogger("local.environments")
 
 RUNTIME = Path(__file__).resolve().parent / "runtime.py"
-DEFAULT_MAX_ENVIRONMENTS = 4
+DEFAULT_MAX_ENVIRONMENTS = 2
 IDLE_SECONDS = 60.0  # an environment idle this long is stopped (one per function stays warm)
 INIT_TIMEOUT_SECONDS = 60.0  # Lambda allows 10 s of init; a loaded 2-core machine needs more for 15 functions
 
@@ -347,6 +347,10 @@ class Functions:
 
         self._reaper = threading.Thread(target=run, name="environment-reaper", daemon=True)
         self._reaper.start()
+
+    def environments(self) -> dict[str, dict[str, str]]:
+        """Each function's environment variables (what tools outside the stack need to reach its resources)."""
+        return {logical: dict(pool.env) for logical, pool in self.pools.items()}
 
     def limit(self, logical: str) -> int:
         return self.pools[logical].limit

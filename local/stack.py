@@ -140,7 +140,7 @@ def function_environment(logical: str, names: Names, spec: Any, extra: dict[str,
 def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: str = "127.0.0.1",
                 fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None,
                 log_dir: Path | None = None, verbose: bool = False,
-                max_environments: int = DEFAULT_MAX_ENVIRONMENTS) -> Stack:
+                max_environments: int = DEFAULT_MAX_ENVIRONMENTS, aws_latency_ms: float = 0) -> Stack:
     """Start everything on ``host``; port 0 takes a free port (for the API, and for moto's server)."""
     import boto3
 
@@ -160,7 +160,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
     if moto_port:
         _ensure_free(host, moto_port)
     stops: list[Any] = []
-    emulator = EmulatorServer(host, moto_port).start()
+    emulator = EmulatorServer(host, moto_port, latency_ms=aws_latency_ms).start()
     stops.append(emulator.stop)
     moto_url = emulator.url
     output = FunctionOutput(log_dir or ROOT / ".local" / "logs", verbose=verbose)
@@ -279,6 +279,7 @@ class StackProcess(StackClient):
         self.moto_url = str(ready["motoUrl"])
         self.log_path = log_path
         self.function_log_path = log_path.parent / "functions.log"
+        self.environments: dict[str, dict[str, str]] = ready.get("environments", {})
         self._final_log: str | None = None
         self._final_function_log: str | None = None
 
