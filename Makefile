@@ -16,7 +16,7 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 install: $(STAMP)
 
 dev: install openapi ## Start the whole stack locally on http://127.0.0.1:3000/api
-	$(BIN)/python -m local
+	$(BIN)/python -m local $(ARGS)
 
 test: install browser ## Run every test (unit, integration, e2e)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
