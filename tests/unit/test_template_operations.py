@@ -274,3 +274,22 @@ def test_prod_has_no_cors_and_asks_before_changing(samconfig):
 def test_samconfig_is_committed_not_ignored():
     ignored = (ROOT / ".gitignore").read_text().split()
     assert "samconfig.toml" not in ignored
+
+
+# ---------------------------------------------------------------- linters' configuration
+
+
+def test_every_skipped_checkov_check_and_ignored_cfn_lint_rule_says_why():
+    for name, key in [(".checkov.yaml", "skip-check"), (".cfnlintrc.yaml", "ignore_checks")]:
+        lines = (ROOT / name).read_text().splitlines()
+        block = []
+        for line in lines[lines.index(f"{key}:") + 1:]:
+            if not line.startswith(" "):
+                break
+            block.append(line.strip())
+        comments = " ".join(line for line in block if line.startswith("#"))
+        skipped = [line[2:].strip() for line in block if line.startswith("- ")]
+        assert skipped, name
+        for rule in skipped:
+            # each rule is named in the comment that gives the reason
+            assert re.search(rf"\b{re.escape(rule)}\b", comments), f"{name}: {rule} is skipped without a reason"
