@@ -4,8 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test install browser lint typecheck validate build check openapi bench fuzz clean
+.PHONY: dev test install browser lint typecheck validate cfn-lint checkov build check openapi bench fuzz clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +17,12 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
 
 dev: install openapi ## Start the whole stack locally on http://127.0.0.1:3000/api
 	$(BIN)/python -m local $(ARGS)
@@ -35,10 +44,16 @@ typecheck: install
 validate: install
 	$(BIN)/sam validate --lint --region eu-north-1
 
+cfn-lint: install ## cfn-lint with every rule, informational and experimental too (.cfnlintrc.yaml): 0 findings
+	$(BIN)/cfn-lint
+
+checkov: $(CHECKOV_STAMP) ## checkov on template.yaml, offline (.checkov.yaml: each skipped check and why)
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
 build: install openapi ## sam build without Docker (arm64 wheels picked by the builder)
 	$(BIN)/sam build --region eu-north-1
 
-check: lint typecheck validate test
+check: lint typecheck validate cfn-lint checkov test
 
 bench: install ## Every benchmark in bench/, one table of ratios against same-run baselines
 	$(BIN)/python -m bench.run_all
@@ -50,4 +65,4 @@ openapi: install ## Regenerate functions/docs/openapi.json from the code
 	$(BIN)/python -m local.openapi
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .local $(CHECKOV_VENV)
