@@ -28,7 +28,7 @@ from bench.common import ROOT, Figure, quick, report
 
 sys.path[:0] = [str(ROOT)]
 
-CLIENTS = 8
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 
 
 def tree_rss(pid: int) -> int:

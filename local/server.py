@@ -25,7 +25,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request
 
-from local import console, httpapi, mailbox
+from local import console, cors, httpapi, mailbox
 from local.bus import Schedules, UnknownSchedule
 from local.environments import Functions, InvocationError, process_rss
 from local.router import Router
@@ -65,8 +65,9 @@ class LocalApi:
     """The WSGI application."""
 
     def __init__(self, *, router: Router, functions: Functions, schedules: Schedules, host: str,
-                 emulator: Any = None) -> None:
+                 emulator: Any = None, cors_config: cors.CorsConfig | None = None) -> None:
         self.router = router
+        self.cors = cors_config or cors.local_config()
         self.functions = functions
         self.schedules = schedules
         self.host = host
@@ -83,7 +84,13 @@ class LocalApi:
             status, headers, body = self.local(request, raw_path)
             label = "local"
         else:
-            status, headers, body, label = self.api(request, raw_path, environ)
+            request_headers = list(request.headers.items())
+            answer = cors.preflight(request.method, raw_path, request_headers, self.cors)
+            if answer is not None:  # API Gateway answers a CORS preflight itself
+                (status, headers, body), label = answer, "cors preflight"
+            else:
+                status, headers, body, label = self.api(request, raw_path, environ)
+            headers = cors.apply(request_headers, headers, self.cors)
         if label != "local" or status >= 500:
             console.request_line(request.method, raw_uri, status, label, (time.monotonic() - started) * 1000)
         start_response(f"{status} {_REASONS.get(status, 'Status')}",

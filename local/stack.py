@@ -210,8 +210,12 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
         bus = Bus(sqs=sqs, events=events, functions=functions, names=names)
         bus.setup()
 
+        from local.cors import CorsConfig
+
+        origins = (parameters or {}).get("AllowedOrigins")  # the template's CORS, any origin unless overridden
         api = LocalApi(router=router, functions=functions, schedules=schedules, host=f"{host}:{http.port}",
-                       emulator=emulator)
+                       emulator=emulator,
+                       cors_config=CorsConfig.from_template({"AllowedOrigins": origins}) if origins else None)
         app_holder.append(api)
         http.start()
         for logical, error in functions.load_all().items():

@@ -19,12 +19,18 @@ class Attachment:
     content: bytes
 
 
+def _one_line(value: str) -> str:
+    """A header value on one line: line breaks and other control characters become single spaces (a name
+    stored before names refused them must not break, or add, a header)."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value).split())
+
+
 def build_message(to: Sequence[str], subject: str, text: str, *, html: str | None = None,
                   attachments: Sequence[Attachment] = (), sender: str | None = None) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender or get_settings().mail_from
     msg["To"] = ", ".join(to)
-    msg["Subject"] = subject
+    msg["Subject"] = _one_line(subject)
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain="urbaneta")
     msg.set_content(text)

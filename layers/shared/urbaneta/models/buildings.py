@@ -60,8 +60,16 @@ UnitPrice = Annotated[Decimal, Field(ge=0, decimal_places=4, max_digits=16), _AS
 DailyRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
                       _schema(minimum=0, maximum=1, multipleOf=0.0001)]
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+def _no_control_characters(value: str) -> str:
+    """Names reach PDFs and e-mail headers: a line break or NUL in one would break them (or inject a header)."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters such as line breaks, tabs or NUL")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)]
+Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_control_characters)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 InvoicePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,19}$")]
 ApartmentNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z ./_-]{0,19}$")]
