@@ -8,7 +8,7 @@ would, and no request sees a dictionary change size under it.
 Two calls would hold the lock too long or cost too much, and are changed here:
 - SQS long polling (``WaitTimeSeconds`` > 0) would hold the lock for the whole wait. The server answers it as
   SQS does, by polling moto without waiting, with the lock released between polls; a poll waits for a send to
-  any queue (or half a second, for messages whose visibility timeout ends) before trying again.
+  any queue (or a second, for messages whose visibility timeout ends) before trying again.
 - moto's ``TransactWriteItems`` copies every table it touches, whole, before it starts, and puts the copy
   back when the transaction is cancelled. Its cost grows with the table and, with concurrent requests, the
   copy wiped other requests' writes. Under the lock, the stack keeps a copy of only the items the transaction
@@ -36,7 +36,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 EMULATOR_LOCK = threading.RLock()
 STACK_ACCESS_KEY = "local-stack"  # the stack's own clients; functions sign with another key
-POLL_RECHECK_SECONDS = 0.5
+POLL_RECHECK_SECONDS = 1.0
 
 StartResponse = Callable[..., Any]
 

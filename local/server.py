@@ -90,7 +90,7 @@ class LocalApi:
                 (status, headers, body), label = answer, "cors preflight"
             else:
                 status, headers, body, label = self.api(request, raw_path, environ)
-            headers = cors.apply(request_headers, headers, self.cors)
+                headers = cors.apply(request_headers, headers, self.cors)
         if label != "local" or status >= 500:
             console.request_line(request.method, raw_uri, status, label, (time.monotonic() - started) * 1000)
         start_response(f"{status} {_REASONS.get(status, 'Status')}",
