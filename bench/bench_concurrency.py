@@ -8,7 +8,8 @@ order) and 15 % writes (a maintenance request created and updated, or a manual p
 checked: a success, belonging to its own request (the id asked for; nothing of the other organisation). The run
 fails if any answer was a 5xx, belonged to another request, or the stack logged an error.
 
-BENCH_QUICK=1 shortens the phases; BENCH_SECONDS sets the 64-client phase's length (default 60 s).
+BENCH_QUICK=1 shortens the phases; BENCH_SECONDS sets the 64-client phase's length (default 60 s); the run goes on
+with 16 clients until BENCH_REQUESTS requests in all (default 10,000; quick 1,000) have been answered.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from tests.e2e.world import (  # noqa: E402
     read_operations,
     request_for,
 )
+
+TOTAL_REQUESTS = 10_000
+IDLE_SECONDS = 10  # environments idle this long are stopped: the memory after that is the stack's own growth
 
 
 class Tally:
@@ -107,8 +111,11 @@ def main() -> int:
 
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     long = 10.0 if quick() else float(os.environ.get("BENCH_SECONDS", "60"))
+    global TOTAL_REQUESTS
+    TOTAL_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000" if quick() else "10000"))
     short = 5.0 if quick() else 20.0
-    stack = spawn_stack(args=["--max-environments", os.environ.get("MAX_ENVIRONMENTS", "2")])
+    stack = spawn_stack(args=["--max-environments", os.environ.get("MAX_ENVIRONMENTS", "2"),
+                              "--idle-seconds", str(IDLE_SECONDS)])
     try:
         started_memory = stack.stats()["memory"]["totalBytes"]
         with httpx.Client(base_url=stack.base_url, timeout=60) as http:
@@ -120,8 +127,12 @@ def main() -> int:
             rates[clients] = phase(stack.base_url, orgs, ops, clients, seconds, tally)
             print(f"{clients:3d} clients: {rates[clients]:7.1f} requests/s ({tally.ok} correct answers so far)",
                   flush=True)
+        while tally.ok + len(tally.wrong) < TOTAL_REQUESTS:
+            phase(stack.base_url, orgs, ops, 16, 10.0, tally)
         end_memory = stack.stats()["memory"]["totalBytes"]
         total = tally.ok + len(tally.wrong)
+        time.sleep(IDLE_SECONDS + 16)  # the reaper stops the environments the load started
+        settled_memory = stack.stats()["memory"]["totalBytes"]
     finally:
         stack.stop()
     errors = unexpected_errors(stack.log())
@@ -129,14 +140,17 @@ def main() -> int:
           f"{len(errors)} errors in the stack's log")
     for line in (tally.wrong[:10] + errors[:10]):
         print("  ", line)
-    print(f"memory: {started_memory / 2**20:.0f} MiB right after start (stack and every environment), "
-          f"{end_memory / 2**20:.0f} MiB after {total} requests")
+    print(f"memory: {started_memory / 2**20:.0f} MiB right after start (stack and one environment per function), "
+          f"{end_memory / 2**20:.0f} MiB after {total} requests (with the environments the load started), "
+          f"{settled_memory / 2**20:.0f} MiB once they were idle and stopped")
     report("concurrency", [
         Figure("concurrency", "requests/s, 8 clients vs 1", rates[8], "req/s", rates[1]),
         Figure("concurrency", "requests/s, 64 clients vs 1", rates[64], "req/s", rates[1]),
         Figure("concurrency", "answers 5xx or not the caller's", tally.server_errors + len(tally.wrong), "answers",
                goal="0"),
         Figure("concurrency", f"memory after {total} requests vs start", end_memory / 2**20, "MiB",
+               started_memory / 2**20),
+        Figure("concurrency", "memory once idle after them vs start", settled_memory / 2**20, "MiB",
                started_memory / 2**20),
     ])
     return 1 if (tally.server_errors or tally.wrong or errors) else 0

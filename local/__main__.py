@@ -42,6 +42,8 @@ def _args(argv: list[str]) -> argparse.Namespace:
                         help="execution environments per function where the template reserves no concurrency")
     parser.add_argument("--aws-latency-ms", type=float, default=0,
                         help="a modelled round trip added to each DynamoDB/EventBridge call of the functions")
+    parser.add_argument("--idle-seconds", type=float, default=60,
+                        help="stop an environment idle this long (one per function stays warm)")
     return parser.parse_args(argv)
 
 
@@ -116,7 +118,8 @@ def main(argv: list[str]) -> int:
     try:
         stack = start_stack(args.port, seed=not args.no_seed, moto_port=args.moto_port, host=args.host,
                             fragments=args.fragment, log_dir=args.log_dir, verbose=args.verbose,
-                            max_environments=max(1, args.max_environments), aws_latency_ms=args.aws_latency_ms)
+                            max_environments=max(1, args.max_environments), aws_latency_ms=args.aws_latency_ms,
+                            idle_seconds=max(1.0, args.idle_seconds))
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

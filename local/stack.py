@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from local import template as tpl
-from local.environments import DEFAULT_MAX_ENVIRONMENTS
+from local.environments import DEFAULT_MAX_ENVIRONMENTS, IDLE_SECONDS
 from local.template import ROOT, Names
 
 log = logging.getLogger("local.stack")
@@ -140,7 +140,8 @@ def function_environment(logical: str, names: Names, spec: Any, extra: dict[str,
 def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: str = "127.0.0.1",
                 fragments: Sequence[str | Path] = (), parameters: dict[str, str] | None = None,
                 log_dir: Path | None = None, verbose: bool = False,
-                max_environments: int = DEFAULT_MAX_ENVIRONMENTS, aws_latency_ms: float = 0) -> Stack:
+                max_environments: int = DEFAULT_MAX_ENVIRONMENTS, aws_latency_ms: float = 0,
+                idle_seconds: float = IDLE_SECONDS) -> Stack:
     """Start everything on ``host``; port 0 takes a free port (for the API, and for moto's server)."""
     import boto3
 
@@ -224,7 +225,7 @@ def start_stack(port: int = 0, *, seed: bool = False, moto_port: int = 0, host: 
             pump.start()
         all_pumps = [*pumps, *bus.start()]
         stops.append(lambda: _stop_pumps(all_pumps))
-        functions.start_reaper()
+        functions.start_reaper(every=min(15.0, idle_seconds), idle_seconds=idle_seconds)
     except BaseException:
         for stop in reversed(stops):
             try:
