@@ -131,8 +131,8 @@ def _organisation(http: Any, apartments: int) -> tuple[str, str, str]:
     """A registered organisation with one building (charges through the API, apartments in batches):
     (tenant id, token, building id)."""
     from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.buildings import Apartment
     from urbaneta.domain.references import make_731
-    from urbaneta.models.entities import Apartment
     from urbaneta.store.buildings import apartment_item
     from urbaneta.store.table import batch_write
 
@@ -187,7 +187,7 @@ def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, in
     from urbaneta.adapters.aws import client
     from urbaneta.adapters.events import _entry
     from urbaneta.domain import billing
-    from urbaneta.models.entities import Invoice, Recipient
+    from urbaneta.domain.invoices import Invoice, Recipient
     from urbaneta.services.invoicing import invoice_event, pdf_key
     from urbaneta.store import buildings
     from urbaneta.store import invoices as store

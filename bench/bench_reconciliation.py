@@ -54,8 +54,8 @@ def _environment() -> None:
 def _organisation(tenant_id: str, apartments: int) -> list[tuple[str, str, str]]:
     """Apartment reference guards and one open invoice each, written in batches: (apartment, reference, invoice)."""
     from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.invoices import Invoice, Recipient
     from urbaneta.domain.references import make_731
-    from urbaneta.models.entities import Invoice, Recipient
     from urbaneta.store import invoices as invoice_store
     from urbaneta.store import keys
     from urbaneta.store.table import batch_write

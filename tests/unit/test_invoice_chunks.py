@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from urbaneta.models.entities import Apartment
+from urbaneta.domain.buildings import Apartment
 from urbaneta.services import invoicing
 
 

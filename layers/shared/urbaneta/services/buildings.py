@@ -19,6 +19,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain.buildings import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.buildings import (
@@ -35,7 +36,6 @@ from urbaneta.models.buildings import (
     ChargePatch,
     check_charge,
 )
-from urbaneta.models.entities import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.store import buildings as store
 from urbaneta.store import keys
 

@@ -27,19 +27,13 @@ from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import billing, event_types, invoice_state
+from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.invoices import INVOICE_STATUSES, Invoice, InvoiceStatus, Recipient
+from urbaneta.domain.jobs import Job
+from urbaneta.domain.meters import Meter, Reading
+from urbaneta.domain.money import from_cents
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.common import from_cents
-from urbaneta.models.entities import (
-    Apartment,
-    Charge,
-    Invoice,
-    InvoiceStatus,
-    Job,
-    Meter,
-    Reading,
-    Recipient,
-)
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, SendBulk
 from urbaneta.observability import logger, metrics
 from urbaneta.settings import get_settings
@@ -52,7 +46,6 @@ MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes
 LOCK_SECONDS = 3600  # a generation lock outlives a stuck job by at most this
 SENDING_CHUNK = 10
 MAX_ATTEMPTS = 30
-STATUSES = ("draft", "sent", "paid", "overdue", "cancelled")
 _EVENTS_NS = uuid.UUID("6f1c1d1e-3b7e-4c55-9a55-0c6f5b3f0a11")
 
 event_types.register("invoice.cancelled", "An invoice was cancelled by a credit note.")
@@ -123,8 +116,8 @@ def list_invoices(caller: Principal, *, building_id: str | None, apartment_id: s
                   issued_from: str | None, issued_to: str | None, limit: str | None, cursor: str | None
                   ) -> tuple[list[InvoiceOut], str | None]:
     size = parse_limit(limit)
-    if status and status not in STATUSES:
-        raise ValidationFailed.one("status", f"must be one of {', '.join(STATUSES)}")
+    if status and status not in INVOICE_STATUSES:
+        raise ValidationFailed.one("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
     lo, hi = _date_param("from", issued_from), _date_param("to", issued_to)
     if lo and hi and lo > hi:
         raise ValidationFailed.one("to", "must not be before from")

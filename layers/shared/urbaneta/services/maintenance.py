@@ -8,16 +8,10 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
-from urbaneta.domain.maintenance import MAX_HISTORY, check_transition
+from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest, check_transition
 from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.maintenance import (
-    HistoryEntry,
-    MaintenanceRequest,
-    MaintenanceRequestCreate,
-    MaintenanceRequestOut,
-    MaintenanceRequestUpdate,
-)
+from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import maintenance as store
 

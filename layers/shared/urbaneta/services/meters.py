@@ -14,9 +14,9 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import readings as rules
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, FieldError, NotFound, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.entities import Meter, Reading
 from urbaneta.models.meters import (
     MAX_IMAGE_BYTES,
     MeterCreate,

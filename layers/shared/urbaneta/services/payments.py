@@ -22,19 +22,15 @@ from typing import Any
 from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain import invoice_state
+from urbaneta.domain.invoice_state import OPEN_STATUSES
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.money import from_cents, to_cents
+from urbaneta.domain.payments import AllocationItem, Payment
 from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.common import from_cents, to_cents
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import (
-    AllocationItem,
-    BanklinkCreate,
-    BanklinkOut,
-    ManualPaymentCreate,
-    Payment,
-    PaymentOut,
-)
+from urbaneta.models.payments import BanklinkCreate, BanklinkOut, ManualPaymentCreate, PaymentOut
 from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
@@ -42,7 +38,7 @@ from urbaneta.store.table import TransactionConflict, transact
 
 MAX_ATTEMPTS = 80
 MAX_INVOICES_PER_PAYMENT = 40  # a transaction holds 100 operations: payment, guard, credit, pointers + invoices
-PAYABLE = ("draft", "sent", "overdue")  # drafts have their number and reference already
+PAYABLE = OPEN_STATUSES  # drafts have their number and reference already
 
 
 class DuplicatePayment(Conflict):
@@ -160,7 +156,8 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
             ops.append(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
         first_invoice = len(ops)
         for a in plan.allocations:
-            ops.append(invoice_store.payment_update_op(by_id[a.invoice_id], a.amount_cents, draft.paid_date))
+            ops.append(invoice_store.transition_op(by_id[a.invoice_id], invoice_state.after_payment(
+                by_id[a.invoice_id], a.amount_cents, draft.paid_date)))
         if plan.credit_cents:
             ops.append(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
         if payment.signature:
@@ -184,7 +181,7 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
             current = _open_invoices(draft)  # someone else paid one of them: re-read and plan again
             continue
         settled = [by_id[a.invoice_id] for a in plan.allocations
-                   if invoice_store.payment_settles(by_id[a.invoice_id], a.amount_cents)]
+                   if invoice_state.payment_settles(by_id[a.invoice_id], a.amount_cents)]
         events = [domain_event("payment.received", draft.tenant_id, payment_event_data(payment))]
         for inv in settled:
             events.append(domain_event("invoice.paid", draft.tenant_id, {
@@ -194,7 +191,7 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
                 "currency": inv.currency, "paymentId": payment.id}))
         metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
         paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
-        after = [invoice_store.after_payment(i, paid[i.id], draft.paid_date).model_copy(
+        after = [invoice_state.after_payment(i, paid[i.id], draft.paid_date).model_copy(
             update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
         return Applied(payment, events, settled, after)
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
@@ -208,7 +205,8 @@ def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[dict[s
                     for a in original.allocations}
         ops = [store.reverse_op(original, entry_id)]
         for a in original.allocations:
-            ops.append(invoice_store.payment_update_op(invoices[a.invoice_id], -a.amount_cents, None))
+            ops.append(invoice_store.transition_op(invoices[a.invoice_id], invoice_state.after_payment(
+                invoices[a.invoice_id], -a.amount_cents, None)))
         if original.credit_cents:
             ops.append(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
         ops.extend(extra_ops)

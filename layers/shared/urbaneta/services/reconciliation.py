@@ -22,6 +22,8 @@ from urbaneta.adapters.events import DomainEvent, publish
 from urbaneta.adapters.statements import BankTransaction, StatementError, parse_statement
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.payments import BankEntry, Statement
 from urbaneta.domain.reconciliation import (
     Candidate,
     IdentitySource,
@@ -37,15 +39,7 @@ from urbaneta.domain.reconciliation import (
 )
 from urbaneta.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import (
-    BankEntry,
-    EntryMatch,
-    EntryOut,
-    Statement,
-    StatementImportOut,
-    StatementOut,
-)
+from urbaneta.models.payments import EntryMatch, EntryOut, StatementImportOut, StatementOut
 from urbaneta.observability import logger, metrics
 from urbaneta.services.payments import PAYABLE, DuplicatePayment, PaymentDraft, apply_payment, reverse_payment
 from urbaneta.store import invoices as invoice_store

@@ -17,18 +17,10 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.domain.residents import Invitation, Residence, Resident
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.residents import (
-    AcceptedOut,
-    Invitation,
-    InvitationAccept,
-    InvitationCreate,
-    InvitationOut,
-    Residence,
-    Resident,
-    ResidentOut,
-)
+from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
 from urbaneta.settings import get_settings
 from urbaneta.store import buildings as buildings_store

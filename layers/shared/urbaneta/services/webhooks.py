@@ -19,16 +19,13 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import event_types
 from urbaneta.domain import webhooks as rules
+from urbaneta.domain.webhooks import Attempt, Delivery, StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.webhooks import (
     MAX_ATTEMPTS_KEPT,
-    Attempt,
-    Delivery,
     DeliveryOut,
     SecretRotation,
-    StoredSecret,
-    Webhook,
     WebhookCreate,
     WebhookOut,
     WebhookUpdate,

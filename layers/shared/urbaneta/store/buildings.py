@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from urbaneta.domain import references
+from urbaneta.domain.buildings import Apartment, Building, Charge
 from urbaneta.errors import Conflict, FieldError, NotFound, ServiceUnavailable
-from urbaneta.models.entities import Apartment, Building, Charge
 from urbaneta.store import keys, table
 from urbaneta.store.table import Item, TransactionConflict
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from urbaneta.domain.residents import Invitation
 from urbaneta.errors import Conflict, FieldError, NotFound
-from urbaneta.models.residents import Invitation
 from urbaneta.store import keys, table
 
 ENTITY = "invitation"

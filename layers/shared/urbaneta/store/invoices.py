@@ -13,7 +13,8 @@
   not having reserved before. A retried chunk re-reads its reservation and writes the same numbers again.
 
 For payments: ``get_invoice``, ``find_invoice_by_number``, ``list_open_invoices_for_apartment``,
-``payment_update_op`` + ``payment_settles``; for buildings: ``has_invoices_for_building``/``_for_apartment``.
+``transition_op`` (with ``domain.invoice_state.after_payment``);
+for buildings: ``has_invoices_for_building``/``_for_apartment``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from typing import Any
 
 from urbaneta.clock import now_iso
 from urbaneta.domain import invoice_state
+from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.entities import Invoice
 from urbaneta.store import keys
 from urbaneta.store.table import (
     Item,
@@ -71,11 +72,6 @@ def invoice_id_for(tenant_id: str, apartment_id: str, period_start: date, period
     return str(uuid.uuid5(_IDS, name))
 
 
-def watches_due(inv: Invoice) -> bool:
-    """Whether the invoice belongs in the overdue sweep's sparse index."""
-    return inv.status == "sent" and inv.balance_due_cents > 0 and inv.credit_note_of is None
-
-
 def invoice_item(inv: Invoice) -> Item:
     t, issue = inv.tenant_id, inv.issue_date.isoformat()
     item: Item = {
@@ -85,7 +81,7 @@ def invoice_item(inv: Invoice) -> Item:
         "entity": "invoice",
         **_plain(inv.model_dump(by_alias=True, exclude_none=True)),
     }
-    if watches_due(inv):
+    if invoice_state.watches_due(inv):
         item.update(keys.due_index(t, inv.due_date.isoformat(), inv.id))
     return item
 
@@ -414,9 +410,9 @@ def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
             removes.append(name)
         else:
             sets[name] = after_d[name]
-    if watches_due(after):
+    if invoice_state.watches_due(after):
         sets.update(keys.due_index(after.tenant_id, after.due_date.isoformat(), after.id))
-    elif watches_due(inv):
+    elif invoice_state.watches_due(inv):
         removes.extend(_GSI3)
     expression, names, vals, condition = _versioned(inv, sets, removes)
     return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition)
@@ -436,34 +432,3 @@ def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> lis
     """Cancel the original (versioned) and create the credit note with its own number. The next generation of
     the period then finds the original cancelled and creates the next revision."""
     return [transition_op(original, cancelled), create_op(note)]
-
-
-# --- payments (used by the payments capability) -----------------------------------------------------------------
-
-
-def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) -> Invoice:
-    """The invoice as a payment of ``delta_cents`` (negative: a reversal) leaves it."""
-    if invoice.status == "cancelled":
-        raise Conflict("The invoice is cancelled; it takes no payments.")
-    if invoice.credit_note_of is not None:
-        raise Conflict("A credit note takes no payments.")
-    paid = invoice.amount_paid_cents + delta_cents
-    balance = invoice.total_cents - paid
-    status = invoice_state.after_payment_status(invoice, balance)
-    when = (invoice.paid_date if invoice.status == "paid" else paid_date) if status == "paid" else None
-    return invoice.model_copy(update={"amount_paid_cents": paid, "balance_due_cents": balance, "status": status,
-                                      "paid_date": when})
-
-
-def payment_update_op(invoice: Invoice, delta_cents: int, paid_date: date | None) -> dict[str, Any]:
-    """A ``tx_update`` op adding ``delta_cents`` to amountPaidCents, recomputing balanceDueCents, setting the
-    status (paid + paidDate at a zero balance; back to sent/overdue on a reversal), leaving or re-entering the
-    overdue watch, conditioned on the invoice's version. Compose it with the payment item in one transaction;
-    on TransactionConflict naming this op, re-read the invoice and retry."""
-    return transition_op(invoice, after_payment(invoice, delta_cents, paid_date))
-
-
-def payment_settles(invoice: Invoice, delta_cents: int) -> bool:
-    """Whether the op of ``payment_update_op(invoice, delta_cents, ...)`` makes the invoice paid (emit
-    ``invoice.paid`` then)."""
-    return invoice.status != "paid" and invoice.total_cents - invoice.amount_paid_cents - delta_cents <= 0

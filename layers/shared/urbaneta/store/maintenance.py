@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from urbaneta.domain.maintenance import MAX_HISTORY
+from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.maintenance import HistoryEntry, MaintenanceRequest
 from urbaneta.store import keys, table
 
 ENTITY = "maintenance_request"

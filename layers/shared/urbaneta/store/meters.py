@@ -22,8 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.entities import Meter, Reading
 from urbaneta.store import keys
 from urbaneta.store.table import (
     Item,

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from urbaneta.clock import now_iso
+from urbaneta.domain.payments import Payment
 from urbaneta.errors import NotFound
-from urbaneta.models.payments import Payment
 from urbaneta.store import keys
 from urbaneta.store import table as t
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from urbaneta.models.residents import Residence, Resident
+from urbaneta.domain.residents import Residence, Resident
 from urbaneta.store import keys, table
 
 ENTITY = "resident"

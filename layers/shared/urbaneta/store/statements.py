@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from urbaneta.adapters.aws import client
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.payments import BankEntry, Statement
 from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import BankEntry, Statement
 from urbaneta.settings import get_settings
 from urbaneta.store import keys
 from urbaneta.store import table as t

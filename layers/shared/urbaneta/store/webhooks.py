@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from urbaneta.clock import parse_rfc3339
+from urbaneta.domain.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
 from urbaneta.errors import Conflict, ServiceUnavailable
-from urbaneta.models.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
 from urbaneta.store import keys, table
 
 DELIVERY_RETENTION_DAYS = 30
