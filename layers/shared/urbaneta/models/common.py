@@ -64,9 +64,3 @@ def _check_metadata(value: dict[str, str]) -> dict[str, str]:
 Metadata = Annotated[dict[str, str], AfterValidator(_check_metadata)]
 """Free key-value data: up to 20 keys, keys up to 40 characters, values up to 500."""
 
-
-class Page(BaseModel):
-    """A list response's envelope (documentation model)."""
-
-    data: list[Any]
-    nextCursor: str | None = None

@@ -33,12 +33,12 @@ from urbaneta.domain.jobs import Job
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.domain.money import from_cents
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, SendBulk
 from urbaneta.observability import logger, metrics
 from urbaneta.settings import get_settings
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
+from urbaneta.store.pages import Page, PageRequest, parse_limit
 from urbaneta.store.table import TransactionConflict, transact
 
 GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
@@ -114,7 +114,7 @@ def _date_param(name: str, raw: str | None) -> date | None:
 
 def list_invoices(caller: Principal, *, building_id: str | None, apartment_id: str | None, status: str | None,
                   issued_from: str | None, issued_to: str | None, limit: str | None, cursor: str | None
-                  ) -> tuple[list[InvoiceOut], str | None]:
+                  ) -> Page[InvoiceOut]:
     size = parse_limit(limit)
     if status and status not in INVOICE_STATUSES:
         raise ValidationFailed.one("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
@@ -126,18 +126,18 @@ def list_invoices(caller: Principal, *, building_id: str | None, apartment_id: s
             if len(caller.apartment_ids) > 1:
                 raise ValidationFailed.one("apartmentId", "is required when you have several apartments")
             if not caller.apartment_ids:
-                return [], None
+                return Page([])
             apartment_id = next(iter(caller.apartment_ids))
         elif not caller.can_see_apartment(apartment_id):
             raise NotFound("Apartment not found.")
         if status == "draft":
-            return [], None
+            return Page([])
     scope = f"invoices|b={building_id}|a={apartment_id}|s={status}|f={lo}|t={hi}|staff={caller.is_staff}"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    req = PageRequest.parse(caller.tenant_id, scope, limit=size, cursor=cursor)
     items, last = store.list_invoices_page(caller.tenant_id, building_id=building_id, apartment_id=apartment_id,
-                                           status=status, issued_from=lo, issued_to=hi, limit=size,
-                                           start_key=start, hide_drafts=not caller.is_staff)
-    return [InvoiceOut.of(i) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+                                           status=status, issued_from=lo, issued_to=hi, limit=req.limit,
+                                           start_key=req.start, hide_drafts=not caller.is_staff)
+    return req.page([InvoiceOut.of(i) for i in items], last)
 
 
 def get_job(caller: Principal, job_id: str) -> Job:

@@ -29,11 +29,11 @@ from urbaneta.domain.money import from_cents, to_cents
 from urbaneta.domain.payments import AllocationItem, Payment
 from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.payments import BanklinkCreate, BanklinkOut, ManualPaymentCreate, PaymentOut
 from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
+from urbaneta.store.pages import PageRequest
 from urbaneta.store.table import TransactionConflict, transact
 
 MAX_ATTEMPTS = 80
@@ -293,12 +293,11 @@ def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str |
         invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
         if not caller.can_see_apartment(invoice.apartment_id):
             raise NotFound("Invoice not found.")
-    limit = parse_limit(limit_raw)
-    scope = f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    req = PageRequest.parse(caller.tenant_id, f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}",
+                            limit=limit_raw, cursor=cursor)
     items, last = store.list_payments(caller.tenant_id, invoice_id=invoice_id, date_from=date_from, date_to=date_to,
-                                      limit=limit, start_key=start)
-    return [PaymentOut.of(p) for p in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+                                      limit=req.limit, start_key=req.start)
+    return req.page([PaymentOut.of(p) for p in items], last)
 
 
 # ---- bank links -----------------------------------------------------------------------------------------------

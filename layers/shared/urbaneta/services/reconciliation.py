@@ -38,13 +38,13 @@ from urbaneta.domain.reconciliation import (
     suggest,
 )
 from urbaneta.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.payments import EntryMatch, EntryOut, StatementImportOut, StatementOut
 from urbaneta.observability import logger, metrics
 from urbaneta.services.payments import PAYABLE, DuplicatePayment, PaymentDraft, apply_payment, reverse_payment
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as payment_store
 from urbaneta.store import statements as store
+from urbaneta.store.pages import PageRequest
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 SAFETY_MS = 4000  # stop applying payments when less than this is left of the function's time
@@ -337,14 +337,12 @@ def _out(s: Statement) -> StatementImportOut:
 
 def get_statement(caller: Principal, statement_id: str, limit_raw: str | None, cursor: str | None) -> StatementOut:
     statement = store.get_statement(caller.tenant_id, statement_id)
-    limit = parse_limit(limit_raw)
-    scope = f"statement|{statement_id}"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
-    entries, last = store.page_entries(caller.tenant_id, statement_id, limit=limit, start_key=start)
+    req = PageRequest.parse(caller.tenant_id, f"statement|{statement_id}", limit=limit_raw, cursor=cursor)
+    entries, last = store.page_entries(caller.tenant_id, statement_id, limit=req.limit, start_key=req.start)
+    page = req.page([EntryOut.of(e) for e in entries], last)
     return StatementOut(id=statement.id, format=statement.format, own_iban=statement.own_iban,
                         created_at=statement.created_at, counts=_out(statement),
-                        entries=[EntryOut.of(e) for e in entries],
-                        next_cursor=encode_cursor(last, tenant_id=caller.tenant_id, scope=scope))
+                        entries=page.items, next_cursor=page.next_cursor)
 
 
 def match_entry(caller: Principal, statement_id: str, entry_id: str, body: EntryMatch) -> EntryOut:

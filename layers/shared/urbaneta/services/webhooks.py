@@ -21,7 +21,6 @@ from urbaneta.domain import event_types
 from urbaneta.domain import webhooks as rules
 from urbaneta.domain.webhooks import Attempt, Delivery, StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.webhooks import (
     MAX_ATTEMPTS_KEPT,
     DeliveryOut,
@@ -34,6 +33,7 @@ from urbaneta.models.webhooks import (
 from urbaneta.observability import logger, metrics
 from urbaneta.settings import get_settings
 from urbaneta.store import webhooks as store
+from urbaneta.store.pages import Page, PageRequest
 
 SEND_BATCH = 10
 EXHAUSTED = "retries exhausted"
@@ -105,12 +105,11 @@ def create_webhook(p: Principal, body: WebhookCreate) -> WebhookWithSecret:
     return WebhookWithSecret(**WebhookOut.of(hook, now=now).model_dump(), secret=secret)
 
 
-def list_webhooks(p: Principal, *, limit: str | None, cursor: str | None) -> tuple[list[WebhookOut], str | None]:
-    scope = "webhooks"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    hooks, last = store.list_webhooks(p.tenant_id, limit=parse_limit(limit), start_key=start)
+def list_webhooks(p: Principal, *, limit: str | None, cursor: str | None) -> Page[WebhookOut]:
+    req = PageRequest.parse(p.tenant_id, "webhooks", limit=limit, cursor=cursor)
+    hooks, last = store.list_webhooks(p.tenant_id, limit=req.limit, start_key=req.start)
     now = _now()
-    return [WebhookOut.of(h, now=now) for h in hooks], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+    return req.page([WebhookOut.of(h, now=now) for h in hooks], last)
 
 
 def get_webhook(p: Principal, webhook_id: str) -> WebhookOut:
@@ -165,12 +164,11 @@ def rotate_secret(p: Principal, webhook_id: str, rotation: SecretRotation) -> We
 
 
 def list_deliveries(p: Principal, webhook_id: str, *, limit: str | None, cursor: str | None
-                    ) -> tuple[list[DeliveryOut], str | None]:
+                    ) -> Page[DeliveryOut]:
     _load(p, webhook_id)
-    scope = f"webhooks/{webhook_id}/deliveries"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    deliveries, last = store.list_deliveries(p.tenant_id, webhook_id, limit=parse_limit(limit), start_key=start)
-    return [DeliveryOut.of(d) for d in deliveries], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+    req = PageRequest.parse(p.tenant_id, f"webhooks/{webhook_id}/deliveries", limit=limit, cursor=cursor)
+    deliveries, last = store.list_deliveries(p.tenant_id, webhook_id, limit=req.limit, start_key=req.start)
+    return req.page([DeliveryOut.of(d) for d in deliveries], last)
 
 
 def send_test(p: Principal, webhook_id: str) -> DeliveryOut:
