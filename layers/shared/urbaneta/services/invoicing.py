@@ -15,7 +15,6 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
 
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
@@ -85,7 +85,7 @@ def _enqueue(which: str, bodies: Sequence[dict[str, Any]]) -> int:
 
 
 def _pause(attempt: int) -> None:
-    time.sleep(min(0.01 * 2 ** min(attempt, 6), 0.5) * (0.5 + random.random()))
+    backoff.pause(attempt, base=0.01, cap=0.5, jitter=True)
 
 
 # ---- reads and visibility -------------------------------------------------------------------------------------
@@ -395,7 +395,9 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
 
 
 def pdf_key(tenant_id: str, invoice_id: str) -> str:
-    return f"tenants/{tenant_id}/invoices/{invoice_id}.pdf"
+    from urbaneta.adapters.documents import invoice_pdf_key
+
+    return invoice_pdf_key(tenant_id, invoice_id)
 
 
 def _document(inv: Invoice) -> Any:
@@ -431,19 +433,15 @@ def _document(inv: Invoice) -> Any:
 def ensure_pdf(inv: Invoice) -> bytes:
     """The invoice's PDF: rendered on first need (first GET or sending), then kept in the documents bucket and
     served from there (an issued invoice never changes, so its PDF does not either)."""
-    from urbaneta.adapters.aws import client
+    from urbaneta.adapters import documents
     from urbaneta.adapters.pdf import render_invoice
 
-    s3, bucket = client("s3"), get_settings().documents_bucket
     key = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
-    try:
-        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        return body
-    except s3.exceptions.NoSuchKey:
-        pass
+    kept = documents.read(key)
+    if kept is not None:
+        return kept
     content = render_invoice(_document(inv))
-    s3.put_object(Bucket=bucket, Key=key, Body=content, ContentType="application/pdf",
-                  Metadata={"invoice-number": inv.number})
+    documents.put_pdf(key, content, invoice_number=inv.number)
     return content
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from urbaneta.adapters import photos
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
@@ -31,7 +32,6 @@ from urbaneta.models.meters import (
 )
 from urbaneta.observability import logger, metrics
 from urbaneta.store import buildings as buildings_store
-from urbaneta.store import meter_photos as photos
 from urbaneta.store import meters as store
 from urbaneta.store.pages import Page, PageRequest
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
@@ -136,7 +135,8 @@ def payment_event_data(p: Payment) -> dict[str, Any]:
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.002 * (2 ** min(attempt, 6)), 0.1)))
+    """A lost optimistic-lock race: wait a little, jittered, before reading again."""
+    backoff.pause(attempt, base=0.002, cap=0.1, jitter=True)
 
 
 def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = None) -> Applied:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from urbaneta.adapters import documents
 from urbaneta.adapters.events import DomainEvent, publish
 from urbaneta.adapters.statements import BankTransaction, StatementError, parse_statement
 from urbaneta.auth.principal import Principal
@@ -242,8 +243,8 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
     tenant_id = caller.tenant_id
     statement_id = new_id()
     now = now_iso()
-    key = store.file_key(tenant_id, statement_id, kind)
-    store.store_file(key, content, "application/xml" if kind == "xml" else "text/csv")
+    key = documents.statement_key(tenant_id, statement_id, kind)
+    documents.put_statement(key, content, "application/xml" if kind == "xml" else "text/csv")
 
     identities = entry_identities([_source(tx) for tx in parsed.transactions])
     lines = []

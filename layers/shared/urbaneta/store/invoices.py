@@ -31,16 +31,15 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys
 from urbaneta.store.table import (
+    ConditionFailed,
     Item,
     batch_get,
     batch_write,
-    ddb,
     get,
+    put,
     query_all,
     query_page,
-    serialize,
     strip_keys,
-    table_name,
     transact,
     tx_put,
     tx_update,
@@ -273,19 +272,19 @@ def reserve_numbers(tenant_id: str, prefix: str, job_id: str, chunk: int, positi
     first_name, pos_name = _reservation_names(job_id, chunk)
     encoded = ",".join(str(p) for p in positions)
     try:
-        out = ddb().update_item(
-            TableName=table_name(), Key=serialize(keys.invoice_counter(tenant_id, prefix)),
+        out = update(
+            keys.invoice_counter(tenant_id, prefix),
             # both operands read ``last`` as it was before this update
-            UpdateExpression="SET #first = if_not_exists(#last, :zero) + :one, #last = if_not_exists(#last, :zero) + "
-                             ":n, #pos = :pos, entity = :entity, prefix = :prefix",
-            ConditionExpression="attribute_not_exists(#first)",
-            ExpressionAttributeNames={"#last": "last", "#first": first_name, "#pos": pos_name},
-            ExpressionAttributeValues=serialize({":zero": 0, ":one": 1, ":n": len(positions), ":pos": encoded,
-                                                 ":entity": "invoice_counter", ":prefix": prefix}),
-            ReturnValues="UPDATED_NEW",
+            "SET #first = if_not_exists(#last, :zero) + :one, #last = if_not_exists(#last, :zero) + "
+            ":n, #pos = :pos, entity = :entity, prefix = :prefix",
+            condition="attribute_not_exists(#first)",
+            names={"#last": "last", "#first": first_name, "#pos": pos_name},
+            vals={":zero": 0, ":one": 1, ":n": len(positions), ":pos": encoded, ":entity": "invoice_counter",
+                  ":prefix": prefix},
+            returns="UPDATED_NEW",
         )
-        return Reservation(int(out["Attributes"][first_name]["N"]), tuple(positions))
-    except ddb().exceptions.ConditionalCheckFailedException:
+        return Reservation(int((out or {})[first_name]), tuple(positions))
+    except ConditionFailed:
         earlier = find_reservation(tenant_id, prefix, job_id, chunk)
         if earlier is None:  # pragma: no cover - a reservation is never removed before its job completes
             raise
@@ -362,9 +361,8 @@ def lock_generation(tenant_id: str, building_id: str, period_start: date, period
         condition += " OR jobId = :holder"
         vals[":holder"] = holder
     try:
-        ddb().put_item(TableName=table_name(), Item=serialize(item), ConditionExpression=condition,
-                       ExpressionAttributeValues=serialize(vals))
-    except ddb().exceptions.ConditionalCheckFailedException as exc:
+        put(item, condition=condition, vals=vals)
+    except ConditionFailed as exc:
         raise Conflict("Invoices for this building and period are being generated; wait for that job.") from exc
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from urbaneta.adapters.aws import client
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.payments import BankEntry, Statement
 from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
-from urbaneta.settings import get_settings
 from urbaneta.store import keys
 from urbaneta.store import table as t
 
@@ -121,14 +119,3 @@ def open_invoices_of_building(tenant_id: str, building_id: str) -> dict[str, lis
         invoices.sort(key=lambda i: (i.due_date, i.issue_date, i.number))
     return out
 
-
-# ---- the file --------------------------------------------------------------------------------------------------
-
-
-def file_key(tenant_id: str, statement_id: str, extension: str) -> str:
-    return f"tenants/{tenant_id}/statements/{statement_id}.{extension}"
-
-
-def store_file(key: str, content: bytes, content_type: str) -> None:
-    client("s3").put_object(Bucket=get_settings().documents_bucket, Key=key, Body=content, ContentType=content_type,
-                            ServerSideEncryption="AES256")

@@ -94,19 +94,12 @@ def find_by_email(email: str) -> dict[str, Any] | None:
 
 
 def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> dict[str, Any]:
-    ddb = table.ddb()
     try:
-        out = ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.user(tenant_id, user_id)),
-            UpdateExpression="ADD apartmentIds :a SET updatedAt = :now",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues=table.values({":a": {apartment_id}, ":now": now}),
-            ReturnValues="ALL_NEW",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        item = table.update(keys.user(tenant_id, user_id), "ADD apartmentIds :a SET updatedAt = :now",
+                            vals={":a": {apartment_id}, ":now": now}, condition="attribute_exists(PK)")
+    except table.ConditionFailed as exc:
         raise NotFound("No such user.") from exc
-    return table.strip_keys(table.deserialize(out["Attributes"]))
+    return table.strip_keys(item or {})
 
 
 def set_password_hash(tenant_id: str, user_id: str, password_hash: str, *, now: str) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from urbaneta.clock import parse_rfc3339
 from urbaneta.domain.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
-from urbaneta.errors import Conflict, ServiceUnavailable
+from urbaneta.errors import Conflict
 from urbaneta.store import keys, table
 
 DELIVERY_RETENTION_DAYS = 30
@@ -142,18 +141,7 @@ def get_delivery_with_webhook(tenant_id: str, webhook_id: str, delivery_id: str
                               ) -> tuple[Delivery | None, Webhook | None]:
     """The delivery and its endpoint in one strongly consistent BatchGetItem (the worker's read per attempt)."""
     wanted = [keys.webhook_delivery(tenant_id, webhook_id, delivery_id), keys.webhook(tenant_id, webhook_id)]
-    request: dict[str, Any] = {table.table_name(): {"Keys": [table.serialize(k) for k in wanted],
-                                                    "ConsistentRead": True}}
-    found: list[dict[str, Any]] = []
-    for attempt in range(8):
-        out = table.ddb().batch_get_item(RequestItems=request)
-        found += [table.deserialize(i) for i in out.get("Responses", {}).get(table.table_name(), [])]
-        request = out.get("UnprocessedKeys") or {}
-        if not request:
-            break
-        time.sleep(min(0.05 * 2**attempt, 1.0))
-    else:
-        raise ServiceUnavailable("The database is busy; try again.")
+    found = table.batch_get(wanted, consistent=True)
     by_sk = {i["SK"]: table.strip_keys(i) for i in found}
     delivery = by_sk.get(wanted[0]["SK"])
     hook = by_sk.get(wanted[1]["SK"])
