@@ -188,7 +188,8 @@ def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, in
     from urbaneta.adapters.events import _entry
     from urbaneta.domain import billing
     from urbaneta.domain.invoices import Invoice, Recipient
-    from urbaneta.services.invoicing import invoice_event, pdf_key
+    from urbaneta.services.invoicing.common import invoice_event
+    from urbaneta.services.invoicing.documents import pdf_key
     from urbaneta.store import buildings
     from urbaneta.store import invoices as store
     from urbaneta.store.table import serialize, table_name
@@ -231,7 +232,7 @@ def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, in
 
 def _documents(tenant_id: str, building_id: str, samples: int) -> list[Any]:
     """What the PDFs of some generated invoices show (read from the table before the stack stops)."""
-    from urbaneta.services.invoicing import _document
+    from urbaneta.services.invoicing.documents import _document
     from urbaneta.store import invoices as store
 
     return [_document(inv) for inv in list(store.invoices_of_building(tenant_id, building_id))[:samples]]
@@ -265,7 +266,7 @@ def main() -> None:
     calls = Calls()
     calls.install()
     stack = start_stack()
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
 
     calls.mark(invoicing, "start_generation")
     calls.mark(invoicing, "handle_generation_message")

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.observability import logger, metrics
-from urbaneta.services import invoicing as service
+from urbaneta.services.invoicing import sending as service
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

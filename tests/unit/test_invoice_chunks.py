@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 from urbaneta.domain.buildings import Apartment
-from urbaneta.services import invoicing
+from urbaneta.services.invoicing import generation as invoicing
 
 
 def apartment(n: int, name_length: int = 20) -> Apartment:
