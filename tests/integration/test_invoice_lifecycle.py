@@ -350,7 +350,8 @@ def test_payment_update_op_settles_leaves_the_watch_and_reverses(billed, aws):
     from urbaneta.domain import invoice_state
     from urbaneta.store import invoices as store
     from urbaneta.store import keys
-    from urbaneta.store.table import TransactionConflict, get, transact
+    from urbaneta.store.table import ConditionFailed, get
+    from urbaneta.store.transactions import transact
 
     def payment_update_op(invoice, delta_cents, paid_date):
         return store.transition_op(invoice, invoice_state.after_payment(invoice, delta_cents, paid_date))
@@ -367,7 +368,7 @@ def test_payment_update_op_settles_leaves_the_watch_and_reverses(billed, aws):
     assert (part.status, part.amount_paid_cents, part.balance_due_cents) == ("sent", total - 100, 100)
     assert "GSI3PK" in get(keys.invoice(mgr.tenant_id, inv.id))
     # When a stale copy is used, the version check refuses it
-    with pytest.raises(TransactionConflict):
+    with pytest.raises(ConditionFailed):
         transact([payment_update_op(inv, 100, date(2025, 2, 11))])
     # When the rest is paid, the op settles it and it leaves the watch
     assert invoice_state.payment_settles(part, 100)

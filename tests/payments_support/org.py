@@ -42,7 +42,7 @@ def new_invoice(caller: Any, building_id: str, apt: Apt, total_cents: int, *, du
     from urbaneta.clock import new_id, now_iso
     from urbaneta.domain.invoices import Invoice, InvoiceLine, Recipient
     from urbaneta.store import invoices as invoice_store
-    from urbaneta.store.table import transact
+    from urbaneta.store.transactions import transact
 
     due = due or date(2024, 3, 15) + timedelta(days=len(apt.invoices) * 30)
     lines = [InvoiceLine(description="Haldus", quantity=1, unit="pc", unit_price=Decimal(0),

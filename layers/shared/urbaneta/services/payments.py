@@ -33,7 +33,8 @@ from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
 from urbaneta.store.pages import PageRequest
-from urbaneta.store.table import TransactionConflict, transact
+from urbaneta.store.table import ConditionFailed
+from urbaneta.store.transactions import Op, UnitOfWork
 
 MAX_ATTEMPTS = 80
 MAX_INVOICES_PER_PAYMENT = 40  # a transaction holds 100 operations: payment, guard, credit, pointers + invoices
@@ -72,7 +73,7 @@ class PaymentDraft:
     fingerprint: str | None = None
     pending: Payment | None = None  # a bank link payment waiting for its callback
     only_named: bool = False  # allocate to the named invoice only (credit use): never leave credit behind
-    extra_ops: list[dict[str, Any]] = field(default_factory=list)
+    extra_ops: list[Op] = field(default_factory=list)  # more labelled writes of the same unit (e.g. the entry)
 
 
 @dataclass
@@ -139,6 +140,28 @@ def _backoff(attempt: int) -> None:
     backoff.pause(attempt, base=0.002, cap=0.1, jitter=True)
 
 
+def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, by_id: dict[str, Invoice]
+                  ) -> UnitOfWork:
+    """The payment with everything it changes, as one unit: ``payment`` (new, or a pending one received once),
+    ``dedupe`` (the import identity), ``invoice:<id>`` per allocation (version-checked), ``credit``,
+    ``signature``, ``payer``, and the draft's own extra operations."""
+    work = UnitOfWork()
+    work.add(store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment))
+    if draft.dedupe:
+        work.add(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
+    for a in plan.allocations:
+        invoice = by_id[a.invoice_id]
+        work.add(invoice_store.transition_op(invoice, invoice_state.after_payment(invoice, a.amount_cents,
+                                                                                  draft.paid_date)))
+    if plan.credit_cents:
+        work.add(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
+    if payment.signature:
+        work.add(store.signature_op(payment))
+    if draft.payer_iban:
+        work.add(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
+    return work.extend(draft.extra_ops)
+
+
 def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = None) -> Applied:
     """Record a payment and its effect on invoices and credit atomically; retried on invoice version conflicts.
     Raises DuplicatePayment when the dedupe guard exists, Conflict when a pending payment was received before."""
@@ -146,36 +169,18 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     for attempt in range(MAX_ATTEMPTS):
         plan, by_id = _plan(draft, current)
         if draft.only_named and plan.credit_cents:
-            raise TransactionConflict("The invoice's balance changed.", [])
+            raise ConditionFailed("The invoice's balance changed.", ())
         payment = _payment(draft, plan)
-        first_op = store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment)
-        ops: list[dict[str, Any]] = [first_op]
-        guard_index = -1
-        if draft.dedupe:
-            guard_index = len(ops)
-            ops.append(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
-        first_invoice = len(ops)
-        for a in plan.allocations:
-            ops.append(invoice_store.transition_op(by_id[a.invoice_id], invoice_state.after_payment(
-                by_id[a.invoice_id], a.amount_cents, draft.paid_date)))
-        if plan.credit_cents:
-            ops.append(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
-        if payment.signature:
-            ops.append(store.signature_op(payment))
-        if draft.payer_iban:
-            ops.append(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
-        ops.extend(draft.extra_ops)
+        work = _payment_work(draft, payment, plan, by_id)
         try:
-            transact(ops)
-        except TransactionConflict as exc:
-            if guard_index in exc.failed:
+            work.commit()
+        except ConditionFailed as exc:
+            if "dedupe" in exc.labels:
                 guard = store.get_dedupe(draft.tenant_id, draft.dedupe or "")
                 raise DuplicatePayment(str(guard["paymentId"]) if guard else payment.id) from exc
-            if 0 in exc.failed:
+            if "payment" in exc.labels:
                 raise Conflict("The payment was recorded before.") from exc
-            touched = [plan.allocations[i - first_invoice].invoice_id for i in exc.failed
-                       if first_invoice <= i < first_invoice + len(plan.allocations)]
-            if not touched:
+            if not any(label.startswith("invoice:") for label in exc.labels):
                 raise
             _backoff(attempt)
             current = _open_invoices(draft)  # someone else paid one of them: re-read and plan again
@@ -197,23 +202,23 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
 
 
-def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[dict[str, Any]] = ()) -> list[DomainEvent]:
+def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = ()) -> list[DomainEvent]:
     """Undo a received payment: its invoice allocations come off again (status back to sent/overdue), its
     credit is taken back, and the payment is marked reversed. Retried on invoice version conflicts."""
     for attempt in range(MAX_ATTEMPTS):
         invoices = {a.invoice_id: invoice_store.get_invoice(original.tenant_id, a.invoice_id)
                     for a in original.allocations}
-        ops = [store.reverse_op(original, entry_id)]
+        work = UnitOfWork().add(store.reverse_op(original, entry_id))
         for a in original.allocations:
-            ops.append(invoice_store.transition_op(invoices[a.invoice_id], invoice_state.after_payment(
+            work.add(invoice_store.transition_op(invoices[a.invoice_id], invoice_state.after_payment(
                 invoices[a.invoice_id], -a.amount_cents, None)))
         if original.credit_cents:
-            ops.append(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
-        ops.extend(extra_ops)
+            work.add(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
+        work.extend(extra_ops)
         try:
-            transact(ops)
-        except TransactionConflict as exc:
-            if 0 in exc.failed:
+            work.commit()
+        except ConditionFailed as exc:
+            if "payment" in exc.labels:
                 raise Conflict("The payment was reversed before.") from exc
             _backoff(attempt)
             continue
@@ -325,11 +330,11 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
         status="pending", provider=body.provider, reference=invoice.number, recorded_by=caller.user_id,
         created_at=now, updated_at=now,
     )
-    store_ops = [store.put_payment_op(pending),
-                 store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id)]
+    work = UnitOfWork().add(store.put_payment_op(pending),
+                            store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id))
     callback_base = provider_config.callback_base()
     if body.provider == "paysera":
-        transact(store_ops)
+        work.commit()
         url = PayseraClient(settings.paysera).checkout_url(
             order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
             accept_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
@@ -337,7 +342,7 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
             paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=body.locale,
             email=invoice.recipient.email)
     else:
-        transact(store_ops)
+        work.commit()
         created = MakeCommerceClient(settings.maksekeskus).create_transaction(
             order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
             return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
@@ -499,7 +504,7 @@ def apply_credit_to_invoice(tenant_id: str, invoice_id: str) -> str:
             applied = apply_payment(draft, invoices=[invoice])
         except DuplicatePayment:
             return "duplicate"
-        except TransactionConflict:
+        except ConditionFailed:
             _backoff(attempt)  # the credit changed meanwhile: read both again
             continue
         publish(applied.events)

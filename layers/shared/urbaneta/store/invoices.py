@@ -40,11 +40,9 @@ from urbaneta.store.table import (
     query_all,
     query_page,
     strip_keys,
-    transact,
-    tx_put,
-    tx_update,
     update,
 )
+from urbaneta.store.transactions import Op, transact, tx_put, tx_update
 
 NOT_FOUND = "Invoice not found."
 CHANGED = "The invoice changed at the same time; try again."
@@ -316,7 +314,7 @@ def counter_value(tenant_id: str, prefix: str) -> int:
     return int(item["last"]) if item and "last" in item else 0
 
 
-def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> dict[str, Any]:
+def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> Op:
     """Move the counter from ``expected`` to ``new_last`` inside a transaction (credit notes): fails, and with it
     the transaction, if another writer took numbers in between."""
     vals: dict[str, Any] = {":new": new_last, ":entity": "invoice_counter", ":prefix": prefix}
@@ -328,6 +326,7 @@ def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> dic
         names={"#last": "last"},
         vals=vals,
         condition="#last = :expected" if expected else "attribute_not_exists(#last)",
+        label="counter",
     )
 
 
@@ -337,11 +336,11 @@ def write_new(invoices: Sequence[Invoice]) -> int:
     return batch_write(invoice_item(i) for i in invoices)
 
 
-def create_op(inv: Invoice) -> dict[str, Any]:
-    return tx_put(invoice_item(inv))
+def create_op(inv: Invoice) -> Op:
+    return tx_put(invoice_item(inv), label="invoice")
 
 
-def create_ops(inv: Invoice) -> list[dict[str, Any]]:
+def create_ops(inv: Invoice) -> list[Op]:
     """The transaction ops that create one invoice (one conditional put: the invoice is one item)."""
     return [create_op(inv)]
 
@@ -395,7 +394,7 @@ _TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt"
             "cancelledBy", "reference")
 
 
-def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
+def transition_op(inv: Invoice, after: Invoice) -> Op:
     """A versioned update from ``inv`` to ``after`` (status, stamps, money) keeping the due watch in step."""
     sets: dict[str, Any] = {}
     removes: list[str] = []
@@ -413,10 +412,11 @@ def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
     elif invoice_state.watches_due(inv):
         removes.extend(_GSI3)
     expression, names, vals, condition = _versioned(inv, sets, removes)
-    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition)
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
+                     label=f"invoice:{inv.id}")
 
 
-def apply(ops: Sequence[dict[str, Any]]) -> None:
+def apply(ops: Sequence[Op]) -> None:
     """Run a transaction of invoice ops; a failed version check is a 409."""
     transact(ops, conflict_message=CHANGED)
 
@@ -426,7 +426,7 @@ def save_transition(inv: Invoice, after: Invoice) -> Invoice:
     return after.model_copy(update={"version": inv.version + 1})
 
 
-def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[dict[str, Any]]:
+def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[Op]:
     """Cancel the original (versioned) and create the credit note with its own number. The next generation of
     the period then finds the original cancelled and creates the next revision."""
     return [transition_op(original, cancelled), create_op(note)]

@@ -12,6 +12,7 @@ from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store import table as t
+from urbaneta.store.transactions import Op, tx_put
 
 
 def _dump(model: BankEntry | Statement) -> dict[str, Any]:
@@ -50,13 +51,12 @@ def write_entries(entries: Iterable[BankEntry]) -> int:
     return t.batch_write(entry_item(e) for e in entries)
 
 
-def save_entry_op(e: BankEntry, *, expect_status: str | None = None) -> dict[str, Any]:
+def save_entry_op(e: BankEntry, *, expect_status: str | None = None) -> Op:
     """Put an entry in a transaction (with the payment it produced), optionally conditioned on its status."""
     if expect_status is None:
-        return t.tx_put(entry_item(e), condition=None)
-    op = t.tx_put(entry_item(e), condition="#s = :expect", vals={":expect": expect_status})
-    op["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
-    return op
+        return tx_put(entry_item(e), condition=None, label="entry")
+    return tx_put(entry_item(e), condition="#s = :expect", names={"#s": "status"}, vals={":expect": expect_status},
+                  label="entry")
 
 
 def get_entry(tenant_id: str, entry_id: str) -> BankEntry:

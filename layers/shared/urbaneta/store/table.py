@@ -11,7 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from urbaneta import backoff
 from urbaneta.adapters.aws import client
-from urbaneta.errors import Conflict, ServiceUnavailable
+from urbaneta.errors import Conflict
 from urbaneta.settings import get_settings
 from urbaneta.store.keys import Key
 
@@ -180,92 +180,6 @@ def update(
         kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     attrs = _write("update_item", kwargs, conflict_message).get("Attributes")
     return deserialize(attrs) if attrs else None
-
-
-# --- transactions --------------------------------------------------------------------------------------
-
-
-def tx_put(item: Item, *, condition: str | None = "attribute_not_exists(PK)", vals: Mapping[str, Any] | None = None
-           ) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
-    if condition:
-        op["ConditionExpression"] = condition
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"Put": op}
-
-
-def tx_update(key: Key, expression: str, *, names: Mapping[str, str] | None = None,
-              vals: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression}
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    if condition:
-        op["ConditionExpression"] = condition
-    return {"Update": op}
-
-
-def tx_delete(key: Key, *, condition: str | None = None, names: Mapping[str, str] | None = None,
-              vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
-    if condition:
-        op["ConditionExpression"] = condition
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"Delete": op}
-
-
-def tx_check(key: Key, condition: str, *, names: Mapping[str, str] | None = None,
-             vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "ConditionExpression": condition}
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"ConditionCheck": op}
-
-
-class TransactionConflict(Conflict):
-    """A transaction was cancelled by a failed condition; ``failed`` holds the indexes of the failing ops."""
-
-    def __init__(self, message: str, failed: list[int]) -> None:
-        super().__init__(message)
-        self.failed = failed
-
-
-def transact(ops: Sequence[dict[str, Any]], *, conflict_message: str = "The request conflicts with the "
-             "current state.", token: str | None = None) -> None:
-    """All-or-nothing write of up to 100 operations. A failed condition raises TransactionConflict
-    naming the failing operations, so the caller can say which rule was broken."""
-    if not ops:
-        return
-    if len(ops) > TRANSACT_LIMIT:
-        raise ValueError("a transaction holds at most 100 operations")
-    kwargs: dict[str, Any] = {"TransactItems": list(ops)}
-    if token:
-        kwargs["ClientRequestToken"] = token
-    attempt = 0
-    while True:
-        try:
-            ddb().transact_write_items(**kwargs)
-            return
-        except ddb().exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            codes = [r.get("Code", "None") for r in reasons]
-            failed = [i for i, c in enumerate(codes) if c == "ConditionalCheckFailed"]
-            if failed:
-                raise TransactionConflict(conflict_message, failed) from exc
-            if any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
-                if attempt >= 8:
-                    raise ServiceUnavailable(BUSY) from exc
-                backoff.pause(attempt)
-                attempt += 1
-                continue
-            raise
 
 
 # --- batches ---------------------------------------------------------------------------------------------

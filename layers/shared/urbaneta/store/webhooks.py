@@ -7,7 +7,7 @@ from typing import Any
 from urbaneta.clock import parse_rfc3339
 from urbaneta.domain.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
 from urbaneta.errors import Conflict
-from urbaneta.store import keys, table
+from urbaneta.store import keys, table, transactions
 
 DELIVERY_RETENTION_DAYS = 30
 MAX_WEBHOOKS_PER_TENANT = 20  # bounds the fan-out's work per event
@@ -25,14 +25,14 @@ def _webhook_item(hook: Webhook) -> dict[str, Any]:
 def create_webhook(hook: Webhook) -> None:
     """Create an endpoint, counted against the tenant's limit in the same transaction (Conflict when full)."""
     try:
-        table.transact([
-            table.tx_put(_webhook_item(hook)),
-            table.tx_update(keys.webhook_counter(hook.tenant_id), "ADD #n :one", names={"#n": "count"},
+        transactions.transact([
+            transactions.tx_put(_webhook_item(hook)),
+            transactions.tx_update(keys.webhook_counter(hook.tenant_id), "ADD #n :one", names={"#n": "count"},
                             vals={":one": 1, ":max": MAX_WEBHOOKS_PER_TENANT},
-                            condition="attribute_not_exists(#n) OR #n < :max"),
+                            condition="attribute_not_exists(#n) OR #n < :max", label="limit"),
         ])
-    except table.TransactionConflict as exc:
-        if 1 in exc.failed:
+    except table.ConditionFailed as exc:
+        if "limit" in exc.labels:
             raise Conflict(f"An organisation may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks.") from exc
         raise
 
@@ -58,12 +58,12 @@ def all_webhooks(tenant_id: str) -> list[Webhook]:
 def delete_webhook(tenant_id: str, webhook_id: str) -> bool:
     """Delete an endpoint and give its place back; False when it does not exist."""
     try:
-        table.transact([
-            table.tx_delete(keys.webhook(tenant_id, webhook_id), condition="attribute_exists(PK)"),
-            table.tx_update(keys.webhook_counter(tenant_id), "ADD #n :minus", names={"#n": "count"},
+        transactions.transact([
+            transactions.tx_delete(keys.webhook(tenant_id, webhook_id), condition="attribute_exists(PK)"),
+            transactions.tx_update(keys.webhook_counter(tenant_id), "ADD #n :minus", names={"#n": "count"},
                             vals={":minus": -1}),
         ])
-    except table.TransactionConflict:
+    except table.ConditionFailed:
         return False
     return True
 

@@ -13,7 +13,8 @@ from urbaneta.models.invoices import InvoiceOut, InvoicePatch
 from urbaneta.services.invoicing.common import invoice_event, pause, visible
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
-from urbaneta.store.table import TransactionConflict, transact
+from urbaneta.store.table import ConditionFailed
+from urbaneta.store.transactions import transact
 
 MAX_ATTEMPTS = 30
 
@@ -70,8 +71,8 @@ def create_credit_note(caller: Principal, invoice_id: str) -> InvoiceOut:
         ops = [store.counter_op(inv.tenant_id, prefix, last, last + 1), *store.credit_note_ops(inv, cancelled, note)]
         try:
             transact(ops)
-        except TransactionConflict as exc:
-            if exc.failed == [0]:
+        except ConditionFailed as exc:
+            if exc.labels == {"counter"}:
                 pause(attempt)
                 continue
             raise Conflict(store.CHANGED) from exc
