@@ -10,7 +10,6 @@ concurrent payments against one invoice leave exactly the right balance.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -230,26 +229,10 @@ def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = 
 # ---- manual payments ------------------------------------------------------------------------------------------
 
 
-def _fingerprint(body: ManualPaymentCreate) -> str:
-    raw = json.dumps(body.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def record_manual_payment(caller: Principal, body: ManualPaymentCreate, idempotency_key: str | None
-                          ) -> tuple[PaymentOut, bool]:
-    """A payment the manager records by hand (cash, a transfer seen elsewhere). With an Idempotency-Key the
-    same key records once: the same body answers the first payment again, another body is 422.
-    Returns the payment and whether it was created now."""
+def record_manual_payment(caller: Principal, body: ManualPaymentCreate) -> PaymentOut:
+    """A payment the manager records by hand (cash, a transfer seen elsewhere). A retried request is made safe
+    by the ``Idempotency-Key`` middleware (``http.idempotency``), the one mechanism for every POST."""
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
-    fingerprint = _fingerprint(body)
-    dedupe = None
-    if idempotency_key:
-        if len(idempotency_key) > 255:
-            raise ValidationFailed.one("Idempotency-Key", "must be at most 255 characters")
-        dedupe = "IDEM#" + hashlib.sha256(idempotency_key.encode()).hexdigest()
-        previous = store.get_dedupe(caller.tenant_id, dedupe)
-        if previous:
-            return _replay(caller.tenant_id, previous, fingerprint), False
     if invoice.status not in PAYABLE:
         raise Conflict(f"An invoice in status {invoice.status} takes no payments.")
     if body.paid_date > today():
@@ -257,23 +240,11 @@ def record_manual_payment(caller: Principal, body: ManualPaymentCreate, idempote
     draft = PaymentDraft(
         tenant_id=caller.tenant_id, apartment_id=invoice.apartment_id, amount_cents=to_cents(body.amount),
         currency=invoice.currency, paid_date=body.paid_date, method=body.method, named_invoice_id=invoice.id,
-        reference=body.reference, recorded_by=caller.user_id, dedupe=dedupe, fingerprint=fingerprint,
+        reference=body.reference, recorded_by=caller.user_id,
     )
-    try:
-        applied = apply_payment(draft)
-    except DuplicatePayment as dup:
-        guard = store.get_dedupe(caller.tenant_id, dedupe or "")
-        if guard:
-            return _replay(caller.tenant_id, guard, fingerprint), False
-        return PaymentOut.of(store.get_payment(caller.tenant_id, dup.payment_id)), False
+    applied = apply_payment(draft)
     publish(applied.events)
-    return PaymentOut.of(applied.payment), True
-
-
-def _replay(tenant_id: str, guard: dict[str, Any], fingerprint: str) -> PaymentOut:
-    if guard.get("fingerprint") != fingerprint:
-        raise ValidationFailed.one("Idempotency-Key", "was used before with another request body")
-    return PaymentOut.of(store.get_payment(tenant_id, str(guard["paymentId"])))
+    return PaymentOut.of(applied.payment)
 
 
 def _date(raw: str | date | None, field_name: str) -> date | None:
