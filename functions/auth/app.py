@@ -24,7 +24,10 @@ from urbaneta.models.auth import (
     TokensOut,
 )
 from urbaneta.services import auth as service
+from urbaneta.settings import require
 from urbaneta.store.pages import parse_limit
+
+require("auth")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

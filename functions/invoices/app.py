@@ -11,6 +11,9 @@ from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, ok, page
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
 from urbaneta.services.invoicing import documents, generation, lifecycle, queries, sending
+from urbaneta.settings import require
+
+require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

@@ -22,6 +22,9 @@ from urbaneta.models.payments import (
 )
 from urbaneta.services import payments as service
 from urbaneta.services import reconciliation
+from urbaneta.settings import require
+
+require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

@@ -41,11 +41,7 @@ def invoice_event(event: str, inv: Invoice) -> DomainEvent:
 
 
 def _settings_url(which: str) -> str:
-    settings = get_settings()
-    url = settings.invoice_generation_queue_url if which == "generation" else settings.invoice_sending_queue_url
-    if not url:
-        raise RuntimeError(f"the invoice {which} queue is not configured")
-    return url
+    return get_settings().need(f"invoice_{which}_queue_url")
 
 
 def enqueue(which: str, bodies: Sequence[dict[str, Any]]) -> int:
