@@ -14,15 +14,15 @@ class MissingSetting(RuntimeError):
 
 class Settings(BaseModel):
     # required everywhere (template.yaml Globals, and AWS_REGION from Lambda): no defaults, a missing one fails
-    region: str
-    table_name: str
-    event_bus_name: str
-    event_source: str
-    documents_bucket: str
-    uploads_bucket: str
-    app_secret_arn: str
-    mail_from: str
-    public_base_url: str
+    region: str = Field(description="AWS_REGION, set by Lambda")
+    table_name: str = Field(description="TABLE_NAME: the single DynamoDB table")
+    event_bus_name: str = Field(description="EVENT_BUS_NAME: where domain events go")
+    event_source: str = Field(description="EVENT_SOURCE: the events' source")
+    documents_bucket: str = Field(description="DOCUMENTS_BUCKET: invoice PDFs, bank statements")
+    uploads_bucket: str = Field(description="UPLOADS_BUCKET: meter photos")
+    app_secret_arn: str = Field(description="APP_SECRET_ARN: signing keys and sealing keys derive from it")
+    mail_from: str = Field(description="MAIL_FROM: the sender of every e-mail")
+    public_base_url: str = Field(description="PUBLIC_BASE_URL: links in e-mails, provider callbacks")
     # required by some functions only (see NEEDS): None when not given; ``need(name)`` refuses None
     invoice_generation_queue_url: str | None = None
     invoice_sending_queue_url: str | None = None

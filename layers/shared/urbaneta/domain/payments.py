@@ -84,14 +84,9 @@ class BankEntry(Entity):
     updated_at: str = Field(alias="updatedAt")
 
 
-class Statement(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    format: str
-    own_iban: str | None = Field(default=None, alias="ownIban")
-    file_key: str = Field(alias="fileKey")
-    file_size: int = Field(alias="fileSize")
-    entries: int = 0
+class EntryCounts(Entity):
+    """How an import's entries went: the statement keeps them; the import counts them as it goes."""
+
     matched: int = 0
     suggested: int = 0
     unmatched: int = 0
@@ -99,6 +94,16 @@ class Statement(Entity):
     reversed: int = 0
     duplicates: int = 0
     pending: int = 0
+
+
+class Statement(EntryCounts):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    format: str
+    own_iban: str | None = Field(default=None, alias="ownIban")
+    file_key: str = Field(alias="fileKey")
+    file_size: int = Field(alias="fileSize")
+    entries: int = 0
     skipped: int = 0
     imported_by: str | None = Field(default=None, alias="importedBy")
     created_at: str = Field(alias="createdAt")

@@ -260,20 +260,26 @@ def get_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apa
     return ApartmentOut.of(_visible_apartment(caller, building_id, apartment_id))
 
 
-def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
-    """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
-    number moves the number guard in the same transaction (409 when taken). The reference number is
-    permanent."""
-    before = _visible_apartment(caller, building_id, apartment_id)
+def _changes(body: ApartmentPatch | ChargePatch, names: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """A PATCH as item changes: given values are set (by their wire names), explicit nulls removed."""
     sets: dict[str, Any] = {"updatedAt": now_iso()}
     removes: list[str] = []
-    for name in body.model_fields_set:
-        alias = ApartmentPatch.model_fields[name].alias or name
+    for name in names:
+        alias = type(body).model_fields[name].alias or name
         value = getattr(body, name)
         if value is None:
             removes.append(alias)
         else:
             sets[alias] = value
+    return sets, removes
+
+
+def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
+    """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
+    number moves the number guard in the same transaction (409 when taken). The reference number is
+    permanent."""
+    before = _visible_apartment(caller, building_id, apartment_id)
+    sets, removes = _changes(body, body.model_fields_set)
     after = store.update_apartment(before, sets, removes)
     changes = sorted((set(sets) | set(removes)) - {"updatedAt", "GSI1PK", "GSI1SK"})
     _emit(caller, "apartment.updated", {**_apartment_data(after), "changes": changes})
@@ -340,15 +346,7 @@ def update_charge(caller: Principal, building_id: str, charge_id: str, body: Cha
     type_ = body.type if body.type is not None else before.type
     unit_price = body.unit_price if body.unit_price is not None else before.unit_price
     check_charge(type_, meter_type, unit_price)
-    sets: dict[str, Any] = {"updatedAt": now_iso()}
-    removes: list[str] = []
-    for name in given - {"meter_type"}:
-        alias = ChargePatch.model_fields[name].alias or name
-        value = getattr(body, name)
-        if value is None:
-            removes.append(alias)
-        else:
-            sets[alias] = value
+    sets, removes = _changes(body, given - {"meter_type"})
     if meter_type is None:
         if before.meter_type is not None:
             removes.append("meterType")

@@ -15,8 +15,10 @@ by hand) finishes them, because a pending entry is the one kind of known entry t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import Field
 
 from urbaneta.adapters import documents
 from urbaneta.adapters.events import DomainEvent, publish
@@ -24,7 +26,7 @@ from urbaneta.adapters.statements import BankTransaction, StatementError, parse_
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
-from urbaneta.domain.payments import BankEntry, Statement
+from urbaneta.domain.payments import BankEntry, EntryCounts, Statement
 from urbaneta.domain.reconciliation import (
     Candidate,
     IdentitySource,
@@ -68,16 +70,8 @@ class _Line:
     invoice: Invoice | None = None
 
 
-@dataclass
-class _Counts:
-    matched: int = 0
-    suggested: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    reversed: int = 0
-    duplicates: int = 0
-    pending: int = 0
-    events: list[DomainEvent] = field(default_factory=list)
+class _Counts(EntryCounts):
+    events: list[DomainEvent] = Field(default_factory=list)
 
 
 def _kind(content_type: str | None) -> str:

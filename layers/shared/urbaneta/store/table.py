@@ -107,7 +107,7 @@ class InvalidPath(Exception):
 BUSY = "The database is busy; try again."
 
 
-def _expression_args(names: Mapping[str, str] | None, vals: Mapping[str, Any] | None, condition: str | None
+def expression_args(names: Mapping[str, str] | None, vals: Mapping[str, Any] | None, condition: str | None
                      ) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if names:
@@ -142,7 +142,7 @@ def put_new(item: Item) -> None:
 def put(item: Item, *, condition: str | None = None, vals: Mapping[str, Any] | None = None,
         conflict_message: str = "The resource changed or does not exist.") -> None:
     """PutItem; with a ``condition``, a refusal is ConditionFailed (a 409 unless the caller translates it)."""
-    kwargs = {"TableName": table_name(), "Item": serialize(item), **_expression_args(None, vals, condition)}
+    kwargs = {"TableName": table_name(), "Item": serialize(item), **expression_args(None, vals, condition)}
     _write("put_item", kwargs, conflict_message)
 
 
@@ -150,7 +150,7 @@ def delete(key: Key, *, condition: str | None = None, vals: Mapping[str, Any] | 
            return_old: bool = False, conflict_message: str = "The resource changed or does not exist."
            ) -> Item | None:
     """DeleteItem; ``return_old`` answers the item as it was (None when there was none)."""
-    kwargs = {"TableName": table_name(), "Key": serialize(key), **_expression_args(None, vals, condition)}
+    kwargs = {"TableName": table_name(), "Key": serialize(key), **expression_args(None, vals, condition)}
     if return_old:
         kwargs["ReturnValues"] = "ALL_OLD"
     attrs = _write("delete_item", kwargs, conflict_message).get("Attributes")
@@ -173,7 +173,7 @@ def update(
     in the condition and translate). ``returns`` overrides ``return_new`` (e.g. ``"UPDATED_NEW"``);
     ``old_on_failure`` puts the item as it was on the ConditionFailed."""
     kwargs = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression,
-              **_expression_args(names, vals, condition)}
+              **expression_args(names, vals, condition)}
     if returns or return_new:
         kwargs["ReturnValues"] = returns or "ALL_NEW"
     if old_on_failure:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from urbaneta import backoff
 from urbaneta.errors import ServiceUnavailable
 from urbaneta.store.keys import Key
-from urbaneta.store.table import BUSY, ConditionFailed, Item, ddb, serialize, table_name, values
+from urbaneta.store.table import BUSY, ConditionFailed, Item, ddb, expression_args, serialize, table_name
 
 TRANSACT_LIMIT = 100
 DEFAULT_CONFLICT = "The request conflicts with the current state."
@@ -38,13 +38,7 @@ class Op(NamedTuple):
 
 def _expression(op: dict[str, Any], names: Mapping[str, str] | None, vals: Mapping[str, Any] | None,
                 condition: str | None) -> dict[str, Any]:
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    if condition:
-        op["ConditionExpression"] = condition
-    return op
+    return {**op, **expression_args(names, vals, condition)}
 
 
 def tx_put(item: Item, *, label: str = "put", condition: str | None = "attribute_not_exists(PK)",
