@@ -37,6 +37,7 @@ browser: ## Debian's Chromium for the docs-page browser test (needs apt-get as r
 
 lint: install
 	$(BIN)/ruff check .
+	PYTHONPATH=layers/shared $(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy layers/shared/urbaneta functions local

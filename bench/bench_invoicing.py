@@ -127,8 +127,8 @@ def _organisation(http: Any, apartments: int) -> tuple[str, str, str]:
     """A registered organisation with one building (charges through the API, apartments in batches):
     (tenant id, token, building id)."""
     from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.buildings import Apartment
     from urbaneta.domain.references import make_731
-    from urbaneta.models.entities import Apartment
     from urbaneta.store.buildings import apartment_item
     from urbaneta.store.table import batch_write
 
@@ -201,8 +201,9 @@ def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, in
     from urbaneta.adapters.aws import client
     from urbaneta.adapters.events import _entry
     from urbaneta.domain import billing
-    from urbaneta.models.entities import Invoice, Recipient
-    from urbaneta.services.invoicing import invoice_event, pdf_key
+    from urbaneta.domain.invoices import Invoice, Recipient
+    from urbaneta.services.invoicing.common import invoice_event
+    from urbaneta.services.invoicing.documents import pdf_key
     from urbaneta.store import buildings
     from urbaneta.store import invoices as store
     from urbaneta.store.table import serialize, table_name
@@ -245,7 +246,7 @@ def _baseline(tenant_id: str, building_id: str, calls: Calls) -> tuple[float, in
 
 def _documents(tenant_id: str, building_id: str, samples: int) -> list[Any]:
     """What the PDFs of some generated invoices show (read from the table before the stack stops)."""
-    from urbaneta.services.invoicing import _document
+    from urbaneta.services.invoicing.documents import _document
     from urbaneta.store import invoices as store
 
     return [_document(inv) for inv in list(store.invoices_of_building(tenant_id, building_id))[:samples]]
@@ -275,8 +276,8 @@ def main() -> None:
     apartments = 200 if quick() else 2000
     rtt = os.environ.get("BENCH_RTT_MS", "0")
     stack = spawn_stack(env={"POWERTOOLS_LOG_LEVEL": "ERROR"}, args=["--aws-latency-ms", rtt])
-    os.environ.update({k: v for k, v in stack.environments["InvoicesFunction"].items()
-                       if k.startswith(("TABLE_", "EVENT_", "DOCUMENTS_", "UPLOADS_", "STAGE", "AWS_", "APP_"))})
+    os.environ.update({k: v for k, v in stack.environments["InvoiceGenerationWorkerFunction"].items()
+                       if k not in ("PATH", "LANG") and not k.startswith("PYTHON")})
     os.environ.update({"AWS_ENDPOINT_URL": stack.moto_url, "POWERTOOLS_LOG_LEVEL": "ERROR"})
     calls = Calls()
     calls.install()

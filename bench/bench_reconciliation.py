@@ -54,8 +54,8 @@ def _environment() -> None:
 def _organisation(tenant_id: str, apartments: int) -> list[tuple[str, str, str]]:
     """Apartment reference guards and one open invoice each, written in batches: (apartment, reference, invoice)."""
     from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.invoices import Invoice, Recipient
     from urbaneta.domain.references import make_731
-    from urbaneta.models.entities import Invoice, Recipient
     from urbaneta.store import invoices as invoice_store
     from urbaneta.store import keys
     from urbaneta.store.table import batch_write
@@ -101,6 +101,7 @@ def _statement(refs: list[str], entries: int, seed: str) -> bytes:
 def _baseline_import(principal: Any, content: bytes) -> dict[str, int]:
     """The same pipeline with one lookup per entry: GetItem per identity, per reference and per payer IBAN,
     PutItem per entry; matched lines become the same payment transactions."""
+    from urbaneta.adapters import documents
     from urbaneta.adapters.events import publish
     from urbaneta.adapters.statements import parse_statement
     from urbaneta.clock import new_id, now_iso
@@ -114,7 +115,7 @@ def _baseline_import(principal: Any, content: bytes) -> dict[str, int]:
     parsed = parse_statement(content, "application/xml")
     ids = entry_identities([rec._source(tx) for tx in parsed.transactions])
     statement_id, now = new_id(), now_iso()
-    stmt_store.store_file(stmt_store.file_key(tenant, statement_id, "xml"), content, "application/xml")
+    documents.put_statement(documents.statement_key(tenant, statement_id, "xml"), content, "application/xml")
     matched = 0
     pending = []
     buildings: dict[str, str] = {}

@@ -153,6 +153,15 @@ _DEFAULTS = {
     "POWERTOOLS_SERVICE_NAME": "urbaneta",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_DEV": "false",
+    # every function needs these (template.yaml Globals); ``emulated_aws`` replaces them with the real names
+    "TABLE_NAME": "urbaneta-test",
+    "EVENT_BUS_NAME": "urbaneta-test",
+    "EVENT_SOURCE": "urbaneta.api",
+    "DOCUMENTS_BUCKET": "urbaneta-test-documents",
+    "UPLOADS_BUCKET": "urbaneta-test-uploads",
+    "APP_SECRET_ARN": "arn:aws:secretsmanager:eu-north-1:123456789012:secret:urbaneta-test",
+    "MAIL_FROM": "no-reply@urbaneta.example",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:3000/api",
 }
 
 
@@ -163,6 +172,10 @@ def default_environment() -> None:
     layer = str(ROOT / "layers" / "shared")
     if layer not in sys.path:
         sys.path.insert(0, layer)
+    from urbaneta.settings import NEEDS
+
+    for name in {n for names in NEEDS.values() for n in names}:  # a function's own (queues, provider secret)
+        os.environ.setdefault(name, f"placeholder-{name.lower()}")
 
 
 def reset_emulated_data() -> None:

@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from urbaneta.auth.principal import EVERYONE, Role
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
-from urbaneta.http.pagination import parse_limit
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
     AccessTokenOut,
@@ -25,6 +24,10 @@ from urbaneta.models.auth import (
     TokensOut,
 )
 from urbaneta.services import auth as service
+from urbaneta.settings import require
+from urbaneta.store.pages import parse_limit
+
+require("auth")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

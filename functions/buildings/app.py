@@ -21,6 +21,9 @@ from urbaneta.models.buildings import (
     ChargePatch,
 )
 from urbaneta.services import buildings as service
+from urbaneta.settings import require
+
+require("buildings")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

@@ -11,6 +11,9 @@ from aws_lambda_powertools.event_handler import Response
 
 from urbaneta.errors import NotFound
 from urbaneta.http.app import create_app, make_handler, public
+from urbaneta.settings import require
+
+require("docs")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 HERE = Path(__file__).resolve().parent
 ASSETS = {

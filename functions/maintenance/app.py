@@ -10,6 +10,9 @@ from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.services import maintenance as service
+from urbaneta.settings import require
+
+require("maintenance")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

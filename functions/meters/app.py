@@ -22,6 +22,9 @@ from urbaneta.models.meters import (
     ReadingReject,
 )
 from urbaneta.services import meters as service
+from urbaneta.settings import require
+
+require("meters")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

@@ -6,7 +6,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.clock import parse_rfc3339, utcnow
 from urbaneta.observability import logger, metrics
-from urbaneta.services import invoicing as service
+from urbaneta.services.invoicing import sweep as service
+from urbaneta.settings import require
+
+require("overdue_sweep")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 
 @logger.inject_lambda_context(clear_state=True)

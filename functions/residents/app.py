@@ -9,6 +9,9 @@ from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, no_content, ok, page
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.services import residents as service
+from urbaneta.settings import require
+
+require("residents")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

@@ -7,6 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.observability import logger, metrics
 from urbaneta.services import webhooks as service
+from urbaneta.settings import require
+
+require("webhook_fanout")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -17,6 +17,9 @@ from urbaneta.models.webhooks import (
     WebhookWithSecret,
 )
 from urbaneta.services import webhooks as service
+from urbaneta.settings import require
+
+require("webhooks")  # fails the cold start, naming any missing variable (settings.NEEDS)
 
 app = create_app()
 

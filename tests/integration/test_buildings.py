@@ -702,7 +702,7 @@ def issue_invoice(tenant_id: str, building_id: str, apartment: dict[str, Any]) -
     from datetime import date
 
     from urbaneta.clock import new_id, now_iso
-    from urbaneta.models.entities import Invoice
+    from urbaneta.domain.invoices import Invoice
     from urbaneta.store import invoices
 
     now = now_iso()

@@ -12,9 +12,9 @@ from tests.support import LambdaContext, Result, api_event
 from urbaneta.auth.principal import STAFF, Role
 from urbaneta.errors import BadRequest
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
-from urbaneta.http.pagination import decode_cursor, encode_cursor
 from urbaneta.http.responses import created, ok
 from urbaneta.models.common import ApiModel, Money
+from urbaneta.store.pages import decode_cursor, encode_cursor
 
 
 class Thing(ApiModel):

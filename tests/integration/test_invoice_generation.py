@@ -128,7 +128,7 @@ def test_redelivered_chunk_counts_and_creates_nothing_twice(make_caller, aws):
 def _two_jobs(mgr, prefix: str, apartments: int) -> list[dict]:
     """Two buildings of one organisation with the same prefix, planned; returns their chunk messages."""
     from tests.integration.invoicing_helpers import receive_all
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
 
     buildings = [new_building(mgr, invoicePrefix=prefix) for _ in range(2)]
     for b in buildings:
@@ -146,7 +146,7 @@ def _two_jobs(mgr, prefix: str, apartments: int) -> list[dict]:
 def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch):
     # Given two generation jobs of one organisation and prefix, two chunks each
     from urbaneta.adapters.aws import client
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
 
     mgr = make_caller("manager")
     monkeypatch.setattr(invoicing, "GENERATION_CHUNK", 3)
@@ -185,7 +185,7 @@ def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch)
 
 def test_a_chunk_that_dies_after_reserving_reuses_its_numbers(make_caller, aws, monkeypatch):
     # Given a generation chunk whose worker dies after reserving numbers, before writing the invoices
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
     from urbaneta.store import invoices as store
 
     mgr = make_caller("manager")
@@ -209,7 +209,7 @@ def test_a_chunk_that_dies_after_reserving_reuses_its_numbers(make_caller, aws, 
 
 def test_a_chunk_that_dies_half_way_through_writing_completes_the_rest(make_caller, aws, monkeypatch):
     # Given a chunk whose worker wrote part of its invoices and died
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
     from urbaneta.store import invoices as store
 
     mgr = make_caller("manager")
@@ -264,7 +264,7 @@ def test_metered_charge_without_readings_is_reported_never_billed_as_zero(make_c
 
 def test_generation_writes_one_transaction_per_chunk(make_caller, aws, monkeypatch):
     # Given a building of 7 apartments generated in chunks of 3 (3 chunks)
-    from urbaneta.services import invoicing
+    from urbaneta.services.invoicing import generation as invoicing
 
     monkeypatch.setattr(invoicing, "GENERATION_CHUNK", 3)
     mgr = make_caller("manager")

@@ -347,34 +347,39 @@ def test_send_bulk_refuses_bad_input(billed, make_caller):
 def test_payment_update_op_settles_leaves_the_watch_and_reverses(billed, aws):
     from datetime import date
 
+    from urbaneta.domain import invoice_state
     from urbaneta.store import invoices as store
     from urbaneta.store import keys
-    from urbaneta.store.table import TransactionConflict, get, transact
+    from urbaneta.store.table import ConditionFailed, get
+    from urbaneta.store.transactions import transact
+
+    def payment_update_op(invoice, delta_cents, paid_date):
+        return store.transition_op(invoice, invoice_state.after_payment(invoice, delta_cents, paid_date))
 
     mgr, (i1, _i2) = billed["mgr"], billed["invoices"]
     patch(mgr, i1["id"], {"status": "sent"})
     inv = store.get_invoice(mgr.tenant_id, i1["id"])
     total = inv.total_cents
     # Given a sent invoice in the overdue watch; When a partial payment is applied
-    assert not store.payment_settles(inv, total - 100)
-    transact([store.payment_update_op(inv, total - 100, date(2025, 2, 10))])
+    assert not invoice_state.payment_settles(inv, total - 100)
+    transact([payment_update_op(inv, total - 100, date(2025, 2, 10))])
     part = store.get_invoice(mgr.tenant_id, inv.id)
     # Then it stays sent with the balance left, still watched
     assert (part.status, part.amount_paid_cents, part.balance_due_cents) == ("sent", total - 100, 100)
     assert "GSI3PK" in get(keys.invoice(mgr.tenant_id, inv.id))
     # When a stale copy is used, the version check refuses it
-    with pytest.raises(TransactionConflict):
-        transact([store.payment_update_op(inv, 100, date(2025, 2, 11))])
+    with pytest.raises(ConditionFailed):
+        transact([payment_update_op(inv, 100, date(2025, 2, 11))])
     # When the rest is paid, the op settles it and it leaves the watch
-    assert store.payment_settles(part, 100)
-    transact([store.payment_update_op(part, 100, date(2025, 2, 11))])
+    assert invoice_state.payment_settles(part, 100)
+    transact([payment_update_op(part, 100, date(2025, 2, 11))])
     paid = store.get_invoice(mgr.tenant_id, inv.id)
     assert (paid.status, paid.balance_due_cents, paid.paid_date) == ("paid", 0, date(2025, 2, 11))
     assert "GSI3PK" not in get(keys.invoice(mgr.tenant_id, inv.id))
     assert sweep("2025-03-01T01:00:00Z") is not None
     assert store.get_invoice(mgr.tenant_id, inv.id).status == "paid"
     # When the payment is reversed, it is sent again, back in the watch, and the sweep finds it
-    transact([store.payment_update_op(paid, -100, None)])
+    transact([payment_update_op(paid, -100, None)])
     back = store.get_invoice(mgr.tenant_id, inv.id)
     assert (back.status, back.balance_due_cents, back.paid_date) == ("sent", 100, None)
     sweep("2025-03-01T01:00:00Z")

@@ -40,9 +40,9 @@ def new_apartment(caller: Any, building_id: str, number: str, owner: str = "Mari
 def new_invoice(caller: Any, building_id: str, apt: Apt, total_cents: int, *, due: date | None = None,
                 status: str = "sent", owner: str = "Mari Maasikas", interest_cents: int = 0) -> dict[str, Any]:
     from urbaneta.clock import new_id, now_iso
-    from urbaneta.models.entities import Invoice, InvoiceLine, Recipient
+    from urbaneta.domain.invoices import Invoice, InvoiceLine, Recipient
     from urbaneta.store import invoices as invoice_store
-    from urbaneta.store.table import transact
+    from urbaneta.store.transactions import transact
 
     due = due or date(2024, 3, 15) + timedelta(days=len(apt.invoices) * 30)
     lines = [InvoiceLine(description="Haldus", quantity=1, unit="pc", unit_price=Decimal(0),

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from urbaneta.domain import billing
-from urbaneta.models.entities import Apartment, Charge, Meter, Reading
+from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.meters import Meter, Reading
 
 D = Decimal
 
@@ -150,7 +151,7 @@ def test_numbers_and_prefixes():
 
 
 def _invoice(iid: str, number: str, status: str, balance: int, due: date, issue: date, lines=()):
-    from urbaneta.models.entities import Invoice
+    from urbaneta.domain.invoices import Invoice
 
     return Invoice(id=iid, tenant_id="t", number=number, reference_number="1", building_id="b", apartment_id="a",
                    period_start=date(2025, 1, 1), period_end=date(2025, 1, 31), issue_date=issue, due_date=due,

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from urbaneta.domain.buildings import Charge
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.buildings import (
     ApartmentCreate,
@@ -15,7 +16,6 @@ from urbaneta.models.buildings import (
     ChargeOut,
     check_charge,
 )
-from urbaneta.models.entities import Charge
 from urbaneta.store import keys
 
 ADDRESS = {"street": "Pikk 1", "city": "Tallinn", "postalCode": "10123", "country": "EE"}

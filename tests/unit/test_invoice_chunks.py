@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from urbaneta.models.entities import Apartment
-from urbaneta.services import invoicing
+from urbaneta.domain.buildings import Apartment
+from urbaneta.services.invoicing import generation as invoicing
 
 
 def apartment(n: int, name_length: int = 20) -> Apartment:

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from urbaneta.domain import invoice_state
+from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import Conflict
-from urbaneta.models.entities import Invoice
 
 
 def invoice(**kw) -> Invoice:

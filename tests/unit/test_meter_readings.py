@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from urbaneta.domain import readings as rules
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import ValidationFailed
-from urbaneta.models.entities import Meter, Reading
 
 D = Decimal
 T0 = "2025-01-01T00:00:00Z"

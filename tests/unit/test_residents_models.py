@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from urbaneta.domain.residents import Invitation
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestUpdate
-from urbaneta.models.residents import Invitation, InvitationCreate, InvitationOut
+from urbaneta.models.residents import InvitationCreate, InvitationOut
 
 
 def invitation(status: str = "pending") -> Invitation:

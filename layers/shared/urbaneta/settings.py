@@ -8,24 +8,31 @@ from functools import lru_cache
 from pydantic import BaseModel, Field
 
 
+class MissingSetting(RuntimeError):
+    """A required environment variable is not set: the function's configuration is incomplete."""
+
+
 class Settings(BaseModel):
+    # required everywhere (template.yaml Globals, and AWS_REGION from Lambda): no defaults, a missing one fails
+    region: str = Field(description="AWS_REGION, set by Lambda")
+    table_name: str = Field(description="TABLE_NAME: the single DynamoDB table")
+    event_bus_name: str = Field(description="EVENT_BUS_NAME: where domain events go")
+    event_source: str = Field(description="EVENT_SOURCE: the events' source")
+    documents_bucket: str = Field(description="DOCUMENTS_BUCKET: invoice PDFs, bank statements")
+    uploads_bucket: str = Field(description="UPLOADS_BUCKET: meter photos")
+    app_secret_arn: str = Field(description="APP_SECRET_ARN: signing keys and sealing keys derive from it")
+    mail_from: str = Field(description="MAIL_FROM: the sender of every e-mail")
+    public_base_url: str = Field(description="PUBLIC_BASE_URL: links in e-mails, provider callbacks")
+    # required by some functions only (see NEEDS): None when not given; ``need(name)`` refuses None
+    invoice_generation_queue_url: str | None = None
+    invoice_sending_queue_url: str | None = None
+    webhook_delivery_queue_url: str | None = None
+    webhook_delivery_dlq_url: str | None = None
+    provider_secret_arn: str | None = None  # payment provider credentials (Paysera, MakeCommerce); none: test mode
+    # tunables: safe defaults
     stage: str = "prod"  # "local" on the local stack, "test" in tests
-    region: str = "eu-north-1"
-    table_name: str = "urbaneta"
-    event_bus_name: str = "urbaneta"
-    event_source: str = "urbaneta.api"
-    documents_bucket: str = "urbaneta-documents"
-    uploads_bucket: str = "urbaneta-uploads"
-    invoice_generation_queue_url: str = ""
-    invoice_sending_queue_url: str = ""
-    webhook_delivery_queue_url: str = ""
-    webhook_delivery_dlq_url: str = ""
     webhook_retry_schedule: str = ""  # comma-separated seconds between attempts; empty = the default
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=10)
-    app_secret_arn: str = ""
-    provider_secret_arn: str = ""  # payment provider credentials (Paysera, MakeCommerce)
-    mail_from: str = "no-reply@urbaneta.example"
-    public_base_url: str = "http://127.0.0.1:3000/api"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     idempotency_ttl_seconds: int = 86_400
     aws_endpoint_url: str | None = None
@@ -43,6 +50,45 @@ class Settings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.stage in ("local", "test")
+
+    def need(self, field: str) -> str:
+        """The value of a per-function setting, or MissingSetting naming its variable."""
+        value = getattr(self, field)
+        if not value:
+            raise MissingSetting(f"{_ENV[field]} is not set; the function needs it (settings.NEEDS).")
+        return str(value)
+
+
+REQUIRED = ("AWS_REGION", "TABLE_NAME", "EVENT_BUS_NAME", "EVENT_SOURCE", "DOCUMENTS_BUCKET", "UPLOADS_BUCKET",
+            "APP_SECRET_ARN", "MAIL_FROM", "PUBLIC_BASE_URL")
+"""What every function needs (template.yaml's Globals; Lambda sets AWS_REGION)."""
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "auth": REQUIRED,
+    "buildings": REQUIRED,
+    "docs": (),
+    "invoices": (*REQUIRED, "INVOICE_GENERATION_QUEUE_URL", "INVOICE_SENDING_QUEUE_URL"),
+    "invoice_generation_worker": (*REQUIRED, "INVOICE_GENERATION_QUEUE_URL"),
+    "invoice_sending_worker": (*REQUIRED, "INVOICE_SENDING_QUEUE_URL"),
+    "maintenance": REQUIRED,
+    "meters": REQUIRED,
+    "overdue_sweep": REQUIRED,
+    "payment_credit": REQUIRED,
+    "payments": (*REQUIRED, "PROVIDER_SECRET_ARN"),
+    "residents": REQUIRED,
+    "webhooks": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),
+    "webhook_fanout": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),
+    "webhook_delivery_worker": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL", "WEBHOOK_DELIVERY_DLQ_URL"),
+}
+"""Each function's required environment variables (template.yaml gives them; tests/test_settings.py checks)."""
+
+
+def require(function: str) -> None:
+    """Called at the top of a function's module: its cold start fails at once, naming every missing variable,
+    instead of the first request failing later. Only presence is checked; values are read by get_settings()."""
+    missing = [name for name in NEEDS[function] if not os.environ.get(name)]
+    if missing:
+        raise MissingSetting(f"function {function}: required environment variables are not set: {', '.join(missing)}")
 
 
 _ENV = {
@@ -81,4 +127,7 @@ _ENV = {
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     values = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
+    missing = [_ENV[name] for name, info in Settings.model_fields.items() if info.is_required() and name not in values]
+    if missing:
+        raise MissingSetting(f"required environment variables are not set: {', '.join(missing)}")
     return Settings.model_validate(values)

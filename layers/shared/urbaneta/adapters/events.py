@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from urbaneta import backoff
 from urbaneta.adapters.aws import client
 from urbaneta.clock import new_id, now_iso
-from urbaneta.errors import ServiceUnavailable
 from urbaneta.settings import get_settings
 
 PUT_EVENTS_LIMIT = 10
@@ -50,13 +49,10 @@ def publish(events: Iterable[DomainEvent]) -> int:
     calls = 0
     for start in range(0, len(entries), PUT_EVENTS_LIMIT):
         pending = entries[start : start + PUT_EVENTS_LIMIT]
-        for attempt in range(6):
+        for _ in backoff.attempts(6, message="Events could not be published; try again."):
             out = client("events").put_events(Entries=pending)
             calls += 1
             if not out.get("FailedEntryCount"):
                 break
             pending = [e for e, r in zip(pending, out["Entries"], strict=False) if r.get("ErrorCode")]
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        else:
-            raise ServiceUnavailable("Events could not be published; try again.")
     return calls

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from urbaneta.models.entities import Apartment, Charge, Invoice, InvoiceLine, Meter, Reading
+from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.invoices import Invoice, InvoiceLine
+from urbaneta.domain.meters import Meter, Reading
 
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")

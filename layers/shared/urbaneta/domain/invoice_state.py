@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from urbaneta.domain.invoices import Invoice, InvoiceStatus
 from urbaneta.errors import Conflict
-from urbaneta.models.entities import Invoice, InvoiceStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"sent", "cancelled"}),
@@ -22,7 +22,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # What a manager may do by PATCH; the rest belongs to the sending worker, the sweep, payments and credit notes.
 MANUAL: frozenset[tuple[str, str]] = frozenset({("draft", "sent"), ("sent", "paid"), ("overdue", "paid")})
 
-OPEN_STATUSES: frozenset[str] = frozenset({"draft", "sent", "overdue"})
+OPEN_STATUSES: frozenset[InvoiceStatus] = frozenset({"draft", "sent", "overdue"})
+"""Statuses that still owe money: payable, credited by a credit note, swept."""
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -66,3 +67,28 @@ def after_payment_status(invoice: Invoice, balance_cents: int) -> InvoiceStatus:
             return "overdue"
         return "sent" if invoice.sent_at else "draft"
     return invoice.status
+
+
+def watches_due(inv: Invoice) -> bool:
+    """Whether the invoice belongs in the overdue sweep's watch (sent, unpaid, not a credit note)."""
+    return inv.status == "sent" and inv.balance_due_cents > 0 and inv.credit_note_of is None
+
+
+def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) -> Invoice:
+    """The invoice as a payment of ``delta_cents`` (negative: a reversal) leaves it: amount paid, balance,
+    status (paid + paidDate at a zero balance; back to sent/overdue on a reversal)."""
+    if invoice.status == "cancelled":
+        raise Conflict("The invoice is cancelled; it takes no payments.")
+    if invoice.credit_note_of is not None:
+        raise Conflict("A credit note takes no payments.")
+    paid = invoice.amount_paid_cents + delta_cents
+    balance = invoice.total_cents - paid
+    status = after_payment_status(invoice, balance)
+    when = (invoice.paid_date if invoice.status == "paid" else paid_date) if status == "paid" else None
+    return invoice.model_copy(update={"amount_paid_cents": paid, "balance_due_cents": balance, "status": status,
+                                      "paid_date": when})
+
+
+def payment_settles(invoice: Invoice, delta_cents: int) -> bool:
+    """Whether a payment of ``delta_cents`` makes the invoice paid (``invoice.paid`` is emitted then)."""
+    return invoice.status != "paid" and invoice.total_cents - invoice.amount_paid_cents - delta_cents <= 0

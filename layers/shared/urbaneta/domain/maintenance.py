@@ -12,8 +12,11 @@ the caller's role may not make is forbidden (403).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from pydantic import Field
+
+from urbaneta.domain.entity import Entity
 from urbaneta.errors import Conflict, FieldError, Forbidden
 
 MaintenanceStatus = Literal["open", "in_progress", "resolved", "closed"]
@@ -47,3 +50,36 @@ def check_transition(current: str, target: str, *, is_staff: bool) -> None:
         raise Conflict(message, errors=[FieldError("status", message)])
     if not is_staff and (current, target) not in RESIDENT_TRANSITIONS:
         raise Forbidden("Residents may only confirm (close) or reopen a resolved request.")
+
+
+class HistoryEntry(Entity):
+    """One entry of a request's history (stored as a child item of the request)."""
+
+    seq: int
+    type: str  # "created" | "status_changed" | "comment" | "updated"
+    at: str
+    by: str  # user id
+    by_role: str = Field(alias="byRole")
+    from_status: str | None = Field(default=None, alias="fromStatus")
+    to_status: str | None = Field(default=None, alias="toStatus")
+    comment: str | None = None
+
+
+class MaintenanceRequest(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    building_id: str = Field(alias="buildingId")
+    apartment_id: str | None = Field(default=None, alias="apartmentId")
+    title: str
+    description: str
+    priority: Priority = "normal"
+    status: MaintenanceStatus = "open"
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_by: str = Field(alias="createdBy")
+    history_count: int = Field(default=0, alias="historyCount")
+    created_at: str = Field(alias="createdAt")
+    sort_time: str = Field(alias="sortTime")  # creation time to the microsecond: the list order within a stage
+    updated_at: str = Field(alias="updatedAt")
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True)

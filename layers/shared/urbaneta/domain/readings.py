@@ -20,8 +20,8 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import FieldError, ValidationFailed
-from urbaneta.models.entities import Meter, Reading
 
 FLAG_FACTOR = Decimal(3)
 """A reading is flagged when its daily consumption exceeds this many times the median daily consumption of the

@@ -16,6 +16,10 @@ from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
+from urbaneta.domain.entity import Entity
+
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
 MAX_VISIBILITY_DELAY = 43_200  # SQS: a message can be hidden for at most 12 hours per receive
@@ -233,3 +237,60 @@ def delivery_id(event_id: str, webhook_id: str, epoch_ms: int) -> str:
 def excerpt(body: bytes) -> str:
     """The short part of a response body that is kept (at most 1 KiB)."""
     return body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
+WebhookStatus = Literal["active", "disabled"]
+
+
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+AttemptStatus = Literal["succeeded", "failed"]
+
+
+class StoredSecret(Entity):
+    sealed: str  # the secret encrypted with the application key (see services.webhooks)
+    created_at: str = Field(alias="createdAt")
+    expires_at: str | None = Field(default=None, alias="expiresAt")
+
+
+class Webhook(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    url: str
+    events: list[str]
+    description: str | None = None
+    status: WebhookStatus = "active"
+    disabled_reason: str | None = Field(default=None, alias="disabledReason")
+    secrets: list[StoredSecret]  # newest first
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+
+class Attempt(Entity):
+    attempt: int
+    at: str
+    status: AttemptStatus
+    response_code: int | None = Field(default=None, alias="responseCode")
+    latency_ms: int = Field(alias="latencyMs")
+    error: str | None = None
+    response_excerpt: str | None = Field(default=None, alias="responseExcerpt")
+    next_attempt_at: str | None = Field(default=None, alias="nextAttemptAt")
+
+
+class Delivery(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    webhook_id: str = Field(alias="webhookId")
+    event_id: str = Field(alias="eventId")
+    event: str
+    body: str  # the exact bytes signed and sent (UTF-8 JSON), the same on every attempt
+    status: DeliveryStatus = "pending"
+    attempt_count: int = Field(default=0, alias="attemptCount")
+    round_start: int = Field(default=0, alias="roundStart")  # attempts made before the current (re)delivery
+    attempts: list[Attempt] = Field(default_factory=list)
+    next_attempt_at: str | None = Field(default=None, alias="nextAttemptAt")
+    failure_reason: str | None = Field(default=None, alias="failureReason")
+    message_token: str = Field(default="", alias="messageToken")  # the one queue message that carries it
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")

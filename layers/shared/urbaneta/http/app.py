@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import base64
-import contextvars
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,6 +22,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 
 from urbaneta.auth.principal import Principal, Role
+
+__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "principal", "public", "request_id"]
 from urbaneta.errors import (
     BadRequest,
     Forbidden,
@@ -32,7 +33,9 @@ from urbaneta.errors import (
     UnsupportedMediaType,
     UrbanetaError,
 )
+from urbaneta.http.context import current_principal, current_request_id, principal, request_id
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
+from urbaneta.http.idempotency import idempotent_post
 from urbaneta.observability import logger, metrics, traced_handler
 from urbaneta.settings import get_settings
 
@@ -41,8 +44,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 _POLICY_ATTR = "__urbaneta_policy__"
 PUBLIC = frozenset({"*"})
 
-_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
-_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
 def allow(*roles: Role | frozenset[Role]) -> Callable[[F], F]:
@@ -74,33 +75,11 @@ def _without_return_annotation(fn: F) -> F:
     return fn
 
 
-def principal() -> Principal:
-    """The authenticated caller of the current request."""
-    current = _principal.get()
-    if current is None:  # only reachable from a public route by mistake
-        raise Forbidden("This operation needs an authenticated caller.")
-    return current
-
-
-def request_id() -> str:
-    return _request_id.get()
-
-
-Authenticator = Callable[[APIGatewayHttpResolver], Principal]
-
-
-def _default_authenticator(app: APIGatewayHttpResolver) -> Principal:
-    from urbaneta.auth.tokens import authenticate
+def _authenticate(app: APIGatewayHttpResolver) -> Principal:
+    """The bearer token: signature, expiry, the session still live, the tenant's quota (``auth.tokens``)."""
+    from urbaneta.auth.tokens import authenticate  # lazily: public-only functions never load token checks
 
     return authenticate(app.current_event.get_header_value("authorization"))
-
-
-_authenticator: list[Authenticator] = [_default_authenticator]
-
-
-def set_authenticator(fn: Authenticator) -> None:
-    """The auth module installs the full check (sessions, quotas) here."""
-    _authenticator[0] = fn
 
 
 def _registered(app: APIGatewayHttpResolver) -> list[Any]:
@@ -109,17 +88,17 @@ def _registered(app: APIGatewayHttpResolver) -> list[Any]:
 
 def _guard(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
     route = app.context.get("_route")
-    _principal.set(None)
+    current_principal.set(None)
     if route is not None and any(route is r for r in _registered(app)):
         policy = getattr(route.func, _POLICY_ATTR, None)
         if policy is None:
             logger.error("route without an access policy refused", extra={"route": route.func.__name__})
             raise Forbidden("This operation is not available.")
         if policy is not PUBLIC:
-            caller = _authenticator[0](app)
+            caller = _authenticate(app)
             if str(caller.role) not in policy:
                 raise Forbidden("Your role may not do this.")
-            _principal.set(caller)
+            current_principal.set(caller)
     return next_middleware(app)
 
 
@@ -191,8 +170,6 @@ def create_app() -> APIGatewayHttpResolver:
 
     app._request_validation_middleware = guard_then_validate  # type: ignore[assignment]
 
-    from urbaneta.http.idempotency import idempotent_post
-
     app.use([idempotent_post])
     return app
 
@@ -212,7 +189,7 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         rid = str((event.get("requestContext") or {}).get("requestId") or "-")
-        _request_id.set(rid)
+        current_request_id.set(rid)
         limit = max_body_bytes or get_settings().max_body_bytes
         if _body_size(event) > limit:
             result = error_response(PayloadTooLarge(f"The request body exceeds {limit} bytes."), rid)

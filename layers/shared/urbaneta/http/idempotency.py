@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from urbaneta.errors import Conflict, ValidationFailed
+from urbaneta.http.context import current_principal
 from urbaneta.store import keys
 
 HEADER = "idempotency-key"
@@ -27,16 +28,15 @@ MAX_KEY_LENGTH = 255
 def _persistence() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    from urbaneta.adapters.aws import client
-    from urbaneta.settings import get_settings
+    from urbaneta.store import table  # lazily: botocore loads on the first POST with a key, not at import
 
     return DynamoDBPersistenceLayer(
-        table_name=get_settings().table_name,
+        table_name=table.table_name(),
         key_attr="PK",
         sort_key_attr="SK",
         static_pk_value=keys.idempotency_partition(),
         expiry_attr="TTL",
-        boto3_client=client("dynamodb"),
+        boto3_client=table.ddb(),
     )
 
 
@@ -55,9 +55,7 @@ def _config() -> Any:
 
 
 def _scope(app: APIGatewayHttpResolver) -> str:
-    from urbaneta.http.app import _principal
-
-    caller = _principal.get()
+    caller = current_principal.get()
     if caller is not None:
         return f"tenant:{caller.tenant_id}"
     return f"ip:{app.current_event.request_context.http.source_ip}"

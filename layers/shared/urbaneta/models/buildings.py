@@ -24,9 +24,10 @@ from pydantic import (
     field_validator,
 )
 
+from urbaneta.domain.buildings import Apartment, Building, Charge, ChargeType
+from urbaneta.domain.meters import MeterType
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.common import ApiModel, Metadata, ResponseModel
-from urbaneta.models.entities import Apartment, Building, Charge, ChargeType, MeterType
 
 
 def _json_number(value: Any) -> Any:

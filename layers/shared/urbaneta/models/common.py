@@ -46,12 +46,8 @@ Money = Annotated[
 """An amount in major units with at most 2 decimals (``142.50``)."""
 
 
-def to_cents(value: Decimal) -> int:
-    return int((value * 100).to_integral_value())
 
 
-def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def _check_metadata(value: dict[str, str]) -> dict[str, str]:
@@ -68,9 +64,3 @@ def _check_metadata(value: dict[str, str]) -> dict[str, str]:
 Metadata = Annotated[dict[str, str], AfterValidator(_check_metadata)]
 """Free key-value data: up to 20 keys, keys up to 40 characters, values up to 500."""
 
-
-class Page(BaseModel):
-    """A list response's envelope (documentation model)."""
-
-    data: list[Any]
-    nextCursor: str | None = None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, PlainSerializer
 
-from urbaneta.models.common import ApiModel, Money, ResponseModel, from_cents
-from urbaneta.models.entities import Invoice, InvoiceStatus, Job
+from urbaneta.domain.invoices import Invoice, InvoiceStatus
+from urbaneta.domain.jobs import Job
+from urbaneta.domain.money import from_cents
+from urbaneta.models.common import ApiModel, Money, ResponseModel
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Number = Annotated[Decimal, PlainSerializer(lambda v: float(v), return_type=float, when_used="json")]
@@ -90,7 +92,7 @@ class InvoiceOut(ResponseModel):
     period_end: date
     issue_date: date
     due_date: date
-    status: Literal["draft", "sent", "paid", "overdue", "cancelled"]
+    status: InvoiceStatus
     currency: str
     lines: list[InvoiceLineOut]
     subtotal: Money

@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from urbaneta.domain.maintenance import MaintenanceStatus, Priority
+from urbaneta.domain.maintenance import HistoryEntry, MaintenanceRequest, MaintenanceStatus, Priority
 from urbaneta.models.common import ApiModel, Metadata, ResponseModel
-from urbaneta.models.entities import Entity
 
 
 class MaintenanceRequestCreate(ApiModel):
@@ -38,37 +37,8 @@ class MaintenanceRequestUpdate(ApiModel):
         return self
 
 
-class HistoryEntry(Entity):
-    """One entry of a request's history (stored as a child item of the request)."""
-
-    seq: int
-    type: str  # "created" | "status_changed" | "comment" | "updated"
-    at: str
-    by: str  # user id
-    by_role: str = Field(alias="byRole")
-    from_status: str | None = Field(default=None, alias="fromStatus")
-    to_status: str | None = Field(default=None, alias="toStatus")
-    comment: str | None = None
 
 
-class MaintenanceRequest(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    building_id: str = Field(alias="buildingId")
-    apartment_id: str | None = Field(default=None, alias="apartmentId")
-    title: str
-    description: str
-    priority: Priority = "normal"
-    status: MaintenanceStatus = "open"
-    metadata: dict[str, str] = Field(default_factory=dict)
-    created_by: str = Field(alias="createdBy")
-    history_count: int = Field(default=0, alias="historyCount")
-    created_at: str = Field(alias="createdAt")
-    sort_time: str = Field(alias="sortTime")  # creation time to the microsecond: the list order within a stage
-    updated_at: str = Field(alias="updatedAt")
-
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class HistoryEntryOut(ResponseModel):

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PlainSerializer
 
+from urbaneta.domain.meters import Meter, MeterType, MeterUnit, Reading, ReadingStatus
 from urbaneta.models.common import ApiModel, Metadata, ResponseModel
-from urbaneta.models.entities import Meter, MeterType, MeterUnit, Reading, ReadingStatus
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 """A meter photo: at most 5 MB (decoded)."""

@@ -6,102 +6,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import Field, HttpUrl, field_validator
 
-from urbaneta.models.common import ApiModel, Money, ResponseModel, from_cents
-
-Provider = Literal["paysera", "maksekeskus"]
-ManualMethod = Literal["bank_transfer", "cash", "card", "other"]
-PaymentMethod = Literal["bank_transfer", "cash", "card", "other", "banklink", "bank_statement", "credit"]
-PaymentStatus = Literal["pending", "received", "reversed", "failed"]
-EntryStatus = Literal["matched", "suggested", "unmatched", "ignored", "reversed", "pending"]
-
+from urbaneta.domain.money import from_cents
+from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider
+from urbaneta.models.common import ApiModel, Money, ResponseModel
 
 # ---- stored ---------------------------------------------------------------------------------------------------
 
 
-class Stored(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class AllocationItem(Stored):
-    invoice_id: str = Field(alias="invoiceId")
-    amount_cents: int = Field(alias="amountCents")
-    interest_cents: int = Field(default=0, alias="interestCents")
-    principal_cents: int = Field(default=0, alias="principalCents")
 
 
-class Payment(Stored):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    invoice_id: str | None = Field(default=None, alias="invoiceId")  # the invoice named (or first allocated)
-    apartment_id: str = Field(alias="apartmentId")
-    amount_cents: int = Field(alias="amountCents")
-    currency: str = "EUR"
-    paid_date: date = Field(alias="paidDate")
-    method: PaymentMethod
-    status: PaymentStatus = "received"
-    reference: str | None = None
-    provider: Provider | None = None
-    provider_transaction_id: str | None = Field(default=None, alias="providerTransactionId")
-    allocations: list[AllocationItem] = Field(default_factory=list)
-    credit_cents: int = Field(default=0, alias="creditCents")
-    payer_name: str | None = Field(default=None, alias="payerName")
-    payer_iban: str | None = Field(default=None, alias="payerIban")
-    statement_id: str | None = Field(default=None, alias="statementId")
-    entry_id: str | None = Field(default=None, alias="entryId")
-    signature: str | None = None  # what a reversal looks the payment up by
-    reversed_by: str | None = Field(default=None, alias="reversedBy")  # entry id of the reversal
-    recorded_by: str | None = Field(default=None, alias="recordedBy")
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
 
 
-class BankEntry(Stored):
-    id: str  # the import identity
-    tenant_id: str = Field(alias="tenantId")
-    statement_id: str = Field(alias="statementId")
-    position: int
-    booking_date: date = Field(alias="bookingDate")
-    amount_cents: int = Field(alias="amountCents")
-    currency: str
-    direction: Literal["credit", "debit"]
-    reversal: bool = False
-    payer_name: str | None = Field(default=None, alias="payerName")
-    payer_iban: str | None = Field(default=None, alias="payerIban")
-    own_iban: str = Field(alias="ownIban")
-    structured_reference: str | None = Field(default=None, alias="structuredReference")
-    text: str | None = None
-    bank_reference: str | None = Field(default=None, alias="bankReference")
-    status: EntryStatus
-    rule: str | None = None
-    confidence: str | None = None
-    invoice_id: str | None = Field(default=None, alias="invoiceId")
-    apartment_id: str | None = Field(default=None, alias="apartmentId")
-    payment_id: str | None = Field(default=None, alias="paymentId")
-    signature: str | None = None
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
 
 
-class Statement(Stored):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    format: str
-    own_iban: str | None = Field(default=None, alias="ownIban")
-    file_key: str = Field(alias="fileKey")
-    file_size: int = Field(alias="fileSize")
-    entries: int = 0
-    matched: int = 0
-    suggested: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    reversed: int = 0
-    duplicates: int = 0
-    pending: int = 0
-    skipped: int = 0
-    imported_by: str | None = Field(default=None, alias="importedBy")
-    created_at: str = Field(alias="createdAt")
 
 
 # ---- requests -------------------------------------------------------------------------------------------------

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import EmailStr, Field
 
+from urbaneta.domain.residents import Invitation, Resident, ResidentRole
 from urbaneta.models.common import ApiModel, ResponseModel
-from urbaneta.models.entities import Entity
 
-ResidentRole = Literal["owner", "tenant"]
-InvitationStatus = Literal["pending", "accepted", "cancelled"]
 InvitationStatusOut = Literal["pending", "accepted", "cancelled", "expired"]  # expired: pending past expiresAt
 
 
@@ -26,25 +24,6 @@ class InvitationAccept(ApiModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class Invitation(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    apartment_id: str = Field(alias="apartmentId")
-    building_id: str = Field(alias="buildingId")
-    apartment_number: str = Field(alias="apartmentNumber")
-    email: str
-    role: ResidentRole
-    status: InvitationStatus = "pending"
-    token_hash: str = Field(alias="tokenHash")
-    invited_by: str = Field(alias="invitedBy")
-    expires_at: str = Field(alias="expiresAt")
-    created_at: str = Field(alias="createdAt")
-    accepted_at: str | None = Field(default=None, alias="acceptedAt")
-    accepted_by: str | None = Field(default=None, alias="acceptedBy")
-    cancelled_at: str | None = Field(default=None, alias="cancelledAt")
-
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class InvitationOut(ResponseModel):
@@ -71,28 +50,8 @@ class InvitationOut(ResponseModel):
                    accepted_at=inv.accepted_at, cancelled_at=inv.cancelled_at)
 
 
-class Residence(Entity):
-    """One apartment of a resident, with the resident's role there."""
-
-    apartment_id: str = Field(alias="apartmentId")
-    building_id: str = Field(alias="buildingId")
-    number: str
-    role: ResidentRole
-    since: str
 
 
-class Resident(Entity):
-    user_id: str = Field(alias="userId")
-    tenant_id: str = Field(alias="tenantId")
-    name: str
-    email: str
-    apartments: list[Residence] = Field(default_factory=list)
-    version: int = 0
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
-
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class ResidenceOut(ResponseModel):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, field_validator, model_validator
 
 from urbaneta.domain.event_types import ALL_EVENTS, is_known
+from urbaneta.domain.webhooks import AttemptStatus, Delivery, DeliveryStatus, Webhook, WebhookStatus
 from urbaneta.models.common import ApiModel, ResponseModel
-from urbaneta.models.entities import Entity
-
-WebhookStatus = Literal["active", "disabled"]
-DeliveryStatus = Literal["pending", "succeeded", "failed"]
-AttemptStatus = Literal["succeeded", "failed"]
 
 MAX_ATTEMPTS_KEPT = 30
 
@@ -70,52 +64,12 @@ class SecretRotation(ApiModel):
 # --- stored entities ---------------------------------------------------------------------------------
 
 
-class StoredSecret(Entity):
-    sealed: str  # the secret encrypted with the application key (see services.webhooks)
-    created_at: str = Field(alias="createdAt")
-    expires_at: str | None = Field(default=None, alias="expiresAt")
 
 
-class Webhook(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    url: str
-    events: list[str]
-    description: str | None = None
-    status: WebhookStatus = "active"
-    disabled_reason: str | None = Field(default=None, alias="disabledReason")
-    secrets: list[StoredSecret]  # newest first
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
 
 
-class Attempt(Entity):
-    attempt: int
-    at: str
-    status: AttemptStatus
-    response_code: int | None = Field(default=None, alias="responseCode")
-    latency_ms: int = Field(alias="latencyMs")
-    error: str | None = None
-    response_excerpt: str | None = Field(default=None, alias="responseExcerpt")
-    next_attempt_at: str | None = Field(default=None, alias="nextAttemptAt")
 
 
-class Delivery(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    webhook_id: str = Field(alias="webhookId")
-    event_id: str = Field(alias="eventId")
-    event: str
-    body: str  # the exact bytes signed and sent (UTF-8 JSON), the same on every attempt
-    status: DeliveryStatus = "pending"
-    attempt_count: int = Field(default=0, alias="attemptCount")
-    round_start: int = Field(default=0, alias="roundStart")  # attempts made before the current (re)delivery
-    attempts: list[Attempt] = Field(default_factory=list)
-    next_attempt_at: str | None = Field(default=None, alias="nextAttemptAt")
-    failure_reason: str | None = Field(default=None, alias="failureReason")
-    message_token: str = Field(default="", alias="messageToken")  # the one queue message that carries it
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
 
 
 # --- responses ---------------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from urbaneta.auth.tokens import (
 )
 from urbaneta.clock import new_id, now_iso
 from urbaneta.errors import Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor
 from urbaneta.models.auth import (
     AccessTokenOut,
     ApiKeyCreate,
@@ -49,6 +48,7 @@ from urbaneta.models.auth import (
 from urbaneta.observability import logger
 from urbaneta.settings import get_settings
 from urbaneta.store import api_keys, magic_links, sessions, throttle, users
+from urbaneta.store.pages import Page, PageRequest
 
 API_KEY_PREFIX = "urb_live_"
 MAGIC_LINK_TTL = 900
@@ -304,11 +304,11 @@ def create_api_key(caller: Principal, body: ApiKeyCreate) -> ApiKeyCreated:
     return ApiKeyCreated(**_key_out(item).model_dump(), key=key)
 
 
-def list_api_keys(caller: Principal, *, limit: int, cursor: str | None) -> tuple[list[ApiKeyOut], str | None]:
+def list_api_keys(caller: Principal, *, limit: str | int | None, cursor: str | None) -> Page[ApiKeyOut]:
     _user_only(caller)
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope="api-keys")
-    items, last = api_keys.list_page(caller.tenant_id, limit=limit, start_key=start)
-    return [_key_out(i) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope="api-keys")
+    req = PageRequest.parse(caller.tenant_id, "api-keys", limit=limit, cursor=cursor)
+    items, last = api_keys.list_page(caller.tenant_id, limit=req.limit, start_key=req.start)
+    return req.page([_key_out(i) for i in items], last)
 
 
 def revoke_api_key(caller: Principal, key_id: str) -> None:

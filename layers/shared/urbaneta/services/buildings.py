@@ -19,8 +19,8 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain.buildings import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.errors import Conflict, Forbidden, NotFound, TooManyRequests
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
 from urbaneta.models.buildings import (
     CLEARABLE_BILLING,
     ApartmentCreate,
@@ -35,25 +35,15 @@ from urbaneta.models.buildings import (
     ChargePatch,
     check_charge,
 )
-from urbaneta.models.entities import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.store import buildings as store
 from urbaneta.store import keys
-
-Page = tuple[list[Any], str | None]
+from urbaneta.store.pages import Page, PageRequest
 
 
 def _emit(caller: Principal, event: str, data: dict[str, Any]) -> None:
     """``data`` plus who did it: ``createdBy``, ``updatedBy``, ``archivedBy`` or ``deletedBy``."""
     actor = f"{event.split('.')[1]}By"
     publish([domain_event(event, caller.tenant_id, {**data, actor: caller.user_id})])
-
-
-def _cursor(caller: Principal, cursor: str | None, scope: str) -> dict[str, Any] | None:
-    return decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
-
-
-def _next(caller: Principal, last: dict[str, Any] | None, scope: str) -> str | None:
-    return encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
 
 
 def _dump(model: Any) -> Any:
@@ -81,15 +71,15 @@ def create_building(caller: Principal, body: BuildingCreate) -> BuildingOut:
     return BuildingOut.of(building)
 
 
-def list_buildings(caller: Principal, *, limit: str | None, cursor: str | None) -> Page:
+def list_buildings(caller: Principal, *, limit: str | None, cursor: str | None) -> Page[BuildingOut]:
     """Staff: every active building (creation order). Residents: the buildings of their apartments."""
-    size = parse_limit(limit)
-    scope = "buildings" if caller.is_staff else "buildings:resident"
+    req = PageRequest.parse(caller.tenant_id, "buildings" if caller.is_staff else "buildings:resident",
+                            limit=limit, cursor=cursor)
     buildings, last = store.page_buildings(
-        caller.tenant_id, limit=size, start_key=_cursor(caller, cursor, scope),
+        caller.tenant_id, limit=req.limit, start_key=req.start,
         only_with_apartments=None if caller.is_staff else caller.apartment_ids,
     )
-    return [BuildingOut.of(b) for b in buildings], _next(caller, last, scope)
+    return req.page([BuildingOut.of(b) for b in buildings], last)
 
 
 def _visible_building_item(caller: Principal, building_id: str) -> dict[str, Any]:
@@ -225,22 +215,23 @@ def create_apartment(caller: Principal, building_id: str, body: ApartmentCreate)
     return ApartmentOut.of(apartment)
 
 
-def list_apartments(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None) -> Page:
+def list_apartments(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None
+                    ) -> Page[ApartmentOut]:
     """Staff: every apartment in natural number order, one Query (its first page also proves the building
     exists). Residents: their own apartments of the building (one BatchGetItem; one page)."""
-    size = parse_limit(limit)
     scope = f"buildings/{building_id}/apartments"
     if not caller.is_staff:
-        return _resident_apartments(caller, building_id, size=size, cursor=cursor, scope=f"{scope}:resident")
-    apartments, last = store.page_apartments(caller.tenant_id, building_id, limit=size,
-                                             start_key=_cursor(caller, cursor, scope))
-    return [ApartmentOut.of(a) for a in apartments], _next(caller, last, scope)
+        return _resident_apartments(caller, building_id, PageRequest.parse(
+            caller.tenant_id, f"{scope}:resident", limit=limit, cursor=cursor))
+    req = PageRequest.parse(caller.tenant_id, scope, limit=limit, cursor=cursor)
+    apartments, last = store.page_apartments(caller.tenant_id, building_id, limit=req.limit, start_key=req.start)
+    return req.page([ApartmentOut.of(a) for a in apartments], last)
 
 
-def _resident_apartments(caller: Principal, building_id: str, *, size: int, cursor: str | None, scope: str) -> Page:
+def _resident_apartments(caller: Principal, building_id: str, req: PageRequest) -> Page[ApartmentOut]:
     """A resident's own apartments of the building (one BatchGetItem), in natural number order; the cursor
     carries the sort position of the last one returned."""
-    after = _cursor(caller, cursor, scope)
+    after, size = req.start, req.limit
     building, mine = store.get_building_and_apartments(caller.tenant_id, building_id, caller.apartment_ids)
     here = sorted((a for a in mine if a.building_id == building_id),
                   key=lambda a: (keys.natural_sort_key(a.number), a.id))
@@ -251,7 +242,7 @@ def _resident_apartments(caller: Principal, building_id: str, *, size: int, curs
         here = [a for a in here if (keys.natural_sort_key(a.number), a.id) > position]
     page, more = here[:size], len(here) > size
     last = {"n": keys.natural_sort_key(page[-1].number), "id": page[-1].id} if more and page else None
-    return [ApartmentOut.of(a) for a in page], _next(caller, last, scope)
+    return req.page([ApartmentOut.of(a) for a in page], last)
 
 
 def _visible_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apartment:
@@ -269,20 +260,26 @@ def get_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apa
     return ApartmentOut.of(_visible_apartment(caller, building_id, apartment_id))
 
 
-def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
-    """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
-    number moves the number guard in the same transaction (409 when taken). The reference number is
-    permanent."""
-    before = _visible_apartment(caller, building_id, apartment_id)
+def _changes(body: ApartmentPatch | ChargePatch, names: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """A PATCH as item changes: given values are set (by their wire names), explicit nulls removed."""
     sets: dict[str, Any] = {"updatedAt": now_iso()}
     removes: list[str] = []
-    for name in body.model_fields_set:
-        alias = ApartmentPatch.model_fields[name].alias or name
+    for name in names:
+        alias = type(body).model_fields[name].alias or name
         value = getattr(body, name)
         if value is None:
             removes.append(alias)
         else:
             sets[alias] = value
+    return sets, removes
+
+
+def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
+    """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
+    number moves the number guard in the same transaction (409 when taken). The reference number is
+    permanent."""
+    before = _visible_apartment(caller, building_id, apartment_id)
+    sets, removes = _changes(body, body.model_fields_set)
     after = store.update_apartment(before, sets, removes)
     changes = sorted((set(sets) | set(removes)) - {"updatedAt", "GSI1PK", "GSI1SK"})
     _emit(caller, "apartment.updated", {**_apartment_data(after), "changes": changes})
@@ -319,12 +316,10 @@ def create_charge(caller: Principal, building_id: str, body: ChargeCreate) -> Ch
     return ChargeOut.of(charge)
 
 
-def list_charges(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None) -> Page:
-    size = parse_limit(limit)
-    scope = f"buildings/{building_id}/charges"
-    charges, last = store.page_charges(caller.tenant_id, building_id, limit=size,
-                                       start_key=_cursor(caller, cursor, scope))
-    return [ChargeOut.of(c) for c in charges], _next(caller, last, scope)
+def list_charges(caller: Principal, building_id: str, *, limit: str | None, cursor: str | None) -> Page[ChargeOut]:
+    req = PageRequest.parse(caller.tenant_id, f"buildings/{building_id}/charges", limit=limit, cursor=cursor)
+    charges, last = store.page_charges(caller.tenant_id, building_id, limit=req.limit, start_key=req.start)
+    return req.page([ChargeOut.of(c) for c in charges], last)
 
 
 def _charge(caller: Principal, building_id: str, charge_id: str) -> Charge:
@@ -351,15 +346,7 @@ def update_charge(caller: Principal, building_id: str, charge_id: str, body: Cha
     type_ = body.type if body.type is not None else before.type
     unit_price = body.unit_price if body.unit_price is not None else before.unit_price
     check_charge(type_, meter_type, unit_price)
-    sets: dict[str, Any] = {"updatedAt": now_iso()}
-    removes: list[str] = []
-    for name in given - {"meter_type"}:
-        alias = ChargePatch.model_fields[name].alias or name
-        value = getattr(body, name)
-        if value is None:
-            removes.append(alias)
-        else:
-            sets[alias] = value
+    sets, removes = _changes(body, given - {"meter_type"})
     if meter_type is None:
         if before.meter_type is not None:
             removes.append("meterType")

@@ -8,18 +8,12 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
-from urbaneta.domain.maintenance import MAX_HISTORY, check_transition
+from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest, check_transition
 from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.maintenance import (
-    HistoryEntry,
-    MaintenanceRequest,
-    MaintenanceRequestCreate,
-    MaintenanceRequestOut,
-    MaintenanceRequestUpdate,
-)
+from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import maintenance as store
+from urbaneta.store.pages import Page, PageRequest
 
 
 def _event_data(req: MaintenanceRequest) -> dict[str, Any]:
@@ -104,30 +98,29 @@ def update_request(caller: Principal, request_id: str, body: MaintenanceRequestU
 
 
 def list_requests(caller: Principal, *, building_id: str | None, apartment_id: str | None, status: str | None,
-                  limit: str | None, cursor: str | None) -> tuple[list[MaintenanceRequestOut], str | None]:
+                  limit: str | None, cursor: str | None) -> Page[MaintenanceRequestOut]:
     """One Query per call. Staff: the narrowest partition the filters name (apartment, building, tenant).
     Residents: their apartments' partitions one after another; the cursor remembers which one is next,
     so a page may hold fewer than ``limit`` items while ``nextCursor`` still leads on."""
-    size = parse_limit(limit)
     tenant = caller.tenant_id
     scope = f"maintenance|b={building_id or ''}|a={apartment_id or ''}|s={status or ''}"
     if caller.is_staff:
-        start = decode_cursor(cursor, tenant_id=tenant, scope=scope)
+        req = PageRequest.parse(tenant, scope, limit=limit, cursor=cursor)
         index, partition = store.partitions(tenant, building_id=building_id, apartment_id=apartment_id)
-        items, last = store.page(partition, index=index, status=status, limit=size, start_key=start,
+        items, last = store.page(partition, index=index, status=status, limit=req.limit, start_key=req.start,
                                  building_id=building_id if apartment_id else None)
-        return [MaintenanceRequestOut.of(i) for i in items], encode_cursor(last, tenant_id=tenant, scope=scope)
+        return req.page([MaintenanceRequestOut.of(i) for i in items], last)
 
     if apartment_id is not None and not caller.can_see_apartment(apartment_id):
         raise NotFound("Apartment not found.")
     apartments = [apartment_id] if apartment_id else sorted(caller.apartment_ids)
-    scope += f"|mine={','.join(apartments)}"
-    state = decode_cursor(cursor, tenant_id=tenant, scope=scope) or {"i": 0, "k": None}
+    req = PageRequest.parse(tenant, f"{scope}|mine={','.join(apartments)}", limit=limit, cursor=cursor)
+    state = req.start or {"i": 0, "k": None}
     position, start = int(state.get("i", 0)), state.get("k")
     if not apartments or position >= len(apartments):
-        return [], None
+        return Page([])
     partition = store.apartment_partitions(tenant, apartments)[position]
-    items, last = store.page(partition, index="GSI3", status=status, limit=size, start_key=start,
+    items, last = store.page(partition, index="GSI3", status=status, limit=req.limit, start_key=start,
                              building_id=building_id)
     if last is not None:
         following: dict[str, Any] | None = {"i": position, "k": last}
@@ -135,4 +128,4 @@ def list_requests(caller: Principal, *, building_id: str | None, apartment_id: s
         following = {"i": position + 1, "k": None}
     else:
         following = None
-    return [MaintenanceRequestOut.of(i) for i in items], encode_cursor(following, tenant_id=tenant, scope=scope)
+    return req.page([MaintenanceRequestOut.of(i) for i in items], following)

@@ -10,13 +10,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from urbaneta.adapters import photos
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import readings as rules
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, FieldError, NotFound, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.entities import Meter, Reading
 from urbaneta.models.meters import (
     MAX_IMAGE_BYTES,
     MeterCreate,
@@ -32,8 +32,8 @@ from urbaneta.models.meters import (
 )
 from urbaneta.observability import logger, metrics
 from urbaneta.store import buildings as buildings_store
-from urbaneta.store import meter_photos as photos
 from urbaneta.store import meters as store
+from urbaneta.store.pages import Page, PageRequest
 
 # --- meters -----------------------------------------------------------------------------------------------------
 
@@ -88,10 +88,9 @@ def get_meter(p: Principal, meter_id: str) -> MeterOut:
 
 
 def list_meters(p: Principal, *, building_id: str, apartment_id: str | None, limit: str | None,
-                cursor: str | None) -> tuple[list[MeterOut], str | None]:
-    size = parse_limit(limit)
-    scope = f"GET /meters?buildingId={building_id}&apartmentId={apartment_id or ''}"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
+                cursor: str | None) -> Page[MeterOut]:
+    req = PageRequest.parse(p.tenant_id, f"GET /meters?buildingId={building_id}&apartmentId={apartment_id or ''}",
+                            limit=limit, cursor=cursor)
     buildings_store.get_building(p.tenant_id, building_id)
     only: list[str] | None = None
     if apartment_id:
@@ -100,10 +99,10 @@ def list_meters(p: Principal, *, building_id: str, apartment_id: str | None, lim
     elif not p.is_staff:
         only = sorted(p.apartment_ids)
         if not only:
-            return [], None
-    meters, last = store.list_meters_page(p.tenant_id, building_id, apartment_id=apartment_id, limit=size,
-                                          start_key=start, only_apartments=only)
-    return [MeterOut.of(m) for m in meters], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+            return Page([])
+    meters, last = store.list_meters_page(p.tenant_id, building_id, apartment_id=apartment_id, limit=req.limit,
+                                          start_key=req.start, only_apartments=only)
+    return req.page([MeterOut.of(m) for m in meters], last)
 
 
 def update_meter(p: Principal, meter_id: str, body: MeterUpdate) -> MeterOut:
@@ -225,19 +224,18 @@ def submit_reading(p: Principal, meter_id: str, body: ReadingCreate) -> ReadingO
 
 
 def list_readings(p: Principal, meter_id: str, *, status: str | None, limit: str | None,
-                  cursor: str | None) -> tuple[list[ReadingOut], str | None]:
-    size = parse_limit(limit)
-    scope = f"GET /meters/{meter_id}/readings?status={status or ''}"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    items, last = store.list_readings_page(p.tenant_id, meter_id, limit=size, start_key=start, newest_first=True,
-                                           status=status)
+                  cursor: str | None) -> Page[ReadingOut]:
+    req = PageRequest.parse(p.tenant_id, f"GET /meters/{meter_id}/readings?status={status or ''}", limit=limit,
+                            cursor=cursor)
+    items, last = store.list_readings_page(p.tenant_id, meter_id, limit=req.limit, start_key=req.start,
+                                           newest_first=True, status=status)
     # Readings carry their meter's apartment, so a non-empty page proves visibility without reading the meter;
     # only an empty first page needs the meter itself (an unknown or foreign meter is 404, not an empty list).
     if any(not p.can_see_apartment(r.apartment_id) for r in items):
         raise NotFound("No such meter.")
-    if not items and start is None:
+    if not items and req.is_first:
         visible_meter(p, meter_id)
-    return [ReadingOut.of(r) for r in items], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+    return req.page([ReadingOut.of(r) for r in items], last)
 
 
 def get_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:

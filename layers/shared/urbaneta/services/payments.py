@@ -10,39 +10,34 @@ concurrent payments against one invoice leave exactly the right balance.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain import invoice_state
+from urbaneta.domain.invoice_state import OPEN_STATUSES
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.money import from_cents, to_cents
+from urbaneta.domain.payments import AllocationItem, Payment
 from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.common import from_cents, to_cents
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import (
-    AllocationItem,
-    BanklinkCreate,
-    BanklinkOut,
-    ManualPaymentCreate,
-    Payment,
-    PaymentOut,
-)
+from urbaneta.models.payments import BanklinkCreate, BanklinkOut, ManualPaymentCreate, PaymentOut
 from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
-from urbaneta.store.table import TransactionConflict, transact
+from urbaneta.store.pages import PageRequest
+from urbaneta.store.table import ConditionFailed
+from urbaneta.store.transactions import Op, UnitOfWork
 
 MAX_ATTEMPTS = 80
 MAX_INVOICES_PER_PAYMENT = 40  # a transaction holds 100 operations: payment, guard, credit, pointers + invoices
-PAYABLE = ("draft", "sent", "overdue")  # drafts have their number and reference already
+PAYABLE = OPEN_STATUSES  # drafts have their number and reference already
 
 
 class DuplicatePayment(Conflict):
@@ -77,7 +72,7 @@ class PaymentDraft:
     fingerprint: str | None = None
     pending: Payment | None = None  # a bank link payment waiting for its callback
     only_named: bool = False  # allocate to the named invoice only (credit use): never leave credit behind
-    extra_ops: list[dict[str, Any]] = field(default_factory=list)
+    extra_ops: list[Op] = field(default_factory=list)  # more labelled writes of the same unit (e.g. the entry)
 
 
 @dataclass
@@ -140,7 +135,30 @@ def payment_event_data(p: Payment) -> dict[str, Any]:
 
 
 def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, min(0.002 * (2 ** min(attempt, 6)), 0.1)))
+    """A lost optimistic-lock race: wait a little, jittered, before reading again."""
+    backoff.pause(attempt, base=0.002, cap=0.1, jitter=True)
+
+
+def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, by_id: dict[str, Invoice]
+                  ) -> UnitOfWork:
+    """The payment with everything it changes, as one unit: ``payment`` (new, or a pending one received once),
+    ``dedupe`` (the import identity), ``invoice:<id>`` per allocation (version-checked), ``credit``,
+    ``signature``, ``payer``, and the draft's own extra operations."""
+    work = UnitOfWork()
+    work.add(store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment))
+    if draft.dedupe:
+        work.add(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
+    for a in plan.allocations:
+        invoice = by_id[a.invoice_id]
+        work.add(invoice_store.transition_op(invoice, invoice_state.after_payment(invoice, a.amount_cents,
+                                                                                  draft.paid_date)))
+    if plan.credit_cents:
+        work.add(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
+    if payment.signature:
+        work.add(store.signature_op(payment))
+    if draft.payer_iban:
+        work.add(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
+    return work.extend(draft.extra_ops)
 
 
 def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = None) -> Applied:
@@ -150,41 +168,24 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     for attempt in range(MAX_ATTEMPTS):
         plan, by_id = _plan(draft, current)
         if draft.only_named and plan.credit_cents:
-            raise TransactionConflict("The invoice's balance changed.", [])
+            raise ConditionFailed("The invoice's balance changed.", ())
         payment = _payment(draft, plan)
-        first_op = store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment)
-        ops: list[dict[str, Any]] = [first_op]
-        guard_index = -1
-        if draft.dedupe:
-            guard_index = len(ops)
-            ops.append(store.dedupe_guard_op(draft.tenant_id, draft.dedupe, payment.id, draft.fingerprint))
-        first_invoice = len(ops)
-        for a in plan.allocations:
-            ops.append(invoice_store.payment_update_op(by_id[a.invoice_id], a.amount_cents, draft.paid_date))
-        if plan.credit_cents:
-            ops.append(store.add_credit_op(draft.tenant_id, draft.apartment_id, plan.credit_cents))
-        if payment.signature:
-            ops.append(store.signature_op(payment))
-        if draft.payer_iban:
-            ops.append(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
-        ops.extend(draft.extra_ops)
+        work = _payment_work(draft, payment, plan, by_id)
         try:
-            transact(ops)
-        except TransactionConflict as exc:
-            if guard_index in exc.failed:
+            work.commit()
+        except ConditionFailed as exc:
+            if "dedupe" in exc.labels:
                 guard = store.get_dedupe(draft.tenant_id, draft.dedupe or "")
                 raise DuplicatePayment(str(guard["paymentId"]) if guard else payment.id) from exc
-            if 0 in exc.failed:
+            if "payment" in exc.labels:
                 raise Conflict("The payment was recorded before.") from exc
-            touched = [plan.allocations[i - first_invoice].invoice_id for i in exc.failed
-                       if first_invoice <= i < first_invoice + len(plan.allocations)]
-            if not touched:
+            if not any(label.startswith("invoice:") for label in exc.labels):
                 raise
             _backoff(attempt)
             current = _open_invoices(draft)  # someone else paid one of them: re-read and plan again
             continue
         settled = [by_id[a.invoice_id] for a in plan.allocations
-                   if invoice_store.payment_settles(by_id[a.invoice_id], a.amount_cents)]
+                   if invoice_state.payment_settles(by_id[a.invoice_id], a.amount_cents)]
         events = [domain_event("payment.received", draft.tenant_id, payment_event_data(payment))]
         for inv in settled:
             events.append(domain_event("invoice.paid", draft.tenant_id, {
@@ -194,28 +195,29 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
                 "currency": inv.currency, "paymentId": payment.id}))
         metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
         paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
-        after = [invoice_store.after_payment(i, paid[i.id], draft.paid_date).model_copy(
+        after = [invoice_state.after_payment(i, paid[i.id], draft.paid_date).model_copy(
             update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
         return Applied(payment, events, settled, after)
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
 
 
-def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[dict[str, Any]] = ()) -> list[DomainEvent]:
+def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = ()) -> list[DomainEvent]:
     """Undo a received payment: its invoice allocations come off again (status back to sent/overdue), its
     credit is taken back, and the payment is marked reversed. Retried on invoice version conflicts."""
     for attempt in range(MAX_ATTEMPTS):
         invoices = {a.invoice_id: invoice_store.get_invoice(original.tenant_id, a.invoice_id)
                     for a in original.allocations}
-        ops = [store.reverse_op(original, entry_id)]
+        work = UnitOfWork().add(store.reverse_op(original, entry_id))
         for a in original.allocations:
-            ops.append(invoice_store.payment_update_op(invoices[a.invoice_id], -a.amount_cents, None))
+            work.add(invoice_store.transition_op(invoices[a.invoice_id], invoice_state.after_payment(
+                invoices[a.invoice_id], -a.amount_cents, None)))
         if original.credit_cents:
-            ops.append(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
-        ops.extend(extra_ops)
+            work.add(store.add_credit_op(original.tenant_id, original.apartment_id, -original.credit_cents))
+        work.extend(extra_ops)
         try:
-            transact(ops)
-        except TransactionConflict as exc:
-            if 0 in exc.failed:
+            work.commit()
+        except ConditionFailed as exc:
+            if "payment" in exc.labels:
                 raise Conflict("The payment was reversed before.") from exc
             _backoff(attempt)
             continue
@@ -227,26 +229,10 @@ def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[dict[s
 # ---- manual payments ------------------------------------------------------------------------------------------
 
 
-def _fingerprint(body: ManualPaymentCreate) -> str:
-    raw = json.dumps(body.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def record_manual_payment(caller: Principal, body: ManualPaymentCreate, idempotency_key: str | None
-                          ) -> tuple[PaymentOut, bool]:
-    """A payment the manager records by hand (cash, a transfer seen elsewhere). With an Idempotency-Key the
-    same key records once: the same body answers the first payment again, another body is 422.
-    Returns the payment and whether it was created now."""
+def record_manual_payment(caller: Principal, body: ManualPaymentCreate) -> PaymentOut:
+    """A payment the manager records by hand (cash, a transfer seen elsewhere). A retried request is made safe
+    by the ``Idempotency-Key`` middleware (``http.idempotency``), the one mechanism for every POST."""
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
-    fingerprint = _fingerprint(body)
-    dedupe = None
-    if idempotency_key:
-        if len(idempotency_key) > 255:
-            raise ValidationFailed.one("Idempotency-Key", "must be at most 255 characters")
-        dedupe = "IDEM#" + hashlib.sha256(idempotency_key.encode()).hexdigest()
-        previous = store.get_dedupe(caller.tenant_id, dedupe)
-        if previous:
-            return _replay(caller.tenant_id, previous, fingerprint), False
     if invoice.status not in PAYABLE:
         raise Conflict(f"An invoice in status {invoice.status} takes no payments.")
     if body.paid_date > today():
@@ -254,23 +240,11 @@ def record_manual_payment(caller: Principal, body: ManualPaymentCreate, idempote
     draft = PaymentDraft(
         tenant_id=caller.tenant_id, apartment_id=invoice.apartment_id, amount_cents=to_cents(body.amount),
         currency=invoice.currency, paid_date=body.paid_date, method=body.method, named_invoice_id=invoice.id,
-        reference=body.reference, recorded_by=caller.user_id, dedupe=dedupe, fingerprint=fingerprint,
+        reference=body.reference, recorded_by=caller.user_id,
     )
-    try:
-        applied = apply_payment(draft)
-    except DuplicatePayment as dup:
-        guard = store.get_dedupe(caller.tenant_id, dedupe or "")
-        if guard:
-            return _replay(caller.tenant_id, guard, fingerprint), False
-        return PaymentOut.of(store.get_payment(caller.tenant_id, dup.payment_id)), False
+    applied = apply_payment(draft)
     publish(applied.events)
-    return PaymentOut.of(applied.payment), True
-
-
-def _replay(tenant_id: str, guard: dict[str, Any], fingerprint: str) -> PaymentOut:
-    if guard.get("fingerprint") != fingerprint:
-        raise ValidationFailed.one("Idempotency-Key", "was used before with another request body")
-    return PaymentOut.of(store.get_payment(tenant_id, str(guard["paymentId"])))
+    return PaymentOut.of(applied.payment)
 
 
 def _date(raw: str | date | None, field_name: str) -> date | None:
@@ -295,12 +269,11 @@ def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str |
         invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
         if not caller.can_see_apartment(invoice.apartment_id):
             raise NotFound("Invoice not found.")
-    limit = parse_limit(limit_raw)
-    scope = f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    req = PageRequest.parse(caller.tenant_id, f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}",
+                            limit=limit_raw, cursor=cursor)
     items, last = store.list_payments(caller.tenant_id, invoice_id=invoice_id, date_from=date_from, date_to=date_to,
-                                      limit=limit, start_key=start)
-    return [PaymentOut.of(p) for p in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+                                      limit=req.limit, start_key=req.start)
+    return req.page([PaymentOut.of(p) for p in items], last)
 
 
 # ---- bank links -----------------------------------------------------------------------------------------------
@@ -328,11 +301,11 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
         status="pending", provider=body.provider, reference=invoice.number, recorded_by=caller.user_id,
         created_at=now, updated_at=now,
     )
-    store_ops = [store.put_payment_op(pending),
-                 store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id)]
+    work = UnitOfWork().add(store.put_payment_op(pending),
+                            store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id))
     callback_base = provider_config.callback_base()
     if body.provider == "paysera":
-        transact(store_ops)
+        work.commit()
         url = PayseraClient(settings.paysera).checkout_url(
             order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
             accept_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
@@ -340,7 +313,7 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
             paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=body.locale,
             email=invoice.recipient.email)
     else:
-        transact(store_ops)
+        work.commit()
         created = MakeCommerceClient(settings.maksekeskus).create_transaction(
             order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
             return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
@@ -502,7 +475,7 @@ def apply_credit_to_invoice(tenant_id: str, invoice_id: str) -> str:
             applied = apply_payment(draft, invoices=[invoice])
         except DuplicatePayment:
             return "duplicate"
-        except TransactionConflict:
+        except ConditionFailed:
             _backoff(attempt)  # the credit changed meanwhile: read both again
             continue
         publish(applied.events)

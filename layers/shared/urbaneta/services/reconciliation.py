@@ -15,13 +15,18 @@ by hand) finishes them, because a pending entry is the one kind of known entry t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
+from urbaneta.adapters import documents
 from urbaneta.adapters.events import DomainEvent, publish
 from urbaneta.adapters.statements import BankTransaction, StatementError, parse_statement
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.payments import BankEntry, EntryCounts, Statement
 from urbaneta.domain.reconciliation import (
     Candidate,
     IdentitySource,
@@ -36,21 +41,13 @@ from urbaneta.domain.reconciliation import (
     suggest,
 )
 from urbaneta.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import (
-    BankEntry,
-    EntryMatch,
-    EntryOut,
-    Statement,
-    StatementImportOut,
-    StatementOut,
-)
+from urbaneta.models.payments import EntryMatch, EntryOut, StatementImportOut, StatementOut
 from urbaneta.observability import logger, metrics
 from urbaneta.services.payments import PAYABLE, DuplicatePayment, PaymentDraft, apply_payment, reverse_payment
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as payment_store
 from urbaneta.store import statements as store
+from urbaneta.store.pages import PageRequest
 
 MAX_STATEMENT_BYTES = 5 * 1024 * 1024
 SAFETY_MS = 4000  # stop applying payments when less than this is left of the function's time
@@ -73,16 +70,8 @@ class _Line:
     invoice: Invoice | None = None
 
 
-@dataclass
-class _Counts:
-    matched: int = 0
-    suggested: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    reversed: int = 0
-    duplicates: int = 0
-    pending: int = 0
-    events: list[DomainEvent] = field(default_factory=list)
+class _Counts(EntryCounts):
+    events: list[DomainEvent] = Field(default_factory=list)
 
 
 def _kind(content_type: str | None) -> str:
@@ -248,8 +237,8 @@ def import_statement(caller: Principal, content: bytes, content_type: str | None
     tenant_id = caller.tenant_id
     statement_id = new_id()
     now = now_iso()
-    key = store.file_key(tenant_id, statement_id, kind)
-    store.store_file(key, content, "application/xml" if kind == "xml" else "text/csv")
+    key = documents.statement_key(tenant_id, statement_id, kind)
+    documents.put_statement(key, content, "application/xml" if kind == "xml" else "text/csv")
 
     identities = entry_identities([_source(tx) for tx in parsed.transactions])
     lines = []
@@ -343,14 +332,12 @@ def _out(s: Statement) -> StatementImportOut:
 
 def get_statement(caller: Principal, statement_id: str, limit_raw: str | None, cursor: str | None) -> StatementOut:
     statement = store.get_statement(caller.tenant_id, statement_id)
-    limit = parse_limit(limit_raw)
-    scope = f"statement|{statement_id}"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
-    entries, last = store.page_entries(caller.tenant_id, statement_id, limit=limit, start_key=start)
+    req = PageRequest.parse(caller.tenant_id, f"statement|{statement_id}", limit=limit_raw, cursor=cursor)
+    entries, last = store.page_entries(caller.tenant_id, statement_id, limit=req.limit, start_key=req.start)
+    page = req.page([EntryOut.of(e) for e in entries], last)
     return StatementOut(id=statement.id, format=statement.format, own_iban=statement.own_iban,
                         created_at=statement.created_at, counts=_out(statement),
-                        entries=[EntryOut.of(e) for e in entries],
-                        next_cursor=encode_cursor(last, tenant_id=caller.tenant_id, scope=scope))
+                        entries=page.items, next_cursor=page.next_cursor)
 
 
 def match_entry(caller: Principal, statement_id: str, entry_id: str, body: EntryMatch) -> EntryOut:

@@ -12,28 +12,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.domain.residents import Invitation, Residence, Resident
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
-from urbaneta.models.residents import (
-    AcceptedOut,
-    Invitation,
-    InvitationAccept,
-    InvitationCreate,
-    InvitationOut,
-    Residence,
-    Resident,
-    ResidentOut,
-)
+from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
 from urbaneta.settings import get_settings
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import invitations as invitations_store
 from urbaneta.store import residents as residents_store
+from urbaneta.store.pages import Page, PageRequest
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -89,14 +80,12 @@ def get_invitation(caller: Principal, invitation_id: str) -> InvitationOut:
 
 
 def list_invitations(caller: Principal, *, limit: str | None, cursor: str | None
-                     ) -> tuple[list[InvitationOut], str | None]:
+                     ) -> Page[InvitationOut]:
     """Pending invitations that have not expired, soonest expiry first (one Query on GSI1)."""
-    size = parse_limit(limit)
-    scope = "invitations|pending"
-    start = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    req = PageRequest.parse(caller.tenant_id, "invitations|pending", limit=limit, cursor=cursor)
     now = now_iso()
-    items, last = invitations_store.pending_page(caller.tenant_id, now=now, limit=size, start_key=start)
-    return [InvitationOut.of(i, now=now) for i in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+    items, last = invitations_store.pending_page(caller.tenant_id, now=now, limit=req.limit, start_key=req.start)
+    return req.page([InvitationOut.of(i, now=now) for i in items], last)
 
 
 def cancel_invitation(caller: Principal, invitation_id: str) -> None:
@@ -203,16 +192,16 @@ def _link_resident(inv: Invitation, *, user_id: str, name: str, now: str) -> Non
 
 
 def list_residents(caller: Principal, *, building_id: str | None, apartment_id: str | None, limit: str | None,
-                   cursor: str | None) -> tuple[list[ResidentOut], str | None]:
+                   cursor: str | None) -> Page[ResidentOut]:
     """One Query. No filter: every resident with all their apartments, by e-mail (GSI1). ``buildingId``:
     one entry per residence in the building, by apartment number (GSI2). ``apartmentId``: the apartment's
     residents, by e-mail (GSI3). A filtered entry's ``apartments`` holds the matching residence only."""
-    size = parse_limit(limit)
-    scope = f"residents|b={building_id or ''}|a={apartment_id or ''}"
-    start: dict[str, Any] | None = decode_cursor(cursor, tenant_id=caller.tenant_id, scope=scope)
+    req = PageRequest.parse(caller.tenant_id, f"residents|b={building_id or ''}|a={apartment_id or ''}",
+                            limit=limit, cursor=cursor)
     if building_id is None and apartment_id is None:
-        items, last = residents_store.page(caller.tenant_id, limit=size, start_key=start)
+        items, last = residents_store.page(caller.tenant_id, limit=req.limit, start_key=req.start)
     else:
         items, last = residents_store.residences_page(caller.tenant_id, building_id=building_id,
-                                                      apartment_id=apartment_id, limit=size, start_key=start)
-    return [ResidentOut.of(r) for r in items], encode_cursor(last, tenant_id=caller.tenant_id, scope=scope)
+                                                      apartment_id=apartment_id, limit=req.limit,
+                                                      start_key=req.start)
+    return req.page([ResidentOut.of(r) for r in items], last)

@@ -3,32 +3,25 @@ with retries (workers). Rules live in domain.webhooks, HTTP in adapters.webhook_
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from urbaneta.adapters import webhook_http
-from urbaneta.adapters.aws import client
+from urbaneta.adapters import queues, sealing, webhook_http
 from urbaneta.adapters.events import DomainEvent, domain_event
-from urbaneta.adapters.secrets import derived_key
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import event_types
 from urbaneta.domain import webhooks as rules
+from urbaneta.domain.webhooks import Attempt, Delivery, StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
-from urbaneta.http.pagination import decode_cursor, encode_cursor, parse_limit
+from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
 from urbaneta.models.webhooks import (
     MAX_ATTEMPTS_KEPT,
-    Attempt,
-    Delivery,
     DeliveryOut,
     SecretRotation,
-    StoredSecret,
-    Webhook,
     WebhookCreate,
     WebhookOut,
     WebhookUpdate,
@@ -37,30 +30,23 @@ from urbaneta.models.webhooks import (
 from urbaneta.observability import logger, metrics
 from urbaneta.settings import get_settings
 from urbaneta.store import webhooks as store
+from urbaneta.store.pages import Page, PageRequest
 
-SEND_BATCH = 10
-EXHAUSTED = "retries exhausted"
+EXHAUSTED: Literal["retries exhausted"] = "retries exhausted"
 
 # --- secrets at rest: sealed with a key derived from the application secret ---------------------------
 
 
-def _aad(tenant_id: str, webhook_id: str) -> bytes:
-    return f"urbaneta-webhook/{tenant_id}/{webhook_id}".encode()
+def _context(tenant_id: str, webhook_id: str) -> str:
+    return f"urbaneta-webhook/{tenant_id}/{webhook_id}"
 
 
 def seal(secret: str, tenant_id: str, webhook_id: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = os.urandom(12)
-    sealed = AESGCM(derived_key("webhook-secrets")).encrypt(nonce, secret.encode(), _aad(tenant_id, webhook_id))
-    return base64.b64encode(nonce + sealed).decode()
+    return sealing.seal(secret, purpose="webhook-secrets", context=_context(tenant_id, webhook_id))
 
 
 def unseal(sealed: str, tenant_id: str, webhook_id: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    raw = base64.b64decode(sealed)
-    return AESGCM(derived_key("webhook-secrets")).decrypt(raw[:12], raw[12:], _aad(tenant_id, webhook_id)).decode()
+    return sealing.unseal(sealed, purpose="webhook-secrets", context=_context(tenant_id, webhook_id))
 
 
 def signing_secrets(hook: Webhook, *, now: str) -> list[str]:
@@ -108,12 +94,11 @@ def create_webhook(p: Principal, body: WebhookCreate) -> WebhookWithSecret:
     return WebhookWithSecret(**WebhookOut.of(hook, now=now).model_dump(), secret=secret)
 
 
-def list_webhooks(p: Principal, *, limit: str | None, cursor: str | None) -> tuple[list[WebhookOut], str | None]:
-    scope = "webhooks"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    hooks, last = store.list_webhooks(p.tenant_id, limit=parse_limit(limit), start_key=start)
+def list_webhooks(p: Principal, *, limit: str | None, cursor: str | None) -> Page[WebhookOut]:
+    req = PageRequest.parse(p.tenant_id, "webhooks", limit=limit, cursor=cursor)
+    hooks, last = store.list_webhooks(p.tenant_id, limit=req.limit, start_key=req.start)
     now = _now()
-    return [WebhookOut.of(h, now=now) for h in hooks], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+    return req.page([WebhookOut.of(h, now=now) for h in hooks], last)
 
 
 def get_webhook(p: Principal, webhook_id: str) -> WebhookOut:
@@ -168,12 +153,11 @@ def rotate_secret(p: Principal, webhook_id: str, rotation: SecretRotation) -> We
 
 
 def list_deliveries(p: Principal, webhook_id: str, *, limit: str | None, cursor: str | None
-                    ) -> tuple[list[DeliveryOut], str | None]:
+                    ) -> Page[DeliveryOut]:
     _load(p, webhook_id)
-    scope = f"webhooks/{webhook_id}/deliveries"
-    start = decode_cursor(cursor, tenant_id=p.tenant_id, scope=scope)
-    deliveries, last = store.list_deliveries(p.tenant_id, webhook_id, limit=parse_limit(limit), start_key=start)
-    return [DeliveryOut.of(d) for d in deliveries], encode_cursor(last, tenant_id=p.tenant_id, scope=scope)
+    req = PageRequest.parse(p.tenant_id, f"webhooks/{webhook_id}/deliveries", limit=limit, cursor=cursor)
+    deliveries, last = store.list_deliveries(p.tenant_id, webhook_id, limit=req.limit, start_key=req.start)
+    return req.page([DeliveryOut.of(d) for d in deliveries], last)
 
 
 def send_test(p: Principal, webhook_id: str) -> DeliveryOut:
@@ -224,21 +208,13 @@ def _queue_url() -> str:
 
 
 def enqueue(deliveries: list[Delivery]) -> int:
-    """One message per delivery, in SendMessageBatch calls of 10. Returns the SQS calls made."""
-    calls = 0
-    for start in range(0, len(deliveries), SEND_BATCH):
-        chunk = deliveries[start: start + SEND_BATCH]
-        entries = [{"Id": str(i), "MessageBody": _message(d)} for i, d in enumerate(chunk)]
-        out = client("sqs").send_message_batch(QueueUrl=_queue_url(), Entries=entries)
-        calls += 1
-        if out.get("Failed"):
-            raise ServiceUnavailable("Some webhook deliveries could not be queued.")
-    return calls
+    """One message per delivery, in SendMessageBatch calls of 10 (refused entries retried). Returns the calls."""
+    return queues.send_all(_queue_url(), [_message(d) for d in deliveries]) if deliveries else 0
 
 
-def _message(delivery: Delivery, **extra: str) -> str:
-    return json.dumps({"tenantId": delivery.tenant_id, "webhookId": delivery.webhook_id, "deliveryId": delivery.id,
-                       "token": delivery.message_token, **extra})
+def _message(delivery: Delivery, *, exhausted: bool = False) -> DeliveryMessage:
+    return DeliveryMessage(tenant_id=delivery.tenant_id, webhook_id=delivery.webhook_id, delivery_id=delivery.id,
+                           token=delivery.message_token, reason=EXHAUSTED if exhausted else None)
 
 
 def event_from_bus(message: dict[str, Any]) -> DomainEvent:
@@ -276,21 +252,6 @@ def fan_out(event: DomainEvent, *, endpoints: dict[str, list[Webhook]] | None = 
 
 
 # --- delivery ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryMessage:
-    tenant_id: str
-    webhook_id: str
-    delivery_id: str
-    token: str
-    exhausted: bool = False  # kept in the dead-letter queue after the schedule ran out; redriven = try again
-
-    @classmethod
-    def parse(cls, body: str) -> DeliveryMessage:
-        data = json.loads(body)
-        return cls(str(data["tenantId"]), str(data["webhookId"]), str(data["deliveryId"]), str(data["token"]),
-                   exhausted=data.get("reason") == EXHAUSTED)
 
 
 @dataclass(frozen=True)
@@ -386,10 +347,9 @@ def _dead_letter(delivery: Delivery) -> None:
     if not dlq:
         logger.error("no dead-letter queue configured", extra={"deliveryId": delivery.id})
         return
-    client("sqs").send_message(QueueUrl=dlq, MessageBody=_message(delivery, reason=EXHAUSTED))
+    queues.send_one(dlq, _message(delivery, exhausted=True))
 
 
 def postpone(receipt_handle: str, delay: int) -> None:
     """Hide a message until its next attempt is due (the retry wait; at most 12 hours)."""
-    client("sqs").change_message_visibility(QueueUrl=_queue_url(), ReceiptHandle=receipt_handle,
-                                            VisibilityTimeout=max(0, min(delay, rules.MAX_VISIBILITY_DELAY)))
+    queues.postpone(_queue_url(), receipt_handle, min(delay, rules.MAX_VISIBILITY_DELAY))

@@ -7,8 +7,8 @@ from typing import Any
 
 from urbaneta.clock import utcnow
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.store import keys, table
-from urbaneta.store.table import TransactionConflict
+from urbaneta.store import keys, table, transactions
+from urbaneta.store.table import ConditionFailed
 
 
 def create(tenant_id: str, key_id: str, *, name: str, role: str, key_hash: str, prefix: str, created_by: str,
@@ -31,7 +31,7 @@ def create(tenant_id: str, key_id: str, *, name: str, role: str, key_hash: str, 
     }
     pointer = {**keys.api_key_hash(key_hash), "entity": "api_key_hash", "tenantId": tenant_id, "keyId": key_id,
                "role": role}
-    table.transact([table.tx_put(item), table.tx_put(pointer)])
+    transactions.transact([transactions.tx_put(item), transactions.tx_put(pointer)])
     return table.strip_keys(item)
 
 
@@ -54,14 +54,14 @@ def revoke(tenant_id: str, key_id: str, *, now: str) -> None:
     if not item or item.get("status") != "active":
         raise NotFound("No such API key.")
     try:
-        table.transact([
-            table.tx_update(keys.api_key(tenant_id, key_id),
+        transactions.transact([
+            transactions.tx_update(keys.api_key(tenant_id, key_id),
                             "SET #s = :revoked, revokedAt = :now REMOVE GSI1PK, GSI1SK",
                             names={"#s": "status"}, vals={":revoked": "revoked", ":now": now, ":active": "active"},
                             condition="#s = :active"),
-            table.tx_delete(keys.api_key_hash(str(item["keyHash"])), condition="attribute_exists(PK)"),
+            transactions.tx_delete(keys.api_key_hash(str(item["keyHash"])), condition="attribute_exists(PK)"),
         ])
-    except TransactionConflict as exc:  # revoked concurrently
+    except ConditionFailed as exc:  # revoked concurrently
         raise NotFound("No such API key.") from exc
 
 

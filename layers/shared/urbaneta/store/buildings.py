@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from urbaneta.domain import references
+from urbaneta.domain.buildings import Apartment, Building, Charge
 from urbaneta.errors import Conflict, FieldError, NotFound, ServiceUnavailable
-from urbaneta.models.entities import Apartment, Building, Charge
-from urbaneta.store import keys, table
-from urbaneta.store.table import Item, TransactionConflict
+from urbaneta.store import keys, table, transactions
+from urbaneta.store.table import ConditionFailed, Item
 
 BUILDING_NOT_FOUND = "The building does not exist."
 APARTMENT_NOT_FOUND = "The apartment does not exist."
@@ -58,7 +58,7 @@ def _head_item(tenant_id: str, building_id: str) -> Item:
 
 def create_building(b: Building) -> None:
     """The building and the head of its apartment list, together."""
-    table.transact([table.tx_put(building_item(b)), table.tx_put(_head_item(b.tenant_id, b.id))])
+    transactions.transact([transactions.tx_put(building_item(b)), transactions.tx_put(_head_item(b.tenant_id, b.id))])
 
 
 def get_building_item(tenant_id: str, building_id: str) -> Item | None:
@@ -158,12 +158,12 @@ def archive_building(tenant_id: str, building_id: str, now: str, *, deleting: bo
     if deleting:
         vals[":true"] = True
     try:
-        table.transact([
-            table.tx_update(keys.building(tenant_id, building_id), expression + " REMOVE GSI1PK, GSI1SK",
+        transactions.transact([
+            transactions.tx_update(keys.building(tenant_id, building_id), expression + " REMOVE GSI1PK, GSI1SK",
                             names=_ACTIVE_NAMES, vals=vals, condition=_ACTIVE),
-            table.tx_delete(keys.apartments_head(tenant_id, building_id)),
+            transactions.tx_delete(keys.apartments_head(tenant_id, building_id)),
         ])
-    except TransactionConflict as exc:
+    except ConditionFailed as exc:
         raise NotFound(BUILDING_NOT_FOUND) from exc
 
 
@@ -234,27 +234,29 @@ def create_apartment(draft: Apartment, *, attempts: int = 8) -> Apartment:
         current = int(counter["value"]) if counter else 0
         apt = draft.model_copy(update={"reference_number": references.make_731(str(REFERENCE_BASE + current + 1))})
         if counter:
-            step = table.tx_update(counter_key, "SET #v = :next", names={"#v": "value"},
-                                   vals={":next": current + 1, ":cur": current}, condition="#v = :cur")
+            step = transactions.tx_update(counter_key, "SET #v = :next", names={"#v": "value"},
+                                          vals={":next": current + 1, ":cur": current}, condition="#v = :cur",
+                                          label="reference counter")
         else:
-            step = table.tx_put({**counter_key, "entity": "counter", "value": 1})
+            step = transactions.tx_put({**counter_key, "entity": "counter", "value": 1}, label="reference counter")
         ops = [
-            table.tx_update(keys.building(apt.tenant_id, apt.building_id), "ADD apartmentIds :ids",
-                            names=_ACTIVE_NAMES, vals={":ids": {apt.id}, **_ACTIVE_VALS}, condition=_ACTIVE),
-            table.tx_put(apartment_item(apt)),
-            table.tx_put(_number_guard(apt)),
-            table.tx_put(_reference_guard(apt)),
+            transactions.tx_update(keys.building(apt.tenant_id, apt.building_id), "ADD apartmentIds :ids",
+                                   names=_ACTIVE_NAMES, vals={":ids": {apt.id}, **_ACTIVE_VALS}, condition=_ACTIVE,
+                                   label="building"),
+            transactions.tx_put(apartment_item(apt), label="apartment"),
+            transactions.tx_put(_number_guard(apt), label="number"),
+            transactions.tx_put(_reference_guard(apt), label="reference"),
             step,
         ]
         try:
-            table.transact(ops)
+            transactions.transact(ops)
             return apt
-        except TransactionConflict as exc:
-            if 0 in exc.failed:
+        except ConditionFailed as exc:
+            if "building" in exc.labels:
                 raise NotFound(BUILDING_NOT_FOUND) from exc
-            if 2 in exc.failed:
+            if "number" in exc.labels:
                 raise Conflict(NUMBER_TAKEN, errors=[FieldError("number", NUMBER_TAKEN)]) from exc
-            if 1 in exc.failed:  # a random UUID collided: take another one next time around
+            if "apartment" in exc.labels:  # a random UUID collided: take another one next time around
                 raise
     raise ServiceUnavailable("The apartment could not get a reference number; try again.")
 
@@ -331,17 +333,19 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
     upd = _Update(all_sets, removes)
     condition = f"attribute_exists(PK) AND {upd.path('number')} = {upd.value(before.number)}"
     key = keys.apartment(before.tenant_id, before.id)
-    ops = [table.tx_update(key, upd.expression, names=upd.names, vals=upd.vals, condition=condition)]
+    ops = [transactions.tx_update(key, upd.expression, names=upd.names, vals=upd.vals, condition=condition,
+                                  label="apartment")]
     if renumbered:
         moved = before.model_copy(update={"number": str(new_number)})
         ops += [
-            table.tx_delete(keys.apartment_number(before.tenant_id, before.building_id, before.number)),
-            table.tx_put(_number_guard(moved)),
+            transactions.tx_delete(keys.apartment_number(before.tenant_id, before.building_id, before.number),
+                                   label="old number"),
+            transactions.tx_put(_number_guard(moved), label="number"),
         ]
     try:
-        table.transact(ops)
-    except TransactionConflict as exc:
-        if renumbered and 2 in exc.failed:
+        transactions.transact(ops)
+    except ConditionFailed as exc:
+        if "number" in exc.labels:
             raise Conflict(NUMBER_TAKEN, errors=[FieldError("number", NUMBER_TAKEN)]) from exc
         raise Conflict("The apartment changed at the same time; try again.") from exc
     # the transaction returns nothing: the result is the read item with the same changes applied
@@ -353,14 +357,14 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
 def delete_apartment(a: Apartment) -> None:
     """The apartment, its guards and its place in the building's apartment set, together."""
     try:
-        table.transact([
-            table.tx_delete(keys.apartment(a.tenant_id, a.id), condition="attribute_exists(PK)"),
-            table.tx_delete(keys.apartment_number(a.tenant_id, a.building_id, a.number)),
-            table.tx_delete(keys.apartment_reference(a.tenant_id, a.reference_number)),
-            table.tx_update(keys.building(a.tenant_id, a.building_id), "DELETE apartmentIds :ids",
+        transactions.transact([
+            transactions.tx_delete(keys.apartment(a.tenant_id, a.id), condition="attribute_exists(PK)"),
+            transactions.tx_delete(keys.apartment_number(a.tenant_id, a.building_id, a.number)),
+            transactions.tx_delete(keys.apartment_reference(a.tenant_id, a.reference_number)),
+            transactions.tx_update(keys.building(a.tenant_id, a.building_id), "DELETE apartmentIds :ids",
                             vals={":ids": {a.id}}, condition="attribute_exists(PK)"),
         ])
-    except TransactionConflict as exc:
+    except ConditionFailed as exc:
         raise NotFound(APARTMENT_NOT_FOUND) from exc
 
 
@@ -377,13 +381,13 @@ def charge_item(c: Charge) -> Item:
 
 def create_charge(c: Charge) -> None:
     try:
-        table.transact([
-            table.tx_check(keys.building(c.tenant_id, c.building_id), _ACTIVE, names=_ACTIVE_NAMES,
-                           vals=_ACTIVE_VALS),
-            table.tx_put(charge_item(c)),
+        transactions.transact([
+            transactions.tx_check(keys.building(c.tenant_id, c.building_id), _ACTIVE, names=_ACTIVE_NAMES,
+                                  vals=_ACTIVE_VALS, label="building"),
+            transactions.tx_put(charge_item(c), label="charge"),
         ])
-    except TransactionConflict as exc:
-        if 0 in exc.failed:
+    except ConditionFailed as exc:
+        if "building" in exc.labels:
             raise NotFound(BUILDING_NOT_FOUND) from exc
         raise
 
@@ -444,7 +448,7 @@ def update_charge(before: Charge, sets: Mapping[str, Any], removes: Iterable[str
 
 def delete_charge(c: Charge) -> None:
     try:
-        table.transact([table.tx_delete(keys.charge(c.tenant_id, c.building_id, c.id),
+        transactions.transact([transactions.tx_delete(keys.charge(c.tenant_id, c.building_id, c.id),
                                         condition="attribute_exists(PK)")])
-    except TransactionConflict as exc:
+    except ConditionFailed as exc:
         raise NotFound(CHARGE_NOT_FOUND) from exc

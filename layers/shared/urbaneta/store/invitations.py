@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from urbaneta.domain.residents import Invitation
 from urbaneta.errors import Conflict, FieldError, NotFound
-from urbaneta.models.residents import Invitation
-from urbaneta.store import keys, table
+from urbaneta.store import keys, table, transactions
 
 ENTITY = "invitation"
 
@@ -23,20 +23,21 @@ def create(inv: Invitation) -> None:
     for the same apartment and e-mail (409); an expired one no longer holds it."""
     keep_until = _epoch(inv.expires_at) + 86_400
     ops = [
-        table.tx_put({**keys.invitation(inv.tenant_id, inv.id),
+        transactions.tx_put({**keys.invitation(inv.tenant_id, inv.id),
                       **keys.invitations_index(inv.tenant_id, inv.expires_at, inv.id),
                       "entity": ENTITY, **inv.stored()}),
-        table.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token",
+        transactions.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token",
                       "tenantId": inv.tenant_id, "invitationId": inv.id, "TTL": keep_until}),
-        table.tx_put({**keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
+        transactions.tx_put({**keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
                       "entity": "invitation_guard", "invitationId": inv.id, "expiresAt": inv.expires_at,
                       "TTL": keep_until},
-                     condition="attribute_not_exists(PK) OR expiresAt < :now", vals={":now": inv.created_at}),
+                     condition="attribute_not_exists(PK) OR expiresAt < :now", vals={":now": inv.created_at},
+                     label="guard"),
     ]
     try:
-        table.transact(ops)
-    except table.TransactionConflict as exc:
-        if 2 in exc.failed:
+        transactions.transact(ops)
+    except table.ConditionFailed as exc:
+        if "guard" in exc.labels:
             message = "A pending invitation for this e-mail and apartment already exists."
             raise Conflict(message, errors=[FieldError("email", message)]) from exc
         raise
@@ -81,22 +82,23 @@ def cancel(inv: Invitation, *, now: str) -> None:
                  names={"#st": "status"}, vals={":cancelled": "cancelled", ":pending": "pending", ":now": now},
                  condition="#st = :pending", conflict_message=_NOT_PENDING, return_new=False)
     try:
-        table.transact([table.tx_delete(_guard_key(inv), condition="invitationId = :id", vals={":id": inv.id})])
-    except table.TransactionConflict:
+        transactions.transact([transactions.tx_delete(_guard_key(inv), condition="invitationId = :id",
+                                                      vals={":id": inv.id}, label="guard")])
+    except table.ConditionFailed:
         return
 
 
 def claim(inv: Invitation, *, user_id: str, now: str) -> None:
     """pending and unexpired → accepted, exactly once: the conditional write is the one-time use. The guard
     goes in the same transaction: while the invitation is unexpired nobody else can hold it."""
-    table.transact(
+    transactions.transact(
         [
-            table.tx_update(keys.invitation(inv.tenant_id, inv.id),
+            transactions.tx_update(keys.invitation(inv.tenant_id, inv.id),
                             "SET #st = :accepted, acceptedAt = :now, acceptedBy = :user REMOVE GSI1PK, GSI1SK",
                             names={"#st": "status"},
                             vals={":accepted": "accepted", ":pending": "pending", ":now": now, ":user": user_id},
                             condition="#st = :pending AND expiresAt > :now"),
-            table.tx_delete(_guard_key(inv)),
+            transactions.tx_delete(_guard_key(inv)),
         ],
         conflict_message=_NOT_PENDING,
     )

@@ -13,7 +13,8 @@
   not having reserved before. A retried chunk re-reads its reservation and writes the same numbers again.
 
 For payments: ``get_invoice``, ``find_invoice_by_number``, ``list_open_invoices_for_apartment``,
-``payment_update_op`` + ``payment_settles``; for buildings: ``has_invoices_for_building``/``_for_apartment``.
+``transition_op`` (with ``domain.invoice_state.after_payment``);
+for buildings: ``has_invoices_for_building``/``_for_apartment``.
 """
 
 from __future__ import annotations
@@ -26,25 +27,22 @@ from typing import Any
 
 from urbaneta.clock import now_iso
 from urbaneta.domain import invoice_state
+from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.entities import Invoice
 from urbaneta.store import keys
 from urbaneta.store.table import (
+    ConditionFailed,
     Item,
     batch_get,
     batch_write,
-    ddb,
     get,
+    put,
     query_all,
     query_page,
-    serialize,
     strip_keys,
-    table_name,
-    transact,
-    tx_put,
-    tx_update,
     update,
 )
+from urbaneta.store.transactions import Op, transact, tx_put, tx_update
 
 NOT_FOUND = "Invoice not found."
 CHANGED = "The invoice changed at the same time; try again."
@@ -71,11 +69,6 @@ def invoice_id_for(tenant_id: str, apartment_id: str, period_start: date, period
     return str(uuid.uuid5(_IDS, name))
 
 
-def watches_due(inv: Invoice) -> bool:
-    """Whether the invoice belongs in the overdue sweep's sparse index."""
-    return inv.status == "sent" and inv.balance_due_cents > 0 and inv.credit_note_of is None
-
-
 def invoice_item(inv: Invoice) -> Item:
     t, issue = inv.tenant_id, inv.issue_date.isoformat()
     item: Item = {
@@ -85,7 +78,7 @@ def invoice_item(inv: Invoice) -> Item:
         "entity": "invoice",
         **_plain(inv.model_dump(by_alias=True, exclude_none=True)),
     }
-    if watches_due(inv):
+    if invoice_state.watches_due(inv):
         item.update(keys.due_index(t, inv.due_date.isoformat(), inv.id))
     return item
 
@@ -277,19 +270,19 @@ def reserve_numbers(tenant_id: str, prefix: str, job_id: str, chunk: int, positi
     first_name, pos_name = _reservation_names(job_id, chunk)
     encoded = ",".join(str(p) for p in positions)
     try:
-        out = ddb().update_item(
-            TableName=table_name(), Key=serialize(keys.invoice_counter(tenant_id, prefix)),
+        out = update(
+            keys.invoice_counter(tenant_id, prefix),
             # both operands read ``last`` as it was before this update
-            UpdateExpression="SET #first = if_not_exists(#last, :zero) + :one, #last = if_not_exists(#last, :zero) + "
-                             ":n, #pos = :pos, entity = :entity, prefix = :prefix",
-            ConditionExpression="attribute_not_exists(#first)",
-            ExpressionAttributeNames={"#last": "last", "#first": first_name, "#pos": pos_name},
-            ExpressionAttributeValues=serialize({":zero": 0, ":one": 1, ":n": len(positions), ":pos": encoded,
-                                                 ":entity": "invoice_counter", ":prefix": prefix}),
-            ReturnValues="UPDATED_NEW",
+            "SET #first = if_not_exists(#last, :zero) + :one, #last = if_not_exists(#last, :zero) + "
+            ":n, #pos = :pos, entity = :entity, prefix = :prefix",
+            condition="attribute_not_exists(#first)",
+            names={"#last": "last", "#first": first_name, "#pos": pos_name},
+            vals={":zero": 0, ":one": 1, ":n": len(positions), ":pos": encoded, ":entity": "invoice_counter",
+                  ":prefix": prefix},
+            returns="UPDATED_NEW",
         )
-        return Reservation(int(out["Attributes"][first_name]["N"]), tuple(positions))
-    except ddb().exceptions.ConditionalCheckFailedException:
+        return Reservation(int((out or {})[first_name]), tuple(positions))
+    except ConditionFailed:
         earlier = find_reservation(tenant_id, prefix, job_id, chunk)
         if earlier is None:  # pragma: no cover - a reservation is never removed before its job completes
             raise
@@ -321,7 +314,7 @@ def counter_value(tenant_id: str, prefix: str) -> int:
     return int(item["last"]) if item and "last" in item else 0
 
 
-def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> dict[str, Any]:
+def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> Op:
     """Move the counter from ``expected`` to ``new_last`` inside a transaction (credit notes): fails, and with it
     the transaction, if another writer took numbers in between."""
     vals: dict[str, Any] = {":new": new_last, ":entity": "invoice_counter", ":prefix": prefix}
@@ -333,6 +326,7 @@ def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> dic
         names={"#last": "last"},
         vals=vals,
         condition="#last = :expected" if expected else "attribute_not_exists(#last)",
+        label="counter",
     )
 
 
@@ -342,11 +336,11 @@ def write_new(invoices: Sequence[Invoice]) -> int:
     return batch_write(invoice_item(i) for i in invoices)
 
 
-def create_op(inv: Invoice) -> dict[str, Any]:
-    return tx_put(invoice_item(inv))
+def create_op(inv: Invoice) -> Op:
+    return tx_put(invoice_item(inv), label="invoice")
 
 
-def create_ops(inv: Invoice) -> list[dict[str, Any]]:
+def create_ops(inv: Invoice) -> list[Op]:
     """The transaction ops that create one invoice (one conditional put: the invoice is one item)."""
     return [create_op(inv)]
 
@@ -366,9 +360,8 @@ def lock_generation(tenant_id: str, building_id: str, period_start: date, period
         condition += " OR jobId = :holder"
         vals[":holder"] = holder
     try:
-        ddb().put_item(TableName=table_name(), Item=serialize(item), ConditionExpression=condition,
-                       ExpressionAttributeValues=serialize(vals))
-    except ddb().exceptions.ConditionalCheckFailedException as exc:
+        put(item, condition=condition, vals=vals)
+    except ConditionFailed as exc:
         raise Conflict("Invoices for this building and period are being generated; wait for that job.") from exc
 
 
@@ -401,7 +394,7 @@ _TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt"
             "cancelledBy", "reference")
 
 
-def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
+def transition_op(inv: Invoice, after: Invoice) -> Op:
     """A versioned update from ``inv`` to ``after`` (status, stamps, money) keeping the due watch in step."""
     sets: dict[str, Any] = {}
     removes: list[str] = []
@@ -414,15 +407,16 @@ def transition_op(inv: Invoice, after: Invoice) -> dict[str, Any]:
             removes.append(name)
         else:
             sets[name] = after_d[name]
-    if watches_due(after):
+    if invoice_state.watches_due(after):
         sets.update(keys.due_index(after.tenant_id, after.due_date.isoformat(), after.id))
-    elif watches_due(inv):
+    elif invoice_state.watches_due(inv):
         removes.extend(_GSI3)
     expression, names, vals, condition = _versioned(inv, sets, removes)
-    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition)
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
+                     label=f"invoice:{inv.id}")
 
 
-def apply(ops: Sequence[dict[str, Any]]) -> None:
+def apply(ops: Sequence[Op]) -> None:
     """Run a transaction of invoice ops; a failed version check is a 409."""
     transact(ops, conflict_message=CHANGED)
 
@@ -432,38 +426,7 @@ def save_transition(inv: Invoice, after: Invoice) -> Invoice:
     return after.model_copy(update={"version": inv.version + 1})
 
 
-def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[dict[str, Any]]:
+def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[Op]:
     """Cancel the original (versioned) and create the credit note with its own number. The next generation of
     the period then finds the original cancelled and creates the next revision."""
     return [transition_op(original, cancelled), create_op(note)]
-
-
-# --- payments (used by the payments capability) -----------------------------------------------------------------
-
-
-def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) -> Invoice:
-    """The invoice as a payment of ``delta_cents`` (negative: a reversal) leaves it."""
-    if invoice.status == "cancelled":
-        raise Conflict("The invoice is cancelled; it takes no payments.")
-    if invoice.credit_note_of is not None:
-        raise Conflict("A credit note takes no payments.")
-    paid = invoice.amount_paid_cents + delta_cents
-    balance = invoice.total_cents - paid
-    status = invoice_state.after_payment_status(invoice, balance)
-    when = (invoice.paid_date if invoice.status == "paid" else paid_date) if status == "paid" else None
-    return invoice.model_copy(update={"amount_paid_cents": paid, "balance_due_cents": balance, "status": status,
-                                      "paid_date": when})
-
-
-def payment_update_op(invoice: Invoice, delta_cents: int, paid_date: date | None) -> dict[str, Any]:
-    """A ``tx_update`` op adding ``delta_cents`` to amountPaidCents, recomputing balanceDueCents, setting the
-    status (paid + paidDate at a zero balance; back to sent/overdue on a reversal), leaving or re-entering the
-    overdue watch, conditioned on the invoice's version. Compose it with the payment item in one transaction;
-    on TransactionConflict naming this op, re-read the invoice and retry."""
-    return transition_op(invoice, after_payment(invoice, delta_cents, paid_date))
-
-
-def payment_settles(invoice: Invoice, delta_cents: int) -> bool:
-    """Whether the op of ``payment_update_op(invoice, delta_cents, ...)`` makes the invoice paid (emit
-    ``invoice.paid`` then)."""
-    return invoice.status != "paid" and invoice.total_cents - invoice.amount_paid_cents - delta_cents <= 0

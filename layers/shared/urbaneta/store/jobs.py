@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from urbaneta.clock import now_iso
+from urbaneta.domain.jobs import Job
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.entities import Job
 from urbaneta.store import keys
 from urbaneta.store.table import Item, get, put_new, strip_keys, update
 

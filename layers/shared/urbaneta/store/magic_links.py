@@ -15,15 +15,8 @@ def create(token_hash: str, *, tenant_id: str, user_id: str, expires_at: int) ->
 def spend(token_hash: str, *, now: int) -> dict[str, Any] | None:
     """Delete the link if it exists and has not expired, returning what it held; None otherwise. Two
     concurrent verifications of one link: exactly one gets it."""
-    ddb = table.ddb()
     try:
-        out = ddb.delete_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.magic_link(token_hash)),
-            ConditionExpression="attribute_exists(PK) AND expiresAt > :now",
-            ExpressionAttributeValues=table.values({":now": now}),
-            ReturnValues="ALL_OLD",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
+        return table.delete(keys.magic_link(token_hash), condition="attribute_exists(PK) AND expiresAt > :now",
+                            vals={":now": now}, return_old=True)
+    except table.ConditionFailed:
         return None
-    return table.deserialize(out.get("Attributes") or {}) or None

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from urbaneta.domain.maintenance import MAX_HISTORY
+from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.maintenance import HistoryEntry, MaintenanceRequest
-from urbaneta.store import keys, table
+from urbaneta.store import keys, table, transactions
 
 ENTITY = "maintenance_request"
 HISTORY_ENTITY = "maintenance_history"
@@ -35,8 +34,9 @@ def _history_item(tenant_id: str, request_id: str, entry: HistoryEntry) -> dict[
 
 def create(req: MaintenanceRequest, first: HistoryEntry) -> None:
     """The request and its first history entry, together."""
-    table.transact([table.tx_put(_item(req)), table.tx_put(_history_item(req.tenant_id, req.id, first))],
-                   conflict_message="The maintenance request already exists.")
+    transactions.transact([transactions.tx_put(_item(req), label="request"),
+                           transactions.tx_put(_history_item(req.tenant_id, req.id, first), label="history")],
+                          conflict_message="The maintenance request already exists.")
 
 
 def load(tenant_id: str, request_id: str) -> tuple[MaintenanceRequest, list[HistoryEntry]]:
@@ -60,14 +60,14 @@ def save_change(before: MaintenanceRequest, after: MaintenanceRequest, entry: Hi
     """Replace the request (its status moves it between list positions) and append one history entry.
     Optimistic: the history count is the version, so two concurrent changes cannot both win."""
     try:
-        table.transact(
+        transactions.transact(
             [
-                table.tx_put(_item(after), condition="attribute_exists(PK) AND historyCount = :n",
+                transactions.tx_put(_item(after), condition="attribute_exists(PK) AND historyCount = :n",
                              vals={":n": before.history_count}),
-                table.tx_put(_history_item(after.tenant_id, after.id, entry)),
+                transactions.tx_put(_history_item(after.tenant_id, after.id, entry)),
             ],
         )
-    except table.TransactionConflict as exc:
+    except table.ConditionFailed as exc:
         raise Conflict("The maintenance request was changed by someone else; reload it and try again.") from exc
 
 

@@ -22,23 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.entities import Meter, Reading
 from urbaneta.store import keys
-from urbaneta.store.table import (
-    Item,
-    TransactionConflict,
-    batch_write,
-    get,
-    query_all,
-    query_page,
-    strip_keys,
-    transact,
-    tx_check,
-    tx_delete,
-    tx_put,
-    tx_update,
-)
+from urbaneta.store.table import ConditionFailed, Item, batch_write, get, query_all, query_page, strip_keys
+from urbaneta.store.transactions import transact, tx_check, tx_delete, tx_put, tx_update
 
 SERIAL_TAKEN = "serialNumber is already used by another meter of this building."
 CHANGED = "The meter's readings changed at the same time; try again."
@@ -99,13 +87,13 @@ def create_meter(m: Meter, initial: Reading | None = None) -> None:
     if initial is not None:
         item.update({"lastReadingId": initial.id, "lastReadingValue": initial.value,
                      "lastReadingDate": initial.reading_date.isoformat()})
-    ops = [tx_put(item), tx_put(serial_guard_item(m))]
+    ops = [tx_put(item, label="meter"), tx_put(serial_guard_item(m), label="serial")]
     if initial is not None:
-        ops.append(tx_put(reading_item(initial)))
+        ops.append(tx_put(reading_item(initial), label="reading"))
     try:
         transact(ops)
-    except TransactionConflict as exc:
-        raise Conflict(SERIAL_TAKEN if 1 in exc.failed else "The meter already exists.") from exc
+    except ConditionFailed as exc:
+        raise Conflict(SERIAL_TAKEN if "serial" in exc.labels else "The meter already exists.") from exc
 
 
 def get_meter(tenant_id: str, meter_id: str) -> Meter:
@@ -160,16 +148,16 @@ def update_meter(before: Meter, after: Meter) -> None:
     else:
         removes += ["apartmentId", "GSI2PK", "GSI2SK"]
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    ops: list[dict[str, Any]] = [tx_update(keys.meter(after.tenant_id, after.id), expression, names=names, vals=vals,
-                                           condition="attribute_exists(PK) AND #u = :u")]
+    ops = [tx_update(keys.meter(after.tenant_id, after.id), expression, names=names, vals=vals,
+                     condition="attribute_exists(PK) AND #u = :u", label="meter")]
     old_guard = keys.meter_serial(before.tenant_id, before.building_id, before.serial_number)
     if old_guard != keys.meter_serial(after.tenant_id, after.building_id, after.serial_number):
-        ops.append(tx_put(serial_guard_item(after)))
-        ops.append(tx_delete(old_guard))
+        ops.append(tx_put(serial_guard_item(after), label="serial"))
+        ops.append(tx_delete(old_guard, label="old serial"))
     try:
         transact(ops)
-    except TransactionConflict as exc:
-        raise Conflict(SERIAL_TAKEN if 1 in exc.failed else "The meter changed at the same time; try again."
+    except ConditionFailed as exc:
+        raise Conflict(SERIAL_TAKEN if "serial" in exc.labels else "The meter changed at the same time; try again."
                        ) from exc
 
 
@@ -188,16 +176,16 @@ def replace_meter(old: Meter, final: Reading, new: Meter, initial: Reading) -> N
                   names={"#st": "status", **_last_names()},
                   vals={":replaced": "replaced", ":new": new.id, ":now": new.created_at, ":active": "active",
                         **prev, **old_pointer},
-                  condition="#st = :active AND " + unchanged),
-        tx_put(reading_item(final)),
-        tx_put(new_item),
-        tx_put(serial_guard_item(new)),
-        tx_put(reading_item(initial)),
+                  condition="#st = :active AND " + unchanged, label="old meter"),
+        tx_put(reading_item(final), label="final reading"),
+        tx_put(new_item, label="new meter"),
+        tx_put(serial_guard_item(new), label="serial"),
+        tx_put(reading_item(initial), label="initial reading"),
     ]
     try:
         transact(ops)
-    except TransactionConflict as exc:
-        if 3 in exc.failed:
+    except ConditionFailed as exc:
+        if "serial" in exc.labels:
             raise Conflict(SERIAL_TAKEN) from exc
         raise Conflict("The meter was replaced or got a new reading at the same time; try again.") from exc
 
@@ -242,7 +230,7 @@ def add_reading(m: Meter, r: Reading) -> None:
     ]
     try:
         transact(ops)
-    except TransactionConflict as exc:
+    except ConditionFailed as exc:
         raise Conflict(CHANGED) from exc
 
 
@@ -344,8 +332,8 @@ def reject_reading(m: Meter, r: Reading, *, by: str, at: str, reason: str | None
                             vals={":last": m.last_reading_id}))
     try:
         transact(ops)
-    except TransactionConflict as exc:
-        if 0 in exc.failed:
+    except ConditionFailed as exc:
+        if "reading" in exc.labels:
             status = get_reading(r.tenant_id, r.meter_id, r.id).status
             raise Conflict(f"The reading is {status}; only a submitted reading can be rejected.") from exc
         raise Conflict(CHANGED) from exc

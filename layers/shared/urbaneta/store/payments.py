@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any
 
 from urbaneta.clock import now_iso
+from urbaneta.domain.payments import Payment
 from urbaneta.errors import NotFound
-from urbaneta.models.payments import Payment
 from urbaneta.store import keys
 from urbaneta.store import table as t
+from urbaneta.store.transactions import Op, tx_put, tx_update
 
 ENTITY = "payment"
 
@@ -44,31 +45,29 @@ def get_payment(tenant_id: str, payment_id: str) -> Payment:
     return to_payment(item)
 
 
-def put_payment_op(p: Payment) -> dict[str, Any]:
-    return t.tx_put(payment_item(p))
+def put_payment_op(p: Payment) -> Op:
+    return tx_put(payment_item(p), label="payment")
 
 
-def receive_pending_op(p: Payment) -> dict[str, Any]:
+def receive_pending_op(p: Payment) -> Op:
     """A pending (or failed) bank link payment becomes received, once: conditioned on its status."""
-    op = t.tx_put(payment_item(p), condition="#s IN (:pending, :failed)", vals={":pending": "pending",
-                                                                                 ":failed": "failed"})
-    op["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
-    return op
+    return tx_put(payment_item(p), condition="#s IN (:pending, :failed)", names={"#s": "status"},
+                  vals={":pending": "pending", ":failed": "failed"}, label="payment")
 
 
-def dedupe_guard_op(tenant_id: str, dedupe: str, payment_id: str, fingerprint: str | None = None) -> dict[str, Any]:
-    return t.tx_put({**keys.payment_dedupe(tenant_id, dedupe), "entity": "payment_dedupe",
-                     "paymentId": payment_id, "fingerprint": fingerprint, "createdAt": now_iso()})
+def dedupe_guard_op(tenant_id: str, dedupe: str, payment_id: str, fingerprint: str | None = None) -> Op:
+    return tx_put({**keys.payment_dedupe(tenant_id, dedupe), "entity": "payment_dedupe",
+                     "paymentId": payment_id, "fingerprint": fingerprint, "createdAt": now_iso()}, label="dedupe")
 
 
 def get_dedupe(tenant_id: str, dedupe: str) -> dict[str, Any] | None:
     return t.get(keys.payment_dedupe(tenant_id, dedupe))
 
 
-def signature_op(p: Payment) -> dict[str, Any]:
+def signature_op(p: Payment) -> Op:
     assert p.signature
-    return t.tx_put({**keys.payment_signature(p.tenant_id, p.signature, p.id), "entity": "payment_signature",
-                     "paymentId": p.id, "amountCents": p.amount_cents}, condition=None)
+    return tx_put({**keys.payment_signature(p.tenant_id, p.signature, p.id), "entity": "payment_signature",
+                     "paymentId": p.id, "amountCents": p.amount_cents}, condition=None, label="signature")
 
 
 def find_by_signature(tenant_id: str, signature: str) -> list[str]:
@@ -77,15 +76,15 @@ def find_by_signature(tenant_id: str, signature: str) -> list[str]:
     return [str(i["paymentId"]) for i in items]
 
 
-def known_payer_op(tenant_id: str, iban: str, apartment_id: str) -> dict[str, Any]:
-    return t.tx_put({**keys.known_payer(tenant_id, iban), "entity": "known_payer", "apartmentId": apartment_id,
-                     "iban": iban, "updatedAt": now_iso()}, condition=None)
+def known_payer_op(tenant_id: str, iban: str, apartment_id: str) -> Op:
+    return tx_put({**keys.known_payer(tenant_id, iban), "entity": "known_payer", "apartmentId": apartment_id,
+                     "iban": iban, "updatedAt": now_iso()}, condition=None, label="payer")
 
 
-def reverse_op(p: Payment, entry_id: str) -> dict[str, Any]:
-    return t.tx_update(keys.payment(p.tenant_id, p.id), "SET #s = :rev, reversedBy = :e, updatedAt = :now",
+def reverse_op(p: Payment, entry_id: str) -> Op:
+    return tx_update(keys.payment(p.tenant_id, p.id), "SET #s = :rev, reversedBy = :e, updatedAt = :now",
                        names={"#s": "status"}, vals={":rev": "reversed", ":e": entry_id, ":now": now_iso(),
-                                                     ":rec": "received"}, condition="#s = :rec")
+                                                     ":rec": "received"}, condition="#s = :rec", label="payment")
 
 
 def fail_pending(tenant_id: str, payment_id: str) -> None:
@@ -103,9 +102,9 @@ def fail_pending(tenant_id: str, payment_id: str) -> None:
 # ---- provider orders (global pointers: callbacks carry no tenant) ---------------------------------------------
 
 
-def order_pointer_op(provider: str, order_id: str, tenant_id: str, payment_id: str) -> dict[str, Any]:
-    return t.tx_put({**keys.provider_order(provider, order_id), "entity": "provider_order", "tenantId": tenant_id,
-                     "paymentId": payment_id, "createdAt": now_iso()})
+def order_pointer_op(provider: str, order_id: str, tenant_id: str, payment_id: str) -> Op:
+    return tx_put({**keys.provider_order(provider, order_id), "entity": "provider_order", "tenantId": tenant_id,
+                     "paymentId": payment_id, "createdAt": now_iso()}, label="order")
 
 
 def find_order(provider: str, order_id: str) -> tuple[str, str] | None:
@@ -126,7 +125,7 @@ def get_apartment_credit_cents(tenant_id: str, apartment_id: str) -> int:
     return int(item.get("creditCents", 0)) if item else 0
 
 
-def add_credit_op(tenant_id: str, apartment_id: str, cents: int) -> dict[str, Any]:
+def add_credit_op(tenant_id: str, apartment_id: str, cents: int) -> Op:
     """Add (or, negative, take back) credit; taking back never goes below zero."""
     vals: dict[str, Any] = {":c": cents, ":zero": 0, ":now": now_iso(), ":entity": "apartment_credit",
                             ":apt": apartment_id}
@@ -134,12 +133,12 @@ def add_credit_op(tenant_id: str, apartment_id: str, cents: int) -> dict[str, An
     if cents < 0:
         vals[":need"] = -cents
         condition = "creditCents >= :need"
-    return t.tx_update(keys.apartment_credit(tenant_id, apartment_id),
+    return tx_update(keys.apartment_credit(tenant_id, apartment_id),
                        "SET creditCents = if_not_exists(creditCents, :zero) + :c, updatedAt = :now, "
-                       "entity = :entity, apartmentId = :apt", vals=vals, condition=condition)
+                       "entity = :entity, apartmentId = :apt", vals=vals, condition=condition, label="credit")
 
 
-def consume_credit_op(tenant_id: str, apartment_id: str, cents: int) -> dict[str, Any]:
+def consume_credit_op(tenant_id: str, apartment_id: str, cents: int) -> Op:
     """For invoice generation: take ``cents`` of the apartment's credit (the transaction fails if it is short)."""
     if cents <= 0:
         raise ValueError("consume a positive amount of credit")

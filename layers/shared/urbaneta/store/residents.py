@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from urbaneta.models.residents import Residence, Resident
-from urbaneta.store import keys, table
+from urbaneta.domain.residents import Residence, Resident
+from urbaneta.store import keys, table, transactions
 
 ENTITY = "resident"
 RESIDENCE_ENTITY = "residence"
@@ -45,10 +45,10 @@ def save(resident: Resident, *, expected_version: int | None, added: Residence) 
                **keys.residents_index(resident.tenant_id, resident.email, resident.user_id),
                "entity": ENTITY, **resident.stored()}
     if expected_version is None:
-        first = table.tx_put(profile)
+        first = transactions.tx_put(profile)
     else:
-        first = table.tx_put(profile, condition="version = :v", vals={":v": expected_version})
-    table.transact([first, table.tx_put(_residence_item(resident, added), condition=None)],
+        first = transactions.tx_put(profile, condition="version = :v", vals={":v": expected_version})
+    transactions.transact([first, transactions.tx_put(_residence_item(resident, added), condition=None)],
                    conflict_message="The resident changed meanwhile.")
 
 

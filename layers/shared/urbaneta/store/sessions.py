@@ -39,22 +39,16 @@ def rotate(tenant_id: str, session_id: str, *, user_id: str, presented_hash: str
            ) -> dict[str, Any] | None:
     """Spend the presented refresh token and record the next one. None when the session is unknown,
     revoked, expired, another user's, or the presented token is not the current one (already spent)."""
-    ddb = table.ddb()
     try:
-        out = ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.session(tenant_id, session_id)),
-            UpdateExpression="SET refreshHash = :next, rotatedAt = :now ADD generation :one",
-            ConditionExpression=("attribute_exists(PK) AND revoked = :false AND userId = :user "
-                                 "AND refreshHash = :presented AND expiresAt > :now"),
-            ExpressionAttributeValues=table.values({
-                ":next": next_hash, ":now": now, ":one": 1, ":false": False, ":user": user_id,
-                ":presented": presented_hash}),
-            ReturnValues="ALL_NEW",
+        return table.update(
+            keys.session(tenant_id, session_id), "SET refreshHash = :next, rotatedAt = :now ADD generation :one",
+            condition=("attribute_exists(PK) AND revoked = :false AND userId = :user "
+                       "AND refreshHash = :presented AND expiresAt > :now"),
+            vals={":next": next_hash, ":now": now, ":one": 1, ":false": False, ":user": user_id,
+                  ":presented": presented_hash},
         )
-    except ddb.exceptions.ConditionalCheckFailedException:
+    except table.ConditionFailed:
         return None
-    return table.deserialize(out["Attributes"])
 
 
 def revoke(tenant_id: str, session_id: str, *, reason: str, now: int, user_id: str | None = None) -> bool:
@@ -64,16 +58,11 @@ def revoke(tenant_id: str, session_id: str, *, reason: str, now: int, user_id: s
     vals: dict[str, Any] = {":true": True, ":reason": reason, ":now": now}
     if user_id:
         vals[":user"] = user_id
-    ddb = table.ddb()
     try:
-        ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.session(tenant_id, session_id)),
-            UpdateExpression="SET revoked = :true, revokedReason = if_not_exists(revokedReason, :reason), "
-                             "revokedAt = if_not_exists(revokedAt, :now) REMOVE refreshHash",
-            ConditionExpression=condition,
-            ExpressionAttributeValues=table.values(vals),
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
+        table.update(keys.session(tenant_id, session_id),
+                     "SET revoked = :true, revokedReason = if_not_exists(revokedReason, :reason), "
+                     "revokedAt = if_not_exists(revokedAt, :now) REMOVE refreshHash",
+                     condition=condition, vals=vals, return_new=False)
+    except table.ConditionFailed:
         return False
     return True

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from urbaneta.adapters.aws import client
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.payments import BankEntry, Statement
 from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
-from urbaneta.models.entities import Invoice
-from urbaneta.models.payments import BankEntry, Statement
-from urbaneta.settings import get_settings
 from urbaneta.store import keys
 from urbaneta.store import table as t
+from urbaneta.store.transactions import Op, tx_put
 
 
 def _dump(model: BankEntry | Statement) -> dict[str, Any]:
@@ -52,13 +51,12 @@ def write_entries(entries: Iterable[BankEntry]) -> int:
     return t.batch_write(entry_item(e) for e in entries)
 
 
-def save_entry_op(e: BankEntry, *, expect_status: str | None = None) -> dict[str, Any]:
+def save_entry_op(e: BankEntry, *, expect_status: str | None = None) -> Op:
     """Put an entry in a transaction (with the payment it produced), optionally conditioned on its status."""
     if expect_status is None:
-        return t.tx_put(entry_item(e), condition=None)
-    op = t.tx_put(entry_item(e), condition="#s = :expect", vals={":expect": expect_status})
-    op["Put"]["ExpressionAttributeNames"] = {"#s": "status"}
-    return op
+        return tx_put(entry_item(e), condition=None, label="entry")
+    return tx_put(entry_item(e), condition="#s = :expect", names={"#s": "status"}, vals={":expect": expect_status},
+                  label="entry")
 
 
 def get_entry(tenant_id: str, entry_id: str) -> BankEntry:
@@ -121,14 +119,3 @@ def open_invoices_of_building(tenant_id: str, building_id: str) -> dict[str, lis
         invoices.sort(key=lambda i: (i.due_date, i.issue_date, i.number))
     return out
 
-
-# ---- the file --------------------------------------------------------------------------------------------------
-
-
-def file_key(tenant_id: str, statement_id: str, extension: str) -> str:
-    return f"tenants/{tenant_id}/statements/{statement_id}.{extension}"
-
-
-def store_file(key: str, content: bytes, content_type: str) -> None:
-    client("s3").put_object(Bucket=get_settings().documents_bucket, Key=key, Body=content, ContentType=content_type,
-                            ServerSideEncryption="AES256")

@@ -3,15 +3,15 @@ batch writes of 25 with retry of unprocessed items, and paged queries. Repositor
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from urbaneta import backoff
 from urbaneta.adapters.aws import client
-from urbaneta.errors import Conflict, ServiceUnavailable
+from urbaneta.errors import Conflict
 from urbaneta.settings import get_settings
 from urbaneta.store.keys import Key
 
@@ -72,37 +72,89 @@ def get(key: Key, *, consistent: bool = True) -> Item | None:
     return deserialize(raw) if raw else None
 
 
-def batch_get(keys: Sequence[Key]) -> list[Item]:
+def batch_get(keys: Sequence[Key], *, consistent: bool = False) -> list[Item]:
     """BatchGetItem in chunks of 100, retrying unprocessed keys. Order of the answer is not kept."""
     found: list[Item] = []
     unique = list({(k["PK"], k["SK"]): k for k in keys}.values())
     for start in range(0, len(unique), 100):
         request: dict[str, Any] = {table_name(): {"Keys": [serialize(k) for k in unique[start : start + 100]]}}
-        attempt = 0
-        while request:
+        if consistent:
+            request[table_name()]["ConsistentRead"] = True
+        for _ in backoff.attempts(9, message=BUSY):
             out = ddb().batch_get_item(RequestItems=request)
             found.extend(deserialize(i) for i in out.get("Responses", {}).get(table_name(), []))
             request = out.get("UnprocessedKeys") or {}
-            attempt = _backoff(attempt) if request else attempt
+            if not request:
+                break
     return found
+
+
+class ConditionFailed(Conflict):
+    """A conditional write was refused. ``labels`` names the conditions that failed: the labels of a unit of
+    work's operations (``ConditionFailed({"dedupe"})``), or ``{"item"}`` for a single write. ``item`` is the
+    item as it was, when the write asked for it."""
+
+    def __init__(self, message: str, labels: Iterable[str] = ("item",), item: Item | None = None) -> None:
+        super().__init__(message)
+        self.labels = frozenset(labels)
+        self.item = item
+
+
+class InvalidPath(Exception):
+    """An update named a document path that does not exist yet (DynamoDB's ValidationException)."""
+
+
+BUSY = "The database is busy; try again."
+
+
+def expression_args(names: Mapping[str, str] | None, vals: Mapping[str, Any] | None, condition: str | None
+                     ) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if names:
+        kwargs["ExpressionAttributeNames"] = dict(names)
+    if vals:
+        kwargs["ExpressionAttributeValues"] = values(vals)
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    return kwargs
+
+
+def _write(call: str, kwargs: dict[str, Any], message: str) -> dict[str, Any]:
+    """One single-item write; a failed condition is ConditionFailed (with the old item when it was asked for)."""
+    client_ = ddb()
+    try:
+        out: dict[str, Any] = getattr(client_, call)(**kwargs)
+    except client_.exceptions.ConditionalCheckFailedException as exc:
+        old = exc.response.get("Item")
+        raise ConditionFailed(message, item=deserialize(old) if old else None) from exc
+    except client_.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ValidationException" and "document path" in str(exc):
+            raise InvalidPath(str(exc)) from exc
+        raise
+    return out
 
 
 def put_new(item: Item) -> None:
     """Create an item that must not exist yet (409 otherwise)."""
-    try:
-        ddb().put_item(
-            TableName=table_name(), Item=serialize(item), ConditionExpression="attribute_not_exists(PK)"
-        )
-    except ddb().exceptions.ConditionalCheckFailedException as exc:
-        raise Conflict("The resource already exists.") from exc
+    put(item, condition="attribute_not_exists(PK)", conflict_message="The resource already exists.")
 
 
-def put(item: Item) -> None:
-    ddb().put_item(TableName=table_name(), Item=serialize(item))
+def put(item: Item, *, condition: str | None = None, vals: Mapping[str, Any] | None = None,
+        conflict_message: str = "The resource changed or does not exist.") -> None:
+    """PutItem; with a ``condition``, a refusal is ConditionFailed (a 409 unless the caller translates it)."""
+    kwargs = {"TableName": table_name(), "Item": serialize(item), **expression_args(None, vals, condition)}
+    _write("put_item", kwargs, conflict_message)
 
 
-def delete(key: Key) -> None:
-    ddb().delete_item(TableName=table_name(), Key=serialize(key))
+def delete(key: Key, *, condition: str | None = None, vals: Mapping[str, Any] | None = None,
+           return_old: bool = False, conflict_message: str = "The resource changed or does not exist."
+           ) -> Item | None:
+    """DeleteItem; ``return_old`` answers the item as it was (None when there was none)."""
+    kwargs = {"TableName": table_name(), "Key": serialize(key), **expression_args(None, vals, condition)}
+    if return_old:
+        kwargs["ReturnValues"] = "ALL_OLD"
+    attrs = _write("delete_item", kwargs, conflict_message).get("Attributes")
+    return deserialize(attrs) if attrs else None
 
 
 def update(
@@ -114,117 +166,23 @@ def update(
     condition: str | None = None,
     conflict_message: str = "The resource changed or does not exist.",
     return_new: bool = True,
+    returns: str | None = None,
+    old_on_failure: bool = False,
 ) -> Item | None:
-    """UpdateItem; a failed condition becomes Conflict (callers that mean 404 check existence first
-    in the condition and translate)."""
-    kwargs: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression}
-    if names:
-        kwargs["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        kwargs["ExpressionAttributeValues"] = values(vals)
-    if condition:
-        kwargs["ConditionExpression"] = condition
-    if return_new:
-        kwargs["ReturnValues"] = "ALL_NEW"
-    try:
-        out = ddb().update_item(**kwargs)
-    except ddb().exceptions.ConditionalCheckFailedException as exc:
-        raise Conflict(conflict_message) from exc
-    attrs = out.get("Attributes")
+    """UpdateItem; a failed condition is ConditionFailed, a Conflict (callers that mean 404 check existence
+    in the condition and translate). ``returns`` overrides ``return_new`` (e.g. ``"UPDATED_NEW"``);
+    ``old_on_failure`` puts the item as it was on the ConditionFailed."""
+    kwargs = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression,
+              **expression_args(names, vals, condition)}
+    if returns or return_new:
+        kwargs["ReturnValues"] = returns or "ALL_NEW"
+    if old_on_failure:
+        kwargs["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    attrs = _write("update_item", kwargs, conflict_message).get("Attributes")
     return deserialize(attrs) if attrs else None
 
 
-# --- transactions --------------------------------------------------------------------------------------
-
-
-def tx_put(item: Item, *, condition: str | None = "attribute_not_exists(PK)", vals: Mapping[str, Any] | None = None
-           ) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
-    if condition:
-        op["ConditionExpression"] = condition
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"Put": op}
-
-
-def tx_update(key: Key, expression: str, *, names: Mapping[str, str] | None = None,
-              vals: Mapping[str, Any] | None = None, condition: str | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "UpdateExpression": expression}
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    if condition:
-        op["ConditionExpression"] = condition
-    return {"Update": op}
-
-
-def tx_delete(key: Key, *, condition: str | None = None, names: Mapping[str, str] | None = None,
-              vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key)}
-    if condition:
-        op["ConditionExpression"] = condition
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"Delete": op}
-
-
-def tx_check(key: Key, condition: str, *, names: Mapping[str, str] | None = None,
-             vals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"TableName": table_name(), "Key": serialize(key), "ConditionExpression": condition}
-    if names:
-        op["ExpressionAttributeNames"] = dict(names)
-    if vals:
-        op["ExpressionAttributeValues"] = values(vals)
-    return {"ConditionCheck": op}
-
-
-class TransactionConflict(Conflict):
-    """A transaction was cancelled by a failed condition; ``failed`` holds the indexes of the failing ops."""
-
-    def __init__(self, message: str, failed: list[int]) -> None:
-        super().__init__(message)
-        self.failed = failed
-
-
-def transact(ops: Sequence[dict[str, Any]], *, conflict_message: str = "The request conflicts with the "
-             "current state.", token: str | None = None) -> None:
-    """All-or-nothing write of up to 100 operations. A failed condition raises TransactionConflict
-    naming the failing operations, so the caller can say which rule was broken."""
-    if not ops:
-        return
-    if len(ops) > TRANSACT_LIMIT:
-        raise ValueError("a transaction holds at most 100 operations")
-    kwargs: dict[str, Any] = {"TransactItems": list(ops)}
-    if token:
-        kwargs["ClientRequestToken"] = token
-    attempt = 0
-    while True:
-        try:
-            ddb().transact_write_items(**kwargs)
-            return
-        except ddb().exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            codes = [r.get("Code", "None") for r in reasons]
-            failed = [i for i, c in enumerate(codes) if c == "ConditionalCheckFailed"]
-            if failed:
-                raise TransactionConflict(conflict_message, failed) from exc
-            if any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
-                attempt = _backoff(attempt)
-                continue
-            raise
-
-
 # --- batches ---------------------------------------------------------------------------------------------
-
-
-def _backoff(attempt: int, *, limit: int = 8) -> int:
-    if attempt >= limit:
-        raise ServiceUnavailable("The database is busy; try again.")
-    time.sleep(min(0.05 * (2**attempt), 1.0))
-    return attempt + 1
 
 
 def batch_write(puts: Iterable[Item] = (), deletes: Iterable[Key] = ()) -> int:
@@ -234,13 +192,12 @@ def batch_write(puts: Iterable[Item] = (), deletes: Iterable[Key] = ()) -> int:
     calls = 0
     for start in range(0, len(requests), BATCH_WRITE_LIMIT):
         pending: dict[str, Any] = {table_name(): requests[start : start + BATCH_WRITE_LIMIT]}
-        attempt = 0
-        while pending:
+        for _ in backoff.attempts(9, message=BUSY):
             out = ddb().batch_write_item(RequestItems=pending)
             calls += 1
             pending = out.get("UnprocessedItems") or {}
-            if pending:
-                attempt = _backoff(attempt)
+            if not pending:
+                break
     return calls
 
 

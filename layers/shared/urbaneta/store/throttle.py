@@ -40,21 +40,13 @@ def _retry_after(now: float, seconds: int) -> int:
     return max(1, int(seconds - (now % seconds)) or 1)
 
 
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 # --- the organisation gate --------------------------------------------------------------------------------
 
 
 def ensure_gate(tenant_id: str) -> None:
     """Create the gate's maps if they are missing (idempotent, no condition)."""
-    table.ddb().update_item(
-        TableName=table.table_name(),
-        Key=table.serialize(keys.tenant_gate(tenant_id)),
-        UpdateExpression="SET q = if_not_exists(q, :m), rev = if_not_exists(rev, :m), entity = :e",
-        ExpressionAttributeValues=table.values({":m": _EMPTY, ":e": "gate"}),
-    )
+    table.update(keys.tenant_gate(tenant_id), "SET q = if_not_exists(q, :m), rev = if_not_exists(rev, :m), entity = :e",
+                 vals={":m": _EMPTY, ":e": "gate"}, return_new=False)
 
 
 def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None) -> Admission:
@@ -62,28 +54,20 @@ def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = No
     revoked: one UpdateItem. The first request of an organisation without a gate costs two more calls."""
     moment = time.time() if now is None else now
     minute = _window(moment, 60)
-    kwargs: dict[str, Any] = {
-        "TableName": table.table_name(),
-        "Key": table.serialize(keys.tenant_gate(tenant_id)),
-        "UpdateExpression": "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
-        "ConditionExpression": "attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)",
-        "ExpressionAttributeNames": {"#w": str(minute), "#p": str(minute - 1), "#s": subject_id},
-        "ExpressionAttributeValues": table.values({":zero": 0, ":one": 1, ":limit": limit}),
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
-    ddb = table.ddb()
     for attempt in range(2):
         try:
-            ddb.update_item(**kwargs)
+            table.update(keys.tenant_gate(tenant_id), "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
+                         condition="attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)",
+                         names={"#w": str(minute), "#p": str(minute - 1), "#s": subject_id},
+                         vals={":zero": 0, ":one": 1, ":limit": limit}, return_new=False, old_on_failure=True)
             return Admission(True)
-        except ddb.exceptions.ConditionalCheckFailedException as exc:
-            old = table.deserialize(exc.response.get("Item") or {})
-            if subject_id in (old.get("rev") or {}):
+        except table.ConditionFailed as exc:
+            if subject_id in ((exc.item or {}).get("rev") or {}):
                 return Admission(False, revoked=True)
             return Admission(False, retry_after=_retry_after(moment, 60))
-        except ddb.exceptions.ClientError as exc:
+        except table.InvalidPath:
             # the gate (or its maps) does not exist yet: the document path q.<minute> is invalid
-            if _code(exc) != "ValidationException" or attempt:
+            if attempt:
                 raise
             ensure_gate(tenant_id)
     raise RuntimeError("unreachable")
@@ -91,19 +75,13 @@ def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = No
 
 def mark_revoked(tenant_id: str, subject_id: str, *, until: int) -> None:
     """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate."""
-    ddb = table.ddb()
     for attempt in range(2):
         try:
-            ddb.update_item(
-                TableName=table.table_name(),
-                Key=table.serialize(keys.tenant_gate(tenant_id)),
-                UpdateExpression="SET rev.#s = :until",
-                ExpressionAttributeNames={"#s": subject_id},
-                ExpressionAttributeValues=table.values({":until": until}),
-            )
+            table.update(keys.tenant_gate(tenant_id), "SET rev.#s = :until", names={"#s": subject_id},
+                         vals={":until": until}, return_new=False)
             return
-        except ddb.exceptions.ClientError as exc:
-            if _code(exc) != "ValidationException" or attempt:
+        except table.InvalidPath:
+            if attempt:
                 raise
             ensure_gate(tenant_id)
 
@@ -127,15 +105,10 @@ def tidy_gate(tenant_id: str, *, now: float | None = None) -> int:
     # a revocation written again since the read (same id, later end) must survive: remove only ended ones
     ended = [f"(attribute_not_exists(rev.#n{i}) OR rev.#n{i} < :now)"
              for i, (attr, _) in enumerate(paths) if attr == "rev"]
-    kwargs: dict[str, Any] = {"TableName": table.table_name(), "Key": table.serialize(keys.tenant_gate(tenant_id)),
-                              "UpdateExpression": expression, "ExpressionAttributeNames": names}
-    if ended:
-        kwargs["ConditionExpression"] = " AND ".join(ended)
-        kwargs["ExpressionAttributeValues"] = table.values({":now": int(moment)})
-    ddb = table.ddb()
     try:
-        ddb.update_item(**kwargs)
-    except ddb.exceptions.ConditionalCheckFailedException:
+        table.update(keys.tenant_gate(tenant_id), expression, names=names, return_new=False,
+                     condition=" AND ".join(ended) or None, vals={":now": int(moment)} if ended else None)
+    except table.ConditionFailed:
         return 0  # the next token issued tidies up
     return len(paths)
 
@@ -148,18 +121,13 @@ def take(purpose: str, subject: str, *, limit: int, window_seconds: int, now: fl
     already counted in this window (nothing is counted then)."""
     moment = time.time() if now is None else now
     window = _window(moment, window_seconds)
-    ddb = table.ddb()
     try:
-        ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.throttle(purpose, subject, window)),
-            UpdateExpression="ADD n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :e",
-            ConditionExpression="attribute_not_exists(n) OR n < :limit",
-            ExpressionAttributeNames={"#ttl": "TTL"},
-            ExpressionAttributeValues=table.values({
-                ":one": 1, ":limit": limit, ":ttl": (window + 1) * window_seconds + 60, ":e": "throttle"}),
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
+        table.update(keys.throttle(purpose, subject, window),
+                     "ADD n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :e",
+                     condition="attribute_not_exists(n) OR n < :limit", names={"#ttl": "TTL"},
+                     vals={":one": 1, ":limit": limit, ":ttl": (window + 1) * window_seconds + 60, ":e": "throttle"},
+                     return_new=False)
+    except table.ConditionFailed:
         return _retry_after(moment, window_seconds)
     return 0
 
@@ -167,16 +135,10 @@ def take(purpose: str, subject: str, *, limit: int, window_seconds: int, now: fl
 def give_back(purpose: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
     """Un-count one attempt of this window (the attempt succeeded)."""
     moment = time.time() if now is None else now
-    ddb = table.ddb()
     try:
-        ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.throttle(purpose, subject, _window(moment, window_seconds))),
-            UpdateExpression="ADD n :minus",
-            ConditionExpression="n > :zero",
-            ExpressionAttributeValues=table.values({":minus": -1, ":zero": 0}),
-        )
-    except ddb.exceptions.ConditionalCheckFailedException:
+        table.update(keys.throttle(purpose, subject, _window(moment, window_seconds)), "ADD n :minus",
+                     condition="n > :zero", vals={":minus": -1, ":zero": 0}, return_new=False)
+    except table.ConditionFailed:
         return
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from urbaneta.errors import Conflict, FieldError, NotFound
-from urbaneta.store import keys, table
-from urbaneta.store.table import TransactionConflict
+from urbaneta.store import keys, table, transactions
+from urbaneta.store.table import ConditionFailed
 
 # A key that never holds an item: an unknown e-mail's login reads it, so both paths make the same reads.
 _NOBODY = ("00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000")
@@ -57,9 +57,9 @@ def create_tenant_with_owner(tenant_id: str, organisation_name: str, user_id: st
     tenant = {**keys.tenant(tenant_id), "entity": "tenant", "id": tenant_id, "name": organisation_name,
               "ownerId": user_id, "createdAt": now, "updatedAt": now}
     try:
-        table.transact([table.tx_put(_email_item(email, tenant_id, user_id)), table.tx_put(tenant),
-                        table.tx_put(user)])
-    except TransactionConflict as exc:
+        transactions.transact([transactions.tx_put(_email_item(email, tenant_id, user_id)), transactions.tx_put(tenant),
+                        transactions.tx_put(user)])
+    except ConditionFailed as exc:
         raise _DUPLICATE from exc
     return table.strip_keys(user)
 
@@ -69,8 +69,8 @@ def create_user(tenant_id: str, user_id: str, *, email: str, name: str, role: st
     user = _user_item(tenant_id, user_id, email=email, name=name, role=role, password_hash=password_hash,
                       apartment_ids=apartment_ids, now=now)
     try:
-        table.transact([table.tx_put(_email_item(email, tenant_id, user_id)), table.tx_put(user)])
-    except TransactionConflict as exc:
+        transactions.transact([transactions.tx_put(_email_item(email, tenant_id, user_id)), transactions.tx_put(user)])
+    except ConditionFailed as exc:
         raise _DUPLICATE from exc
     return table.strip_keys(user)
 
@@ -94,19 +94,12 @@ def find_by_email(email: str) -> dict[str, Any] | None:
 
 
 def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> dict[str, Any]:
-    ddb = table.ddb()
     try:
-        out = ddb.update_item(
-            TableName=table.table_name(),
-            Key=table.serialize(keys.user(tenant_id, user_id)),
-            UpdateExpression="ADD apartmentIds :a SET updatedAt = :now",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues=table.values({":a": {apartment_id}, ":now": now}),
-            ReturnValues="ALL_NEW",
-        )
-    except ddb.exceptions.ConditionalCheckFailedException as exc:
+        item = table.update(keys.user(tenant_id, user_id), "ADD apartmentIds :a SET updatedAt = :now",
+                            vals={":a": {apartment_id}, ":now": now}, condition="attribute_exists(PK)")
+    except table.ConditionFailed as exc:
         raise NotFound("No such user.") from exc
-    return table.strip_keys(table.deserialize(out["Attributes"]))
+    return table.strip_keys(item or {})
 
 
 def set_password_hash(tenant_id: str, user_id: str, password_hash: str, *, now: str) -> None:

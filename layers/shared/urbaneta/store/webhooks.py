@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from urbaneta.clock import parse_rfc3339
-from urbaneta.errors import Conflict, ServiceUnavailable
-from urbaneta.models.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
-from urbaneta.store import keys, table
+from urbaneta.domain.webhooks import Attempt, Delivery, DeliveryStatus, StoredSecret, Webhook
+from urbaneta.errors import Conflict
+from urbaneta.store import keys, table, transactions
 
 DELIVERY_RETENTION_DAYS = 30
 MAX_WEBHOOKS_PER_TENANT = 20  # bounds the fan-out's work per event
@@ -26,14 +25,14 @@ def _webhook_item(hook: Webhook) -> dict[str, Any]:
 def create_webhook(hook: Webhook) -> None:
     """Create an endpoint, counted against the tenant's limit in the same transaction (Conflict when full)."""
     try:
-        table.transact([
-            table.tx_put(_webhook_item(hook)),
-            table.tx_update(keys.webhook_counter(hook.tenant_id), "ADD #n :one", names={"#n": "count"},
+        transactions.transact([
+            transactions.tx_put(_webhook_item(hook)),
+            transactions.tx_update(keys.webhook_counter(hook.tenant_id), "ADD #n :one", names={"#n": "count"},
                             vals={":one": 1, ":max": MAX_WEBHOOKS_PER_TENANT},
-                            condition="attribute_not_exists(#n) OR #n < :max"),
+                            condition="attribute_not_exists(#n) OR #n < :max", label="limit"),
         ])
-    except table.TransactionConflict as exc:
-        if 1 in exc.failed:
+    except table.ConditionFailed as exc:
+        if "limit" in exc.labels:
             raise Conflict(f"An organisation may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks.") from exc
         raise
 
@@ -59,12 +58,12 @@ def all_webhooks(tenant_id: str) -> list[Webhook]:
 def delete_webhook(tenant_id: str, webhook_id: str) -> bool:
     """Delete an endpoint and give its place back; False when it does not exist."""
     try:
-        table.transact([
-            table.tx_delete(keys.webhook(tenant_id, webhook_id), condition="attribute_exists(PK)"),
-            table.tx_update(keys.webhook_counter(tenant_id), "ADD #n :minus", names={"#n": "count"},
+        transactions.transact([
+            transactions.tx_delete(keys.webhook(tenant_id, webhook_id), condition="attribute_exists(PK)"),
+            transactions.tx_update(keys.webhook_counter(tenant_id), "ADD #n :minus", names={"#n": "count"},
                             vals={":minus": -1}),
         ])
-    except table.TransactionConflict:
+    except table.ConditionFailed:
         return False
     return True
 
@@ -142,18 +141,7 @@ def get_delivery_with_webhook(tenant_id: str, webhook_id: str, delivery_id: str
                               ) -> tuple[Delivery | None, Webhook | None]:
     """The delivery and its endpoint in one strongly consistent BatchGetItem (the worker's read per attempt)."""
     wanted = [keys.webhook_delivery(tenant_id, webhook_id, delivery_id), keys.webhook(tenant_id, webhook_id)]
-    request: dict[str, Any] = {table.table_name(): {"Keys": [table.serialize(k) for k in wanted],
-                                                    "ConsistentRead": True}}
-    found: list[dict[str, Any]] = []
-    for attempt in range(8):
-        out = table.ddb().batch_get_item(RequestItems=request)
-        found += [table.deserialize(i) for i in out.get("Responses", {}).get(table.table_name(), [])]
-        request = out.get("UnprocessedKeys") or {}
-        if not request:
-            break
-        time.sleep(min(0.05 * 2**attempt, 1.0))
-    else:
-        raise ServiceUnavailable("The database is busy; try again.")
+    found = table.batch_get(wanted, consistent=True)
     by_sk = {i["SK"]: table.strip_keys(i) for i in found}
     delivery = by_sk.get(wanted[0]["SK"])
     hook = by_sk.get(wanted[1]["SK"])

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from urbaneta.adapters.providers.config import MakeCommerceConfig
+from urbaneta.domain.money import from_cents
 from urbaneta.errors import ServiceUnavailable, Unauthorized, ValidationFailed
-from urbaneta.models.common import from_cents
 
 API_URL = "https://api.maksekeskus.ee"
 TEST_API_URL = "https://api-test.maksekeskus.ee"

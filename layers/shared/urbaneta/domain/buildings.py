@@ -1,0 +1,70 @@
+"""Buildings, apartments and charges: the entities (money as integer cents, prices as Decimal)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from urbaneta.domain.entity import Entity
+from urbaneta.domain.meters import MeterType
+
+ChargeType = Literal["per_area", "per_apartment", "per_resident", "metered", "shared_by_area"]
+
+
+class Address(Entity):
+    street: str
+    city: str
+    postal_code: str = Field(alias="postalCode")
+    country: str
+
+
+class BillingSettings(Entity):
+    due_days: int = Field(default=14, alias="dueDays")
+    vat_rate: Decimal = Field(default=Decimal(0), alias="vatRate")  # percent, e.g. 22
+    iban: str | None = None
+    bank_name: str | None = Field(default=None, alias="bankName")
+    invoice_prefix: str | None = Field(default=None, alias="invoicePrefix")
+    late_interest_daily_rate: Decimal | None = Field(default=None, alias="lateInterestDailyRate")  # percent/day
+
+
+class Building(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    name: str
+    address: Address
+    currency: str = "EUR"
+    billing: BillingSettings = Field(default_factory=BillingSettings)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    status: Literal["active", "archived"] = "active"
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+
+class Apartment(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    building_id: str = Field(alias="buildingId")
+    number: str
+    area: Decimal  # m²
+    residents_count: int = Field(default=0, alias="residentsCount")
+    owner_name: str | None = Field(default=None, alias="ownerName")
+    email: str | None = None
+    reference_number: str = Field(alias="referenceNumber")  # permanent 7-3-1 payment reference
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+
+
+class Charge(Entity):
+    id: str
+    tenant_id: str = Field(alias="tenantId")
+    building_id: str = Field(alias="buildingId")
+    name: str
+    type: ChargeType
+    unit_price: Decimal = Field(alias="unitPrice")  # major units; shared_by_area: the building total
+    vat_rate: Decimal | None = Field(default=None, alias="vatRate")  # None: the building's rate
+    meter_type: MeterType | None = Field(default=None, alias="meterType")
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")

@@ -1,0 +1,275 @@
+"""Invoicing: bulk generation (job → SQS → worker in chunks), gapless numbering, PDFs, bulk sending (job → SQS →
+worker → SES with the PDF), the life cycle (PATCH, credit notes, the overdue sweep) and invoice reads.
+
+Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicing"):
+1. the apartments that already have a live invoice for the period are found with one BatchGetItem (the invoice
+   id is derived from apartment, period and revision, so the key itself is the identity);
+2. lines for the others (billing.md); the building-wide split of ``shared_by_area`` charges was computed once
+   when the job was planned and travels in the message, so chunks agree to the cent;
+3. ONE UpdateItem on the counter reserves exactly as many numbers as there are invoices to write and records the
+   reservation (conditioned on the chunk not having one yet: a retried chunk gets its earlier block back);
+4. BatchWriteItem, 25 invoices per call; then the job's progress (one UpdateItem, counted once per chunk);
+5. ``invoice.created`` events, 10 per PutEvents (event ids derived from the invoice: a redelivered chunk
+   re-publishes the same events, consumers deduplicate).
+"""
+
+
+
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from urbaneta.adapters.events import publish
+from urbaneta.auth.principal import Principal
+from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain import billing
+from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.invoices import Invoice, Recipient
+from urbaneta.domain.jobs import Job
+from urbaneta.domain.meters import Meter, Reading
+from urbaneta.errors import NotFound, ValidationFailed
+from urbaneta.models.invoices import GenerateBulk, JobAccepted
+from urbaneta.observability import metrics
+from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
+from urbaneta.services.invoicing.documents import pdf_key
+from urbaneta.store import invoices as store
+from urbaneta.store import jobs
+
+GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
+MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
+LOCK_SECONDS = 3600  # a generation lock outlives a stuck job by at most this
+
+
+def start_generation(caller: Principal, body: GenerateBulk) -> JobAccepted:
+    from urbaneta.store import buildings
+
+    if body.period_end < body.period_start:
+        raise ValidationFailed.one("periodEnd", "must not be before periodStart")
+    issue = body.issue_date or today()
+    if body.due_date and body.due_date < issue:
+        raise ValidationFailed.one("dueDate", "must not be before issueDate")
+    building = buildings.get_building(caller.tenant_id, body.building_id)
+    if not buildings.list_charges(caller.tenant_id, building.id):
+        raise ValidationFailed.one("buildingId", "the building has no charges to bill")
+    due = body.due_date or billing.due_date(issue, building.billing.due_days)
+    now = now_iso()
+    job = Job(id=new_id(), tenant_id=caller.tenant_id, type="invoice_generation", status="queued",
+              building_id=building.id, period_start=body.period_start, period_end=body.period_end,
+              params={"issueDate": issue.isoformat(), "dueDate": due.isoformat()}, created_at=now, updated_at=now)
+    holder = store.generation_lock_holder(caller.tenant_id, building.id, body.period_start, body.period_end)
+    holder_done = False
+    if holder:
+        try:
+            holder_done = jobs.get_job(caller.tenant_id, holder).status in ("completed", "failed")
+        except NotFound:
+            holder_done = True
+    store.lock_generation(caller.tenant_id, building.id, body.period_start, body.period_end, job.id,
+                          holder_done=holder_done, holder=holder, now=int(time.time()), ttl=LOCK_SECONDS)
+    jobs.create_job(job)
+    try:
+        enqueue("generation", [{"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}])
+    except Exception:
+        jobs.fail(job.tenant_id, job.id, "The job could not be queued.")  # frees the building and period
+        raise
+    return JobAccepted(job_id=job.id, status=job.status)
+
+
+def handle_generation_message(message: dict[str, Any]) -> None:
+    if message.get("kind") == "plan":
+        plan_generation(str(message["tenantId"]), str(message["jobId"]))
+    else:
+        generate_chunk(message)
+
+
+_APARTMENT_FIELDS = ("id", "number", "area", "residentsCount", "ownerName", "email", "referenceNumber")
+
+
+def _pack(a: Apartment) -> list[Any]:
+    data = a.model_dump(mode="json", by_alias=True)
+    return [data.get(f) for f in _APARTMENT_FIELDS]
+
+
+def _unpack(row: list[Any], tenant_id: str, building_id: str) -> Apartment:
+    data = dict(zip(_APARTMENT_FIELDS, row, strict=True))
+    return Apartment.model_validate({**data, "tenantId": tenant_id, "buildingId": building_id, "createdAt": "",
+                                     "updatedAt": ""})
+
+
+def plan_generation(tenant_id: str, job_id: str) -> int:
+    """Every apartment of the building in chunks; the building-wide split is computed here. Returns chunks."""
+    from urbaneta.store import buildings
+
+    job = jobs.get_job(tenant_id, job_id)
+    if job.status in ("completed", "failed") or job.building_id is None or job.period_start is None:
+        return 0
+    try:
+        building = buildings.get_building(tenant_id, job.building_id)
+    except NotFound:
+        jobs.fail(tenant_id, job_id, "The building no longer exists.")
+        return 0
+    apartments = sorted(buildings.list_apartments(tenant_id, building.id), key=lambda a: billing.natural_key(a.number))
+    charges = buildings.list_charges(tenant_id, building.id)
+    areas = [billing.AreaShare(a.id, a.number, a.area) for a in apartments]
+    shared = {c.id: billing.split_by_area(billing.half_up_cents(c.unit_price), areas)
+              for c in charges if c.type == "shared_by_area"}
+    issue = date.fromisoformat(job.params["issueDate"])
+    parts = _chunks(apartments, shared)
+    common = {
+        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": len(parts), "total": len(apartments),
+        "buildingId": building.id,
+        "periodStart": job.period_start.isoformat(), "periodEnd": (job.period_end or job.period_start).isoformat(),
+        "issueDate": issue.isoformat(), "dueDate": job.params["dueDate"], "currency": building.currency,
+        "vatRate": str(building.billing.vat_rate),
+        "lateInterestDailyRate": str(building.billing.late_interest_daily_rate or ""),
+        "prefix": billing.default_prefix(issue, building.billing.invoice_prefix),
+        "charges": [c.model_dump(mode="json", by_alias=True) for c in charges],
+    }
+    bodies = [{**common, "chunk": n, "apartments": rows, "shared": part_shared}
+              for n, (rows, part_shared) in enumerate(parts)]
+    if not bodies:
+        jobs.complete_empty(tenant_id, job_id)
+        return 0
+    enqueue("generation", bodies)  # each chunk carries the total; the first to finish marks the job running
+    return len(bodies)
+
+
+def _chunks(apartments: Sequence[Apartment], shared: dict[str, dict[str, int]]
+            ) -> list[tuple[list[list[Any]], dict[str, dict[str, int]]]]:
+    """Up to GENERATION_CHUNK apartments per message, fewer when their data would not fit an SQS message."""
+    import json
+
+    out: list[tuple[list[list[Any]], dict[str, dict[str, int]]]] = []
+    rows: list[list[Any]] = []
+    part: dict[str, dict[str, int]] = {}
+    size = 0
+    for a in apartments:
+        row = _pack(a)
+        mine = {cid: split[a.id] for cid, split in shared.items()}
+        weight = len(json.dumps(row, default=str)) + len(json.dumps(mine)) + 48
+        if rows and (len(rows) >= GENERATION_CHUNK or size + weight > MESSAGE_BUDGET):
+            out.append((rows, part))
+            rows, part, size = [], {}, 0
+        rows.append(row)
+        part[a.id] = mine
+        size += weight
+    if rows:
+        out.append((rows, part))
+    return out
+
+
+def _consumption(tenant_id: str, building_id: str, apartments: Sequence[Apartment], charges: Sequence[Charge],
+                 start: date, end: date) -> dict[str, billing.Consumption]:
+    types = {c.meter_type for c in charges if c.type == "metered" and c.meter_type}
+    if not types or not apartments:
+        return {}
+    from urbaneta.store import meters as meter_store
+
+    ids = {a.id for a in apartments}
+    wanted: list[Meter] = [m for m in meter_store.list_meters(tenant_id, building_id)
+                           if m.apartment_id in ids and m.type in types]
+    readings: dict[str, list[Reading]] = {m.id: meter_store.list_readings(tenant_id, m.id) for m in wanted}
+    by_apartment: dict[str, list[Meter]] = {}
+    for m in wanted:
+        by_apartment.setdefault(str(m.apartment_id), []).append(m)
+    return {a.id: billing.apartment_consumption(by_apartment.get(a.id, []), readings, start, end) for a in apartments}
+
+
+def _new_invoice(message: dict[str, Any], a: Apartment, invoice_id: str, number: str, lines: list[Any],
+                 now: str) -> Invoice:
+    tenant_id = str(message["tenantId"])
+    totals = billing.totals(lines)
+    return Invoice(
+        id=invoice_id, tenant_id=tenant_id, number=number, reference_number=a.reference_number,
+        building_id=str(message["buildingId"]), apartment_id=a.id,
+        period_start=date.fromisoformat(message["periodStart"]), period_end=date.fromisoformat(message["periodEnd"]),
+        issue_date=date.fromisoformat(message["issueDate"]), due_date=date.fromisoformat(message["dueDate"]),
+        status="draft", currency=str(message["currency"]), lines=lines, subtotal_cents=totals.subtotal_cents,
+        vat_total_cents=totals.vat_total_cents, total_cents=totals.total_cents, amount_paid_cents=0,
+        balance_due_cents=totals.total_cents, recipient=Recipient(name=a.owner_name, email=a.email),
+        pdf_key=pdf_key(tenant_id, invoice_id), job_id=str(message["jobId"]), version=0, created_at=now,
+        updated_at=now,
+    )
+
+
+def generate_chunk(message: dict[str, Any]) -> ChunkResult:
+    """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
+    from decimal import Decimal
+
+    tenant_id, job_id, chunk = str(message["tenantId"]), str(message["jobId"]), int(message["chunk"])
+    if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
+        return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
+    building_id = str(message["buildingId"])
+    apartments = [_unpack(row, tenant_id, building_id) for row in message["apartments"]]
+    charges = [Charge.model_validate(c) for c in message["charges"]]
+    start, end = date.fromisoformat(message["periodStart"]), date.fromisoformat(message["periodEnd"])
+    prefix, vat = str(message["prefix"]), Decimal(str(message["vatRate"]))
+    interest_rate = Decimal(str(message.get("lateInterestDailyRate") or 0))
+    issue = date.fromisoformat(message["issueDate"])
+    state = store.current_invoices(tenant_id, [a.id for a in apartments], start, end)
+    todo = [a for a in apartments if state[a.id][1] is None]
+    usage = _consumption(tenant_id, building_id, todo, charges, start, end)
+
+    result = ChunkResult()
+    lines_of: dict[int, list[Any]] = {}
+    no_lines: set[int] = set()
+    for idx, a in enumerate(apartments):
+        if state[a.id][1] is not None:
+            continue
+        lines, problems = billing.build_lines(
+            a, charges, default_vat_rate=vat, shared=message["shared"].get(a.id, {}),
+            consumption=usage.get(a.id, billing.Consumption()))
+        if interest_rate:
+            lines += billing.late_interest_lines(store.apartment_invoices(tenant_id, building_id, a.id), issue,
+                                                 interest_rate)
+        for p in problems:
+            entry = {"apartmentId": a.id, "apartmentNumber": a.number, "chargeId": p.charge_id, "message": p.message}
+            if p.meter_ids:
+                entry["meterId"] = ",".join(p.meter_ids)
+            result.errors.append(entry)
+        if lines:
+            lines_of[idx] = lines
+        else:
+            no_lines.add(idx)
+            result.errors.append({"apartmentId": a.id, "apartmentNumber": a.number,
+                                  "message": "nothing to bill: no invoice created"})
+
+    candidates = sorted(lines_of)
+    if candidates:
+        reservation: store.Reservation | None = store.reserve_numbers(tenant_id, prefix, job_id, chunk, candidates)
+    else:
+        reservation = store.find_reservation(tenant_id, prefix, job_id, chunk)
+    reserved = reservation.positions if reservation else ()
+    now = now_iso()
+    mine: list[Invoice] = []
+    fresh: list[Invoice] = []
+    for k, idx in enumerate(reserved):
+        a = apartments[idx]
+        revision, existing = state[a.id]
+        if existing is not None:  # written by an earlier delivery of this chunk (the id is deterministic)
+            mine.append(existing)
+            continue
+        assert reservation is not None
+        number = billing.format_number(prefix, reservation.first + k)
+        if idx not in lines_of:  # only if readings changed between two deliveries: the number stays unused
+            result.errors.append({"apartmentId": a.id, "apartmentNumber": a.number,
+                                  "message": f"number {number} was reserved but nothing is left to bill"})
+            continue
+        invoice_id = store.invoice_id_for(tenant_id, a.id, start, end, revision)
+        fresh.append(_new_invoice(message, a, invoice_id, number, lines_of[idx], now))
+    store.write_new(fresh)
+    result.created = mine + fresh
+    result.failed = len(no_lines - set(reserved))
+    result.skipped = len(apartments) - len(reserved) - result.failed
+
+    publish([invoice_event("invoice.created", inv) for inv in result.created])
+    if fresh:
+        metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
+    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(apartments),
+                        created=len(reserved),
+                        skipped=result.skipped, failed=result.failed, errors=result.errors)
+    result.already_counted = job is None
+    if job is not None and job.processed >= job.total and jobs.complete(tenant_id, job_id):
+        result.completed_job = True
+        store.release_reservations(tenant_id, prefix, job_id, int(message.get("chunks", chunk + 1)))
+    return result

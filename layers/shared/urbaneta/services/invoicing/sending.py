@@ -1,0 +1,144 @@
+"""Bulk sending: job → SQS → worker in chunks of 10 → one e-mail per invoice with its PDF; draft → sent."""
+
+
+from typing import Any
+
+from urbaneta.adapters.events import publish
+from urbaneta.auth.principal import Principal
+from urbaneta.clock import new_id, now_iso
+from urbaneta.domain.invoices import Invoice
+from urbaneta.domain.jobs import Job
+from urbaneta.domain.money import from_cents
+from urbaneta.errors import Conflict, NotFound, ValidationFailed
+from urbaneta.models.invoices import JobAccepted, SendBulk
+from urbaneta.observability import logger
+from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
+from urbaneta.services.invoicing.documents import ensure_pdf
+from urbaneta.store import invoices as store
+from urbaneta.store import jobs
+
+SENDING_CHUNK = 10
+
+
+def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
+    from urbaneta.store import buildings
+
+    if not body.building_id and not body.invoice_ids:
+        raise ValidationFailed.one("buildingId", "give buildingId or invoiceIds")
+    if body.building_id:
+        buildings.get_building(caller.tenant_id, body.building_id, include_archived=True)
+    now = now_iso()
+    job = Job(id=new_id(), tenant_id=caller.tenant_id, type="invoice_sending", status="queued",
+              building_id=body.building_id, created_at=now, updated_at=now)
+    jobs.create_job(job)
+    message: dict[str, Any] = {"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}
+    if body.invoice_ids:
+        message["invoiceIds"] = list(dict.fromkeys(body.invoice_ids))
+    try:
+        enqueue("sending", [message])
+    except Exception:
+        jobs.fail(job.tenant_id, job.id, "The job could not be queued.")
+        raise
+    return JobAccepted(job_id=job.id, status=job.status)
+
+
+def handle_sending_message(message: dict[str, Any]) -> None:
+    if message.get("kind") == "plan":
+        plan_sending(str(message["tenantId"]), str(message["jobId"]), message.get("invoiceIds"))
+    else:
+        send_chunk(message)
+
+
+def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> int:
+    job = jobs.get_job(tenant_id, job_id)
+    if job.status in ("completed", "failed"):
+        return 0
+    if invoice_ids:
+        ids = [str(i) for i in invoice_ids]
+    elif job.building_id:
+        ids = [i.id for i in store.invoices_of_building(tenant_id, job.building_id, status="draft")]
+    else:
+        ids = []
+    bodies = [{"kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunk": n, "total": len(ids),
+               "buildingId": job.building_id, "invoiceIds": ids[start : start + SENDING_CHUNK]}
+              for n, start in enumerate(range(0, len(ids), SENDING_CHUNK))]
+    if not bodies:
+        jobs.complete_empty(tenant_id, job_id)
+        return 0
+    enqueue("sending", bodies)
+    return len(bodies)
+
+
+def _mail_text(inv: Invoice, iban: str | None) -> tuple[str, str]:
+    total = f"{from_cents(inv.total_cents)} {inv.currency}"
+    if inv.credit_note_of:
+        return (f"Credit note {inv.number}",
+                f"Hello {inv.recipient.name or ''},\n\nattached is credit note {inv.number} ({total}).\n")
+    text = (f"Hello {inv.recipient.name or ''},\n\nattached is invoice {inv.number} for "
+            f"{inv.period_start.isoformat()} to {inv.period_end.isoformat()}.\n\n"
+            f"Amount: {total}\nDue date: {inv.due_date.isoformat()}\nReference number: {inv.reference_number}\n")
+    if iban:
+        text += f"Account: {iban}\n"
+    return f"Invoice {inv.number}", text
+
+
+def _send_one(inv: Invoice) -> Invoice:
+    from urbaneta.adapters.mail import Attachment, send_email
+    from urbaneta.store import buildings
+
+    building = buildings.get_building(inv.tenant_id, inv.building_id, include_archived=True)
+    subject, text = _mail_text(inv, building.billing.iban)
+    pdf = ensure_pdf(inv)
+    send_email([str(inv.recipient.email)], subject, text,
+               attachments=[Attachment(f"invoice-{inv.number}.pdf", "application/pdf", pdf)])
+    return mark_sent(inv)
+
+
+def mark_sent(inv: Invoice) -> Invoice:
+    """draft → sent (versioned; re-read once if a payment moved the invoice meanwhile)."""
+    for _ in range(3):
+        after = inv.model_copy(update={"status": "sent", "sent_at": now_iso()})
+        try:
+            return store.save_transition(inv, after)
+        except Conflict:
+            inv = store.get_invoice(inv.tenant_id, inv.id)
+            if inv.status != "draft":
+                return inv
+    raise Conflict(store.CHANGED)
+
+
+def send_chunk(message: dict[str, Any]) -> ChunkResult:
+    tenant_id, job_id, chunk = str(message["tenantId"]), str(message["jobId"]), int(message["chunk"])
+    building_id = message.get("buildingId")
+    result = ChunkResult()
+    for invoice_id in message["invoiceIds"]:
+        try:
+            inv = store.get_invoice(tenant_id, str(invoice_id))
+        except NotFound:
+            inv = None
+        if inv is None or (building_id and inv.building_id != building_id):
+            result.failed += 1
+            result.errors.append({"invoiceId": str(invoice_id), "message": "invoice not found"})
+            continue
+        if inv.status != "draft":
+            result.skipped += 1
+            continue
+        if not inv.recipient.email:
+            result.failed += 1
+            result.errors.append({"invoiceId": inv.id, "number": inv.number, "message": "no e-mail address"})
+            continue
+        try:
+            result.created.append(_send_one(inv))
+        except Exception as exc:  # the e-mail failed: the invoice stays as it was, the job reports it
+            logger.warning("invoice e-mail failed", extra={"invoiceId": inv.id, "error": str(exc)})
+            result.failed += 1
+            result.errors.append({"invoiceId": inv.id, "number": inv.number,
+                                  "message": f"e-mail not sent: {type(exc).__name__}"})
+    publish([invoice_event("invoice.sent", inv) for inv in result.created if inv.status == "sent"])
+    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(message["invoiceIds"]),
+                        created=len(result.created),
+                        skipped=result.skipped, failed=result.failed, errors=result.errors)
+    result.already_counted = job is None
+    if job is not None and job.processed >= job.total:
+        result.completed_job = jobs.complete(tenant_id, job_id)
+    return result
