@@ -219,7 +219,7 @@ def parse_camt_root(root: Any) -> ParsedStatement:
                              f"(.001.02 to .001.08) are read; this document is {namespace[:80] or 'unnamed'}")
     family, block_name = _BODIES[kind]
     if match.group(1) != family:
-        raise StatementError(f"the namespace says camt.{match.group(1)} but the body is a {kind}")
+        raise StatementError(f"the namespace says camt.{match.group(1)} but the body is a camt.{family} {kind}")
     fmt = f"camt.{family}.001.{match.group(2)}"
     blocks = _children(body, block_name)
     if not blocks:

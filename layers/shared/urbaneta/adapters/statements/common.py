@@ -27,7 +27,7 @@ XSU XUA YER ZAR ZMW ZWL EEK LVL LTL
 """.split()  # noqa: SIM905 - a table reads better than 180 quoted codes
 )
 
-_XML_DECIMAL = re.compile(r"\d{1,18}(?:\.\d{0,9})?|\.\d{1,9}")  # xs:decimal without sign, bounded
+_XML_DECIMAL = re.compile(r"[0-9]{1,18}(?:\.[0-9]{0,9})?|\.[0-9]{1,9}")  # ASCII digits only, bounded
 _CENT = Decimal("0.01")
 
 
@@ -109,7 +109,7 @@ _LT_CODES = {"73000": "swedbank", "70440": "seb", "40100": "luminor", "21400": "
 def bank_of_account(account: str | None) -> tuple[str | None, str | None]:
     """(bank, country) from an Estonian, Latvian or Lithuanian IBAN's bank code; (None, country) otherwise."""
     iban = (account or "").replace(" ", "").upper()
-    country = iban[:2] if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", iban) else None
+    country = iban[:2] if re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}", iban) else None
     if country == "EE":
         return _EE_CODES.get(iban[4:6]), country
     if country == "LV":
@@ -123,7 +123,7 @@ def bank_of_bic(bic: str | None) -> str | None:
     return _BIC_PREFIX.get((bic or "").strip().upper()[:4])
 
 
-_SWEDBANK_CAMT_REF = re.compile(r"(\d{10,20})-\d{1,6}")
+_SWEDBANK_CAMT_REF = re.compile(r"([0-9]{10,20})-[0-9]{1,6}")
 
 
 def normalise_bank_ref(raw: str | None, bank: str | None) -> str | None:

@@ -126,7 +126,7 @@ _CREDIT = {"C", "K", "CR", "CRDT", "CREDIT", "KREEDIT", "KREDĪTS", "KREDITS", "
 _DEBIT = {"D", "DR", "DBIT", "DEBIT", "DEEBET", "DEBETS", "DEBETAS", "\u0414", "\u0414\u0411",
           "\u0414\u0415\u0411\u0415\u0422"}
 _NOT_A_STATEMENT = "the CSV header is not a Swedbank, SEB, LHV, Luminor, Coop Pank or Citadele statement export"
-_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30})\b")
+_IBAN = re.compile(r"\b([A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30})\b")
 HEADER_SEARCH_ROWS = 15
 
 

@@ -96,7 +96,7 @@ def _entry(trx: Any, own: str, bank: str | None, statement_ccy: str | None, posi
            transactions: list[BankTransaction], unusable: list[UnusableEntry]) -> None:
     party = _child(trx, "CPartySet")
     payer_acc = re.sub(r"\s+", "", _text(party, "AccNo") or "").upper() or None
-    is_iban = bool(payer_acc and re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", payer_acc))
+    is_iban = bool(payer_acc and re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}", payer_acc))
     bank_ref = _text(trx, "BankRef")
     info = _text(trx, "PmtInfo")
     part = Partial(own_iban=own, payer_name=_text(party, "AccHolder", "Name"),
