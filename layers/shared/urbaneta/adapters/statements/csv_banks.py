@@ -1,9 +1,20 @@
-"""Estonian banks' CSV account statement exports: Swedbank, SEB and LHV.
+"""The Baltic banks' CSV account statement exports, in every interface language.
 
-No bank publishes a specification, so columns are found by header name (case and spacing ignored), the
-delimiter is sniffed from the header line, a UTF-8 BOM is stripped, and amounts accept a decimal comma or
-point, dates ``DD.MM.YYYY`` or ISO. The row identity is ``Arhiveerimistunnus`` (Swedbank, SEB) or
-``Konto teenusepakkuja viide`` (LHV).
+No bank publishes a specification. Columns are found by header name in Estonian, English, Russian, Latvian
+or Lithuanian (case, quotes and spacing ignored; see ``FIELDS``), the header row is looked for in the first
+lines (some exports put the account and period above it), the delimiter is the one that yields a header, the
+encoding is UTF-8 (with or without BOM), UTF-16 with BOM, or else whichever of Windows-1257 (Baltic) and
+Windows-1251 (Cyrillic) makes the header readable. Amounts accept a decimal comma or point, a sign, spaces as
+thousands separators; dates ``DD.MM.YYYY``, ``DD.MM.YY`` or ISO.
+
+The bank is told by content, never by file name: a ``row type`` column is Swedbank's layout (EE, LV, LT),
+an ``account servicer reference`` column is LHV's; the other banks share the Estonian banks' common layout
+(SEB's) or an unconfirmed one, and are told apart by the bank code of the account's IBAN. Which layouts were
+confirmed from public material and which are assumptions is written down in docs/bank-formats.md.
+
+A line that cannot be used (no or zero amount, NaN, no date, no direction, unknown currency) is kept in
+``unusable`` with its reason; a file whose header is not a statement's, or whose lines are cut short, is
+refused whole.
 """
 
 from __future__ import annotations
@@ -12,147 +23,301 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
-from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError
+from urbaneta.adapters.statements import model
+from urbaneta.adapters.statements.common import (
+    EntryProblem,
+    Partial,
+    bank_of_account,
+    bank_refs,
+    cents_from_decimal_text,
+    currency_code,
+    local_date,
+)
+from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError, UnusableEntry
+
+LANGUAGES = ("et", "en", "ru", "lv", "lt")
+
+# field -> language -> header names (normalised: lower case, single spaces, no surrounding quotes)
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "own_account": {
+        "et": ("kliendi konto",), "en": ("client account", "account", "customer account", "account number"),
+        "ru": ("счёт клиента", "счет клиента", "номер счёта", "номер счета"),
+        "lv": ("klienta konts", "konta numurs", "konts"), "lt": ("sąskaitos nr.", "sąskaitos numeris", "sąskaita"),
+    },
+    "row_type": {
+        "et": ("reatüüp",), "en": ("row type", "line type"), "ru": ("тип строки", "тип записи"),
+        "lv": ("ieraksta tips",), "lt": ("eilutės tipas", "įrašo tipas"),
+    },
+    "date": {
+        "et": ("kuupäev",), "en": ("date", "booking date", "transaction date"), "ru": ("дата",),
+        "lv": ("datums", "grāmatošanas datums"), "lt": ("data", "operacijos data"),
+    },
+    "name": {
+        "et": ("saaja/maksja", "saaja/maksja nimi"),
+        "en": ("beneficiary/payer", "beneficiary's name", "beneficiary/payer name", "sender/receiver name",
+               "payer/beneficiary", "counterparty", "counterparty name"),
+        "ru": ("получатель/плательщик", "имя получателя/плательщика", "название получателя/плательщика"),
+        "lv": ("saņēmējs/maksātājs", "saņēmēja/maksātāja nosaukums", "saņēmēja/maksātāja vārds"),
+        "lt": ("gavėjas", "gavėjas/mokėtojas", "mokėtojas/gavėjas", "gavėjo/mokėtojo pavadinimas"),
+    },
+    "account": {
+        "et": ("saaja/maksja konto",),
+        "en": ("beneficiary's account", "beneficiary/payer account", "sender/receiver account",
+               "counterparty account"),
+        "ru": ("счёт получателя/плательщика", "счет получателя/плательщика"),
+        "lv": ("saņēmēja/maksātāja konts", "saņēmējs/maksātājs konts"),
+        "lt": ("gavėjo/mokėtojo sąskaita", "mokėtojo/gavėjo sąskaita"),
+    },
+    "text": {
+        "et": ("selgitus",), "en": ("details", "description", "explanation", "payment details"),
+        "ru": ("пояснение", "детали платежа", "описание", "назначение платежа"),
+        "lv": ("informācija saņēmējam", "maksājuma mērķis", "detaļas"),
+        "lt": ("paaiškinimai", "mokėjimo paskirtis"),
+    },
+    "amount": {"et": ("summa",), "en": ("amount",), "ru": ("сумма",), "lv": ("summa",), "lt": ("suma",)},
+    "debit_amount": {"et": ("deebet",), "en": ("debit",), "ru": ("дебет",), "lv": ("debets",), "lt": ("debetas",)},
+    "credit_amount": {"et": ("kreedit",), "en": ("credit",), "ru": ("кредит",), "lv": ("kredīts",),
+                      "lt": ("kreditas",)},
+    "currency": {"et": ("valuuta",), "en": ("currency",), "ru": ("валюта",), "lv": ("valūta",), "lt": ("valiuta",)},
+    "direction": {
+        "et": ("deebet/kreedit (d/c)", "deebet/kreedit"), "en": ("debit/credit", "debit/credit (d/c)", "(d/c)", "d/c"),
+        "ru": ("дебет/кредит", "дебет/кредит (d/c)", "д/к"), "lv": ("debets/kredīts", "d/k"),
+        "lt": ("d/k", "debetas/kreditas"),
+    },
+    "archive": {
+        "et": ("arhiveerimistunnus",), "en": ("archive id", "transfer reference", "archiving code", "archive code"),
+        "ru": ("архивный признак", "архивный код", "архивный номер"), "lv": ("arhīva kods",),
+        "lt": ("įrašo nr.", "įrašo numeris"),
+    },
+    "reference": {
+        "et": ("viitenumber",), "en": ("reference number", "reference no.", "reference"),
+        "ru": ("номер ссылки", "ссылочный номер", "референс"),
+        "lv": ("references numurs", "refernces numurs"), "lt": ("įmokos kodas",),
+    },
+    "doc_no": {
+        "et": ("dokumendi number",), "en": ("document number", "document no."), "ru": ("номер документа",),
+        "lv": ("dokumenta numurs",), "lt": ("dok. nr.", "dokumento nr."),
+    },
+    "tx_type": {
+        "et": ("tehingu tüüp", "tüüp"), "en": ("transaction type", "type"), "ru": ("тип сделки", "тип операции"),
+        "lv": ("maksājuma veids",), "lt": ("kodas",),
+    },
+    "fee": {
+        "et": ("teenustasu",), "en": ("commission fee", "service fee"), "ru": ("плата за услугу", "комиссия"),
+        "lv": ("komisija",), "lt": ("komisinis mokestis",),
+    },
+    "provider_ref": {
+        "et": ("konto teenusepakkuja viide",), "en": ("account servicer reference",),
+        "ru": ("ссылка поставщика услуг счёта", "ссылка поставщика услуг счета"),
+        "lv": ("konta apkalpotāja atsauce",), "lt": ("sąskaitos tvarkytojo nuoroda",),
+    },
+}
+
+_SYNONYMS: dict[str, list[tuple[str, str]]] = {}  # header -> [(field, language)]
+for _field, _by_lang in FIELDS.items():
+    for _lang, _names in _by_lang.items():
+        for _name in _names:
+            _SYNONYMS.setdefault(_name, []).append((_field, _lang))
+
+# Credit/debit marks in every language; the Russian ones (credit, debit) are written as escapes.
+_CREDIT = {"C", "K", "CR", "CRDT", "CREDIT", "KREEDIT", "KREDĪTS", "KREDITS", "KREDITAS",
+           "\u041a", "\u041a\u0420", "\u041a\u0420\u0415\u0414\u0418\u0422"}
+_DEBIT = {"D", "DR", "DBIT", "DEBIT", "DEEBET", "DEBETS", "DEBETAS", "\u0414", "\u0414\u0411",
+          "\u0414\u0415\u0411\u0415\u0422"}
+_NOT_A_STATEMENT = "the CSV header is not a Swedbank, SEB, LHV, Luminor, Coop Pank or Citadele statement export"
+_IBAN = re.compile(r"\b([A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30})\b")
+HEADER_SEARCH_ROWS = 15
 
 
 def _norm(header: str) -> str:
-    return re.sub(r"\s+", " ", header.strip().strip('"').lower())
+    return re.sub(r"\s+", " ", header.replace("\ufeff", "").strip().strip('"').strip().lower())
 
 
-OWN_ACCOUNT = "kliendi konto"
-DATE = "kuupäev"
-COUNTERPARTY_NAME = ("saaja/maksja nimi", "saaja/maksja")
-COUNTERPARTY_ACCOUNT = ("saaja/maksja konto",)
-TEXT = "selgitus"
-AMOUNT = "summa"
-CURRENCY = "valuuta"
-DIRECTION = ("deebet/kreedit (d/c)", "deebet/kreedit")
-ARCHIVE = "arhiveerimistunnus"
-REFERENCE = "viitenumber"
-ROW_TYPE = "reatüüp"
-LHV_PROVIDER_REF = "konto teenusepakkuja viide"
-SEB_FEE = "teenustasu"
-
-
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1257"):
+def _texts(content: bytes) -> list[str]:
+    """Candidate decodings, most likely first."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise StatementError("the CSV file is neither UTF-8 nor Windows-1257 text")
+            return [content.decode("utf-16")]
+        except UnicodeDecodeError as exc:
+            raise StatementError("the CSV file claims UTF-16 but is not") from exc
+    try:
+        return [content.decode("utf-8-sig")]
+    except UnicodeDecodeError:
+        pass
+    # Single-byte exports: Windows-1257 (Estonian, Latvian, Lithuanian) or Windows-1251 (Russian).
+    return [content.decode(enc, errors="replace") for enc in ("cp1257", "cp1251")]
 
 
-def _amount(raw: str) -> Decimal:
-    text = raw.strip().replace(" ", "").replace("\u00a0", "")
+def _header_score(cells: list[str]) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(number of known columns, field -> column, language -> matches) for one candidate header row."""
+    fields: dict[str, int] = {}
+    langs: dict[str, int] = dict.fromkeys(LANGUAGES, 0)
+    for pos, cell in enumerate(cells):
+        for field, lang in _SYNONYMS.get(_norm(cell), ()):
+            langs[lang] += 1
+            fields.setdefault(field, pos)
+    return len(fields), fields, langs
+
+
+def _is_header(fields: dict[str, int]) -> bool:
+    has_amount = "amount" in fields or ("debit_amount" in fields and "credit_amount" in fields)
+    return has_amount and "date" in fields and len(fields) >= 4
+
+
+def _read_rows(text: str) -> tuple[list[list[str]], int, dict[str, int], dict[str, int]] | None:
+    """The rows under the best delimiter, the header's index, its fields and language matches."""
+    best: tuple[int, list[list[str]], int, dict[str, int], dict[str, int]] | None = None
+    body = text.lstrip("\ufeff")
+    for delimiter in (";", ",", "\t"):
+        try:
+            rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+        except csv.Error as exc:
+            raise StatementError(f"the CSV file cannot be read ({str(exc)[:80]})") from exc
+        for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            score, fields, langs = _header_score(row)
+            if _is_header(fields) and (best is None or score > best[0]):
+                best = (score, rows, index, fields, langs)
+    return None if best is None else best[1:]
+
+
+def _amount_text(raw: str) -> str:
+    text = raw.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
     if "," in text and "." in text:  # 1.234,56 or 1,234.56: the last separator is the decimal one
         text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
-    else:
-        text = text.replace(",", ".")
+    return text.replace(",", ".")
+
+
+def _cents(raw: str) -> int:
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise StatementError(f"an amount is not a number: {raw[:20]!r}") from exc
-    if value != value.quantize(Decimal("0.01")):
-        raise StatementError(f"an amount has more than 2 decimals: {raw[:20]!r}")
-    return value
+        return cents_from_decimal_text(_amount_text(raw), signed=True)
+    except StatementError as exc:  # sub-cent digits: in a CSV line this is one bad line, not a bad file
+        raise EntryProblem(model.INVALID_AMOUNT, str(exc)) from exc
 
 
-def _date(raw: str) -> date:
-    text = raw.strip()
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
-        try:
-            return datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
-        except ValueError:
-            continue
-    raise StatementError(f"a date is not DD.MM.YYYY or YYYY-MM-DD: {raw[:20]!r}")
-
-
-def _detect(headers: list[str]) -> str:
-    if LHV_PROVIDER_REF in headers:
+def _bank(fields: dict[str, int], own_bank: str | None) -> str:
+    if "provider_ref" in fields:
         return "lhv"
-    if ROW_TYPE in headers:
+    if "row_type" in fields:
         return "swedbank"
-    if SEB_FEE in headers or any(h in headers for h in COUNTERPARTY_NAME):
+    if "fee" in fields:  # the Estonian banks' common layout (SEB's); Coop and Luminor assumed to share it
+        return own_bank if own_bank in ("coop", "luminor", "citadele") else "seb"
+    if own_bank:
+        return own_bank
+    if "name" in fields:
         return "seb"
-    raise StatementError("the CSV header is not a Swedbank, SEB or LHV statement export")
+    raise StatementError(_NOT_A_STATEMENT)
 
 
 def parse_bank_csv(content: bytes) -> ParsedStatement:
-    text = _decode(content)
-    if not text.strip():
+    if not content.strip():
         raise StatementError("the file is empty")
-    first_line = text.lstrip().splitlines()[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    rows = list(csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter))
-    headers = [_norm(h) for h in rows[0]]
-    bank = _detect(headers)
-    index = {h: i for i, h in enumerate(headers)}
+    found = None
+    for text in _texts(content):
+        if not text.strip():
+            raise StatementError("the file is empty")
+        candidate = _read_rows(text)
+        if candidate and (found is None or len(candidate[2]) > len(found[2])):
+            found = candidate
+    if found is None:
+        raise StatementError(_NOT_A_STATEMENT)
+    rows, header_at, fields, langs = found
+    headers = rows[header_at]
+    language = max(LANGUAGES, key=lambda lang: langs[lang])
+    if "own_account" not in fields and len(headers) > 1 and _norm(headers[0]) in ("sąskaitos nr.",):
+        fields["own_account"] = 0
+    # Swedbank Lithuania leaves the row-type column's header empty: "Sąskaitos Nr.","","Data",…
+    if "row_type" not in fields and len(headers) > 1 and _norm(headers[1]) == "" and "archive" in fields \
+            and "direction" in fields and fields.get("own_account") == 0:
+        fields["row_type"] = 1
+    preamble_iban = next((m.group(1).replace(" ", "") for line in rows[:header_at] for cell in line
+                          for m in [_IBAN.search(cell.upper())] if m), None)
 
-    def column(*names: str, required: bool = True) -> Callable[[list[str]], str]:
-        for name in names:
-            if name in index:
-                pos = index[name]
-                return lambda row: row[pos].strip() if pos < len(row) else ""
+    def column(name: str, required: bool = False, label: str | None = None) -> Callable[[list[str]], str]:
+        if name in fields:
+            pos = fields[name]
+            return lambda row: row[pos].strip() if pos < len(row) else ""
         if required:
-            raise StatementError(f"the CSV has no column {names[0]!r}")
+            raise StatementError(f"the CSV has no column {label or name!r}")
         return lambda row: ""
 
-    own = column(OWN_ACCOUNT)
-    when = column(DATE)
-    name = column(*COUNTERPARTY_NAME, required=False)
-    account = column(*COUNTERPARTY_ACCOUNT, required=False)
-    explanation = column(TEXT, required=False)
-    amount = column(AMOUNT)
-    currency = column(CURRENCY)
-    direction = column(*DIRECTION, required=bank != "lhv")
-    reference = column(REFERENCE, required=False)
-    identity = column(LHV_PROVIDER_REF if bank == "lhv" else ARCHIVE, required=False)
-    row_type = column(ROW_TYPE, required=bank == "swedbank")
+    first_row = next((r for r in rows[header_at + 1:] if any(c.strip() for c in r)), None)
+    own_column = column("own_account")
+    own_guess = (own_column(first_row) if first_row else "") or preamble_iban
+    own_bank, country = bank_of_account(own_guess)
+    bank = _bank(fields, own_bank)
+    if "own_account" not in fields and not preamble_iban:
+        raise StatementError("the CSV has no column 'kliendi konto' (the account) and names no IBAN above it")
+    when = column("date", True, "kuupäev")
+    name = column("name")
+    account = column("account")
+    explanation = column("text")
+    amount = column("amount")
+    debit_amount, credit_amount = column("debit_amount"), column("credit_amount")
+    currency = column("currency", required=bank in ("swedbank", "seb", "lhv"), label="valuuta")
+    direction = column("direction", required=bank in ("swedbank", "seb"), label="deebet/kreedit")
+    reference = column("reference")
+    identity = column("provider_ref" if bank == "lhv" else "archive")
+    row_type = column("row_type", required=bank == "swedbank", label="reatüüp")
+    if len(rows) <= header_at + 1:
+        raise StatementError("the CSV has a header but no rows")
 
     transactions: list[BankTransaction] = []
+    unusable: list[UnusableEntry] = []
     skipped = 0
     own_first: str | None = None
-    for line_no, row in enumerate(rows[1:], start=2):
+    position = 0
+    for line_no, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(headers) // 2:
+        if len(row) < (len(headers) + 1) // 2:
             raise StatementError(f"line {line_no} is cut short")
         if bank == "swedbank" and row_type(row) != "20":
-            skipped += 1  # 10 opening balance, 82 turnover, 86 closing balance
+            skipped += 1  # 10 opening balance, 82 turnover, 86 closing balance, 900 interest summary
             continue
-        value = _amount(amount(row))
-        mark = direction(row).upper()
-        if mark in ("C", "K"):
-            credit = True
-        elif mark == "D":
-            credit = False
-        elif bank == "lhv" and not mark:
-            credit = value > 0
-        else:
-            raise StatementError(f"line {line_no} is neither debit (D) nor credit (C)")
-        cents = abs(int(value * 100))
-        own_iban = own(row).replace(" ", "").upper()
-        own_first = own_first or own_iban
-        payer_iban = account(row).replace(" ", "").upper() or None
-        ref = reference(row) or None
-        transactions.append(
-            BankTransaction(
-                own_iban=own_iban,
-                booking_date=_date(when(row)),
-                amount_cents=cents,
-                currency=(currency(row) or "EUR").upper(),
-                credit=credit,
-                payer_name=name(row) or None,
-                payer_iban=payer_iban,
-                structured_reference=ref,
-                texts=(explanation(row),) if explanation(row) else (),
-                bank_reference=identity(row) or None,
-            )
-        )
-    if len(rows) < 2:
-        raise StatementError("the CSV has a header but no rows")
-    return ParsedStatement(format=f"csv.{bank}", transactions=transactions, own_iban=own_first, skipped=skipped)
+        own = re.sub(r"\s+", "", own_column(row) or preamble_iban or "").upper()
+        own_first = own_first or own
+        raw_ref = identity(row) or None
+        payer_iban = re.sub(r"\s+", "", account(row)).upper() or None
+        text = explanation(row)
+        part = Partial(own_iban=own, payer_name=name(row) or None, payer_iban=payer_iban,
+                       structured_reference=reference(row) or None, texts=(text,) if text else (),
+                       bank_reference=raw_ref, bank_refs=bank_refs(bank, raw_ref))
+        try:
+            part.booking_date = local_date(when(row))
+            raw_amount = amount(row)
+            mark = direction(row).strip().upper()
+            if not raw_amount and (debit_amount(row) or credit_amount(row)):
+                raw_amount = credit_amount(row) or debit_amount(row)
+                mark = mark or ("C" if credit_amount(row) else "D")
+            signed = _cents(raw_amount)
+            cents = abs(signed)
+            part.amount_cents = cents
+            if mark in _CREDIT:
+                part.credit = True
+            elif mark in _DEBIT:
+                part.credit = False
+            elif not mark and signed != 0 and ("direction" not in fields or bank == "lhv"):  # a signed amount
+                part.credit = signed > 0
+            currency_raw = currency(row) or ("EUR" if "currency" not in fields else "")
+            part.currency = currency_code(currency_raw)
+            if part.credit is None:
+                raise EntryProblem(model.MISSING_DIRECTION, f"line {line_no} is neither debit (D) nor credit (C)")
+            if cents == 0:
+                raise EntryProblem(model.ZERO_AMOUNT, "the amount is 0.00")
+        except EntryProblem as problem:
+            unusable.append(part.unusable(position, problem))
+            position += 1
+            continue
+        transactions.append(BankTransaction(
+            own_iban=own, booking_date=part.booking_date, amount_cents=cents, currency=part.currency,
+            credit=part.credit, payer_name=part.payer_name,
+            payer_iban=payer_iban if payer_iban and _IBAN.fullmatch(payer_iban) else None,
+            structured_reference=part.structured_reference, texts=part.texts, bank_reference=raw_ref,
+            position=position, payer_account=None if payer_iban and _IBAN.fullmatch(payer_iban) else payer_iban,
+            bank_refs=part.bank_refs, bank=bank,
+        ))
+        position += 1
+    return ParsedStatement(format=f"csv.{bank}", transactions=transactions, own_iban=own_first, skipped=skipped,
+                           unusable=unusable, bank=bank, country=country or bank_of_account(own_first)[1],
+                           language=language)

@@ -1,7 +1,14 @@
-"""What the statement parsers produce: one ``BankTransaction`` per payment line, whatever the file format."""
+"""What the statement parsers produce, whatever the file format.
+
+``ParsedStatement.transactions`` holds the entries the product can use (one ``BankTransaction`` per payment
+line); ``ParsedStatement.unusable`` holds every other entry of the file with a machine-readable ``reason``,
+so one odd entry never blocks the rest. A file that is not a statement at all raises ``StatementError``.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,9 +17,47 @@ class StatementError(ValueError):
     """The file is not a statement this system reads (malformed, truncated, unsafe, unknown layout)."""
 
 
+# Why an entry of a readable file cannot be used; stable codes for the import result and the API.
+ZERO_AMOUNT = "zero_amount"
+MISSING_AMOUNT = "missing_amount"
+INVALID_AMOUNT = "invalid_amount"  # NaN, Infinity, a sign, letters, thousands of digits
+AMOUNT_TOO_LARGE = "amount_too_large"  # above MAX_AMOUNT_CENTS
+MISSING_CURRENCY = "missing_currency"
+UNKNOWN_CURRENCY = "unknown_currency"  # not an ISO 4217 code
+MISSING_DATE = "missing_date"  # neither booking date nor value date
+INVALID_DATE = "invalid_date"
+MISSING_DIRECTION = "missing_direction"  # no credit/debit mark and no sign
+BATCH_WITHOUT_AMOUNTS = "batch_without_amounts"  # several TxDtls, none with its own amount
+NOT_BOOKED = "not_booked"  # pending or informational entry (camt Sts other than BOOK)
+REASONS = (ZERO_AMOUNT, MISSING_AMOUNT, INVALID_AMOUNT, AMOUNT_TOO_LARGE, MISSING_CURRENCY, UNKNOWN_CURRENCY,
+           MISSING_DATE, INVALID_DATE, MISSING_DIRECTION, BATCH_WITHOUT_AMOUNTS, NOT_BOOKED)
+
+MAX_AMOUNT_CENTS = 1_000_000_000  # 10,000,000.00: no housing-association line comes near it
+
+
+def _fold(text: str) -> str:
+    """Upper case, diacritics removed, runs of non-alphanumerics to one space: 'Jüri  Tamm' -> 'JURI TAMM'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Z0-9]+", " ", plain.upper()).strip()
+
+
+def counterparty_key(iban: str | None, account: str | None, name: str | None) -> str:
+    """The counterparty part of the fallback key: the account when known, else the folded name."""
+    if iban:
+        return iban
+    if account:
+        return re.sub(r"\s+", "", account).upper()
+    return _fold(name or "")
+
+
 @dataclass(frozen=True)
 class BankTransaction:
-    """One booked transaction of a statement. ``amount_cents`` is positive; ``credit`` tells the direction."""
+    """One booked transaction of a statement. ``amount_cents`` is positive; ``credit`` tells the direction.
+
+    ``own_iban`` is the statement's account: an IBAN, or the bank's ``Othr/Id`` when the file gives no IBAN.
+    ``bank_refs`` are the bank's own references for this line, normalised so that the same transaction read
+    from a CSV export and from a camt/FiDAViSta file gives the same first value (see docs/bank-formats.md).
+    """
 
     own_iban: str
     booking_date: date
@@ -24,14 +69,69 @@ class BankTransaction:
     payer_iban: str | None = None
     structured_reference: str | None = None
     texts: tuple[str, ...] = ()
-    bank_reference: str | None = None  # AcctSvcrRef / Arhiveerimistunnus / Konto teenusepakkuja viide
+    bank_reference: str | None = None  # as written: AcctSvcrRef / Arhiveerimistunnus / BankRef / …
     tx_index: int = 0  # position of the transaction within a batched entry
     end_to_end_id: str | None = None
+    position: int = 0  # the entry's place in the file (0-based, counting unusable entries too)
+    value_date: date | None = None
+    payer_account: str | None = None  # the counterparty's account when it is not an IBAN (Othr/Id)
+    bank_refs: tuple[str, ...] = ()
+    bank: str | None = None  # swedbank, seb, lhv, luminor, coop, citadele, or None when not known
+
+    @property
+    def dedupe_ref(self) -> str | None:
+        """The normalised bank reference used for cross-format deduplication, or None."""
+        return self.bank_refs[0] if self.bank_refs else None
+
+    @property
+    def dedupe_key(self) -> str | None:
+        """``REF|account|reference|index`` when the bank gave a reference, else None."""
+        ref = self.dedupe_ref
+        return f"REF|{self.own_iban}|{ref}|{self.tx_index}" if ref else None
+
+    @property
+    def fallback_key(self) -> str:
+        """``ALT|account|date|C/D|cents|currency|counterparty``: for lines without a shared reference.
+
+        Two genuinely equal payments (same payer, amount and day) share it; see docs/bank-formats.md."""
+        party = counterparty_key(self.payer_iban, self.payer_account, self.payer_name)
+        return (f"ALT|{self.own_iban}|{self.booking_date.isoformat()}|{'C' if self.credit else 'D'}|"
+                f"{self.amount_cents}|{self.currency}|{party}")
+
+
+@dataclass(frozen=True)
+class UnusableEntry:
+    """An entry of a readable file that the product cannot use, with what could be read of it."""
+
+    position: int
+    reason: str  # one of REASONS
+    detail: str
+    own_iban: str | None = None
+    booking_date: date | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+    credit: bool | None = None
+    payer_name: str | None = None
+    payer_iban: str | None = None
+    structured_reference: str | None = None
+    texts: tuple[str, ...] = ()
+    bank_reference: str | None = None
+    tx_index: int = 0
+    bank_refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ParsedStatement:
-    format: str  # camt.053.001.02, camt.054.001.08, csv.swedbank, csv.seb, csv.lhv
+    format: str  # camt.053.001.02, camt.052.001.08, fidavista.1.2, csv.swedbank, csv.seb, csv.lhv, csv.luminor …
     transactions: list[BankTransaction] = field(default_factory=list)
     own_iban: str | None = None
-    skipped: int = 0  # non-booked entries and balance rows
+    skipped: int = 0  # non-booked entries and balance/turnover rows
+    unusable: list[UnusableEntry] = field(default_factory=list)
+    bank: str | None = None  # the account's bank when known from the file (BIC, IBAN bank code, layout)
+    country: str | None = None  # EE, LV, LT
+    language: str | None = None  # CSV header language: et, en, ru, lv, lt
+
+    @property
+    def entries_read(self) -> int:
+        """Transactions plus unusable entries: everything the file holds but balance rows."""
+        return len(self.transactions) + len(self.unusable)
