@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from local import eventdocs
 from local import functions as fns
 from local.template import ROOT
 
@@ -125,24 +126,6 @@ def _summarise(op: dict[str, Any], func: Any) -> None:
         op["summary"] = words[:1].upper() + words[1:]
 
 
-def _event_types() -> dict[str, Any]:
-    try:
-        from urbaneta.domain import event_types  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    registry = getattr(event_types, "EVENT_TYPES", {})
-    hooks: dict[str, Any] = {}
-    for name in sorted(registry):
-        description = registry[name] if isinstance(registry, dict) else ""
-        hooks[name] = {"post": {
-            "summary": f"{name} event",
-            "description": str(description or name),
-            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
-            "responses": {"2XX": {"description": "Delivered"}},
-        }}
-    return hooks
-
-
 WEBHOOK_EVENT = {
     "type": "object",
     "required": ["id", "event", "timestamp", "tenantId", "data"],
@@ -151,7 +134,7 @@ WEBHOOK_EVENT = {
         "event": {"type": "string"},
         "timestamp": {"type": "string", "format": "date-time"},
         "tenantId": {"type": "string", "format": "uuid"},
-        "data": {"type": "object"},
+        "data": {"type": "object", "description": "the event type's data: see each entry of `webhooks`"},
     },
 }
 
@@ -211,9 +194,11 @@ def build() -> dict[str, Any]:
             doc["components"]["schemas"][name] = schema
         if part.get("paths"):
             doc["tags"].append({"name": tag})
-    hooks = _event_types()
-    if hooks:
-        doc["webhooks"] = hooks
+    data_schemas, doc["webhooks"] = eventdocs.schemas()
+    for name, schema in data_schemas.items():
+        if name in doc["components"]["schemas"]:
+            raise ValueError(f"an event model and an API model are both named {name}: rename one")
+        doc["components"]["schemas"][name] = schema
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc
@@ -223,17 +208,29 @@ def render() -> str:
     return json.dumps(build(), indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def _placeholder_settings() -> None:
+    """The functions' modules refuse to load without their settings; documenting them needs none of the values."""
+    import os
+
+    from urbaneta.settings import NEEDS
+
+    for name in {n for names in NEEDS.values() for n in names}:
+        os.environ.setdefault(name, "eu-north-1" if name == "AWS_REGION" else f"unset-{name.lower()}")
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT / "layers" / "shared"))
+    _placeholder_settings()
     text = render()
     if "--check" in sys.argv:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""
         if current != text:
             print("functions/docs/openapi.json is out of date: run `make openapi`", file=sys.stderr)
             return 1
-        return 0
+        return eventdocs.main()
     Path(OUTPUT).write_text(text)
     print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(json.loads(text)['paths'])} paths)")
+    eventdocs.main()
     return 0
 
 

@@ -1,7 +1,6 @@
 """Invoice generation worker: SQS messages of a generation job (the plan, then chunks of apartments).
 A failing message is reported as a batch item failure; it comes back and lands in the DLQ after maxReceiveCount."""
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -18,7 +17,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    service.handle_generation_message(json.loads(record.body))
+    service.handle_generation_message(record.body)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,7 +1,6 @@
 """Invoice sending worker: SQS messages of a sending job (the plan, then chunks of invoices): one e-mail per
 invoice through SES with its PDF attached. A failed e-mail is reported in the job, not retried."""
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -18,7 +17,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    service.handle_sending_message(json.loads(record.body))
+    service.handle_sending_message(record.body)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -16,6 +16,15 @@ def test_openapi_document_is_current_with_the_code(aws):
     assert (openapi.OUTPUT.read_text()) == fresh, "functions/docs/openapi.json is stale: run `make openapi`"
 
 
+def test_event_tables_are_current_with_the_event_models():
+    # Given the event models / When docs/events.md's tables are generated again
+    from local import eventdocs
+
+    current = eventdocs.DOC.read_text()
+    # Then they equal the committed ones (run `make openapi` after changing an event model)
+    assert eventdocs.render_doc(current) == current, "docs/events.md is stale: run `make openapi`"
+
+
 def test_openapi_document_is_valid_and_complete(aws):
     from openapi_spec_validator import validate
 

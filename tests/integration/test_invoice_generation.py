@@ -17,6 +17,7 @@ from tests.integration.invoicing_helpers import (
     run_generation,
 )
 from tests.support import call, count_calls, unique
+from urbaneta.models.messages import GenerationChunk
 
 
 def test_generation_bills_every_apartment_with_exact_lines_and_totals(make_caller):
@@ -167,7 +168,7 @@ def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch)
 
     def work(message):
         try:
-            invoicing.generate_chunk(message)
+            invoicing.generate_chunk(GenerationChunk.parse(message))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -197,11 +198,11 @@ def test_a_chunk_that_dies_after_reserving_reuses_its_numbers(make_caller, aws, 
 
     monkeypatch.setattr(store, "write_new", die)
     with contextlib.suppress(RuntimeError):
-        invoicing.generate_chunk(first)
+        invoicing.generate_chunk(GenerationChunk.parse(first))
     monkeypatch.setattr(store, "write_new", write_new)
     # When another chunk takes numbers, then the first chunk is delivered again
-    invoicing.generate_chunk(second)
-    again = invoicing.generate_chunk(first)
+    invoicing.generate_chunk(GenerationChunk.parse(second))
+    again = invoicing.generate_chunk(GenerationChunk.parse(first))
     # Then the retried chunk wrote the numbers it had reserved: the series has no gap and no number twice
     assert sorted(i.number for i in again.created) == ["R-000001", "R-000002", "R-000003"]
     assert sorted(i["number"] for i in invoices_of(mgr)) == [f"R-{k:06d}" for k in range(1, 7)]
@@ -217,11 +218,11 @@ def test_a_chunk_that_dies_half_way_through_writing_completes_the_rest(make_call
     write_new = store.write_new
     monkeypatch.setattr(store, "write_new", lambda invoices: (write_new(invoices[:2]), 1 / 0))
     with contextlib.suppress(ZeroDivisionError):
-        invoicing.generate_chunk(first)
+        invoicing.generate_chunk(GenerationChunk.parse(first))
     monkeypatch.setattr(store, "write_new", write_new)
     assert len(invoices_of(mgr)) == 2
     # When it is delivered again
-    again = invoicing.generate_chunk(first)
+    again = invoicing.generate_chunk(GenerationChunk.parse(first))
     # Then the other two are written with their reserved numbers and the job counts four created, once
     assert sorted(i["number"] for i in invoices_of(mgr)) == [f"H-{k:06d}" for k in range(1, 5)]
     assert len(again.created) == 4 and not again.already_counted

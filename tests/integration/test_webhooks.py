@@ -17,13 +17,19 @@ from standardwebhooks import Webhook as StandardWebhook
 from tests.support import LambdaContext, call, function_module, sqs_event
 from tests.webhook_receiver import Receiver
 from urbaneta.adapters.aws import client
-from urbaneta.adapters.events import domain_event, publish
+from urbaneta.adapters.events import DomainEvent, publish
+from urbaneta.clock import new_id, now_iso
 from urbaneta.settings import get_settings
 
 PUBLIC_IP = "93.184.216.34"
 
 
 # --- fixtures and helpers ------------------------------------------------------------------------------
+
+
+def domain_event(event: str, tenant_id: str, data: dict[str, Any]) -> DomainEvent:
+    """An event as it reaches the bus, with any ``data``: fan-out and delivery never look inside it."""
+    return DomainEvent(id=new_id(), event=event, timestamp=now_iso(), tenantId=tenant_id, data=data)
 
 
 def _queue_url(logical: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from urbaneta import backoff
 from urbaneta.adapters.aws import client
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain import event_types
+from urbaneta.domain.events import EventData
 from urbaneta.settings import get_settings
 
 PUT_EVENTS_LIMIT = 10
@@ -25,11 +27,16 @@ class DomainEvent(BaseModel):
     event: str
     timestamp: str
     tenantId: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # the wire form of the type's model (domain/events.py); any dict for types from elsewhere
 
 
-def domain_event(event: str, tenant_id: str, data: Mapping[str, Any], *, event_id: str | None = None) -> DomainEvent:
-    return DomainEvent(id=event_id or new_id(), event=event, timestamp=now_iso(), tenantId=tenant_id, data=dict(data))
+def domain_event(event: str, tenant_id: str, data: EventData, *, event_id: str | None = None) -> DomainEvent:
+    """The envelope of a registered event type; ``data`` must be the type's model (``domain/event_types.py``)."""
+    model = event_types.of(event).data
+    if not isinstance(data, model):
+        raise TypeError(f"{event} carries {model.__name__}, not {type(data).__name__}")
+    return DomainEvent(id=event_id or new_id(), event=event, timestamp=now_iso(), tenantId=tenant_id,
+                      data=data.wire())
 
 
 def _entry(evt: DomainEvent) -> dict[str, Any]:

@@ -1,52 +1,87 @@
-"""The one registry of domain event types: what POST /webhooks accepts and what docs/events.md documents.
+"""The one registry of domain event types: what POST /webhooks accepts, what docs/events.md documents and what
+the OpenAPI ``webhooks`` section lists, each with the model of its ``data`` (``domain/events.py``).
 
-Every capability that emits an event type adds it here (one line, with what it means). ``"*"`` in a webhook
-subscription means every event type, including ones added later.
+Adding an event type is one line here (name, area, when, model). ``"*"`` in a webhook subscription means every
+event type, including ones added later.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from urbaneta.domain import events as e
+
 ALL_EVENTS = "*"
 
-EVENT_TYPES: dict[str, str] = {
-    "invoice.created": "An invoice was issued (draft or generated).",
-    "invoice.sent": "An invoice was e-mailed to its recipients.",
-    "invoice.paid": "An invoice was paid in full.",
-    "invoice.overdue": "An invoice passed its due date unpaid.",
-    "payment.received": "A payment was recorded against an apartment or invoice.",
-    "payment.reversed": "A recorded payment was reversed.",
-    "reading.submitted": "A meter reading was submitted.",
-    "reading.confirmed": "A meter reading was confirmed by staff.",
-    "reading.rejected": "A meter reading was rejected by staff.",
-    "maintenance.created": "A maintenance request was opened.",
-    "maintenance.updated": "A maintenance request changed status or received a comment.",
-    "invitation.created": "A resident was invited to an apartment by e-mail.",
-    "invitation.accepted": "An invitation was accepted: the resident is linked to the apartment.",
-    "invitation.cancelled": "A pending invitation was cancelled.",
-    "invoice.cancelled": "An invoice was cancelled.",
-    "meter.replaced": "A meter was replaced by a new one.",
-    "building.created": "A building was created.",
-    "building.updated": "A building's details changed.",
-    "building.archived": "A building was archived.",
-    "building.deleted": "A building was deleted.",
-    "apartment.created": "An apartment was created.",
-    "apartment.updated": "An apartment's details changed.",
-    "apartment.deleted": "An apartment was deleted.",
-    "charge.created": "A charge was defined for a building.",
-    "charge.updated": "A charge changed.",
-    "charge.deleted": "A charge was removed.",
-    "organization.created": "An organisation was registered.",
-    "api_key.created": "An API key was created.",
-    "api_key.revoked": "An API key was revoked.",
-}
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    area: str  # the section of docs/events.md
+    description: str  # when it is published
+    data: type[e.EventData]
+
+
+_TYPES = (
+    EventType("maintenance.created", "residents", "A maintenance request was opened (`POST /maintenance-requests`).",
+              e.MaintenanceCreated),
+    EventType("maintenance.updated", "residents", "A maintenance request changed status, received a comment, or its "
+              "priority or metadata changed (`PATCH`).", e.MaintenanceUpdated),
+    EventType("invitation.created", "residents", "A resident was invited to an apartment by e-mail.",
+              e.InvitationCreated),
+    EventType("invitation.accepted", "residents", "An invitation was accepted: the resident is linked to the "
+              "apartment.", e.InvitationAccepted),
+    EventType("invitation.cancelled", "residents", "A pending invitation was cancelled.", e.InvitationCancelled),
+    EventType("building.created", "buildings", "A building was created (`POST /buildings`).", e.BuildingCreated),
+    EventType("building.updated", "buildings", "A building's details changed (`PATCH /buildings/{id}`).",
+              e.BuildingUpdated),
+    EventType("building.archived", "buildings", "A building with invoices was deleted: it is archived, kept for "
+              "audit.", e.BuildingArchived),
+    EventType("building.deleted", "buildings", "A building without invoices was deleted, with its apartments, "
+              "charges and meters.", e.BuildingDeleted),
+    EventType("apartment.created", "buildings", "An apartment was created.", e.ApartmentCreated),
+    EventType("apartment.updated", "buildings", "An apartment's details changed.", e.ApartmentUpdated),
+    EventType("apartment.deleted", "buildings", "An apartment was deleted.", e.ApartmentDeleted),
+    EventType("charge.created", "buildings", "A charge was defined for a building.", e.ChargeCreated),
+    EventType("charge.updated", "buildings", "A charge changed.", e.ChargeUpdated),
+    EventType("charge.deleted", "buildings", "A charge was removed.", e.ChargeDeleted),
+    EventType("organization.created", "auth", "An organisation was registered with its owner "
+              "(`POST /auth/register`).", e.OrganizationCreated),
+    EventType("api_key.created", "auth", "An API key was created.", e.ApiKeyCreatedData),
+    EventType("api_key.revoked", "auth", "An API key was revoked.", e.ApiKeyRevokedData),
+    EventType("reading.submitted", "meters", "A meter reading was recorded (`POST /meters/{id}/readings`, or "
+              "`POST /meters/ocr` with `submit`).", e.ReadingSubmitted),
+    EventType("reading.confirmed", "meters", "A manager confirmed a submitted reading.", e.ReadingConfirmed),
+    EventType("reading.rejected", "meters", "A manager rejected a submitted reading.", e.ReadingRejected),
+    EventType("meter.replaced", "meters", "A meter was replaced by a new one (`POST /meters/{id}/replace`).",
+              e.MeterReplaced),
+    EventType("invoice.created", "invoicing", "An invoice was issued: bulk generation wrote it (draft), or a "
+              "credit note was issued (`creditNoteOf` set, negative `total`).", e.InvoiceEventData),
+    EventType("invoice.sent", "invoicing", "An invoice was e-mailed to its recipient by the sending worker, or "
+              "`PATCH {status: \"sent\"}`.", e.InvoiceEventData),
+    EventType("invoice.paid", "invoicing", "An invoice was paid in full: `PATCH {status: \"paid\"}`, or a payment "
+              "brought its balance to zero (`paymentId` set).", e.InvoiceEventData),
+    EventType("invoice.overdue", "invoicing", "The daily sweep found an invoice sent, unpaid and past its due "
+              "date (once per invoice).", e.InvoiceEventData),
+    EventType("invoice.cancelled", "invoicing", "A credit note cancelled an invoice "
+              "(`POST /invoices/{id}/credit-note`).", e.InvoiceEventData),
+    EventType("payment.received", "payments", "A payment was recorded: manual (`POST /payments`), a bank link "
+              "callback, a statement line matched, or apartment credit used by a new invoice.", e.PaymentReceived),
+    EventType("payment.reversed", "payments", "A bank reversal undid a payment: its invoices are open again, its "
+              "credit taken back.", e.PaymentReversed),
+)
+
+EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
 
 TEST_EVENT = "webhook.test"
 """Sent only by POST /webhooks/{id}/test to that one endpoint; never published on the bus, not subscribable."""
+TEST_EVENT_TYPE = EventType(TEST_EVENT, "webhooks", "`POST /webhooks/{id}/test`: sent to that one endpoint only, "
+                       "whatever it subscribes to; never on the bus, cannot be subscribed to.", e.WebhookTest)
 
 
-def register(event_type: str, description: str) -> None:
-    """Add an event type at import time of the module that emits it (the table above is preferred)."""
-    EVENT_TYPES.setdefault(event_type, description)
+def of(name: str) -> EventType:
+    """The registered type ``name`` (KeyError for an unknown one)."""
+    return TEST_EVENT_TYPE if name == TEST_EVENT else EVENT_TYPES[name]
 
 
 def is_known(event_type: str) -> bool:

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
+
+from urbaneta.domain.buildings import Apartment, Charge
 
 
 class Message(BaseModel):
@@ -29,3 +33,99 @@ class WebhookDeliveryMessage(Message):
     @property
     def exhausted(self) -> bool:
         return self.reason is not None
+
+
+# ---- invoice jobs: a plan message starts a job, the plan queues its chunks ---------------------------------------
+
+
+class JobMessage(Message):
+    tenant_id: str
+    job_id: str
+
+
+class GenerationPlan(JobMessage):
+    """Plan a generation job: read the building's apartments and charges, queue the chunks."""
+
+    kind: Literal["plan"] = "plan"
+
+
+class BilledApartment(Message):
+    """What billing needs of one apartment (the apartment's metadata stays home: it does not bill)."""
+
+    id: str
+    number: str
+    area: Decimal
+    residents_count: int = 0
+    owner_name: str | None = None
+    email: str | None = None
+    reference_number: str
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, a: Apartment) -> BilledApartment:
+        return cls(id=a.id, number=a.number, area=a.area, residents_count=a.residents_count,
+                   owner_name=a.owner_name, email=a.email, reference_number=a.reference_number,
+                   created_at=a.created_at, updated_at=a.updated_at)
+
+    def apartment(self, tenant_id: str, building_id: str) -> Apartment:
+        return Apartment(id=self.id, tenant_id=tenant_id, building_id=building_id, number=self.number, area=self.area,
+                         residents_count=self.residents_count, owner_name=self.owner_name, email=self.email,
+                         reference_number=self.reference_number, created_at=self.created_at,
+                         updated_at=self.updated_at)
+
+
+class GenerationChunk(JobMessage):
+    """One chunk of a generation job: everything it bills, so that chunks agree to the cent."""
+
+    kind: Literal["chunk"] = "chunk"
+    chunk: int
+    chunks: int
+    total: int  # apartments in the whole job
+    building_id: str
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    currency: str
+    vat_rate: Decimal
+    late_interest_daily_rate: Decimal | None = None
+    prefix: str
+    charges: list[Charge]
+    apartments: list[BilledApartment]
+    shared: dict[str, dict[str, int]]  # apartment id → charge id → cents of the building-wide split
+
+
+class SendingPlan(JobMessage):
+    """Plan a sending job: the invoices named, or the building's drafts, in chunks."""
+
+    kind: Literal["plan"] = "plan"
+    invoice_ids: list[str] | None = None
+
+
+class SendingChunk(JobMessage):
+    kind: Literal["chunk"] = "chunk"
+    chunk: int
+    total: int  # invoices in the whole job
+    building_id: str | None = None
+    invoice_ids: list[str]
+
+
+GenerationMessage = Annotated[GenerationPlan | GenerationChunk, Field(discriminator="kind")]
+SendingMessage = Annotated[SendingPlan | SendingChunk, Field(discriminator="kind")]
+
+
+def parse_generation(body: str | dict[str, Any]) -> GenerationPlan | GenerationChunk:
+    return _parse(_GENERATION, body)
+
+
+def parse_sending(body: str | dict[str, Any]) -> SendingPlan | SendingChunk:
+    return _parse(_SENDING, body)
+
+
+_GENERATION: TypeAdapter[GenerationPlan | GenerationChunk] = TypeAdapter(GenerationMessage)
+_SENDING: TypeAdapter[SendingPlan | SendingChunk] = TypeAdapter(SendingMessage)
+
+
+def _parse(adapter: TypeAdapter[Any], body: str | dict[str, Any]) -> Any:
+    return adapter.validate_json(body) if isinstance(body, str) else adapter.validate_python(body)

@@ -156,9 +156,10 @@ def register(body: RegisterRequest) -> RegisterOut:
     user = users.create_tenant_with_owner(tenant_id, body.organization_name, user_id, email=email, name=body.name,
                                           password_hash=passwords.hash_password(body.password), now=now)
     from urbaneta.adapters.events import domain_event, publish
+    from urbaneta.domain.events import OrganizationCreated
 
-    publish([domain_event("organization.created", tenant_id, {"tenantId": tenant_id, "name": body.organization_name,
-                                                              "ownerId": user_id})])
+    publish([domain_event("organization.created", tenant_id, OrganizationCreated(
+        tenant_id=tenant_id, name=body.organization_name, owner_id=user_id))])
     tokens = _start_session(user)
     return RegisterOut(tenant_id=tenant_id, user_id=user_id, **tokens.model_dump())
 
@@ -298,9 +299,10 @@ def create_api_key(caller: Principal, body: ApiKeyCreate) -> ApiKeyCreated:
     item = api_keys.create(caller.tenant_id, new_id(), name=body.name, role=body.role, key_hash=token_hash(key),
                            prefix=key[: len(API_KEY_PREFIX) + 4], created_by=caller.user_id, now=now_iso())
     from urbaneta.adapters.events import domain_event, publish
+    from urbaneta.domain.events import ApiKeyCreatedData
 
-    publish([domain_event("api_key.created", caller.tenant_id,
-                          {"id": item["id"], "name": item["name"], "role": item["role"], "createdBy": caller.user_id})])
+    publish([domain_event("api_key.created", caller.tenant_id, ApiKeyCreatedData(
+        id=item["id"], name=item["name"], role=item["role"], created_by=caller.user_id))])
     return ApiKeyCreated(**_key_out(item).model_dump(), key=key)
 
 
@@ -319,8 +321,10 @@ def revoke_api_key(caller: Principal, key_id: str) -> None:
     api_keys.revoke(caller.tenant_id, key_id, now=now_iso())
     throttle.mark_revoked(caller.tenant_id, key_id, until=_now() + REVOCATION_HOLD)
     from urbaneta.adapters.events import domain_event, publish
+    from urbaneta.domain.events import ApiKeyRevokedData
 
-    publish([domain_event("api_key.revoked", caller.tenant_id, {"id": key_id, "revokedBy": caller.user_id})])
+    data = ApiKeyRevokedData(id=key_id, revoked_by=caller.user_id)
+    publish([domain_event("api_key.revoked", caller.tenant_id, data)])
 
 
 def exchange_api_key(body: TokenExchangeRequest, *, source_ip: str) -> AccessTokenOut:

@@ -19,6 +19,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
+from urbaneta.domain import event_types
 from urbaneta.domain.buildings import Address, Apartment, BillingSettings, Building, Charge
 from urbaneta.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from urbaneta.models.buildings import (
@@ -41,9 +42,11 @@ from urbaneta.store.pages import Page, PageRequest
 
 
 def _emit(caller: Principal, event: str, data: dict[str, Any]) -> None:
-    """``data`` plus who did it: ``createdBy``, ``updatedBy``, ``archivedBy`` or ``deletedBy``."""
-    actor = f"{event.split('.')[1]}By"
-    publish([domain_event(event, caller.tenant_id, {**data, actor: caller.user_id})])
+    """The event's model (``domain/events.py``) from ``data`` plus who did it: ``created_by``, ``updated_by``,
+    ``archived_by`` or ``deleted_by``."""
+    model = event_types.of(event).data
+    actor = f"{event.split('.')[1]}_by"
+    publish([domain_event(event, caller.tenant_id, model(**data, **{actor: caller.user_id}))])
 
 
 def _dump(model: Any) -> Any:
@@ -198,7 +201,7 @@ def _has_invoices(tenant_id: str, building_id: str) -> bool:
 
 
 def _apartment_data(a: Apartment) -> dict[str, Any]:
-    return {"id": a.id, "buildingId": a.building_id, "number": a.number, "referenceNumber": a.reference_number}
+    return {"id": a.id, "building_id": a.building_id, "number": a.number, "reference_number": a.reference_number}
 
 
 def create_apartment(caller: Principal, building_id: str, body: ApartmentCreate) -> ApartmentOut:
@@ -301,7 +304,7 @@ def delete_apartment(caller: Principal, building_id: str, apartment_id: str) -> 
 
 
 def _charge_data(c: Charge) -> dict[str, Any]:
-    return {"id": c.id, "buildingId": c.building_id, "name": c.name, "type": c.type}
+    return {"id": c.id, "building_id": c.building_id, "name": c.name, "type": c.type}
 
 
 def create_charge(caller: Principal, building_id: str, body: ChargeCreate) -> ChargeOut:

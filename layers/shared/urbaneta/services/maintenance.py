@@ -8,6 +8,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
+from urbaneta.domain import events
 from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest, check_transition
 from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
@@ -17,7 +18,7 @@ from urbaneta.store.pages import Page, PageRequest
 
 
 def _event_data(req: MaintenanceRequest) -> dict[str, Any]:
-    return {"id": req.id, "buildingId": req.building_id, "apartmentId": req.apartment_id, "title": req.title,
+    return {"id": req.id, "building_id": req.building_id, "apartment_id": req.apartment_id, "title": req.title,
             "priority": req.priority, "status": req.status}
 
 
@@ -45,8 +46,8 @@ def create_request(caller: Principal, body: MaintenanceRequestCreate) -> Mainten
     first = HistoryEntry(seq=0, type="created", at=now, by=caller.user_id, by_role=str(caller.role),
                          to_status="open")
     store.create(req, first)
-    publish([domain_event("maintenance.created", caller.tenant_id,
-                          {**_event_data(req), "description": req.description, "createdBy": caller.user_id})])
+    publish([domain_event("maintenance.created", caller.tenant_id, events.MaintenanceCreated(
+        **_event_data(req), description=req.description, created_by=caller.user_id))])
     return MaintenanceRequestOut.of(req, [first])
 
 
@@ -91,9 +92,9 @@ def update_request(caller: Principal, request_id: str, body: MaintenanceRequestU
     store.save_change(req, after, entry)
     changed = [name for name, given in (("status", body.status), ("priority", body.priority),
                                         ("metadata", body.metadata)) if given is not None]
-    publish([domain_event("maintenance.updated", caller.tenant_id, {
-        **_event_data(after), "previousStatus": req.status, "changes": changed, "comment": body.comment,
-        "updatedBy": caller.user_id, "updatedByRole": str(caller.role)})])
+    publish([domain_event("maintenance.updated", caller.tenant_id, events.MaintenanceUpdated(
+        **_event_data(after), previous_status=req.status, changes=changed, comment=body.comment,
+        updated_by=caller.user_id, updated_by_role=str(caller.role)))])
     return MaintenanceRequestOut.of(after, [*history, entry])
 
 

@@ -14,6 +14,7 @@ from urbaneta.adapters import photos
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain import events
 from urbaneta.domain import readings as rules
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -146,11 +147,10 @@ def replace_meter(p: Principal, meter_id: str, body: MeterReplace) -> MeterOut:
     new = new.model_copy(update={"last_reading_id": initial.id, "last_reading_value": initial.value,
                                  "last_reading_date": initial.reading_date})
     store.replace_meter(old, final, new, initial)
-    publish([domain_event("meter.replaced", p.tenant_id, {
-        "meterId": old.id, "newMeterId": new.id, "buildingId": old.building_id, "apartmentId": old.apartment_id,
-        "type": old.type, "unit": old.unit, "replacedOn": body.replaced_on.isoformat(),
-        "finalReading": str(body.final_reading), "initialReading": str(initial_value),
-        "newSerialNumber": new.serial_number})])
+    publish([domain_event("meter.replaced", p.tenant_id, events.MeterReplaced(
+        meter_id=old.id, new_meter_id=new.id, building_id=old.building_id, apartment_id=old.apartment_id,
+        type=old.type, unit=old.unit, replaced_on=body.replaced_on, final_reading=body.final_reading,
+        initial_reading=initial_value, new_serial_number=new.serial_number))])
     return MeterOut.of(new)
 
 
@@ -199,16 +199,17 @@ def _record_reading(p: Principal, m: Meter, value: Decimal, on: date, photo: Pho
         if photo_key is not None:
             photos.remove(photo_key)
         raise
-    publish([domain_event("reading.submitted", p.tenant_id, _event_data(m, r))])
+    publish([domain_event("reading.submitted", p.tenant_id, events.ReadingSubmitted(**_event_data(m, r)))])
     if r.flagged:
         metrics.add_metric(name="ReadingsFlagged", unit="Count", value=1)
     return r
 
 
 def _event_data(m: Meter, r: Reading) -> dict[str, Any]:
-    return {"readingId": r.id, "meterId": m.id, "buildingId": m.building_id, "apartmentId": m.apartment_id,
-            "meterType": m.type, "unit": m.unit, "value": str(r.value), "readingDate": r.reading_date.isoformat(),
-            "consumption": str(r.consumption), "status": r.status, "flagged": r.flagged}
+    """The fields every reading event shares (``events.ReadingData``)."""
+    return {"reading_id": r.id, "meter_id": m.id, "building_id": m.building_id, "apartment_id": m.apartment_id,
+            "meter_type": m.type, "unit": m.unit, "value": r.value, "reading_date": r.reading_date,
+            "consumption": r.consumption, "status": r.status, "flagged": r.flagged}
 
 
 def submit_reading(p: Principal, meter_id: str, body: ReadingCreate) -> ReadingOut:
@@ -250,8 +251,8 @@ def confirm_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
     m = visible_meter(p, meter_id)
     r = store.get_reading(p.tenant_id, meter_id, reading_id)
     confirmed = store.confirm_reading(r, by=p.user_id, at=now_iso())
-    publish([domain_event("reading.confirmed", p.tenant_id, {**_event_data(m, confirmed),
-                                                               "confirmedBy": p.user_id})])
+    publish([domain_event("reading.confirmed", p.tenant_id, events.ReadingConfirmed(
+        **_event_data(m, confirmed), confirmed_by=p.user_id))])
     return ReadingOut.of(confirmed)
 
 
@@ -278,8 +279,8 @@ def reject_reading(p: Principal, meter_id: str, reading_id: str, reason: str | N
                          successor_consumption=successor_consumption, successor_days=successor_days)
     rejected = r.model_copy(update={"status": "rejected", "decided_by": p.user_id, "decided_at": now,
                                     "reason": reason})
-    publish([domain_event("reading.rejected", p.tenant_id, {**_event_data(m, rejected), "rejectedBy": p.user_id,
-                                                              "reason": reason})])
+    publish([domain_event("reading.rejected", p.tenant_id, events.ReadingRejected(
+        **_event_data(m, rejected), rejected_by=p.user_id, reason=reason))])
     return ReadingOut.of(rejected)
 
 

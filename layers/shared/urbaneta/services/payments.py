@@ -14,13 +14,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import invoice_state
+from urbaneta.domain.events import InvoiceEventData, PaymentReceived, PaymentReversed
 from urbaneta.domain.invoice_state import OPEN_STATUSES
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents, to_cents
@@ -125,15 +125,6 @@ def _payment(draft: PaymentDraft, plan: AllocationPlan) -> Payment:
     )
 
 
-def payment_event_data(p: Payment) -> dict[str, Any]:
-    return {"paymentId": p.id, "invoiceId": p.invoice_id, "apartmentId": p.apartment_id,
-            "amount": str(from_cents(p.amount_cents)), "currency": p.currency, "paidDate": p.paid_date.isoformat(),
-            "method": p.method, "reference": p.reference,
-            "allocations": [{"invoiceId": a.invoice_id, "amount": str(from_cents(a.amount_cents))}
-                            for a in p.allocations],
-            "credit": str(from_cents(p.credit_cents))}
-
-
 def _backoff(attempt: int) -> None:
     """A lost optimistic-lock race: wait a little, jittered, before reading again."""
     backoff.pause(attempt, base=0.002, cap=0.1, jitter=True)
@@ -186,17 +177,14 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
             continue
         settled = [by_id[a.invoice_id] for a in plan.allocations
                    if invoice_state.payment_settles(by_id[a.invoice_id], a.amount_cents)]
-        events = [domain_event("payment.received", draft.tenant_id, payment_event_data(payment))]
-        for inv in settled:
-            events.append(domain_event("invoice.paid", draft.tenant_id, {
-                "invoiceId": inv.id, "number": inv.number, "apartmentId": inv.apartment_id,
-                "buildingId": inv.building_id, "total": str(from_cents(inv.total_cents)),
-                "amountPaid": str(from_cents(inv.total_cents)), "paidDate": draft.paid_date.isoformat(),
-                "currency": inv.currency, "paymentId": payment.id}))
         metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
         paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
         after = [invoice_state.after_payment(i, paid[i.id], draft.paid_date).model_copy(
             update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
+        events = [domain_event("payment.received", draft.tenant_id, PaymentReceived.of(payment))]
+        paid_now = {i.id: i for i in after}
+        events += [domain_event("invoice.paid", draft.tenant_id,
+                                InvoiceEventData.of(paid_now[i.id], payment_id=payment.id)) for i in settled]
         return Applied(payment, events, settled, after)
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
 
@@ -221,8 +209,7 @@ def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = 
                 raise Conflict("The payment was reversed before.") from exc
             _backoff(attempt)
             continue
-        data = payment_event_data(original) | {"reversedBy": entry_id}
-        return [domain_event("payment.reversed", original.tenant_id, data)]
+        return [domain_event("payment.reversed", original.tenant_id, PaymentReversed.reversal(original, entry_id))]
     raise ServiceUnavailable("The invoice is busy; try again.")
 
 

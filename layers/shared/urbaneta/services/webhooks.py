@@ -15,6 +15,7 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import event_types
 from urbaneta.domain import webhooks as rules
+from urbaneta.domain.events import WebhookTest
 from urbaneta.domain.webhooks import Attempt, Delivery, StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
@@ -165,7 +166,7 @@ def send_test(p: Principal, webhook_id: str) -> DeliveryOut:
     hook = _load(p, webhook_id)
     if hook.status != "active":
         raise Conflict("The webhook is disabled.")
-    event = domain_event(event_types.TEST_EVENT, p.tenant_id, {"webhookId": hook.id, "url": hook.url})
+    event = domain_event(event_types.TEST_EVENT, p.tenant_id, WebhookTest(webhook_id=hook.id, url=hook.url))
     delivery = _new_delivery(event, hook, body=_body(event))
     store.create_delivery(delivery)
     enqueue([delivery])

@@ -4,21 +4,18 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event
 from urbaneta.auth.principal import Principal
-from urbaneta.domain import event_types
+from urbaneta.domain.events import InvoiceEventData
 from urbaneta.domain.invoices import Invoice
-from urbaneta.domain.money import from_cents
 from urbaneta.errors import NotFound
+from urbaneta.models.messages import Message
 from urbaneta.settings import get_settings
 from urbaneta.store import invoices as store
 
 _EVENTS_NS = uuid.UUID("6f1c1d1e-3b7e-4c55-9a55-0c6f5b3f0a11")
-
-event_types.register("invoice.cancelled", "An invoice was cancelled by a credit note.")
 
 
 def _event_id(invoice_id: str, event: str) -> str:
@@ -26,25 +23,14 @@ def _event_id(invoice_id: str, event: str) -> str:
 
 
 def invoice_event(event: str, inv: Invoice) -> DomainEvent:
-    data: dict[str, Any] = {
-        "invoiceId": inv.id, "number": inv.number, "referenceNumber": inv.reference_number,
-        "buildingId": inv.building_id, "apartmentId": inv.apartment_id, "status": inv.status,
-        "periodStart": inv.period_start.isoformat(), "periodEnd": inv.period_end.isoformat(),
-        "issueDate": inv.issue_date.isoformat(), "dueDate": inv.due_date.isoformat(), "currency": inv.currency,
-        "total": str(from_cents(inv.total_cents)), "balanceDue": str(from_cents(inv.balance_due_cents)),
-    }
-    if inv.credit_note_of:
-        data["creditNoteOf"] = inv.credit_note_of
-    if inv.paid_date:
-        data["paidDate"] = inv.paid_date.isoformat()
-    return domain_event(event, inv.tenant_id, data, event_id=_event_id(inv.id, event))
+    return domain_event(event, inv.tenant_id, InvoiceEventData.of(inv), event_id=_event_id(inv.id, event))
 
 
 def _settings_url(which: str) -> str:
     return get_settings().need(f"invoice_{which}_queue_url")
 
 
-def enqueue(which: str, bodies: Sequence[dict[str, Any]]) -> int:
+def enqueue(which: str, bodies: Sequence[Message]) -> int:
     from urbaneta.adapters.queues import send_all
 
     return send_all(_settings_url(which), bodies)

@@ -30,6 +30,7 @@ from urbaneta.domain.jobs import Job
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.invoices import GenerateBulk, JobAccepted
+from urbaneta.models.messages import BilledApartment, GenerationChunk, GenerationPlan, parse_generation
 from urbaneta.observability import metrics
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import pdf_key
@@ -68,32 +69,20 @@ def start_generation(caller: Principal, body: GenerateBulk) -> JobAccepted:
                           holder_done=holder_done, holder=holder, now=int(time.time()), ttl=LOCK_SECONDS)
     jobs.create_job(job)
     try:
-        enqueue("generation", [{"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}])
+        enqueue("generation", [GenerationPlan(tenant_id=job.tenant_id, job_id=job.id)])
     except Exception:
         jobs.fail(job.tenant_id, job.id, "The job could not be queued.")  # frees the building and period
         raise
     return JobAccepted(job_id=job.id, status=job.status)
 
 
-def handle_generation_message(message: dict[str, Any]) -> None:
-    if message.get("kind") == "plan":
-        plan_generation(str(message["tenantId"]), str(message["jobId"]))
+def handle_generation_message(body: str | dict[str, Any]) -> None:
+    """A generation queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError."""
+    message = parse_generation(body)
+    if isinstance(message, GenerationPlan):
+        plan_generation(message.tenant_id, message.job_id)
     else:
         generate_chunk(message)
-
-
-_APARTMENT_FIELDS = ("id", "number", "area", "residentsCount", "ownerName", "email", "referenceNumber")
-
-
-def _pack(a: Apartment) -> list[Any]:
-    data = a.model_dump(mode="json", by_alias=True)
-    return [data.get(f) for f in _APARTMENT_FIELDS]
-
-
-def _unpack(row: list[Any], tenant_id: str, building_id: str) -> Apartment:
-    data = dict(zip(_APARTMENT_FIELDS, row, strict=True))
-    return Apartment.model_validate({**data, "tenantId": tenant_id, "buildingId": building_id, "createdAt": "",
-                                     "updatedAt": ""})
 
 
 def plan_generation(tenant_id: str, job_id: str) -> int:
@@ -115,18 +104,13 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
               for c in charges if c.type == "shared_by_area"}
     issue = date.fromisoformat(job.params["issueDate"])
     parts = _chunks(apartments, shared)
-    common = {
-        "kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunks": len(parts), "total": len(apartments),
-        "buildingId": building.id,
-        "periodStart": job.period_start.isoformat(), "periodEnd": (job.period_end or job.period_start).isoformat(),
-        "issueDate": issue.isoformat(), "dueDate": job.params["dueDate"], "currency": building.currency,
-        "vatRate": str(building.billing.vat_rate),
-        "lateInterestDailyRate": str(building.billing.late_interest_daily_rate or ""),
-        "prefix": billing.default_prefix(issue, building.billing.invoice_prefix),
-        "charges": [c.model_dump(mode="json", by_alias=True) for c in charges],
-    }
-    bodies = [{**common, "chunk": n, "apartments": rows, "shared": part_shared}
-              for n, (rows, part_shared) in enumerate(parts)]
+    bodies = [GenerationChunk(
+        tenant_id=tenant_id, job_id=job_id, chunk=n, chunks=len(parts), total=len(apartments),
+        building_id=building.id, period_start=job.period_start, period_end=job.period_end or job.period_start,
+        issue_date=issue, due_date=date.fromisoformat(job.params["dueDate"]), currency=building.currency,
+        vat_rate=building.billing.vat_rate, late_interest_daily_rate=building.billing.late_interest_daily_rate or None,
+        prefix=billing.default_prefix(issue, building.billing.invoice_prefix), charges=charges, apartments=rows,
+        shared=part_shared) for n, (rows, part_shared) in enumerate(parts)]
     if not bodies:
         jobs.complete_empty(tenant_id, job_id)
         return 0
@@ -135,18 +119,18 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
 
 
 def _chunks(apartments: Sequence[Apartment], shared: dict[str, dict[str, int]]
-            ) -> list[tuple[list[list[Any]], dict[str, dict[str, int]]]]:
+            ) -> list[tuple[list[BilledApartment], dict[str, dict[str, int]]]]:
     """Up to GENERATION_CHUNK apartments per message, fewer when their data would not fit an SQS message."""
     import json
 
-    out: list[tuple[list[list[Any]], dict[str, dict[str, int]]]] = []
-    rows: list[list[Any]] = []
+    out: list[tuple[list[BilledApartment], dict[str, dict[str, int]]]] = []
+    rows: list[BilledApartment] = []
     part: dict[str, dict[str, int]] = {}
     size = 0
     for a in apartments:
-        row = _pack(a)
+        row = BilledApartment.of(a)
         mine = {cid: split[a.id] for cid, split in shared.items()}
-        weight = len(json.dumps(row, default=str)) + len(json.dumps(mine)) + 48
+        weight = len(row.model_dump_json(by_alias=True, exclude_none=True).encode()) + len(json.dumps(mine)) + 48
         if rows and (len(rows) >= GENERATION_CHUNK or size + weight > MESSAGE_BUDGET):
             out.append((rows, part))
             rows, part, size = [], {}, 0
@@ -175,37 +159,34 @@ def _consumption(tenant_id: str, building_id: str, apartments: Sequence[Apartmen
     return {a.id: billing.apartment_consumption(by_apartment.get(a.id, []), readings, start, end) for a in apartments}
 
 
-def _new_invoice(message: dict[str, Any], a: Apartment, invoice_id: str, number: str, lines: list[Any],
+def _new_invoice(message: GenerationChunk, a: Apartment, invoice_id: str, number: str, lines: list[Any],
                  now: str) -> Invoice:
-    tenant_id = str(message["tenantId"])
+    tenant_id = message.tenant_id
     totals = billing.totals(lines)
     return Invoice(
         id=invoice_id, tenant_id=tenant_id, number=number, reference_number=a.reference_number,
-        building_id=str(message["buildingId"]), apartment_id=a.id,
-        period_start=date.fromisoformat(message["periodStart"]), period_end=date.fromisoformat(message["periodEnd"]),
-        issue_date=date.fromisoformat(message["issueDate"]), due_date=date.fromisoformat(message["dueDate"]),
-        status="draft", currency=str(message["currency"]), lines=lines, subtotal_cents=totals.subtotal_cents,
+        building_id=message.building_id, apartment_id=a.id, period_start=message.period_start,
+        period_end=message.period_end, issue_date=message.issue_date, due_date=message.due_date,
+        status="draft", currency=message.currency, lines=lines, subtotal_cents=totals.subtotal_cents,
         vat_total_cents=totals.vat_total_cents, total_cents=totals.total_cents, amount_paid_cents=0,
         balance_due_cents=totals.total_cents, recipient=Recipient(name=a.owner_name, email=a.email),
-        pdf_key=pdf_key(tenant_id, invoice_id), job_id=str(message["jobId"]), version=0, created_at=now,
+        pdf_key=pdf_key(tenant_id, invoice_id), job_id=message.job_id, version=0, created_at=now,
         updated_at=now,
     )
 
 
-def generate_chunk(message: dict[str, Any]) -> ChunkResult:
+def generate_chunk(message: GenerationChunk) -> ChunkResult:
     """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
-    from decimal import Decimal
-
-    tenant_id, job_id, chunk = str(message["tenantId"]), str(message["jobId"]), int(message["chunk"])
+    tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
     if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
         return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
-    building_id = str(message["buildingId"])
-    apartments = [_unpack(row, tenant_id, building_id) for row in message["apartments"]]
-    charges = [Charge.model_validate(c) for c in message["charges"]]
-    start, end = date.fromisoformat(message["periodStart"]), date.fromisoformat(message["periodEnd"])
-    prefix, vat = str(message["prefix"]), Decimal(str(message["vatRate"]))
-    interest_rate = Decimal(str(message.get("lateInterestDailyRate") or 0))
-    issue = date.fromisoformat(message["issueDate"])
+    building_id = message.building_id
+    apartments = [row.apartment(tenant_id, building_id) for row in message.apartments]
+    charges = message.charges
+    start, end = message.period_start, message.period_end
+    prefix, vat = message.prefix, message.vat_rate
+    interest_rate = message.late_interest_daily_rate
+    issue = message.issue_date
     state = store.current_invoices(tenant_id, [a.id for a in apartments], start, end)
     todo = [a for a in apartments if state[a.id][1] is None]
     usage = _consumption(tenant_id, building_id, todo, charges, start, end)
@@ -217,7 +198,7 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
         if state[a.id][1] is not None:
             continue
         lines, problems = billing.build_lines(
-            a, charges, default_vat_rate=vat, shared=message["shared"].get(a.id, {}),
+            a, charges, default_vat_rate=vat, shared=message.shared.get(a.id, {}),
             consumption=usage.get(a.id, billing.Consumption()))
         if interest_rate:
             lines += billing.late_interest_lines(store.apartment_invoices(tenant_id, building_id, a.id), issue,
@@ -265,11 +246,11 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     publish([invoice_event("invoice.created", inv) for inv in result.created])
     if fresh:
         metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
-    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(apartments),
+    job = jobs.progress(tenant_id, job_id, chunk, total=message.total, processed=len(apartments),
                         created=len(reserved),
                         skipped=result.skipped, failed=result.failed, errors=result.errors)
     result.already_counted = job is None
     if job is not None and job.processed >= job.total and jobs.complete(tenant_id, job_id):
         result.completed_job = True
-        store.release_reservations(tenant_id, prefix, job_id, int(message.get("chunks", chunk + 1)))
+        store.release_reservations(tenant_id, prefix, job_id, message.chunks)
     return result

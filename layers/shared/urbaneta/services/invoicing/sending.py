@@ -1,6 +1,7 @@
 """Bulk sending: job → SQS → worker in chunks of 10 → one e-mail per invoice with its PDF; draft → sent."""
 
 
+
 from typing import Any
 
 from urbaneta.adapters.events import publish
@@ -11,6 +12,7 @@ from urbaneta.domain.jobs import Job
 from urbaneta.domain.money import from_cents
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.invoices import JobAccepted, SendBulk
+from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
 from urbaneta.observability import logger
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import ensure_pdf
@@ -31,9 +33,8 @@ def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
     job = Job(id=new_id(), tenant_id=caller.tenant_id, type="invoice_sending", status="queued",
               building_id=body.building_id, created_at=now, updated_at=now)
     jobs.create_job(job)
-    message: dict[str, Any] = {"kind": "plan", "tenantId": job.tenant_id, "jobId": job.id}
-    if body.invoice_ids:
-        message["invoiceIds"] = list(dict.fromkeys(body.invoice_ids))
+    message = SendingPlan(tenant_id=job.tenant_id, job_id=job.id,
+                          invoice_ids=list(dict.fromkeys(body.invoice_ids)) if body.invoice_ids else None)
     try:
         enqueue("sending", [message])
     except Exception:
@@ -42,9 +43,11 @@ def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
     return JobAccepted(job_id=job.id, status=job.status)
 
 
-def handle_sending_message(message: dict[str, Any]) -> None:
-    if message.get("kind") == "plan":
-        plan_sending(str(message["tenantId"]), str(message["jobId"]), message.get("invoiceIds"))
+def handle_sending_message(body: str | dict[str, Any]) -> None:
+    """A sending queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError."""
+    message = parse_sending(body)
+    if isinstance(message, SendingPlan):
+        plan_sending(message.tenant_id, message.job_id, message.invoice_ids)
     else:
         send_chunk(message)
 
@@ -59,8 +62,8 @@ def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> 
         ids = [i.id for i in store.invoices_of_building(tenant_id, job.building_id, status="draft")]
     else:
         ids = []
-    bodies = [{"kind": "chunk", "tenantId": tenant_id, "jobId": job_id, "chunk": n, "total": len(ids),
-               "buildingId": job.building_id, "invoiceIds": ids[start : start + SENDING_CHUNK]}
+    bodies = [SendingChunk(tenant_id=tenant_id, job_id=job_id, chunk=n, total=len(ids), building_id=job.building_id,
+                           invoice_ids=ids[start : start + SENDING_CHUNK])
               for n, start in enumerate(range(0, len(ids), SENDING_CHUNK))]
     if not bodies:
         jobs.complete_empty(tenant_id, job_id)
@@ -107,11 +110,11 @@ def mark_sent(inv: Invoice) -> Invoice:
     raise Conflict(store.CHANGED)
 
 
-def send_chunk(message: dict[str, Any]) -> ChunkResult:
-    tenant_id, job_id, chunk = str(message["tenantId"]), str(message["jobId"]), int(message["chunk"])
-    building_id = message.get("buildingId")
+def send_chunk(message: SendingChunk) -> ChunkResult:
+    tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
+    building_id = message.building_id
     result = ChunkResult()
-    for invoice_id in message["invoiceIds"]:
+    for invoice_id in message.invoice_ids:
         try:
             inv = store.get_invoice(tenant_id, str(invoice_id))
         except NotFound:
@@ -135,7 +138,7 @@ def send_chunk(message: dict[str, Any]) -> ChunkResult:
             result.errors.append({"invoiceId": inv.id, "number": inv.number,
                                   "message": f"e-mail not sent: {type(exc).__name__}"})
     publish([invoice_event("invoice.sent", inv) for inv in result.created if inv.status == "sent"])
-    job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(message["invoiceIds"]),
+    job = jobs.progress(tenant_id, job_id, chunk, total=message.total, processed=len(message.invoice_ids),
                         created=len(result.created),
                         skipped=result.skipped, failed=result.failed, errors=result.errors)
     result.already_counted = job is None
