@@ -59,17 +59,18 @@ def readings(caller: Any, meter_id: str, **query: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def events(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Domain events the meters service publishes (they still go to the bus)."""
-    from urbaneta.services import meters as service
+    from urbaneta.services.meters import inventory, readings
 
     seen: list[Any] = []
-    real = service.publish
+    real = readings.publish
 
     def record(evts: Any) -> int:
         evts = list(evts)
         seen.extend(evts)
         return real(evts)
 
-    monkeypatch.setattr(service, "publish", record)
+    for service in (inventory, readings):
+        monkeypatch.setattr(service, "publish", record)
     return seen
 
 
