@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.observability import logger, metrics
-from urbaneta.services import webhooks as service
+from urbaneta.services.webhooks import delivery as service
 from urbaneta.settings import require
 
 require("webhook_delivery_worker")  # fails the cold start, naming any missing variable (settings.NEEDS)

@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.observability import logger, metrics
-from urbaneta.services import webhooks as service
+from urbaneta.services.webhooks import fanout as service
 from urbaneta.settings import require
 
 require("webhook_fanout")  # fails the cold start, naming any missing variable (settings.NEEDS)

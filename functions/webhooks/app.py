@@ -16,7 +16,7 @@ from urbaneta.models.webhooks import (
     WebhookUpdate,
     WebhookWithSecret,
 )
-from urbaneta.services import webhooks as service
+from urbaneta.services.webhooks import endpoints as service
 from urbaneta.settings import require
 
 require("webhooks")  # fails the cold start, naming any missing variable (settings.NEEDS)

@@ -249,7 +249,7 @@ AttemptStatus = Literal["succeeded", "failed"]
 
 
 class StoredSecret(Entity):
-    sealed: str  # the secret encrypted with the application key (see services.webhooks)
+    sealed: str  # the secret encrypted with the application key (see services.webhooks.common)
     created_at: str = Field(alias="createdAt")
     expires_at: str | None = Field(default=None, alias="expiresAt")
 
