@@ -1,0 +1,68 @@
+"""Magic links: request one by e-mail (throttled), verify it for a session."""
+
+from __future__ import annotations
+
+import secrets
+
+from urbaneta.auth.tokens import (
+    token_hash,
+)
+from urbaneta.errors import Unauthorized
+from urbaneta.models.auth import (
+    MagicLinkAccepted,
+    MagicLinkRequest,
+    MagicLinkVerifyRequest,
+    TokensOut,
+)
+from urbaneta.observability import logger
+from urbaneta.services.auth import common
+from urbaneta.services.auth.common import MAGIC_LINK_TTL, give_back, limit_attempts
+from urbaneta.services.auth.users import start_session
+from urbaneta.settings import get_settings
+from urbaneta.store import magic_links, users
+
+
+def request_magic_link(body: MagicLinkRequest, *, source_ip: str) -> MagicLinkAccepted:
+    """Always the same answer; only a known, active account gets an e-mail. Throttled per address and per
+    e-mail (counted for unknown e-mails too, so the throttle tells nothing either)."""
+    settings = get_settings()
+    email = users.normalise_email(str(body.email))
+    limit_attempts("magic-address", source_ip, settings.login_max_failures_per_address)
+    limit_attempts("magic-email", email, settings.magic_links_per_email)
+    user = users.find_by_email(email)
+    if user and user.get("status") == "active":
+        token = secrets.token_urlsafe(32)
+        magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
+                           expires_at=common.now_seconds() + MAGIC_LINK_TTL)
+        _send_magic_link(email, token)
+    return MagicLinkAccepted()
+
+
+def _send_magic_link(email: str, token: str) -> None:
+    from urllib.parse import quote
+
+    from urbaneta.adapters.mail import send_email
+
+    link = f"{get_settings().public_base_url.rstrip('/')}/auth/magic-link/verify?token={quote(token)}"
+    text = (
+        "Hello,\n\nsomeone (hopefully you) asked to sign in to Urbaneta with this e-mail address.\n\n"
+        f"Sign-in link (valid for 15 minutes, usable once):\n{link}\n\n"
+        f"Sign-in code for apps: {token}\n\n"
+        "If you did not ask for this, ignore this e-mail; nobody can sign in without it.\n"
+    )
+    try:
+        send_email([email], "Your Urbaneta sign-in link", text)
+    except Exception:  # the answer must not differ for known addresses; the failure is logged
+        logger.exception("magic link e-mail could not be sent")
+
+
+def verify_magic_link(body: MagicLinkVerifyRequest, *, source_ip: str) -> TokensOut:
+    limit_attempts("magic-verify-address", source_ip, get_settings().login_max_failures_per_address)
+    link = magic_links.spend(token_hash(body.token), now=common.now_seconds())
+    if not link:
+        raise Unauthorized("The sign-in link is invalid, used or expired.")
+    user = users.get_user(str(link["tenantId"]), str(link["userId"]))
+    if not user or user.get("status") != "active":
+        raise Unauthorized("The sign-in link is invalid, used or expired.")
+    give_back("magic-verify-address", source_ip)
+    return start_session(user)
