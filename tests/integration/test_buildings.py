@@ -888,7 +888,6 @@ def test_writes_cost_the_documented_dynamodb_calls(aws, make_caller):
 def test_a_lost_race_for_the_reference_counter_is_retried(aws, make_caller, monkeypatch):
     # Given an apartment (the counter stands at 1), and a second create that first reads a stale counter,
     # as when another create moved it between this one's read and its transaction
-    from urbaneta.store import buildings as store
     from urbaneta.store import keys, table
 
     manager = make_caller("manager")
@@ -903,7 +902,7 @@ def test_a_lost_race_for_the_reference_counter_is_retried(aws, make_caller, monk
             return stale.pop()
         return real_get(key, **kwargs)
 
-    monkeypatch.setattr(store.table, "get", racing_get)
+    monkeypatch.setattr(table, "get", racing_get)
     # When the second apartment is created
     second = new_apartment(manager, building["id"], "2")
     # Then its first transaction failed on the counter (writing nothing) and the retry took the next reference

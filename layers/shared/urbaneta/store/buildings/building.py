@@ -1,0 +1,146 @@
+"""Buildings: the building item, its apartment list head, archive and the delete cascade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from urbaneta.domain.buildings import Building
+from urbaneta.errors import Conflict, NotFound
+from urbaneta.store import keys, table, transactions
+from urbaneta.store.buildings.apartments import get_building_and_apartments, list_apartments
+from urbaneta.store.buildings.charges import list_charges
+from urbaneta.store.buildings.common import (
+    ACTIVE,
+    ACTIVE_NAMES,
+    ACTIVE_VALS,
+    BUILDING_NOT_FOUND,
+    ItemUpdate,
+    dump_entity,
+)
+from urbaneta.store.table import ConditionFailed, Item
+
+
+def _building(item: Item) -> Building:
+    return Building.model_validate(table.strip_keys(item))
+
+
+def building_item(b: Building) -> Item:
+    item = {**keys.building(b.tenant_id, b.id), "entity": "building", **dump_entity(b)}
+    if b.status == "active":
+        item.update(keys.buildings_index(b.tenant_id, b.created_at, b.id))
+    return item
+
+
+def _head_item(tenant_id: str, building_id: str) -> Item:
+    return {**keys.apartments_head(tenant_id, building_id), "entity": "apartments_head", "buildingId": building_id}
+
+
+def create_building(b: Building) -> None:
+    """The building and the head of its apartment list, together."""
+    transactions.transact([transactions.tx_put(building_item(b)), transactions.tx_put(_head_item(b.tenant_id, b.id))])
+
+
+def get_building_item(tenant_id: str, building_id: str) -> Item | None:
+    return table.get(keys.building(tenant_id, building_id))
+
+
+def get_building(tenant_id: str, building_id: str, *, include_archived: bool = False) -> Building:
+    """An active building (archived ones too with ``include_archived``, e.g. for an invoice). NotFound otherwise."""
+    item = get_building_item(tenant_id, building_id)
+    if not item or item.get("entity") != "building" or (item.get("status") != "active" and not include_archived):
+        raise NotFound(BUILDING_NOT_FOUND)
+    return _building(item)
+
+
+
+
+def is_being_deleted(item: Item | None) -> bool:
+    """A delete started (archived, ``deleting``) and did not finish: the next delete resumes it."""
+    return item is not None and item.get("entity") == "building" and bool(item.get("deleting"))
+
+
+def building_apartment_ids(item: Item) -> frozenset[str]:
+    return frozenset(item.get("apartmentIds") or ())
+
+
+def page_buildings(
+    tenant_id: str, *, limit: int, start_key: dict[str, Any] | None, only_with_apartments: Iterable[str] | None = None
+) -> tuple[list[Building], dict[str, Any] | None]:
+    """One Query on GSI1 (creation order). ``only_with_apartments``: a resident's apartments; only buildings
+    holding one of them are returned (filter on the building's ``apartmentIds``)."""
+    filter_expression = names = vals = None
+    if only_with_apartments is not None:
+        wanted = sorted(set(only_with_apartments))[:100]
+        if not wanted:
+            return [], None
+        names = {"#apts": "apartmentIds"}
+        vals = {f":a{i}": apt for i, apt in enumerate(wanted)}
+        filter_expression = " OR ".join(f"contains(#apts, :a{i})" for i in range(len(wanted)))
+    items, last = table.query_page(
+        keys.buildings_partition(tenant_id), index="GSI1", limit=limit, start_key=start_key,
+        filter_expression=filter_expression, filter_names=names, filter_values=vals,
+    )
+    return [_building(i) for i in items if i.get("entity") == "building"], last
+
+
+def update_building(tenant_id: str, building_id: str, sets: Mapping[str, Any], removes: Iterable[str]) -> Building:
+    """Set/remove attribute paths of an active building in one conditional UpdateItem (no read before).
+    NotFound when the building is missing or not active."""
+    upd = ItemUpdate(sets, removes)
+    condition = f"attribute_exists(PK) AND {upd.path('status')} = {upd.value('active')}"
+    try:
+        item = table.update(keys.building(tenant_id, building_id), upd.expression, names=upd.names,
+                            vals=upd.vals, condition=condition)
+    except Conflict as exc:
+        raise NotFound(BUILDING_NOT_FOUND) from exc
+    assert item is not None
+    return _building(item)
+
+
+def archive_building(tenant_id: str, building_id: str, now: str, *, deleting: bool = False) -> None:
+    """Out of every list (GSI1 keys and the apartment list head removed), kept for audit. ``deleting``
+    marks the first step of a delete, so that an interrupted cascade can be resumed."""
+    expression = "SET #status = :archived, updatedAt = :now" + (", deleting = :true" if deleting else "")
+    vals: dict[str, Any] = {":archived": "archived", ":now": now, **ACTIVE_VALS}
+    if deleting:
+        vals[":true"] = True
+    try:
+        transactions.transact([
+            transactions.tx_update(keys.building(tenant_id, building_id), expression + " REMOVE GSI1PK, GSI1SK",
+                            names=ACTIVE_NAMES, vals=vals, condition=ACTIVE),
+            transactions.tx_delete(keys.apartments_head(tenant_id, building_id)),
+        ])
+    except ConditionFailed as exc:
+        raise NotFound(BUILDING_NOT_FOUND) from exc
+
+
+def keep_archived(tenant_id: str, building_id: str) -> None:
+    """Turn a started delete back into an archive (the building turned out to have invoices)."""
+    table.update(keys.building(tenant_id, building_id), "REMOVE deleting", condition="attribute_exists(PK)",
+                 return_new=False)
+
+
+def delete_building_cascade(tenant_id: str, building_id: str) -> int:
+    """Every apartment (with its guards) and charge of a building, then the building itself, in batch
+    deletes of 25. The building must already be archived with ``deleting`` (no new children can appear).
+    Meters are deleted by their own repository before this. Returns the number of items deleted."""
+    doomed: list[keys.Key] = [keys.apartments_head(tenant_id, building_id)]
+    # the building's own apartment set is strongly consistent (written with every apartment); the index is
+    # read too, so that nothing is missed either way
+    apartments = {a.id: a for a in list_apartments(tenant_id, building_id)}
+    item = get_building_item(tenant_id, building_id)
+    missing = [a for a in building_apartment_ids(item or {}) if a not in apartments]
+    _, extra = get_building_and_apartments(tenant_id, building_id, missing) if missing else (None, [])
+    apartments.update({a.id: a for a in extra})
+    for apt in apartments.values():
+        doomed += [
+            keys.apartment(tenant_id, apt.id),
+            keys.apartment_number(tenant_id, building_id, apt.number),
+            keys.apartment_reference(tenant_id, apt.reference_number),
+        ]
+    doomed += [keys.charge(tenant_id, building_id, c.id) for c in list_charges(tenant_id, building_id)]
+    only_keys = [{"PK": k["PK"], "SK": k["SK"]} for k in doomed]
+    table.batch_write(deletes=only_keys)
+    table.delete(keys.building(tenant_id, building_id))
+    return len(only_keys) + 1

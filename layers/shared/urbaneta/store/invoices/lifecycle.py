@@ -1,0 +1,73 @@
+"""Invoice changes: version-checked transitions, as operations for a unit of work, and credit notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from urbaneta.clock import now_iso
+from urbaneta.domain import invoice_state
+from urbaneta.domain.invoices import Invoice
+from urbaneta.store import keys
+from urbaneta.store.invoices.items import CHANGED, DUE_INDEX, plain_value
+from urbaneta.store.invoices.numbers import create_op
+from urbaneta.store.transactions import Op, transact, tx_update
+
+
+def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = ()) -> tuple[str, dict[str, str],
+                                                                                         dict[str, Any], str]:
+    names = {"#v": "version"}
+    vals: dict[str, Any] = {":v0": inv.version, ":v1": inv.version + 1, ":now": now_iso()}
+    parts = ["#v = :v1", "updatedAt = :now"]
+    for i, (attr, value) in enumerate(sets.items()):
+        names[f"#a{i}"] = attr
+        vals[f":a{i}"] = value
+        parts.append(f"#a{i} = :a{i}")
+    expression = "SET " + ", ".join(parts)
+    if removes:
+        rnames = {f"#r{i}": attr for i, attr in enumerate(removes)}
+        names.update(rnames)
+        expression += " REMOVE " + ", ".join(rnames)
+    return expression, names, vals, "#v = :v0"
+
+
+_TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt", "overdueAt", "cancelledAt",
+            "cancelledBy", "reference")
+
+
+def transition_op(inv: Invoice, after: Invoice) -> Op:
+    """A versioned update from ``inv`` to ``after`` (status, stamps, money) keeping the due watch in step."""
+    sets: dict[str, Any] = {}
+    removes: list[str] = []
+    before_d = plain_value(inv.model_dump(by_alias=True))
+    after_d = plain_value(after.model_dump(by_alias=True))
+    for name in _TRACKED:
+        if after_d.get(name) == before_d.get(name):
+            continue
+        if after_d.get(name) is None:
+            removes.append(name)
+        else:
+            sets[name] = after_d[name]
+    if invoice_state.watches_due(after):
+        sets.update(keys.due_index(after.tenant_id, after.due_date.isoformat(), after.id))
+    elif invoice_state.watches_due(inv):
+        removes.extend(DUE_INDEX)
+    expression, names, vals, condition = _versioned(inv, sets, removes)
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
+                     label=f"invoice:{inv.id}")
+
+
+def apply(ops: Sequence[Op]) -> None:
+    """Run a transaction of invoice ops; a failed version check is a 409."""
+    transact(ops, conflict_message=CHANGED)
+
+
+def save_transition(inv: Invoice, after: Invoice) -> Invoice:
+    apply([transition_op(inv, after)])
+    return after.model_copy(update={"version": inv.version + 1})
+
+
+def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[Op]:
+    """Cancel the original (versioned) and create the credit note with its own number. The next generation of
+    the period then finds the original cancelled and creates the next revision."""
+    return [transition_op(original, cancelled), create_op(note)]

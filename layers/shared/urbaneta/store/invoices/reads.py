@@ -1,0 +1,176 @@
+"""Invoice reads: by id and number, an apartment's and a building's invoices, the list page, the sweep's shards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from urbaneta.domain.invoices import Invoice
+from urbaneta.errors import NotFound
+from urbaneta.store import keys
+from urbaneta.store.invoices.items import NOT_FOUND, invoice_id_for, invoice_of
+from urbaneta.store.table import (
+    batch_get,
+    get,
+    query_all,
+    query_page,
+)
+
+
+def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:
+    item = get(keys.invoice(tenant_id, invoice_id))
+    if not item:
+        raise NotFound(NOT_FOUND)
+    return invoice_of(item)
+
+
+def get_invoices(tenant_id: str, invoice_ids: Sequence[str]) -> list[Invoice]:
+    """Several invoices by id (BatchGetItem); unknown ids are left out, order is not kept."""
+    found = batch_get([keys.invoice(tenant_id, i) for i in invoice_ids])
+    return [invoice_of(i) for i in found if i.get("entity") == "invoice"]
+
+
+def _by_id(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
+    return {i.id: i for i in get_invoices(tenant_id, invoice_ids)}
+
+
+def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
+    items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI2", sk_between=(number, number),
+                          limit=1)
+    return invoice_of(items[0]) if items else None
+
+
+def invoice_ids_by_number(tenant_id: str, numbers: Iterable[str]) -> dict[str, str]:
+    """number → invoice id for the numbers that exist (one GSI2 Query each; numbers are not table keys)."""
+    out: dict[str, str] = {}
+    for number in sorted(set(numbers)):
+        found = find_invoice_by_number(tenant_id, number)
+        if found is not None:
+            out[number] = found.id
+    return out
+
+
+def current_invoices(tenant_id: str, apartment_ids: Sequence[str], period_start: date, period_end: date
+                     ) -> dict[str, tuple[int, Invoice | None]]:
+    """apartment id → (revision, its live invoice for the period or None when there is none yet). Revision 0 is
+    looked up for every apartment with one BatchGetItem; a cancelled one sends us to the next revision."""
+    out: dict[str, tuple[int, Invoice | None]] = {}
+    pending = {a: 0 for a in apartment_ids}
+    while pending:
+        ids = {invoice_id_for(tenant_id, a, period_start, period_end, r): a for a, r in pending.items()}
+        found = _by_id(tenant_id, list(ids))
+        nxt: dict[str, int] = {}
+        for invoice_id, apartment_id in ids.items():
+            inv = found.get(invoice_id)
+            revision = pending[apartment_id]
+            if inv is not None and inv.status == "cancelled":
+                nxt[apartment_id] = revision + 1
+            else:
+                out[apartment_id] = (revision, inv)
+        pending = nxt
+    return out
+
+
+def _apartment_building(tenant_id: str, apartment_id: str) -> str | None:
+    item = get(keys.apartment(tenant_id, apartment_id), consistent=False)
+    return str(item["buildingId"]) if item and item.get("buildingId") else None
+
+
+def apartment_query(tenant_id: str, apartment_id: str) -> tuple[str, str] | None:
+    """(partition, prefix) of an apartment's invoices in GSI1, or None for an unknown apartment."""
+    building_id = _apartment_building(tenant_id, apartment_id)
+    if building_id is None:
+        return None
+    return keys.invoices_partition(tenant_id), keys.invoices_apartment_prefix(building_id, apartment_id)
+
+
+def apartment_invoices(tenant_id: str, building_id: str, apartment_id: str) -> list[Invoice]:
+    """Every invoice of an apartment (workers: late interest)."""
+    items = query_all(keys.invoices_partition(tenant_id), index="GSI1",
+                      sk_prefix=keys.invoices_apartment_prefix(building_id, apartment_id))
+    return [invoice_of(i) for i in items]
+
+
+def list_open_invoices_for_apartment(tenant_id: str, apartment_id: str) -> list[Invoice]:
+    """Invoices a payment for the apartment can go to: not cancelled, not a credit note, balance > 0
+    (drafts included: a draft already has its number and reference). Oldest due date first."""
+    where = apartment_query(tenant_id, apartment_id)
+    if where is None:
+        return []
+    items = query_all(
+        where[0], index="GSI1", sk_prefix=where[1],
+        filter_expression="balanceDueCents > :zero AND #st IN (:d, :s, :o) AND attribute_not_exists(creditNoteOf)",
+        filter_names={"#st": "status"}, filter_values={":zero": 0, ":d": "draft", ":s": "sent", ":o": "overdue"},
+    )
+    found = [invoice_of(i) for i in items]
+    return sorted(found, key=lambda i: (i.due_date, i.issue_date, i.number))
+
+
+def has_invoices_for_building(tenant_id: str, building_id: str) -> bool:
+    items, _ = query_page(keys.invoices_partition(tenant_id), index="GSI1",
+                          sk_prefix=keys.invoices_building_prefix(building_id), limit=1)
+    return bool(items)
+
+
+def has_invoices_for_apartment(tenant_id: str, apartment_id: str) -> bool:
+    where = apartment_query(tenant_id, apartment_id)
+    if where is None:
+        return False
+    items, _ = query_page(where[0], index="GSI1", sk_prefix=where[1], limit=1)
+    return bool(items)
+
+
+def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id: str | None,
+                       status: str | None, issued_from: date | None, issued_to: date | None, limit: int,
+                       start_key: dict[str, Any] | None, hide_drafts: bool = False
+                       ) -> tuple[list[Invoice], dict[str, Any] | None]:
+    """One Query. An apartment: GSI1 with its prefix and the issue-date range in the key condition. A building:
+    GSI1 with the building prefix. Neither: GSI2 (number order). Status and the remaining ranges are filters."""
+    lo, hi = (issued_from.isoformat() if issued_from else "0000"), (issued_to.isoformat() if issued_to else "9999")
+    filters: list[str] = []
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {}
+    if status:
+        filters.append("#st = :st")
+        names["#st"], vals[":st"] = "status", status
+    if hide_drafts:
+        filters.append("#st <> :draft")
+        names["#st"], vals[":draft"] = "status", "draft"
+    kwargs: dict[str, Any] = {}
+    if apartment_id:
+        where = apartment_query(tenant_id, apartment_id)
+        if where is None or (building_id and where[1] != keys.invoices_apartment_prefix(building_id, apartment_id)):
+            return [], None
+        pk, index = where[0], "GSI1"
+        kwargs["sk_between"] = (f"{where[1]}{lo}", f"{where[1]}{hi}~")
+    else:
+        if building_id:
+            pk, index = keys.invoices_partition(tenant_id), "GSI1"
+            kwargs["sk_prefix"] = keys.invoices_building_prefix(building_id)
+        else:
+            pk, index = keys.invoice_numbers_partition(tenant_id), "GSI2"
+        if issued_from or issued_to:
+            filters.append("issueDate BETWEEN :lo AND :hi")
+            vals[":lo"], vals[":hi"] = lo, hi
+    items, last = query_page(pk, index=index, limit=limit, start_key=start_key,
+                             filter_expression=" AND ".join(filters) or None, filter_names=names or None,
+                             filter_values=vals or None, **kwargs)
+    return [invoice_of(i) for i in items], last
+
+
+def invoices_of_building(tenant_id: str, building_id: str, *, status: str | None = None) -> Iterator[Invoice]:
+    """Every invoice of a building (workers only)."""
+    kwargs: dict[str, Any] = {}
+    if status:
+        kwargs = {"filter_expression": "#st = :st", "filter_names": {"#st": "status"},
+                  "filter_values": {":st": status}}
+    for item in query_all(keys.invoices_partition(tenant_id), index="GSI1",
+                          sk_prefix=keys.invoices_building_prefix(building_id), **kwargs):
+        yield invoice_of(item)
+
+
+def due_before(shard: int, today: date) -> Iterator[tuple[str, str]]:
+    """(tenant id, invoice id) of every watched invoice due before ``today`` in one shard (the sweep)."""
+    for item in query_all(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat())):
+        yield str(item["tenantId"]), str(item["id"])
