@@ -175,34 +175,25 @@ def _new_invoice(message: GenerationChunk, a: Apartment, invoice_id: str, number
     )
 
 
-def generate_chunk(message: GenerationChunk) -> ChunkResult:
-    """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
-    tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
-    if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
-        return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
-    building_id = message.building_id
-    apartments = [row.apartment(tenant_id, building_id) for row in message.apartments]
-    charges = message.charges
-    start, end = message.period_start, message.period_end
-    prefix, vat = message.prefix, message.vat_rate
-    interest_rate = message.late_interest_daily_rate
-    issue = message.issue_date
-    state = store.current_invoices(tenant_id, [a.id for a in apartments], start, end)
-    todo = [a for a in apartments if state[a.id][1] is None]
-    usage = _consumption(tenant_id, building_id, todo, charges, start, end)
-
-    result = ChunkResult()
+def _bill(message: GenerationChunk, apartments: Sequence[Apartment], todo: set[str],
+          result: ChunkResult) -> tuple[dict[int, list[Any]], set[int]]:
+    """The lines of every apartment in ``todo`` by its position in the chunk, and the positions with nothing to
+    bill; problems go to ``result.errors``."""
+    tenant_id, building_id = message.tenant_id, message.building_id
+    usage = _consumption(tenant_id, building_id, [a for a in apartments if a.id in todo], message.charges,
+                         message.period_start, message.period_end)
+    rate = message.late_interest_daily_rate
     lines_of: dict[int, list[Any]] = {}
     no_lines: set[int] = set()
     for idx, a in enumerate(apartments):
-        if state[a.id][1] is not None:
+        if a.id not in todo:
             continue
         lines, problems = billing.build_lines(
-            a, charges, default_vat_rate=vat, shared=message.shared.get(a.id, {}),
+            a, message.charges, default_vat_rate=message.vat_rate, shared=message.shared.get(a.id, {}),
             consumption=usage.get(a.id, billing.Consumption()))
-        if interest_rate:
-            lines += billing.late_interest_lines(store.apartment_invoices(tenant_id, building_id, a.id), issue,
-                                                 interest_rate)
+        if rate:
+            earlier = store.apartment_invoices(tenant_id, building_id, a.id)
+            lines += billing.late_interest_lines(earlier, message.issue_date, rate)
         for p in problems:
             entry = {"apartmentId": a.id, "apartmentNumber": a.number, "chargeId": p.charge_id, "message": p.message}
             if p.meter_ids:
@@ -214,13 +205,21 @@ def generate_chunk(message: GenerationChunk) -> ChunkResult:
             no_lines.add(idx)
             result.errors.append({"apartmentId": a.id, "apartmentNumber": a.number,
                                   "message": "nothing to bill: no invoice created"})
+    return lines_of, no_lines
 
+
+def _number(message: GenerationChunk, apartments: Sequence[Apartment], state: dict[str, tuple[int, Invoice | None]],
+            lines_of: dict[int, list[Any]], result: ChunkResult
+            ) -> tuple[tuple[int, ...], list[Invoice], list[Invoice]]:
+    """Reserve numbers (or find this chunk's earlier reservation) and build the invoices not yet written.
+    Returns (the reserved positions, the invoices an earlier delivery wrote, the new ones)."""
+    tenant_id, prefix, job_id, chunk = message.tenant_id, message.prefix, message.job_id, message.chunk
     candidates = sorted(lines_of)
     if candidates:
         reservation: store.Reservation | None = store.reserve_numbers(tenant_id, prefix, job_id, chunk, candidates)
     else:
         reservation = store.find_reservation(tenant_id, prefix, job_id, chunk)
-    reserved = reservation.positions if reservation else ()
+    reserved = tuple(reservation.positions) if reservation else ()
     now = now_iso()
     mine: list[Invoice] = []
     fresh: list[Invoice] = []
@@ -236,8 +235,21 @@ def generate_chunk(message: GenerationChunk) -> ChunkResult:
             result.errors.append({"apartmentId": a.id, "apartmentNumber": a.number,
                                   "message": f"number {number} was reserved but nothing is left to bill"})
             continue
-        invoice_id = store.invoice_id_for(tenant_id, a.id, start, end, revision)
+        invoice_id = store.invoice_id_for(tenant_id, a.id, message.period_start, message.period_end, revision)
         fresh.append(_new_invoice(message, a, invoice_id, number, lines_of[idx], now))
+    return reserved, mine, fresh
+
+
+def generate_chunk(message: GenerationChunk) -> ChunkResult:
+    """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
+    tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
+    if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
+        return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
+    apartments = [row.apartment(tenant_id, message.building_id) for row in message.apartments]
+    state = store.current_invoices(tenant_id, [a.id for a in apartments], message.period_start, message.period_end)
+    result = ChunkResult()
+    lines_of, no_lines = _bill(message, apartments, {a.id for a in apartments if state[a.id][1] is None}, result)
+    reserved, mine, fresh = _number(message, apartments, state, lines_of, result)
     store.write_new(fresh)
     result.created = mine + fresh
     result.failed = len(no_lines - set(reserved))
@@ -247,10 +259,9 @@ def generate_chunk(message: GenerationChunk) -> ChunkResult:
     if fresh:
         metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
     job = jobs.progress(tenant_id, job_id, chunk, total=message.total, processed=len(apartments),
-                        created=len(reserved),
-                        skipped=result.skipped, failed=result.failed, errors=result.errors)
+                        created=len(reserved), skipped=result.skipped, failed=result.failed, errors=result.errors)
     result.already_counted = job is None
     if job is not None and job.processed >= job.total and jobs.complete(tenant_id, job_id):
         result.completed_job = True
-        store.release_reservations(tenant_id, prefix, job_id, message.chunks)
+        store.release_reservations(tenant_id, message.prefix, job_id, message.chunks)
     return result
