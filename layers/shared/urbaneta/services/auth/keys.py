@@ -6,21 +6,10 @@ import secrets
 from typing import Any
 
 from urbaneta.auth.principal import Principal, Role
-from urbaneta.auth.tokens import (
-    ACCESS_TTL,
-    REVOCATION_HOLD,
-    issue_access_token,
-    token_hash,
-)
+from urbaneta.auth.tokens import ACCESS_TTL, REVOCATION_HOLD, issue_access_token, token_hash
 from urbaneta.clock import new_id, now_iso
 from urbaneta.errors import Forbidden, NotFound, Unauthorized
-from urbaneta.models.auth import (
-    AccessTokenOut,
-    ApiKeyCreate,
-    ApiKeyCreated,
-    ApiKeyOut,
-    TokenExchangeRequest,
-)
+from urbaneta.models.auth import AccessTokenOut, ApiKeyCreate, ApiKeyCreated, ApiKeyOut, TokenExchangeRequest
 from urbaneta.services.auth import common
 from urbaneta.services.auth.common import API_KEY_PREFIX, give_back, limit_attempts
 from urbaneta.settings import get_settings

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from urbaneta.auth.tokens import (
-    token_hash,
-)
+from urbaneta.auth.tokens import token_hash
 from urbaneta.errors import Unauthorized
-from urbaneta.models.auth import (
-    MagicLinkAccepted,
-    MagicLinkRequest,
-    MagicLinkVerifyRequest,
-    TokensOut,
-)
+from urbaneta.models.auth import MagicLinkAccepted, MagicLinkRequest, MagicLinkVerifyRequest, TokensOut
 from urbaneta.observability import logger
 from urbaneta.services.auth import common
 from urbaneta.services.auth.common import MAGIC_LINK_TTL, give_back, limit_attempts

@@ -16,14 +16,7 @@ from urbaneta.auth.tokens import (
 )
 from urbaneta.clock import new_id, now_iso
 from urbaneta.errors import Forbidden, Unauthorized, ValidationFailed
-from urbaneta.models.auth import (
-    LoginRequest,
-    LogoutRequest,
-    RefreshRequest,
-    RegisterOut,
-    RegisterRequest,
-    TokensOut,
-)
+from urbaneta.models.auth import LoginRequest, LogoutRequest, RefreshRequest, RegisterOut, RegisterRequest, TokensOut
 from urbaneta.observability import logger
 from urbaneta.services.auth import common
 from urbaneta.services.auth.common import BAD_LOGIN, BAD_REFRESH, check_password, give_back, limit_attempts, subject_of

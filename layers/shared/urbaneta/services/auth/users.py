@@ -9,16 +9,9 @@ from typing import Any
 
 from urbaneta.auth import passwords
 from urbaneta.auth.principal import Principal, Role
-from urbaneta.auth.tokens import (
-    ACCESS_TTL,
-    create_session,
-    issue_access_token,
-    issue_refresh_token,
-)
+from urbaneta.auth.tokens import ACCESS_TTL, create_session, issue_access_token, issue_refresh_token
 from urbaneta.clock import new_id, now_iso
-from urbaneta.models.auth import (
-    TokensOut,
-)
+from urbaneta.models.auth import TokensOut
 from urbaneta.services.auth import common
 from urbaneta.services.auth.common import check_password, public_user
 from urbaneta.settings import get_settings

@@ -8,11 +8,7 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Apartment
 from urbaneta.errors import Conflict, NotFound
-from urbaneta.models.buildings import (
-    ApartmentCreate,
-    ApartmentOut,
-    ApartmentPatch,
-)
+from urbaneta.models.buildings import ApartmentCreate, ApartmentOut, ApartmentPatch
 from urbaneta.services.buildings.common import emit, patch_changes
 from urbaneta.store import buildings as store
 from urbaneta.store import keys

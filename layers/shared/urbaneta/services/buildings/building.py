@@ -8,13 +8,7 @@ from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Address, BillingSettings, Building
 from urbaneta.errors import Forbidden, NotFound, TooManyRequests
-from urbaneta.models.buildings import (
-    CLEARABLE_BILLING,
-    BuildingCreate,
-    BuildingDelete,
-    BuildingOut,
-    BuildingPatch,
-)
+from urbaneta.models.buildings import CLEARABLE_BILLING, BuildingCreate, BuildingDelete, BuildingOut, BuildingPatch
 from urbaneta.services.buildings.common import dump, emit
 from urbaneta.store import buildings as store
 from urbaneta.store.pages import Page, PageRequest

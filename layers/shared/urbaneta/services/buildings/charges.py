@@ -8,12 +8,7 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Charge
 from urbaneta.errors import NotFound
-from urbaneta.models.buildings import (
-    ChargeCreate,
-    ChargeOut,
-    ChargePatch,
-    check_charge,
-)
+from urbaneta.models.buildings import ChargeCreate, ChargeOut, ChargePatch, check_charge
 from urbaneta.services.buildings.common import emit, patch_changes
 from urbaneta.store import buildings as store
 from urbaneta.store.pages import Page, PageRequest

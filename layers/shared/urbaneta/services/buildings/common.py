@@ -8,10 +8,7 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import now_iso
 from urbaneta.domain import event_types
-from urbaneta.models.buildings import (
-    ApartmentPatch,
-    ChargePatch,
-)
+from urbaneta.models.buildings import ApartmentPatch, ChargePatch
 
 
 def emit(caller: Principal, event: str, data: dict[str, Any]) -> None:

@@ -13,12 +13,7 @@ from urbaneta.domain import events
 from urbaneta.domain import readings as rules
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
-from urbaneta.models.meters import (
-    MeterCreate,
-    MeterOut,
-    MeterReplace,
-    MeterUpdate,
-)
+from urbaneta.models.meters import MeterCreate, MeterOut, MeterReplace, MeterUpdate
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import meters as store
 from urbaneta.store.pages import Page, PageRequest

@@ -10,14 +10,7 @@ from urbaneta.adapters import photos
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, today
 from urbaneta.errors import FieldError, ValidationFailed
-from urbaneta.models.meters import (
-    MAX_IMAGE_BYTES,
-    OcrOut,
-    OcrRequest,
-    PhotoUploadCreate,
-    PhotoUploadOut,
-    ReadingOut,
-)
+from urbaneta.models.meters import MAX_IMAGE_BYTES, OcrOut, OcrRequest, PhotoUploadCreate, PhotoUploadOut, ReadingOut
 from urbaneta.observability import logger, metrics
 from urbaneta.services.meters.inventory import visible_meter
 from urbaneta.services.meters.readings import Photo, record_reading

@@ -15,10 +15,7 @@ from urbaneta.domain import events
 from urbaneta.domain import readings as rules
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
-from urbaneta.models.meters import (
-    ReadingCreate,
-    ReadingOut,
-)
+from urbaneta.models.meters import ReadingCreate, ReadingOut
 from urbaneta.observability import metrics
 from urbaneta.services.meters.inventory import baseline, visible_meter
 from urbaneta.store import meters as store

@@ -13,9 +13,7 @@ from urbaneta.clock import parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import webhooks as rules
 from urbaneta.domain.webhooks import Attempt, Delivery, Webhook
 from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
-from urbaneta.models.webhooks import (
-    MAX_ATTEMPTS_KEPT,
-)
+from urbaneta.models.webhooks import MAX_ATTEMPTS_KEPT
 from urbaneta.observability import logger, metrics
 from urbaneta.services.webhooks.common import message_of, queue_url, signing_secrets
 from urbaneta.settings import get_settings

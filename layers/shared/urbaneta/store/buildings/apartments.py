@@ -9,17 +9,8 @@ from urbaneta.domain import references
 from urbaneta.domain.buildings import Apartment
 from urbaneta.errors import Conflict, FieldError, NotFound, ServiceUnavailable
 from urbaneta.store import keys, table, transactions
-from urbaneta.store.buildings.common import (
-    ACTIVE,
-    ACTIVE_NAMES,
-    ACTIVE_VALS,
-    APARTMENT_NOT_FOUND,
-    BUILDING_NOT_FOUND,
-    NUMBER_TAKEN,
-    REFERENCE_BASE,
-    ItemUpdate,
-    dump_entity,
-)
+from urbaneta.store.buildings import common
+from urbaneta.store.buildings.common import APARTMENT_NOT_FOUND, BUILDING_NOT_FOUND, NUMBER_TAKEN, REFERENCE_BASE
 from urbaneta.store.table import ConditionFailed, Item
 
 
@@ -32,7 +23,7 @@ def apartment_item(a: Apartment) -> Item:
         **keys.apartment(a.tenant_id, a.id),
         **keys.apartments_index(a.tenant_id, a.building_id, a.number),
         "entity": "apartment",
-        **dump_entity(a),
+        **common.dump_entity(a),
     }
 
 
@@ -63,8 +54,8 @@ def create_apartment(draft: Apartment, *, attempts: int = 8) -> Apartment:
             step = transactions.tx_put({**counter_key, "entity": "counter", "value": 1}, label="reference counter")
         ops = [
             transactions.tx_update(keys.building(apt.tenant_id, apt.building_id), "ADD apartmentIds :ids",
-                                   names=ACTIVE_NAMES, vals={":ids": {apt.id}, **ACTIVE_VALS}, condition=ACTIVE,
-                                   label="building"),
+                                   names=common.ACTIVE_NAMES, vals={":ids": {apt.id}, **common.ACTIVE_VALS},
+                                   condition=common.ACTIVE, label="building"),
             transactions.tx_put(apartment_item(apt), label="apartment"),
             transactions.tx_put(_number_guard(apt), label="number"),
             transactions.tx_put(_reference_guard(apt), label="reference"),
@@ -152,7 +143,7 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
     all_sets = dict(sets)
     if new_number is not None:
         all_sets.update(keys.apartments_index(before.tenant_id, before.building_id, str(new_number)))
-    upd = ItemUpdate(all_sets, removes)
+    upd = common.ItemUpdate(all_sets, removes)
     condition = f"attribute_exists(PK) AND {upd.path('number')} = {upd.value(before.number)}"
     key = keys.apartment(before.tenant_id, before.id)
     ops = [transactions.tx_update(key, upd.expression, names=upd.names, vals=upd.vals, condition=condition,
@@ -171,7 +162,7 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
             raise Conflict(NUMBER_TAKEN, errors=[FieldError("number", NUMBER_TAKEN)]) from exc
         raise Conflict("The apartment changed at the same time; try again.") from exc
     # the transaction returns nothing: the result is the read item with the same changes applied
-    changed = {k: v for k, v in dump_entity(before).items() if k not in set(removes)}
+    changed = {k: v for k, v in common.dump_entity(before).items() if k not in set(removes)}
     changed.update({k: v for k, v in sets.items() if not k.startswith("GSI")})
     return Apartment.model_validate(changed)
 

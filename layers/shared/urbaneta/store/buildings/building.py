@@ -8,16 +8,10 @@ from typing import Any
 from urbaneta.domain.buildings import Building
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys, table, transactions
+from urbaneta.store.buildings import common
 from urbaneta.store.buildings.apartments import get_building_and_apartments, list_apartments
 from urbaneta.store.buildings.charges import list_charges
-from urbaneta.store.buildings.common import (
-    ACTIVE,
-    ACTIVE_NAMES,
-    ACTIVE_VALS,
-    BUILDING_NOT_FOUND,
-    ItemUpdate,
-    dump_entity,
-)
+from urbaneta.store.buildings.common import BUILDING_NOT_FOUND
 from urbaneta.store.table import ConditionFailed, Item
 
 
@@ -26,7 +20,7 @@ def _building(item: Item) -> Building:
 
 
 def building_item(b: Building) -> Item:
-    item = {**keys.building(b.tenant_id, b.id), "entity": "building", **dump_entity(b)}
+    item = {**keys.building(b.tenant_id, b.id), "entity": "building", **common.dump_entity(b)}
     if b.status == "active":
         item.update(keys.buildings_index(b.tenant_id, b.created_at, b.id))
     return item
@@ -87,7 +81,7 @@ def page_buildings(
 def update_building(tenant_id: str, building_id: str, sets: Mapping[str, Any], removes: Iterable[str]) -> Building:
     """Set/remove attribute paths of an active building in one conditional UpdateItem (no read before).
     NotFound when the building is missing or not active."""
-    upd = ItemUpdate(sets, removes)
+    upd = common.ItemUpdate(sets, removes)
     condition = f"attribute_exists(PK) AND {upd.path('status')} = {upd.value('active')}"
     try:
         item = table.update(keys.building(tenant_id, building_id), upd.expression, names=upd.names,
@@ -102,13 +96,13 @@ def archive_building(tenant_id: str, building_id: str, now: str, *, deleting: bo
     """Out of every list (GSI1 keys and the apartment list head removed), kept for audit. ``deleting``
     marks the first step of a delete, so that an interrupted cascade can be resumed."""
     expression = "SET #status = :archived, updatedAt = :now" + (", deleting = :true" if deleting else "")
-    vals: dict[str, Any] = {":archived": "archived", ":now": now, **ACTIVE_VALS}
+    vals: dict[str, Any] = {":archived": "archived", ":now": now, **common.ACTIVE_VALS}
     if deleting:
         vals[":true"] = True
     try:
         transactions.transact([
             transactions.tx_update(keys.building(tenant_id, building_id), expression + " REMOVE GSI1PK, GSI1SK",
-                            names=ACTIVE_NAMES, vals=vals, condition=ACTIVE),
+                            names=common.ACTIVE_NAMES, vals=vals, condition=common.ACTIVE),
             transactions.tx_delete(keys.apartments_head(tenant_id, building_id)),
         ])
     except ConditionFailed as exc:

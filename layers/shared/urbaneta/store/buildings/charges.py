@@ -8,16 +8,8 @@ from typing import Any
 from urbaneta.domain.buildings import Charge
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys, table, transactions
-from urbaneta.store.buildings.common import (
-    ACTIVE,
-    ACTIVE_NAMES,
-    ACTIVE_VALS,
-    BUILDING_NOT_FOUND,
-    CHARGE_NOT_FOUND,
-    ItemUpdate,
-    dump_entity,
-    is_active,
-)
+from urbaneta.store.buildings import common
+from urbaneta.store.buildings.common import BUILDING_NOT_FOUND, CHARGE_NOT_FOUND, is_active
 from urbaneta.store.table import ConditionFailed, Item
 
 
@@ -26,14 +18,14 @@ def _charge(item: Item) -> Charge:
 
 
 def charge_item(c: Charge) -> Item:
-    return {**keys.charge(c.tenant_id, c.building_id, c.id), "entity": "charge", **dump_entity(c)}
+    return {**keys.charge(c.tenant_id, c.building_id, c.id), "entity": "charge", **common.dump_entity(c)}
 
 
 def create_charge(c: Charge) -> None:
     try:
         transactions.transact([
-            transactions.tx_check(keys.building(c.tenant_id, c.building_id), ACTIVE, names=ACTIVE_NAMES,
-                                  vals=ACTIVE_VALS, label="building"),
+            transactions.tx_check(keys.building(c.tenant_id, c.building_id), common.ACTIVE, names=common.ACTIVE_NAMES,
+                                  vals=common.ACTIVE_VALS, label="building"),
             transactions.tx_put(charge_item(c), label="charge"),
         ])
     except ConditionFailed as exc:
@@ -80,7 +72,7 @@ def page_charges(
 def update_charge(before: Charge, sets: Mapping[str, Any], removes: Iterable[str]) -> Charge:
     """Set/remove the given attributes, conditional on the type, meter type and unit price the change was
     validated against (409 when someone changed them meanwhile)."""
-    upd = ItemUpdate(sets, removes)
+    upd = common.ItemUpdate(sets, removes)
     conditions = ["attribute_exists(PK)", f"{upd.path('type')} = {upd.value(before.type)}",
                   f"{upd.path('unitPrice')} = {upd.value(before.unit_price)}"]
     if before.meter_type is None:

@@ -19,18 +19,8 @@ for buildings: ``has_invoices_for_building``/``_for_apartment``.
 Modules: ``items`` (mapping, ids), ``reads``, ``numbers`` (counter, reservations, new invoices, generation
 lock), ``lifecycle`` (transitions, credit notes); every public name is importable from here."""
 
-from urbaneta.store.invoices.items import (
-    CHANGED,
-    NOT_FOUND,
-    invoice_id_for,
-    invoice_item,
-)
-from urbaneta.store.invoices.lifecycle import (
-    apply,
-    credit_note_ops,
-    save_transition,
-    transition_op,
-)
+from urbaneta.store.invoices.items import CHANGED, NOT_FOUND, invoice_id_for, invoice_item
+from urbaneta.store.invoices.lifecycle import apply, credit_note_ops, save_transition, transition_op
 from urbaneta.store.invoices.numbers import (
     Reservation,
     counter_op,

@@ -9,10 +9,7 @@ from typing import Any
 from urbaneta.domain import invoice_state
 from urbaneta.domain.invoices import Invoice
 from urbaneta.store import keys
-from urbaneta.store.table import (
-    Item,
-    strip_keys,
-)
+from urbaneta.store.table import Item, strip_keys
 
 NOT_FOUND = "Invoice not found."
 

@@ -11,13 +11,7 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import Conflict
 from urbaneta.store import keys
 from urbaneta.store.invoices.items import invoice_item
-from urbaneta.store.table import (
-    ConditionFailed,
-    batch_write,
-    get,
-    put,
-    update,
-)
+from urbaneta.store.table import ConditionFailed, batch_write, get, put, update
 from urbaneta.store.transactions import Op, tx_put, tx_update
 
 

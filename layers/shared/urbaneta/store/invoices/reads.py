@@ -10,12 +10,7 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store.invoices.items import NOT_FOUND, invoice_id_for, invoice_of
-from urbaneta.store.table import (
-    batch_get,
-    get,
-    query_all,
-    query_page,
-)
+from urbaneta.store.table import batch_get, get, query_all, query_page
 
 
 def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:

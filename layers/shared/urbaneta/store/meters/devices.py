@@ -9,16 +9,8 @@ from typing import Any
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys
-from urbaneta.store.meters.items import (
-    SERIAL_TAKEN,
-    last_condition,
-    last_names,
-    meter_item,
-    meter_of,
-    pointer_vals,
-    reading_item,
-    serial_guard_item,
-)
+from urbaneta.store.meters import items as meter_items
+from urbaneta.store.meters.items import SERIAL_TAKEN, meter_item, meter_of, reading_item, serial_guard_item
 from urbaneta.store.table import ConditionFailed, batch_write, get, query_all, query_page
 from urbaneta.store.transactions import transact, tx_delete, tx_put, tx_update
 
@@ -106,16 +98,16 @@ def update_meter(before: Meter, after: Meter) -> None:
 def replace_meter(old: Meter, final: Reading, new: Meter, initial: Reading) -> None:
     """Swap a meter: the old one's final reading and status ``replaced``, the new meter with its serial guard
     and initial reading. All or nothing; the old meter must still be active with the same latest reading."""
-    old_pointer = pointer_vals(final)
+    old_pointer = meter_items.pointer_vals(final)
     new_item = meter_item(new)
     new_item.update({"lastReadingId": initial.id, "lastReadingValue": initial.value,
                      "lastReadingDate": initial.reading_date.isoformat()})
-    unchanged, prev = last_condition(old)
+    unchanged, prev = meter_items.last_condition(old)
     ops = [
         tx_update(keys.meter(old.tenant_id, old.id),
                   "SET #st = :replaced, replacedByMeterId = :new, updatedAt = :now, lastReadingId = :rid, "
                   "lastReadingValue = :rval, lastReadingDate = :rdate",
-                  names={"#st": "status", **last_names()},
+                  names={"#st": "status", **meter_items.last_names()},
                   vals={":replaced": "replaced", ":new": new.id, ":now": new.created_at, ":active": "active",
                         **prev, **old_pointer},
                   condition="#st = :active AND " + unchanged, label="old meter"),

@@ -10,15 +10,8 @@ from typing import Any
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys
-from urbaneta.store.meters.items import (
-    CHANGED,
-    last_condition,
-    last_names,
-    pointer_vals,
-    reading_item,
-    reading_of,
-    reading_sort_key,
-)
+from urbaneta.store.meters import items as meter_items
+from urbaneta.store.meters.items import CHANGED, reading_item, reading_of, reading_sort_key
 from urbaneta.store.table import ConditionFailed, get, query_all, query_page
 from urbaneta.store.transactions import transact, tx_check, tx_put, tx_update
 
@@ -26,12 +19,12 @@ from urbaneta.store.transactions import transact, tx_check, tx_put, tx_update
 def add_reading(m: Meter, r: Reading) -> None:
     """Record a reading that becomes the meter's latest, if the meter is active and its latest reading is
     still the one the reading was computed against (409 otherwise)."""
-    unchanged, prev = last_condition(m)
+    unchanged, prev = meter_items.last_condition(m)
     ops = [
         tx_update(keys.meter(m.tenant_id, m.id),
                   "SET #lr = :rid, lastReadingValue = :rval, lastReadingDate = :rdate",
-                  names={"#st": "status", **last_names()},
-                  vals={":active": "active", **prev, **pointer_vals(r)},
+                  names={"#st": "status", **meter_items.last_names()},
+                  vals={":active": "active", **prev, **meter_items.pointer_vals(r)},
                   condition="#st = :active AND " + unchanged),
         tx_put(reading_item(r)),
     ]
@@ -125,20 +118,21 @@ def reject_reading(m: Meter, r: Reading, *, by: str, at: str, reason: str | None
     ops = [tx_update(keys.reading(r.tenant_id, r.meter_id, r.id), expression, names={"#st": "status"},
                      vals=reading_vals, condition="attribute_exists(PK) AND #st = :submitted")]
     if m.last_reading_id == r.id:
-        pointer = pointer_vals(previous)
+        pointer = meter_items.pointer_vals(previous)
         if previous is None:
             ops.append(tx_update(keys.meter(m.tenant_id, m.id), "REMOVE #lr, lastReadingValue, lastReadingDate",
-                                 names=last_names(), vals={":prev": r.id}, condition="#lr = :prev"))
+                                 names=meter_items.last_names(), vals={":prev": r.id}, condition="#lr = :prev"))
         else:
             ops.append(tx_update(keys.meter(m.tenant_id, m.id),
                                  "SET #lr = :rid, lastReadingValue = :rval, lastReadingDate = :rdate",
-                                 names=last_names(), vals={":prev": r.id, **pointer}, condition="#lr = :prev"))
+                                 names=meter_items.last_names(), vals={":prev": r.id, **pointer},
+                                 condition="#lr = :prev"))
     elif successor is not None and successor_consumption is not None:
         ops.append(tx_update(keys.reading(successor.tenant_id, successor.meter_id, successor.id),
                              "SET consumption = :c, #d = :d", names={"#d": "days", "#st": "status"},
                              vals={":c": successor_consumption, ":d": successor_days, ":rejected": "rejected"},
                              condition="attribute_exists(PK) AND #st <> :rejected"))
-        ops.append(tx_check(keys.meter(m.tenant_id, m.id), "#lr = :last", names=last_names(),
+        ops.append(tx_check(keys.meter(m.tenant_id, m.id), "#lr = :last", names=meter_items.last_names(),
                             vals={":last": m.last_reading_id}))
     try:
         transact(ops)
