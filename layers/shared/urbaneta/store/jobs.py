@@ -6,26 +6,20 @@ Progress moves with ``progress`` — one UpdateItem per chunk, conditioned on th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from urbaneta.clock import now_iso
 from urbaneta.domain.jobs import Job
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys
-from urbaneta.store.table import Item, get, put_new, strip_keys, update
+from urbaneta.store.table import Item, get, plain_item, put_new, strip_keys, update
 
 MAX_ERRORS = 500  # a job keeps at most this many error entries (counts stay exact)
 
 
-def _plain(job: Job) -> Item:
-    out: Item = {}
-    for name, value in job.model_dump(by_alias=True, exclude_none=True).items():
-        out[name] = value.isoformat() if isinstance(value, date) else value
-    return out
 
 
 def create_job(job: Job) -> None:
-    put_new({**keys.job(job.tenant_id, job.id), "entity": "job", **_plain(job)})
+    put_new({**keys.job(job.tenant_id, job.id), "entity": "job", **plain_item(job)})
 
 
 def get_job_item(tenant_id: str, job_id: str) -> Item:

@@ -4,10 +4,12 @@ batch writes of 25 with retry of unprocessed items, and paged queries. Repositor
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import BaseModel
 
 from urbaneta import backoff
 from urbaneta.adapters.aws import client
@@ -266,6 +268,13 @@ def query_all(pk_value: str, **kwargs: Any) -> Iterator[Item]:
         yield from items
         if not start:
             return
+
+
+def plain_item(model: BaseModel) -> Item:
+    """A model's attributes as an item: aliases, no ``None``, dates as ISO strings (the inverse of ``strip_keys``
+    followed by ``Model.model_validate``)."""
+    return {name: value.isoformat() if isinstance(value, date) else value
+            for name, value in model.model_dump(by_alias=True, exclude_none=True).items()}
 
 
 def strip_keys(item: Item) -> Item:

@@ -174,38 +174,33 @@ def record_attempt(delivery: Delivery, attempts: list[Attempt], *, status: Deliv
             sets.append(f"{attr} = :{attr}")
             vals[f":{attr}"] = value
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-    try:
-        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id), expression,
-                     names={"#st": "status"}, vals=vals,
-                     condition="attemptCount = :expected AND #st = :pending AND messageToken = :token",
-                     return_new=False)
-    except Conflict:
-        return False
-    return True
+    return _update_pending(delivery, expression, vals, _UNCHANGED)
 
 
 def close_delivery(delivery: Delivery, reason: str, *, now: str) -> bool:
     """Mark a pending delivery failed without an attempt (its endpoint was disabled)."""
-    try:
-        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id),
-                     "SET #st = :failed, failureReason = :reason, updatedAt = :now REMOVE nextAttemptAt",
-                     names={"#st": "status"},
-                     vals={":failed": "failed", ":reason": reason, ":now": now, ":pending": "pending",
-                           ":expected": delivery.attempt_count, ":token": delivery.message_token},
-                     condition="attemptCount = :expected AND #st = :pending AND messageToken = :token",
-                     return_new=False)
-    except Conflict:
-        return False
-    return True
+    expression = "SET #st = :failed, failureReason = :reason, updatedAt = :now REMOVE nextAttemptAt"
+    return _update_pending(delivery, expression,
+                           {":failed": "failed", ":reason": reason, ":now": now, ":pending": "pending",
+                            ":expected": delivery.attempt_count, ":token": delivery.message_token}, _UNCHANGED)
 
 
 def retoken(delivery: Delivery, token: str, *, now: str) -> bool:
     """Hand a never-attempted delivery to a new queue message (the earlier one, if any, becomes stale)."""
+    return _update_pending(delivery, "SET messageToken = :token, updatedAt = :now",
+                           {":token": token, ":now": now, ":pending": "pending", ":zero": 0},
+                           "attemptCount = :zero AND #st = :pending")
+
+
+_UNCHANGED = "attemptCount = :expected AND #st = :pending AND messageToken = :token"
+"""The delivery is still pending, at the attempt and with the queue message this worker holds."""
+
+
+def _update_pending(delivery: Delivery, expression: str, vals: dict[str, Any], condition: str) -> bool:
+    """One conditional update of a delivery; False when another worker or message changed it first."""
     try:
-        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id),
-                     "SET messageToken = :token, updatedAt = :now", names={"#st": "status"},
-                     vals={":token": token, ":now": now, ":pending": "pending", ":zero": 0},
-                     condition="attemptCount = :zero AND #st = :pending", return_new=False)
+        table.update(keys.webhook_delivery(delivery.tenant_id, delivery.webhook_id, delivery.id), expression,
+                     names={"#st": "status"}, vals=vals, condition=condition, return_new=False)
     except Conflict:
         return False
     return True

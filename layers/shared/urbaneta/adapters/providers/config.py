@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,43 +23,50 @@ from urbaneta.errors import Conflict, Unauthorized
 from urbaneta.settings import get_settings
 
 
-class PayseraConfig(BaseModel):
+class _ProviderConfig(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    NAME: ClassVar[str]
+    CALLBACK: ClassVar[str]  # what the provider calls its payment notice
+
+    test: bool = False
+
+    def configured(self) -> bool:
+        raise NotImplementedError
+
+    def require(self) -> Self:
+        if not self.configured():
+            raise Conflict(f"{self.NAME} is not configured for this installation.")
+        return self
+
+    def require_for_callback(self) -> Self:
+        """Nothing verifies against a provider that is not configured: such a callback is unauthenticated."""
+        if not self.configured():
+            raise Unauthorized(f"{self.NAME} is not configured here; the {self.CALLBACK} cannot be verified.")
+        return self
+
+
+class PayseraConfig(_ProviderConfig):
+    NAME: ClassVar[str] = "Paysera"
+    CALLBACK: ClassVar[str] = "callback"
 
     project_id: str = Field(default="", alias="projectId")
     password: str = ""
     public_key: str = Field(default="", alias="publicKey")
-    test: bool = False
 
-    def require(self) -> PayseraConfig:
-        if not self.project_id or not self.password:
-            raise Conflict("Paysera is not configured for this installation.")
-        return self
-
-    def require_for_callback(self) -> PayseraConfig:
-        """Nothing verifies against a provider that is not configured: such a callback is unauthenticated."""
-        if not self.project_id or not self.password:
-            raise Unauthorized("Paysera is not configured here; the callback cannot be verified.")
-        return self
+    def configured(self) -> bool:
+        return bool(self.project_id and self.password)
 
 
-class MakeCommerceConfig(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+class MakeCommerceConfig(_ProviderConfig):
+    NAME: ClassVar[str] = "MakeCommerce"
+    CALLBACK: ClassVar[str] = "notification"
 
     shop_id: str = Field(default="", alias="shopId")
     secret_key: str = Field(default="", alias="secretKey")
-    test: bool = False
 
-    def require(self) -> MakeCommerceConfig:
-        if not self.shop_id or not self.secret_key:
-            raise Conflict("MakeCommerce is not configured for this installation.")
-        return self
-
-    def require_for_callback(self) -> MakeCommerceConfig:
-        """Nothing verifies against a provider that is not configured: such a notification is unauthenticated."""
-        if not self.shop_id or not self.secret_key:
-            raise Unauthorized("MakeCommerce is not configured here; the notification cannot be verified.")
-        return self
+    def configured(self) -> bool:
+        return bool(self.shop_id and self.secret_key)
 
 
 class ProviderSettings(BaseModel):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-
-from pydantic import BaseModel
 
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.store import keys
-from urbaneta.store.table import Item, strip_keys
+from urbaneta.store.table import Item, plain_item, strip_keys
 
 SERIAL_TAKEN = "serialNumber is already used by another meter of this building."
 
@@ -17,11 +14,6 @@ SERIAL_TAKEN = "serialNumber is already used by another meter of this building."
 CHANGED = "The meter's readings changed at the same time; try again."
 
 
-def plain_item(model: BaseModel) -> Item:
-    out: Item = {}
-    for name, value in model.model_dump(by_alias=True, exclude_none=True).items():
-        out[name] = value.isoformat() if isinstance(value, date) else value
-    return out
 
 
 def meter_item(m: Meter) -> Item:
