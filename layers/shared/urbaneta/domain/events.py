@@ -9,37 +9,18 @@ the meter's unit (``"123.456"``), so no precision is lost on the way.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from urbaneta.domain.money import from_cents
+from urbaneta.domain.meters import Quantity
+from urbaneta.domain.money import Amount
+from urbaneta.domain.money import from_cents as amount
 
 if TYPE_CHECKING:
     from urbaneta.domain.invoices import Invoice
     from urbaneta.domain.payments import Payment
-
-Amount = Annotated[
-    Decimal,
-    AfterValidator(lambda v: v.quantize(Decimal("0.01"))),
-    PlainSerializer(float, return_type=float, when_used="json"),
-    WithJsonSchema({"type": "number", "multipleOf": 0.01}),
-]
-"""Money in major units, a JSON number with two decimals."""
-
-Quantity = Annotated[
-    Decimal,
-    PlainSerializer(str, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
-]
-"""A meter quantity in the meter's unit, as an exact decimal string."""
-
-
-def amount(cents: int) -> Decimal:
-    return from_cents(cents)
-
 
 class EventData(BaseModel):
     """The base of every event's ``data``: snake_case in Python, camelCase on the wire, nothing else allowed."""
@@ -154,7 +135,7 @@ class ReadingData(EventData):
 
 
 class ReadingSubmitted(ReadingData):
-    pass
+    """A reading as submitted."""
 
 
 class ReadingConfirmed(ReadingData):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from urbaneta.domain.entity import Entity
 
@@ -60,3 +60,11 @@ class Reading(Entity):
     decided_by: str | None = Field(default=None, alias="decidedBy")
     decided_at: str | None = Field(default=None, alias="decidedAt")
     created_at: str = Field(alias="createdAt")
+
+
+Quantity = Annotated[
+    Decimal,
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+]
+"""A meter quantity in the meter's unit on the wire (events): an exact decimal string (``"123.456"``)."""
