@@ -31,10 +31,12 @@ from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.invoices import GenerateBulk, JobAccepted
 from urbaneta.observability import metrics
+from urbaneta.services import payments
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
+from urbaneta.store import payments as payments_store
 
 GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
@@ -192,6 +194,17 @@ def _new_invoice(message: dict[str, Any], a: Apartment, invoice_id: str, number:
     )
 
 
+def _apply_credit(tenant_id: str, invoices: Sequence[Invoice]) -> None:
+    """Apartment credit (earlier overpayments) pays the chunk's new invoices: one read of every apartment's
+    credit for the chunk, then a credit payment only where there is credit (once per invoice, so a redelivered
+    chunk applies nothing twice)."""
+    due = [inv for inv in invoices if inv.balance_due_cents > 0 and inv.credit_note_of is None]
+    credits = payments_store.apartment_credits(tenant_id, [inv.apartment_id for inv in due])
+    for inv in due:
+        if credits.get(inv.apartment_id, 0) > 0:
+            payments.apply_credit_to_invoice(tenant_id, inv.id)
+
+
 def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
     from decimal import Decimal
@@ -263,6 +276,7 @@ def generate_chunk(message: dict[str, Any]) -> ChunkResult:
     result.skipped = len(apartments) - len(reserved) - result.failed
 
     publish([invoice_event("invoice.created", inv) for inv in result.created])
+    _apply_credit(tenant_id, result.created)
     if fresh:
         metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
     job = jobs.progress(tenant_id, job_id, chunk, total=int(message["total"]), processed=len(apartments),
