@@ -14,6 +14,9 @@ Two calls would hold the lock too long or cost too much, and are changed here:
   copy wiped other requests' writes. Under the lock, the stack keeps a copy of only the items the transaction
   names and restores those.
 
+Quotas moto does not enforce (batch sizes, PutEvents' entry size) are enforced here (``local/limits.py``), so
+that tests meet them as code on AWS would.
+
 Every request is counted per service and operation, separately for the functions and for the stack's own
 plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks.
 ``--aws-latency-ms`` adds a modelled network round trip to each of the functions' DynamoDB and EventBridge calls
@@ -33,6 +36,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from local import limits
 
 EMULATOR_LOCK = threading.RLock()
 STACK_ACCESS_KEY = "local-stack"  # the stack's own clients; functions sign with another key
@@ -127,7 +132,10 @@ class SerialisedEmulator:
         self.counter.add(who, f"{service}:{operation}")
         if self.latency and who == "functions" and service in ("dynamodb", "events"):
             time.sleep(self.latency)  # outside the lock, as a round trip would be
-        if service == "sqs" and operation == "ReceiveMessage":
+        broken = limits.violation(service, operation, body)
+        if broken is not None:
+            status, headers, out = limits.error_response(service, *broken)
+        elif service == "sqs" and operation == "ReceiveMessage":
             status, headers, out = self._receive(environ, body)
         else:
             status, headers, out = self._call(environ, body)
