@@ -8,7 +8,7 @@ would, and no request sees a dictionary change size under it.
 Two calls would hold the lock too long or cost too much, and are changed here:
 - SQS long polling (``WaitTimeSeconds`` > 0) would hold the lock for the whole wait. The server answers it as
   SQS does, by polling moto without waiting, with the lock released between polls; a poll waits for a send to
-  any queue (or a second, for messages whose visibility timeout ends) before trying again.
+  its queue or any PutEvents (or a second, for messages whose visibility timeout ends) before trying again.
 - moto's ``TransactWriteItems`` copies every table it touches, whole, before it starts, and puts the copy
   back when the transaction is cancelled. Its cost grows with the table and, with concurrent requests, the
   copy wiped other requests' writes. Under the lock, the stack keeps a copy of only the items the transaction
@@ -100,12 +100,19 @@ class SerialisedEmulator:
         self.latency = latency_ms / 1000  # a modelled network round trip for the functions' DynamoDB/EventBridge calls
         self.counter = CallCounter()
         self._activity = threading.Condition()
-        self._activity_version = 0
+        self._sent: Counter[str] = Counter()  # per queue URL: sends so far (a waiting poll wakes on its queue's)
+        self._published = 0  # PutEvents so far: rules may have sent to any queue
 
-    def _notify_activity(self) -> None:
+    def _notify_activity(self, queue_url: str | None) -> None:
         with self._activity:
-            self._activity_version += 1
+            if queue_url is None:
+                self._published += 1
+            else:
+                self._sent[queue_url] += 1
             self._activity.notify_all()
+
+    def _activity_seen(self, queue_url: str) -> tuple[int, int]:
+        return self._sent[queue_url], self._published
 
     def _call(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
         import io
@@ -139,9 +146,10 @@ class SerialisedEmulator:
             status, headers, out = self._receive(environ, body)
         else:
             status, headers, out = self._call(environ, body)
-            if service in ("sqs", "events") and operation not in ("ReceiveMessage", "GetQueueAttributes",
-                                                                  "GetQueueUrl", "ListQueues"):
-                self._notify_activity()
+            if service == "events" and operation == "PutEvents":
+                self._notify_activity(None)
+            elif service == "sqs" and operation in WAKING_SQS_CALLS:
+                self._notify_activity(_queue_url(body))
         start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"]
                        + [("Content-Length", str(len(out)))])
         return [out]
@@ -163,16 +171,29 @@ class SerialisedEmulator:
         request["WaitTimeSeconds"] = 0
         body = json.dumps(request).encode()
         deadline = time.monotonic() + wait
+        queue_url = str(request.get("QueueUrl", ""))
         while True:
             with self._activity:
-                seen = self._activity_version
+                seen = self._activity_seen(queue_url)
             status, headers, out = self._call(environ, body)
             remaining = deadline - time.monotonic()
             if not status.startswith("200") or remaining <= 0 or _has_messages(out):
                 return status, headers, out
             with self._activity:
-                self._activity.wait_for(lambda s=seen: self._activity_version != s,  # type: ignore[misc]
+                self._activity.wait_for(lambda s=seen: self._activity_seen(queue_url) != s,  # type: ignore[misc]
                                         timeout=min(remaining, POLL_RECHECK_SECONDS))
+
+
+WAKING_SQS_CALLS = {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
+
+
+def _queue_url(body: bytes) -> str | None:
+    """The QueueUrl of an SQS JSON request (None, waking every poll, when it cannot be read)."""
+    try:
+        url = json.loads(body).get("QueueUrl")
+    except (ValueError, AttributeError):
+        return None
+    return str(url) if url else None
 
 
 def _has_messages(out: bytes) -> bool:
