@@ -5,14 +5,20 @@ anything of the stack that reads moto's state in this process (the mailbox). Hol
 can interleave with another: transactions, batch writes and queries from many clients give what DynamoDB
 would, and no request sees a dictionary change size under it.
 
-Two calls would hold the lock too long or cost too much, and are changed here:
+Three calls would hold the lock too long or cost too much, and are changed here:
 - SQS long polling (``WaitTimeSeconds`` > 0) would hold the lock for the whole wait. The server answers it as
   SQS does, by polling moto without waiting, with the lock released between polls; a poll waits for a send to
-  any queue (or a second, for messages whose visibility timeout ends) before trying again.
+  its queue or any PutEvents (or a second, for messages whose visibility timeout ends) before trying again.
+- moto's ``SendMessage`` counted every message of the queue to read one attribute: a send cost time in
+  proportion to the queue's length (see ``install_sqs_sends``); and a rule's delivery of an event built a
+  JSONPath parser for every path of it (``install_event_paths``).
 - moto's ``TransactWriteItems`` copies every table it touches, whole, before it starts, and puts the copy
   back when the transaction is cancelled. Its cost grows with the table and, with concurrent requests, the
   copy wiped other requests' writes. Under the lock, the stack keeps a copy of only the items the transaction
   names and restores those.
+
+Quotas moto does not enforce (batch sizes, PutEvents' entry size) are enforced here (``local/limits.py``), so
+that tests meet them as code on AWS would.
 
 Every request is counted per service and operation, separately for the functions and for the stack's own
 plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks.
@@ -33,6 +39,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from local import limits
 
 EMULATOR_LOCK = threading.RLock()
 STACK_ACCESS_KEY = "local-stack"  # the stack's own clients; functions sign with another key
@@ -95,12 +103,19 @@ class SerialisedEmulator:
         self.latency = latency_ms / 1000  # a modelled network round trip for the functions' DynamoDB/EventBridge calls
         self.counter = CallCounter()
         self._activity = threading.Condition()
-        self._activity_version = 0
+        self._sent: Counter[str] = Counter()  # per queue URL: sends so far (a waiting poll wakes on its queue's)
+        self._published = 0  # PutEvents so far: rules may have sent to any queue
 
-    def _notify_activity(self) -> None:
+    def _notify_activity(self, queue_url: str | None) -> None:
         with self._activity:
-            self._activity_version += 1
+            if queue_url is None:
+                self._published += 1
+            else:
+                self._sent[queue_url] += 1
             self._activity.notify_all()
+
+    def _activity_seen(self, queue_url: str) -> tuple[int, int]:
+        return self._sent[queue_url], self._published
 
     def _call(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
         import io
@@ -127,13 +142,17 @@ class SerialisedEmulator:
         self.counter.add(who, f"{service}:{operation}")
         if self.latency and who == "functions" and service in ("dynamodb", "events"):
             time.sleep(self.latency)  # outside the lock, as a round trip would be
-        if service == "sqs" and operation == "ReceiveMessage":
+        broken = limits.violation(service, operation, body)
+        if broken is not None:
+            status, headers, out = limits.error_response(service, *broken)
+        elif service == "sqs" and operation == "ReceiveMessage":
             status, headers, out = self._receive(environ, body)
         else:
             status, headers, out = self._call(environ, body)
-            if service in ("sqs", "events") and operation not in ("ReceiveMessage", "GetQueueAttributes",
-                                                                  "GetQueueUrl", "ListQueues"):
-                self._notify_activity()
+            if service == "events" and operation == "PutEvents":
+                self._notify_activity(None)
+            elif service == "sqs" and operation in WAKING_SQS_CALLS:
+                self._notify_activity(_queue_url(body))
         start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"]
                        + [("Content-Length", str(len(out)))])
         return [out]
@@ -155,16 +174,29 @@ class SerialisedEmulator:
         request["WaitTimeSeconds"] = 0
         body = json.dumps(request).encode()
         deadline = time.monotonic() + wait
+        queue_url = str(request.get("QueueUrl", ""))
         while True:
             with self._activity:
-                seen = self._activity_version
+                seen = self._activity_seen(queue_url)
             status, headers, out = self._call(environ, body)
             remaining = deadline - time.monotonic()
             if not status.startswith("200") or remaining <= 0 or _has_messages(out):
                 return status, headers, out
             with self._activity:
-                self._activity.wait_for(lambda s=seen: self._activity_version != s,  # type: ignore[misc]
+                self._activity.wait_for(lambda s=seen: self._activity_seen(queue_url) != s,  # type: ignore[misc]
                                         timeout=min(remaining, POLL_RECHECK_SECONDS))
+
+
+WAKING_SQS_CALLS = {"SendMessage", "SendMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch"}
+
+
+def _queue_url(body: bytes) -> str | None:
+    """The QueueUrl of an SQS JSON request (None, waking every poll, when it cannot be read)."""
+    try:
+        url = json.loads(body).get("QueueUrl")
+    except (ValueError, AttributeError):
+        return None
+    return str(url) if url else None
 
 
 def _has_messages(out: bytes) -> bool:
@@ -273,6 +305,62 @@ def install_dynamodb_transactions() -> None:
     _patched = True
 
 
+# ------------------------------------------------------------------------------------------------- SQS sends
+
+
+_sending = threading.local()
+_sqs_patched = False
+
+
+def install_sqs_sends() -> None:
+    """Make moto's SendMessage cost what it should (idempotent). To read one attribute
+    (ContentBasedDeduplication) it computes all of a queue's attributes, counting the visible, in-flight and
+    delayed messages one by one: every send cost time in proportion to the queue's length, so a month's burst
+    of events into one queue grew quadratically. While a send runs, a queue's attributes are only those a send
+    reads."""
+    global _sqs_patched
+    if _sqs_patched:
+        return
+    from moto.sqs.models import Queue, SQSBackend
+
+    full = Queue.attributes
+    original_send = SQSBackend.send_message
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if getattr(_sending, "active", False):
+            return {name: getattr(self, camel_to_snake(name)) for name in self.FIFO_ATTRIBUTES} if self.fifo_queue \
+                else {}
+        return full.fget(self)  # type: ignore[no-any-return, attr-defined]
+
+    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _sending.active = True
+        try:
+            return original_send(self, *args, **kwargs)
+        finally:
+            _sending.active = False
+
+    Queue.attributes = property(attributes)  # type: ignore[assignment, method-assign]
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    _sqs_patched = True
+
+
+def install_event_paths() -> None:
+    """Parse each of EventBridge's input paths once (idempotent): moto builds a new JSONPath parser, tables and
+    all, for every path of every event it delivers to a target (17 ms an event)."""
+    import functools
+
+    import jsonpath_ng.ext as jsonpath
+
+    if not hasattr(jsonpath.parse, "cache_info"):
+        jsonpath.parse = functools.lru_cache(maxsize=512)(jsonpath.parse)
+
+
+def camel_to_snake(name: str) -> str:
+    from moto.core.utils import camelcase_to_underscores
+
+    return str(camelcase_to_underscores(name))
+
+
 # ----------------------------------------------------------------------------------------------- the server
 
 
@@ -287,6 +375,8 @@ class EmulatorServer:
         )
 
         install_dynamodb_transactions()
+        install_sqs_sends()
+        install_event_paths()
         self.app = SerialisedEmulator(DomainDispatcherApplication(create_backend_app), latency_ms)
         self._server: BaseWSGIServer = make_server(host, port, self.app, threaded=True,
                                                    request_handler=MotoRequestHandler)

@@ -65,6 +65,25 @@ ERRORS = {
     "503": "A dependency is unavailable or not configured; try again later",
 }
 REQUEST_ID_HEADER = {"X-Request-ID": {"description": "The request's id", "schema": {"type": "string"}}}
+LOCATION_HEADER = {"Location": {"description": "The URL of what was created, where it can be read",
+                                "schema": {"type": "string", "format": "uri-reference"}}}
+REPLAYED_HEADER = {"Idempotent-Replayed": {
+    "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]}}}
+LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+TAGS = {  # tag -> description, in the order the docs page shows them
+    "Auth": "Registration, sign-in (password, magic link), sessions (refresh, logout) and API keys.",
+    "Buildings": "Buildings, their apartments (each with a permanent reference number) and their charges.",
+    "Residents": "Invitations of residents to apartments, and who lives where.",
+    "Meters": "Meters, readings (also read from a photo) and meter replacement.",
+    "Invoices": "Monthly invoices generated in bulk, their PDFs, sending by e-mail, and their life cycle.",
+    "Jobs": "Long work (bulk generation, bulk sending) runs as a job: 202 with its id, then its progress here.",
+    "Payments": "Manual payments, bank-link payments (Paysera, MakeCommerce) and bank statement import with "
+                "automatic reconciliation.",
+    "Maintenance": "Maintenance requests from residents and their follow-up by the manager.",
+    "Webhooks": "Signed webhooks: endpoints, deliveries, tests, redelivery and secret rotation.",
+    "Docs": "This document and its browsable page.",
+}
 
 
 def _policy(route: Any) -> frozenset[str] | None:
@@ -84,15 +103,47 @@ def _error_response(code: str) -> dict[str, Any]:
     return resp
 
 
+# Route functions whose names are short in their own module but vague in a client of the whole API.
+CLEARER_IDS = {
+    "getPdf": "getInvoicePdf", "patchInvoice": "updateInvoice", "creditNote": "createCreditNote",
+    "generateBulk": "generateInvoices", "sendBulk": "sendInvoices", "createRequest": "createMaintenanceRequest",
+    "getRequest": "getMaintenanceRequest", "listRequests": "listMaintenanceRequests",
+    "updateRequest": "updateMaintenanceRequest", "token": "exchangeApiKey", "refresh": "refreshSession",
+    "magicLink": "requestMagicLink", "magicLinkVerify": "verifyMagicLink", "redeliver": "redeliverDelivery",
+    "sendTest": "sendTestDelivery", "rotateSecret": "rotateWebhookSecret", "getStatement": "getBankStatement",
+    "importStatement": "importBankStatement", "matchEntry": "matchStatementEntry", "photoUpload": "createPhotoUpload",
+    "readPhoto": "readMeterPhoto",
+}
+
+
+def operation_id(name: str) -> str:
+    """A route function's name as a client method: ``list_buildings`` -> ``listBuildings`` (or its clearer
+    name from CLEARER_IDS)."""
+    first, *rest = name.strip("_").split("_")
+    derived = first + "".join(word[:1].upper() + word[1:] for word in rest)
+    return CLEARER_IDS.get(derived, derived)
+
+
 def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, tag: str) -> None:
     from urbaneta.http.app import PUBLIC
 
-    op.setdefault("tags", [tag])
+    op["tags"] = [tag]
     responses = op.setdefault("responses", {})
     for ok in [c for c in responses if c.startswith("2")]:
-        responses[ok].setdefault("headers", dict(REQUEST_ID_HEADER))
+        headers = responses[ok].setdefault("headers", dict(REQUEST_ID_HEADER))
+        if ok == "201":
+            headers.update(LOCATION_HEADER)
+        if method == "post":
+            headers.update(REPLAYED_HEADER)
         if ok == "204":
             responses[ok].pop("content", None)  # no body, so no media type
+    for param in op.get("parameters", []):
+        if param.get("in") == "query" and param.get("name") == "limit":
+            param["schema"] = dict(LIMIT_SCHEMA)
+            param["description"] = "How many items a page holds, 1 to 100 (default 25)"
+        elif param.get("in") == "query" and param.get("name") == "cursor":
+            param["schema"] = {"type": "string"}
+            param["description"] = "The `nextCursor` of the previous page; absent for the first page"
     codes = ["400", "401", "403", "404", "413", "422", "429", "500", "503"]
     if "requestBody" in op or method in ("post", "put", "patch"):
         codes.append("415")
@@ -179,7 +230,9 @@ def build() -> dict[str, Any]:
         for path, ops in part.get("paths", {}).items():
             for method, op in ops.items():
                 route = routes.get((path, method))
-                _decorate(op, method, _policy(route) if route else None, tag)
+                _decorate(op, method, _policy(route) if route else None, "Jobs" if path.startswith("/jobs") else tag)
+                if route is not None:
+                    op["operationId"] = operation_id(route.func.__name__)
                 if route is not None and op.get("summary") == f"{method.upper()} {path}":
                     _summarise(op, route.func)
                 if method in doc["paths"].get(path, {}):
@@ -192,8 +245,18 @@ def build() -> dict[str, Any]:
             if known is not None and known != schema:
                 raise ValueError(f"two different models are both named {name}: rename one")
             doc["components"]["schemas"][name] = schema
-        if part.get("paths"):
-            doc["tags"].append({"name": tag})
+    used = {t for ops in doc["paths"].values() for op in ops.values() for t in op.get("tags", [])}
+    doc["tags"] = [{"name": t, "description": d} for t, d in TAGS.items() if t in used]
+    doc["tags"] += [{"name": t} for t in sorted(used - set(TAGS))]
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values() if "operationId" in op]
+    for ops in doc["paths"].values():  # one function serving two methods: its id names the method too
+        for method, op in ops.items():
+            if ids.count(op.get("operationId")) > 1:
+                op["operationId"] += method.capitalize()
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values() if "operationId" in op]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"operationIds used twice: {', '.join(twice)} (rename the route functions)")
     data_schemas, doc["webhooks"] = eventdocs.schemas()
     for name, schema in data_schemas.items():
         if name in doc["components"]["schemas"]:
@@ -208,19 +271,24 @@ def render() -> str:
     return json.dumps(build(), indent=1, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def _placeholder_settings() -> None:
-    """The functions' modules refuse to load without their settings; documenting them needs none of the values."""
+def template_environment() -> None:
+    """Every function's variables as the template gives them (resources named as the local stack names them):
+    the functions check at import that their settings are there. Nothing is called: no AWS is needed."""
     import os
 
-    from urbaneta.settings import NEEDS
+    from local import template as tpl
 
-    for name in {n for names in NEEDS.values() for n in names}:
-        os.environ.setdefault(name, "eu-north-1" if name == "AWS_REGION" else f"unset-{name.lower()}")
+    names = tpl.Names(parameters=tpl.default_parameters())
+    os.environ.setdefault("AWS_REGION", tpl.REGION)
+    os.environ.setdefault("AWS_DEFAULT_REGION", tpl.REGION)
+    for logical in tpl.functions():
+        for key, value in tpl.function_environment(logical, names).items():
+            os.environ.setdefault(key, value)
 
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "layers" / "shared"))
-    _placeholder_settings()
+    template_environment()
     text = render()
     if "--check" in sys.argv:
         current = OUTPUT.read_text() if OUTPUT.exists() else ""

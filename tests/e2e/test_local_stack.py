@@ -494,3 +494,28 @@ def test_make_dev_seeds_the_demo_organisation_through_the_api_and_stops_cleanly(
     finally:
         # And Ctrl-C stops it with exit code 0
         assert dev.stop() == 0
+
+
+# ------------------------------------------------------------------------------------------- AWS quotas
+
+
+def test_the_emulator_refuses_what_aws_would_refuse(stack):
+    # Given the stack's table and bus, reached as a function reaches them
+    from botocore.exceptions import ClientError
+
+    env = stack.environments["InvoicesFunction"]
+    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="eu-north-1")
+    ddb = session.client("dynamodb", endpoint_url=stack.moto_url)
+    events = session.client("events", endpoint_url=stack.moto_url)
+    items = [{"PutRequest": {"Item": {"PK": {"S": f"QUOTA#{uuid.uuid4()}"}, "SK": {"S": "X"}}}} for _ in range(26)]
+    # When a batch write carries 26 items / Then it is refused, and nothing of it is written
+    with pytest.raises(ClientError) as refused:
+        ddb.batch_write_item(RequestItems={env["TABLE_NAME"]: items})
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "Item" not in ddb.get_item(TableName=env["TABLE_NAME"], Key=items[0]["PutRequest"]["Item"])
+    # When PutEvents carries more than 256 KB of entries / Then it is refused
+    entry = {"Source": "urbaneta.api", "DetailType": "e2e.quota", "EventBusName": env["EVENT_BUS_NAME"],
+             "Detail": json.dumps({"blob": "x" * 150_000})}
+    with pytest.raises(ClientError) as too_big:
+        events.put_events(Entries=[entry, entry])
+    assert too_big.value.response["Error"]["Code"] == "ValidationException"

@@ -63,4 +63,6 @@ def test_the_readme_quick_start_succeeds_while_other_clients_hammer_the_stack(st
     assert run.returncode == 0, f"{run.stderr[-2000:]}\n{run.stdout[-2000:]}"
     assert '"accessToken"' in run.stdout.strip().splitlines()[-1]
     assert '"error"' not in run.stdout, run.stdout
+    assert re.search(r'"status": ?"completed"', run.stdout)  # it waited for the job before listing invoices
+    assert "the API answered" not in run.stderr, run.stderr
     assert not problems, problems[:10]

@@ -10,21 +10,10 @@ from typing import Any
 import httpx
 
 from tests.e2e.helpers import register_owner, wait_for_job
+from tests.payments_support.files import ONE_ENTRY_CAMT as CAMT
 
 ADDRESS = {"street": "Pärna 7", "city": "Tallinn", "postalCode": "10115", "country": "EE"}
 BILLING = {"dueDays": 14, "vatRate": 0, "iban": "EE061010220000000016", "bankName": "Swedbank"}
-CAMT = """<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
-<GrpHdr><MsgId>{msg}</MsgId><CreDtTm>2025-02-05T10:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>{msg}</Id><CreDtTm>2025-02-05T10:00:00</CreDtTm>
-<Acct><Id><IBAN>EE061010220000000016</IBAN></Id><Ccy>EUR</Ccy></Acct>
-<Ntry><NtryRef>1</NtryRef><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-<BookgDt><Dt>2025-02-05</Dt></BookgDt><AcctSvcrRef>{msg}-1</AcctSvcrRef>
-<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">1.00</Amt></TxAmt></AmtDtls>
-<RltdPties><Dbtr><Nm>MARI MAASIKAS</Nm></Dbtr></RltdPties>
-<RmtInf><Ustrd>no reference</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
-</Stmt></BkToCstmrStmt></Document>"""
 
 
 @dataclass

@@ -63,3 +63,28 @@ def test_unknown_route_is_json_404_and_wrong_method_405(aws):
     assert missing.status == 404 and missing.error["code"] == "NOT_FOUND"
     wrong = call("docs", "POST", "/openapi.json")
     assert wrong.status == 405 and wrong.error["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_every_operation_has_a_readable_unique_operation_id_and_typed_paging(aws):
+    # Given the document generated from the code
+    import re
+
+    doc = openapi.build()
+    operations = [(path, method, op) for path, ops in doc["paths"].items() for method, op in ops.items()]
+    # Then every operation has a camelCase operationId, none twice, none derived from its path
+    ids = [op.get("operationId", "") for _, _, op in operations]
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", i) for i in ids), ids
+    assert len(set(ids)) == len(ids)
+    assert {"listBuildings", "createApartment", "getInvoicePdf", "importBankStatement"} <= set(ids)
+    # And a page size is an integer from 1 to 100, and every tag says what it holds (jobs under their own)
+    for path, _method, op in operations:
+        for param in op.get("parameters", []):
+            if param["name"] == "limit":
+                assert param["schema"]["type"] == "integer", path
+    assert all(tag.get("description") for tag in doc["tags"])
+    assert doc["paths"]["/jobs/{job_id}"]["get"]["tags"] == ["Jobs"]
+    # And a created resource's answer declares its Location, a POST's answer whether it was replayed
+    created = [op["responses"]["201"] for _, _, op in operations if "201" in op["responses"]]
+    assert created and all("Location" in r["headers"] for r in created)
+    assert all("Idempotent-Replayed" in op["responses"][c]["headers"]
+               for _, m, op in operations if m == "post" for c in op["responses"] if c.startswith("2"))

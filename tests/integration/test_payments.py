@@ -482,48 +482,67 @@ def test_paysera_callback_by_get(org, providers):
     assert invoice_state(caller, invoice["id"])["status"] == "paid"
 
 
-def test_overpayment_credit_pays_the_next_invoice(org, aws):
-    # Given an apartment with 5.00 of credit from an overpayment
-    from tests.support import LambdaContext, function_module
+def _billed_building(caller: Any, unit_price: float) -> tuple[str, Any]:
+    """A building whose only charge is ``unit_price`` per apartment, and its apartment, made through the API."""
+    from tests.integration.invoicing_helpers import new_building as billed_building
+    from tests.integration.invoicing_helpers import new_charge
+    from tests.payments_support.org import Apt
 
-    caller, building, apt = org
+    building = billed_building(caller)["id"]
+    new_charge(caller, building, "Haldustasu", "per_apartment", unit_price)
+    res = call("buildings", "POST", f"/buildings/{building}/apartments", token=caller.token,
+               body={"number": "1", "area": 40, "ownerName": "Mari Maasikas"})
+    assert res.status == 201, res
+    return building, Apt(res.data["id"], "1", res.data["referenceNumber"])
+
+
+def _generated_invoice(caller: Any, building: str, start: str, end: str) -> dict[str, Any]:
+    from tests.integration.invoicing_helpers import generate, invoices_of
+
+    job = generate(caller, building, start, end)
+    assert job["status"] == "completed" and job["created"] == 1, job
+    return next(i for i in invoices_of(caller, buildingId=building) if i["periodStart"] == start)
+
+
+def test_overpayment_credit_pays_the_next_generated_invoice(make_caller, aws):
+    # Given an apartment with 5.00 of credit from an overpayment
+    caller = make_caller("manager")
+    building, apt = _billed_building(caller, 12)
     first = new_invoice(caller, building, apt, 1000)
     assert pay(caller, first["id"], 15).data["credit"] == 5.0
-    # When its next invoice (12.00) is created and the bus delivers invoice.created to the credit function
-    nxt = new_invoice(caller, building, apt, 1200)
-    event = load_event("eventbridge/invoice-created")
-    event["detail"]["tenantId"] = caller.tenant_id
-    event["detail"]["data"].update(invoiceId=nxt["id"], apartmentId=apt.id)
-    handler = function_module("payment_credit").handler
-    out = handler(event, LambdaContext())
-    # Then the credit pays 5.00 of it and is used up
-    assert out == {"outcome": "applied"}
+    # When its next invoice (12.00) is generated
+    nxt = _generated_invoice(caller, building, "2025-02-01", "2025-02-28")
+    # Then the credit pays 5.00 of it, in the same generation, and is used up
     state = invoice_state(caller, nxt["id"])
     assert (state["amountPaidCents"], state["balanceDueCents"]) == (500, 700)
     assert credit_cents(caller, apt.id) == 0
     listed = call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": nxt["id"]})
     assert [(p["method"], p["amount"]) for p in listed.data] == [("credit", 5.0)]
-    # When the event is delivered again / Then nothing is applied twice
-    assert handler(event, LambdaContext()) == {"outcome": "no_credit"}
-    # And another tenant's event for this invoice finds nothing
-    event["detail"]["tenantId"] = "someone-else"
-    assert handler(event, LambdaContext()) == {"outcome": "nothing_due"}
+    # When the same month is generated again (a redelivered chunk) / Then nothing is applied twice
+    from tests.integration.invoicing_helpers import generate
+
+    generate(caller, building, "2025-02-01", "2025-02-28")
     assert invoice_state(caller, nxt["id"])["amountPaidCents"] == 500
+    listed = call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": nxt["id"]})
+    assert len(listed.data) == 1
 
 
-def test_credit_larger_than_the_invoice_leaves_the_rest(org):
-    from tests.support import LambdaContext, function_module
-
-    caller, building, apt = org
+def test_credit_larger_than_the_generated_invoice_leaves_the_rest(make_caller, aws):
+    caller = make_caller("manager")
+    building, apt = _billed_building(caller, 8)
     first = new_invoice(caller, building, apt, 1000)
     pay(caller, first["id"], 30)  # 20.00 credit
-    nxt = new_invoice(caller, building, apt, 800)
-    event = load_event("eventbridge/invoice-created")
-    event["detail"]["tenantId"] = caller.tenant_id
-    event["detail"]["data"].update(invoiceId=nxt["id"], apartmentId=apt.id)
-    assert function_module("payment_credit").handler(event, LambdaContext()) == {"outcome": "applied"}
+    nxt = _generated_invoice(caller, building, "2025-02-01", "2025-02-28")
     assert invoice_state(caller, nxt["id"])["status"] == "paid"
     assert credit_cents(caller, apt.id) == 1200
+
+
+def test_an_apartment_without_credit_costs_generation_no_payment(make_caller, aws):
+    caller = make_caller("manager")
+    building, _apt = _billed_building(caller, 8)
+    nxt = _generated_invoice(caller, building, "2025-02-01", "2025-02-28")
+    assert invoice_state(caller, nxt["id"])["amountPaidCents"] == 0
+    assert call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": nxt["id"]}).data == []
 
 
 def test_unconfigured_providers(org, aws, rsa_key):

@@ -9,6 +9,22 @@ from xml.sax.saxutils import escape
 
 OWN_IBAN = "EE382200221020145685"
 
+# One 1.00 credit with no reference (it stays unmatched), for tests that need a statement to exist: ``{msg}`` is
+# the message id, unique per test.
+ONE_ENTRY_CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>{msg}</MsgId><CreDtTm>2025-02-05T10:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>{msg}</Id><CreDtTm>2025-02-05T10:00:00</CreDtTm>
+<Acct><Id><IBAN>EE061010220000000016</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><NtryRef>1</NtryRef><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>2025-02-05</Dt></BookgDt><AcctSvcrRef>{msg}-1</AcctSvcrRef>
+<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+<AmtDtls><TxAmt><Amt Ccy="EUR">1.00</Amt></TxAmt></AmtDtls>
+<RltdPties><Dbtr><Nm>MARI MAASIKAS</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>no reference</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
 
 @dataclass
 class Tx:

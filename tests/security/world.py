@@ -8,20 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.integration.invoicing_helpers import generate, invoices_of, new_apartment, new_building, new_charge
+from tests.payments_support.files import ONE_ENTRY_CAMT as CAMT
 from tests.support import call, unique
-
-CAMT = """<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
-<GrpHdr><MsgId>{msg}</MsgId><CreDtTm>2025-02-05T10:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>{msg}</Id><CreDtTm>2025-02-05T10:00:00</CreDtTm>
-<Acct><Id><IBAN>EE061010220000000016</IBAN></Id><Ccy>EUR</Ccy></Acct>
-<Ntry><NtryRef>1</NtryRef><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
-<BookgDt><Dt>2025-02-05</Dt></BookgDt><AcctSvcrRef>{msg}-1</AcctSvcrRef>
-<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">1.00</Amt></TxAmt></AmtDtls>
-<RltdPties><Dbtr><Nm>MARI MAASIKAS</Nm></Dbtr></RltdPties>
-<RmtInf><Ustrd>no reference</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
-</Stmt></BkToCstmrStmt></Document>"""
 
 
 @dataclass

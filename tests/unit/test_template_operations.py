@@ -66,7 +66,7 @@ def test_every_function_logs_to_its_own_group_kept_log_retention_days(template):
     # Given every function and every log group of the template
     functions = of_type(template, FUNCTION)
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert len(functions) >= 15
+    assert len(functions) >= 14
     used = []
     for logical, fn in functions.items():
         # When a function names its log group

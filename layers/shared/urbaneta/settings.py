@@ -73,7 +73,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "maintenance": REQUIRED,
     "meters": REQUIRED,
     "overdue_sweep": REQUIRED,
-    "payment_credit": REQUIRED,
     "payments": (*REQUIRED, "PROVIDER_SECRET_ARN"),
     "residents": REQUIRED,
     "webhooks": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),

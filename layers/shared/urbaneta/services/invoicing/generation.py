@@ -32,10 +32,12 @@ from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.invoices import GenerateBulk, JobAccepted
 from urbaneta.models.messages import BilledApartment, GenerationChunk, GenerationPlan, parse_generation
 from urbaneta.observability import metrics
+from urbaneta.services import payments
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
+from urbaneta.store import payments as payments_store
 
 GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
@@ -175,6 +177,17 @@ def _new_invoice(message: GenerationChunk, a: Apartment, invoice_id: str, number
     )
 
 
+def _apply_credit(tenant_id: str, invoices: Sequence[Invoice]) -> None:
+    """Apartment credit (earlier overpayments) pays the chunk's new invoices: one read of every apartment's
+    credit for the chunk, then a credit payment only where there is credit (once per invoice, so a redelivered
+    chunk applies nothing twice)."""
+    due = [inv for inv in invoices if inv.balance_due_cents > 0 and inv.credit_note_of is None]
+    credits = payments_store.apartment_credits(tenant_id, [inv.apartment_id for inv in due])
+    for inv in due:
+        if credits.get(inv.apartment_id, 0) > 0:
+            payments.apply_credit_to_invoice(tenant_id, inv.id)
+
+
 def _bill(message: GenerationChunk, apartments: Sequence[Apartment], todo: set[str],
           result: ChunkResult) -> tuple[dict[int, list[Any]], set[int]]:
     """The lines of every apartment in ``todo`` by its position in the chunk, and the positions with nothing to
@@ -256,6 +269,7 @@ def generate_chunk(message: GenerationChunk) -> ChunkResult:
     result.skipped = len(apartments) - len(reserved) - result.failed
 
     publish([invoice_event("invoice.created", inv) for inv in result.created])
+    _apply_credit(tenant_id, result.created)
     if fresh:
         metrics.add_metric(name="InvoicesGenerated", unit="Count", value=len(fresh))
     job = jobs.progress(tenant_id, job_id, chunk, total=message.total, processed=len(apartments),
