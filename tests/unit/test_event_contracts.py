@@ -44,6 +44,7 @@ def test_invoice_paid_has_one_shape_whoever_paid():
     # Then both carry the same fields, with money as JSON numbers
     assert set(by_patch) == set(by_payment)
     assert (by_patch["total"], by_patch["amountPaid"], by_patch["balanceDue"]) == (142.5, 142.5, 0.0)
+    assert (by_payment["invoiceId"], by_payment["amount"]) == ("i1", 142.5)  # the public webhook example
     assert by_patch["paymentId"] is None and by_payment["paymentId"] == "p1"
 
 

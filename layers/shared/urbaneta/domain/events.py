@@ -226,6 +226,8 @@ class InvoiceEventData(EventData):
     issue_date: date
     due_date: date
     currency: str
+    amount: Amount = Field(description="the invoice's amount, as in the public webhook example: its total (what was "
+                                       "paid, on invoice.paid)")
     total: Amount = Field(description="negative on a credit note")
     amount_paid: Amount
     balance_due: Amount
@@ -239,7 +241,7 @@ class InvoiceEventData(EventData):
             invoice_id=inv.id, number=inv.number, reference_number=inv.reference_number,
             building_id=inv.building_id, apartment_id=inv.apartment_id, status=inv.status,
             period_start=inv.period_start, period_end=inv.period_end, issue_date=inv.issue_date,
-            due_date=inv.due_date, currency=inv.currency, total=amount(inv.total_cents),
+            due_date=inv.due_date, currency=inv.currency, amount=amount(inv.total_cents), total=amount(inv.total_cents),
             amount_paid=amount(inv.amount_paid_cents), balance_due=amount(inv.balance_due_cents),
             paid_date=inv.paid_date, credit_note_of=inv.credit_note_of, payment_id=payment_id,
         )
