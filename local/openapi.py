@@ -68,8 +68,9 @@ REQUEST_ID_HEADER = {"X-Request-ID": {"description": "The request's id", "schema
 LOCATION_HEADER = {"Location": {"description": "The URL of what was created, where it can be read",
                                 "schema": {"type": "string", "format": "uri-reference"}}}
 REPLAYED_HEADER = {"Idempotent-Replayed": {
-    "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
-    "schema": {"type": "string", "enum": ["true"]}}}
+    "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key, "
+                   "`false` when the request carried a key and ran now",
+    "schema": {"type": "string", "enum": ["true", "false"]}}}
 LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
 TAGS = {  # tag -> description, in the order the docs page shows them
     "Auth": "Registration, sign-in (password, magic link), sessions (refresh, logout) and API keys.",
