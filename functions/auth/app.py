@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from urbaneta.auth.principal import EVERYONE, Role
-from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
     AccessTokenOut,
@@ -38,18 +38,21 @@ def _source_ip() -> str:
 
 @app.post("/auth/register", responses=doc(201, RegisterOut))
 @public
+@not_replayable
 def register(body: Annotated[RegisterRequest, Body()]):
     return created(service.register(body))
 
 
 @app.post("/auth/login", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def login(body: Annotated[LoginRequest, Body()]):
     return ok(service.login(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/refresh", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def refresh(body: Annotated[RefreshRequest, Body()]):
     return ok(service.refresh(body))
 
@@ -69,18 +72,21 @@ def magic_link(body: Annotated[MagicLinkRequest, Body()]):
 
 @app.post("/auth/magic-link/verify", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def magic_link_verify(body: Annotated[MagicLinkVerifyRequest, Body()]):
     return ok(service.verify_magic_link(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/token", responses=doc(200, AccessTokenOut))
 @public
+@not_replayable
 def token(body: Annotated[TokenExchangeRequest, Body()]):
     return ok(service.exchange_api_key(body, source_ip=_source_ip()))
 
 
 @app.post("/api-keys", responses=doc(201, ApiKeyCreated))
 @allow(Role.OWNER)
+@not_replayable
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
     return created(service.create_api_key(principal(), body))
 

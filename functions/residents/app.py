@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import STAFF
-from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import created, doc, no_content, ok, page
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.services import residents as service
@@ -76,6 +76,7 @@ def cancel_invitation(invitation_id: Id):
                       "accepted, cancelled or expired invitation 409; an e-mail of another organisation's user "
                       "or of the organisation's staff 409.")
 @public
+@not_replayable
 def accept_invitation(body: Annotated[InvitationAccept, Body()]):
     return ok(service.accept_invitation(body))
 

@@ -23,7 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from urbaneta.auth.principal import Principal, Role
 
-__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "principal", "public", "request_id"]
+__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "not_replayable", "principal", "public", "request_id"]
 from urbaneta.errors import (
     BadRequest,
     Forbidden,
@@ -35,7 +35,7 @@ from urbaneta.errors import (
 )
 from urbaneta.http.context import current_principal, current_request_id, principal, request_id
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
-from urbaneta.http.idempotency import idempotent_post
+from urbaneta.http.idempotency import idempotent_post, not_replayable
 from urbaneta.observability import logger, metrics, traced_handler
 from urbaneta.settings import get_settings
 
