@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import EmailStr, Field
 
 from urbaneta.domain.residents import Invitation, Resident, ResidentRole
-from urbaneta.models.common import ApiModel, ResponseModel
+from urbaneta.models.common import ApiModel, Name, ResponseModel
 
 InvitationStatusOut = Literal["pending", "accepted", "cancelled", "expired"]  # expired: pending past expiresAt
 
@@ -20,7 +20,7 @@ class InvitationCreate(ApiModel):
 
 class InvitationAccept(ApiModel):
     token: str = Field(min_length=16, max_length=256)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     password: str = Field(min_length=1, max_length=1024)
 
 
