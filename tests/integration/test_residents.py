@@ -503,3 +503,24 @@ def test_residents_filtered_by_building_and_apartment(org, make_caller):
     # And another organisation sees nothing of it
     intruder = make_caller("manager")
     assert residents(intruder, buildingId=org["b1"]).data == [] and residents(intruder, apartmentId=a3).data == []
+
+
+def test_a_permanent_mail_refusal_is_422_naming_the_email_and_leaves_nothing_pending(org, monkeypatch):
+    # Given SES refuses every message for good (MessageRejected)
+    from botocore.exceptions import ClientError
+
+    import urbaneta.adapters.mail as mail
+
+    class Refusing:
+        def send_raw_email(self, **_k: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}},
+                              "SendRawEmail")
+
+    monkeypatch.setattr(mail, "client", lambda _name: Refusing())
+    manager = org["manager"]
+    # When an invitation is sent
+    res = call(FN, "POST", "/invitations", token=manager.token,
+               body={"apartmentId": org["a1"], "email": address(), "role": "owner"})
+    # Then 422 naming the e-mail (not a 503 "try again"), and no invitation stays pending
+    assert res.status == 422 and res.error["errors"][0]["field"] == "email", res
+    assert pending(manager).data == []
