@@ -60,8 +60,8 @@ def build_world(make_caller: Any) -> World:
     job = generate(manager, b)
     ids["job_id"] = job["id"]
     ids["invoice_id"] = invoices_of(manager, buildingId=b)[0]["id"]
-    _ok(call("payments", "POST", "/payments", token=manager.token, body={
-        "invoiceId": ids["invoice_id"], "amount": 1, "paidDate": "2025-02-01", "method": "cash"}))
+    ids["payment_id"] = _ok(call("payments", "POST", "/payments", token=manager.token, body={
+        "invoiceId": ids["invoice_id"], "amount": 1, "paidDate": "2025-02-01", "method": "cash"}))["id"]
     statement = _ok(call("payments", "POST", "/bank-statements/import", token=manager.token,
                          raw_body=CAMT.format(msg=unique("MSG")), headers={"content-type": "application/xml"}))
     ids["statement_id"] = statement["id"]
