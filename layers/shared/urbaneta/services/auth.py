@@ -164,21 +164,41 @@ def register(body: RegisterRequest) -> RegisterOut:
 
 
 def login(body: LoginRequest, *, source_ip: str) -> TokensOut:
-    """Throttled per client address and per account (whatever the address) *before* the password is
-    checked; an unknown e-mail and a wrong password give the same 401 after the same work."""
+    """Throttled *before* the password is checked, so that guessing stops without handing anyone a lock-out
+    (docs/security.md): per client address; per (account, address), a hard limit that blocks that address
+    only; per account (any address), a progressive delay once many failures were seen, which never applies
+    to an address that has signed in to the account before. An unknown e-mail and a wrong password give the
+    same 401 after the same work."""
     settings = get_settings()
+    window = settings.login_failure_window_seconds
     email = users.normalise_email(body.email)
+    pair = f"{email}|{source_ip}"
     _throttle("login-address", source_ip, settings.login_max_failures_per_address)
-    _throttle("login-account", email, settings.login_max_failures_per_account)
+    _throttle("login-account-address", pair, settings.login_max_failures_per_account)
+    known = throttle.remembered("known-source", _subject(pair))
+    if not known:
+        wait = throttle.delay_after("login-account", _subject(email), free=settings.login_account_free_failures,
+                                    max_delay=settings.login_account_max_delay_seconds, window_seconds=window)
+        if wait:
+            raise TooManyRequests("Too many attempts; retry later.", retry_after=wait)
     user = users.find_by_email(email)
     stored = user.get("passwordHash") if user else None
     if not passwords.verify_password(stored, body.password) or not user or user.get("status") != "active":
+        throttle.record_failure("login-account", _subject(email), window_seconds=window)
         raise Unauthorized(_BAD_LOGIN)
-    throttle.clear("login-account", _subject(email), window_seconds=settings.login_failure_window_seconds)
+    _signed_in_from(email, source_ip)
+    throttle.clear("login-account-address", _subject(pair), window_seconds=window)
     _give_back("login-address", source_ip)
     if stored and passwords.needs_rehash(stored):
         users.set_password_hash(user["tenantId"], user["id"], passwords.hash_password(body.password), now=now_iso())
     return _start_session(user)
+
+
+def _signed_in_from(email: str, source_ip: str) -> None:
+    """Remember that this address signed in to this account: the account-wide delay and the magic-link cap
+    never apply to it (a stranger's failures cannot lock the owner out of a place they use)."""
+    throttle.remember("known-source", _subject(f"{email}|{source_ip}"),
+                      seconds=get_settings().known_source_days * 86400)
 
 
 def refresh(body: RefreshRequest) -> TokensOut:
@@ -234,17 +254,27 @@ def logout(caller: Principal, body: LogoutRequest | None) -> None:
 
 def request_magic_link(body: MagicLinkRequest, *, source_ip: str) -> MagicLinkAccepted:
     """Always the same answer; only a known, active account gets an e-mail. Throttled per address and per
-    e-mail (counted for unknown e-mails too, so the throttle tells nothing either)."""
+    (e-mail, address), counted for unknown e-mails too, so the throttle tells nothing either. Per e-mail,
+    at most ``magic_links_per_email`` e-mails leave per window whoever asks (no mail-bombing); beyond that
+    the answer is still 202, so a stranger's requests never refuse the owner: the links already sent stay
+    valid, and an address that signed in to the account before still gets a new one."""
     settings = get_settings()
     email = users.normalise_email(str(body.email))
     _throttle("magic-address", source_ip, settings.login_max_failures_per_address)
-    _throttle("magic-email", email, settings.magic_links_per_email)
+    _throttle("magic-email-address", f"{email}|{source_ip}", settings.magic_links_per_email)
     user = users.find_by_email(email)
-    if user and user.get("status") == "active":
-        token = secrets.token_urlsafe(32)
-        magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
-                           expires_at=_now() + MAGIC_LINK_TTL)
-        _send_magic_link(email, token)
+    if not user or user.get("status") != "active":
+        return MagicLinkAccepted()
+    known = throttle.remembered("known-source", _subject(f"{email}|{source_ip}"))
+    wait = throttle.take("magic-email", _subject(email), limit=settings.magic_links_per_email,
+                         window_seconds=settings.login_failure_window_seconds)
+    if wait and not known:
+        logger.info("magic link not sent: the e-mail's cap for this window is reached")
+        return MagicLinkAccepted()
+    token = secrets.token_urlsafe(32)
+    magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
+                       expires_at=_now() + MAGIC_LINK_TTL)
+    _send_magic_link(email, token)
     return MagicLinkAccepted()
 
 
@@ -275,6 +305,7 @@ def verify_magic_link(body: MagicLinkVerifyRequest, *, source_ip: str) -> Tokens
     if not user or user.get("status") != "active":
         raise Unauthorized("The sign-in link is invalid, used or expired.")
     _give_back("magic-verify-address", source_ip)
+    _signed_in_from(users.normalise_email(str(user["email"])), source_ip)
     return _start_session(user)
 
 

@@ -146,3 +146,44 @@ def clear(purpose: str, subject: str, *, window_seconds: int, now: float | None 
     """Forget the attempts of this window (e.g. an account's failures after a successful login)."""
     moment = time.time() if now is None else now
     table.delete(keys.throttle(purpose, subject, _window(moment, window_seconds)))
+
+
+# --- account-wide failures with a progressive delay, and sources known to an account ------------------------
+
+
+def delay_after(purpose: str, subject: str, *, free: int, max_delay: int, window_seconds: int,
+                now: float | None = None) -> int:
+    """0 while fewer than ``free`` failures were recorded in this window; beyond, the seconds still to wait
+    since the last failure (1, 2, 4, ... up to ``max_delay`` s per failure over ``free``). Reads only."""
+    moment = time.time() if now is None else now
+    item = table.get(keys.throttle(purpose, subject, _window(moment, window_seconds)), consistent=False)
+    over = int((item or {}).get("n") or 0) - free
+    if over < 0:
+        return 0
+    delay = min(2 ** min(over, 20), max_delay)
+    waited = moment - float((item or {}).get("last") or 0)
+    return max(1, int(delay - waited + 0.999)) if waited < delay else 0
+
+
+def record_failure(purpose: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Count one failure of this window and when it happened (for ``delay_after``)."""
+    moment = time.time() if now is None else now
+    window = _window(moment, window_seconds)
+    table.update(keys.throttle(purpose, subject, window),
+                 "ADD n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :e, #last = :now",
+                 names={"#ttl": "TTL", "#last": "last"},
+                 vals={":one": 1, ":ttl": (window + 1) * window_seconds + 60, ":e": "throttle",
+                       ":now": int(moment)}, return_new=False)
+
+
+def remember(purpose: str, subject: str, *, seconds: int, now: float | None = None) -> None:
+    """Remember ``subject`` (e.g. an account and a source that signed in together) for ``seconds``."""
+    moment = time.time() if now is None else now
+    table.update(keys.throttle(purpose, subject, 0), "SET #ttl = :ttl, entity = :e", names={"#ttl": "TTL"},
+                 vals={":ttl": int(moment) + seconds, ":e": "throttle"}, return_new=False)
+
+
+def remembered(purpose: str, subject: str, *, now: float | None = None) -> bool:
+    moment = time.time() if now is None else now
+    item = table.get(keys.throttle(purpose, subject, 0), consistent=False)
+    return item is not None and int(item.get("TTL") or 0) > moment
