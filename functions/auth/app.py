@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, Role
+from urbaneta.auth.principal import EVERYONE, STAFF, Role
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
@@ -24,6 +24,7 @@ from urbaneta.models.auth import (
     TokensOut,
 )
 from urbaneta.services import auth as service
+from urbaneta.services import leaving
 from urbaneta.settings import require
 from urbaneta.store.pages import parse_limit
 
@@ -102,6 +103,17 @@ def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotate
 @allow(Role.OWNER)
 def revoke_api_key(key_id: str):
     service.revoke_api_key(principal(), key_id)
+    return no_content()
+
+
+@app.post("/auth/users/<user_id>/disable", responses=doc(204, description="The user is disabled."),
+          summary="Disable a user",
+          description="The user can no longer sign in; every session, access and refresh token of theirs ends at "
+                      "once and the API keys they created are revoked. Emits user.disabled. Only an owner may "
+                      "disable an owner; nobody disables themselves (409).")
+@allow(STAFF)
+def disable_user(user_id: Annotated[str, Path(min_length=1, max_length=64)]):
+    leaving.disable_user(principal(), user_id)
     return no_content()
 
 

@@ -42,6 +42,7 @@ def build_world(make_caller: Any) -> World:
     manager = make_caller("manager", tenant_id=owner.tenant_id)
     w = World(owner.tenant_id, owner, manager)
     ids = w.ids
+    ids["user_id"] = manager.user_id
     ids["building_id"] = new_building(manager)["id"]
     b = ids["building_id"]
     ids["apartment_id"] = new_apartment(manager, b, "1", 42.5, ownerName="Jüri Õunapuu",

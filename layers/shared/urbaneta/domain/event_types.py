@@ -38,6 +38,8 @@ EVENT_TYPES: dict[str, str] = {
     "organization.created": "An organisation was registered.",
     "api_key.created": "An API key was created.",
     "api_key.revoked": "An API key was revoked.",
+    "resident.moved_out": "A resident left an apartment: their access to it ended at once.",
+    "user.disabled": "A user was disabled: their sessions, tokens and API keys ended at once.",
 }
 
 TEST_EVENT = "webhook.test"

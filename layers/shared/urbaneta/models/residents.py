@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import EmailStr, Field
@@ -87,3 +88,10 @@ class AcceptedOut(ResponseModel):
     user_id: str
     apartment_id: str
     linked_existing_user: bool
+
+
+class MoveOut(ApiModel):
+    """A resident leaves one apartment (sold, moved out): from now on they see nothing of it."""
+
+    apartment_id: str = Field(min_length=1, max_length=64)
+    end_date: date = Field(description="The last day of the residence; today or earlier.")

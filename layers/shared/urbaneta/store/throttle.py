@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from urbaneta.store import keys, table
@@ -49,20 +50,29 @@ def ensure_gate(tenant_id: str) -> None:
                  vals={":m": _EMPTY, ":e": "gate"}, return_new=False)
 
 
-def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None) -> Admission:
+def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None, user_id: str | None = None,
+          user_mark_before: int | Decimal = 0) -> Admission:
     """Count one request of the organisation and check that ``subject_id`` (a session or API key) is not
-    revoked: one UpdateItem. The first request of an organisation without a gate costs two more calls."""
+    revoked, nor (with ``user_id``) every token of that user issued before a mark ``user_mark_before`` does
+    not exceed (see ``revoke_user``): one UpdateItem. The first request of an organisation without a gate
+    costs two more calls."""
     moment = time.time() if now is None else now
     minute = _window(moment, 60)
+    names = {"#w": str(minute), "#p": str(minute - 1), "#s": subject_id}
+    vals: dict[str, Any] = {":zero": 0, ":one": 1, ":limit": limit}
+    condition = "attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)"
+    if user_id:
+        names["#u"] = user_key(user_id)
+        vals[":mark"] = user_mark_before
+        condition += " AND (attribute_not_exists(rev.#u) OR rev.#u < :mark)"
     for attempt in range(2):
         try:
             table.update(keys.tenant_gate(tenant_id), "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
-                         condition="attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)",
-                         names={"#w": str(minute), "#p": str(minute - 1), "#s": subject_id},
-                         vals={":zero": 0, ":one": 1, ":limit": limit}, return_new=False, old_on_failure=True)
+                         condition=condition, names=names, vals=vals, return_new=False, old_on_failure=True)
             return Admission(True)
         except table.ConditionFailed as exc:
-            if subject_id in ((exc.item or {}).get("rev") or {}):
+            revoked = (exc.item or {}).get("rev") or {}
+            if subject_id in revoked or (user_id and Decimal(revoked.get(user_key(user_id), -1)) >= user_mark_before):
                 return Admission(False, revoked=True)
             return Admission(False, retry_after=_retry_after(moment, 60))
         except table.InvalidPath:
@@ -73,7 +83,13 @@ def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = No
     raise RuntimeError("unreachable")
 
 
-def mark_revoked(tenant_id: str, subject_id: str, *, until: int) -> None:
+def user_key(user_id: str) -> str:
+    """The gate entry that ends every token of a user issued up to a moment (its value: that moment plus the
+    hold, like any revocation, so that it is tidied once no such token can be alive)."""
+    return f"user:{user_id}"
+
+
+def mark_revoked(tenant_id: str, subject_id: str, *, until: int | Decimal) -> None:
     """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate."""
     for attempt in range(2):
         try:
