@@ -18,8 +18,10 @@ from urbaneta.models.auth import (
     MagicLinkRequest,
     MagicLinkVerifyRequest,
     RefreshRequest,
+    RegisterAccepted,
     RegisterOut,
     RegisterRequest,
+    RegisterVerifyRequest,
     TokenExchangeRequest,
     TokensOut,
 )
@@ -37,11 +39,22 @@ def _source_ip() -> str:
     return str(app.current_event.request_context.http.source_ip or "unknown")
 
 
-@app.post("/auth/register", responses=doc(201, RegisterOut))
+@app.post("/auth/register", responses=doc(202, RegisterAccepted),
+          description="The same 202 for a new and a known e-mail; the e-mail finishes it: a new address gets a "
+                      "token for POST /auth/register/verify, a known one a note that it has an account.")
 @public
 @not_replayable
 def register(body: Annotated[RegisterRequest, Body()]):
-    return created(service.register(body))
+    return accepted(service.register(body, source_ip=_source_ip()))
+
+
+@app.post("/auth/register/verify", responses=doc(201, RegisterOut),
+          description="The e-mailed registration token creates the organisation and its owner and signs in. "
+                      "An unknown, used or expired token is 401; an e-mail registered meanwhile 409.")
+@public
+@not_replayable
+def register_verify(body: Annotated[RegisterVerifyRequest, Body()]):
+    return created(service.verify_registration(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/login", responses=doc(200, TokensOut))

@@ -38,12 +38,23 @@ def new_email() -> str:
     return f"{unique('user-')}@example.com"
 
 
+def registration_code(email: str) -> str | None:
+    """The code of the last registration e-mail sent to ``email``."""
+    from local.signup import registration_code as code_in
+
+    codes = [code_in(m["text"]) for m in sent_mail(email)]
+    return next((c for c in reversed(codes) if c), None)
+
+
 def register(email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
+    """POST /auth/register, then the e-mailed code to POST /auth/register/verify: the organisation's owner."""
     address = email or new_email()
     res = send("POST", "/auth/register", body={"organizationName": "KÜ Kase 12", "email": address,
                                                "password": password, "name": "Kadri Tamm"})
-    assert res.status == 201, res
-    return {**res.data, "email": address}
+    assert res.status == 202, res
+    done = send("POST", "/auth/register/verify", body={"token": registration_code(address), "password": password})
+    assert done.status == 201, done
+    return {**done.data, "email": address}
 
 
 def login(email: str, password: str = PASSWORD, ip: str | None = None) -> Result:
@@ -92,10 +103,10 @@ def settings(aws, monkeypatch):
     return get_settings()
 
 
-def sent_mail(to: str) -> list[dict[str, Any]]:
+def sent_mail(to: str, subject: str = "") -> list[dict[str, Any]]:
     from local import mailbox
 
-    return [m for m in mailbox.messages() if to in m["to"]]
+    return [m for m in mailbox.messages() if to in m["to"] and subject in m["subject"]]
 
 
 # --- register -----------------------------------------------------------------------------------------------
@@ -112,16 +123,35 @@ def test_register_creates_organisation_and_owner_with_working_tokens(aws, whoami
     assert me.data["role"] == "owner" and me.data["kind"] == "user"
 
 
-def test_register_duplicate_email_is_409_whatever_the_case(aws):
+def test_register_with_a_known_email_answers_as_for_a_new_one_and_tells_the_owner_by_email(aws):
     # Given a registered e-mail
     first = register()
     # When another organisation registers with the same address in other letters and spaces
     res = send("POST", "/auth/register", body={"organizationName": "Other", "email": "  " + first["email"].upper(),
                                                "password": PASSWORD, "name": "Someone Else"})
-    # Then it is a conflict on the e-mail, and the address still signs in to the first organisation
-    assert res.status == 409 and res.error["code"] == "CONFLICT"
-    assert {"field": "email", "message": "is already registered"} in res.error["errors"]
+    fresh = send("POST", "/auth/register", body={"organizationName": "Other", "email": new_email(),
+                                                 "password": PASSWORD, "name": "Someone Else"})
+    # Then the answer is the one a new address gets, and the e-mail tells the owner instead of giving a code
+    assert res.status == fresh.status == 202 and res.data == fresh.data
+    assert "already has an account" in sent_mail(first["email"])[-1]["text"]
+    assert registration_code(first["email"]) is not None  # only the first registration's code
+    assert len([m for m in sent_mail(first["email"]) if "Registration code" in m["text"]]) == 1
+    # And the address still signs in to the first organisation
     assert claims_of(login(first["email"]).data["accessToken"])["tid"] == first["tenantId"]
+
+
+def test_register_verify_needs_the_code_and_the_password_and_works_once(aws):
+    # Given a registration waiting for its e-mail
+    email = new_email()
+    assert send("POST", "/auth/register", body={"organizationName": "KÜ", "email": email, "password": PASSWORD,
+                                                "name": "Kadri Tamm"}).status == 202
+    code = registration_code(email)
+    # When someone has the code but not the password / Then 401, and the code is spent
+    assert send("POST", "/auth/register/verify", body={"token": code, "password": "Other-Password-42"}).status == 401
+    assert send("POST", "/auth/register/verify", body={"token": code, "password": PASSWORD}).status == 401
+    # And a garbage code is 401, and nothing was created: the e-mail does not sign in
+    assert send("POST", "/auth/register/verify", body={"token": "nope", "password": PASSWORD}).status == 401
+    assert login(email).status == 401
 
 
 @pytest.mark.parametrize("password, reason", [
@@ -169,8 +199,8 @@ def test_register_sample_event(aws):
     body["email"] = new_email()
     event["body"] = json.dumps(body)
     res = Result(function_module("auth").handler(event, LambdaContext()))
-    # Then the organisation is created
-    assert res.status == 201 and res.data["tenantId"]
+    # Then the registration waits for its e-mail
+    assert res.status == 202 and registration_code(body["email"])
 
 
 # --- login --------------------------------------------------------------------------------------------------
@@ -381,7 +411,7 @@ def test_magic_link_signs_in_once(aws, whoami):
     res = send("POST", "/auth/magic-link", body={"email": owner["email"]})
     # Then 202, and an e-mail with a link to the public base URL and a one-time token arrives
     assert res.status == 202
-    mails = sent_mail(owner["email"])
+    mails = sent_mail(owner["email"], "sign-in")
     assert len(mails) == 1 and "/auth/magic-link/verify?token=" in mails[0]["text"]
     from urbaneta.settings import get_settings
 
@@ -410,7 +440,7 @@ def test_magic_link_expires_after_15_minutes(aws, monkeypatch):
 
     owner = register()
     send("POST", "/auth/magic-link", body={"email": owner["email"]})
-    token = _token_in(sent_mail(owner["email"])[-1])
+    token = _token_in(sent_mail(owner["email"], "sign-in")[-1])
     # When it is verified 15 minutes and a second later
     real_now = auth._now
     monkeypatch.setattr(auth, "_now", lambda: real_now() + 901)
@@ -436,7 +466,7 @@ def test_magic_link_emails_are_capped_per_email_without_refusing_anyone(aws, set
         assert send("POST", "/auth/magic-link", body={"email": owner["email"]}).status == 202
     # When a third address asks / Then the same 202, but no third e-mail (no mail-bombing)
     res = send("POST", "/auth/magic-link", body={"email": owner["email"]})
-    assert res.status == 202 and len(sent_mail(owner["email"])) == 2
+    assert res.status == 202 and len(sent_mail(owner["email"], "sign-in")) == 2
     # When one address asks too often for one e-mail / Then that address is 429
     ip = fresh_ip()
     for _ in range(2):

@@ -203,9 +203,9 @@ def test_user_of_another_organisation_or_staff_cannot_accept(org):
     manager = org["manager"]
     # Given an e-mail registered as the owner of another organisation
     other_owner = address()
-    reg = call("auth", "POST", "/auth/register", body={"organizationName": f"Org {unique()}", "email": other_owner,
-                                                        "password": PASSWORD, "name": "Other Owner"})
-    assert reg.status == 201, reg
+    from tests.integration.test_auth import register
+
+    reg = register(other_owner, PASSWORD)
     _, token = invite(manager, org["a1"], other_owner)
     # When the invitation is accepted / Then 409 (one login e-mail belongs to one organisation)
     res = accept(token)
@@ -214,7 +214,7 @@ def test_user_of_another_organisation_or_staff_cannot_accept(org):
     assert len(pending(manager).data) == 1 and residents(manager).data == []
 
     # Given the staff of the inviting organisation itself
-    owner = SimpleNamespace(token=reg.data["accessToken"])
+    owner = SimpleNamespace(token=reg["accessToken"])
     apt = new_apartment(owner, new_building(owner), "9")
     _, own_token = invite(owner, apt, other_owner)
     # When the owner's own address accepts / Then 409: staff see every apartment already

@@ -39,6 +39,15 @@ class MagicLinkRequest(ApiModel):
     email: EmailStr
 
 
+class RegisterVerifyRequest(ApiModel):
+    token: str = Field(min_length=1, max_length=512)
+    password: str = Field(min_length=1, max_length=128, description="The password given when registering.")
+
+
+class RegisterAccepted(ResponseModel):
+    message: str = "Check your e-mail: the message there finishes the registration (valid for 24 hours)."
+
+
 class MagicLinkVerifyRequest(ApiModel):
     token: str = Field(min_length=1, max_length=512)
 
