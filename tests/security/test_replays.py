@@ -157,3 +157,13 @@ def test_the_same_user_with_other_apartments_gets_a_fresh_run(aws, make_caller):
     res = call("maintenance", "POST", "/maintenance-requests", token=after, body=body, headers=key)
     # Then the route's own check runs again: 404, not the stored answer
     assert res.status == 404, res
+
+
+def test_an_overlong_idempotency_key_is_422_where_keys_are_ignored_too(aws, make_caller):
+    # Given a key longer than the documented 255 characters
+    key = {"Idempotency-Key": "k" * 256}
+    # When it comes with a public route and with a route that never replays / Then 422 naming the header
+    public = send("POST", "/auth/magic-link", body={"email": new_email()}, headers=key)
+    owner = call("auth", "POST", "/api-keys", token=make_caller("owner").token, body={"name": "ci"}, headers=key)
+    for res in (public, owner):
+        assert res.status == 422 and res.error["errors"][0]["field"] == "Idempotency-Key", res

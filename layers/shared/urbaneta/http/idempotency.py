@@ -95,11 +95,11 @@ def _body(app: APIGatewayHttpResolver) -> Any:
 def idempotent_post(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]) -> Response:
     """Router middleware: runs after authentication and request validation, around the route itself."""
     key = app.current_event.get_header_value(HEADER) if app.current_event.http_method == "POST" else None
+    if key and len(key) > MAX_KEY_LENGTH:  # the documented limit holds where the key is ignored too
+        raise ValidationFailed.one("Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters")
     caller = current_principal.get()
     if not key or caller is None or not _replayable(app):
         return next_middleware(app)
-    if len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed.one("Idempotency-Key", f"must be at most {MAX_KEY_LENGTH} characters")
 
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
