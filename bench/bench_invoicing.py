@@ -133,8 +133,10 @@ def _organisation(http: Any, apartments: int) -> tuple[str, str, str]:
     from urbaneta.store.table import batch_write
 
     email = f"bench-{new_id()[:8]}@example.com"
-    res = http.post("/auth/register", json={"organizationName": "KÜ Õunapuu", "email": email,
-                                            "password": "correct horse battery staple", "name": "Mari Maasikas"})
+    from local.signup import register
+
+    res = register(http, str(http.base_url), {"organizationName": "KÜ Õunapuu", "email": email,
+                                              "password": "correct horse battery staple", "name": "Mari Maasikas"})
     res.raise_for_status()
     tenant_id, token = res.json()["data"]["tenantId"], res.json()["data"]["accessToken"]
     auth = {"Authorization": f"Bearer {token}"}

@@ -62,8 +62,10 @@ def main() -> int:
         started_rss = tree_rss(pid)
         with httpx.Client(base_url=stack.api_url, timeout=120) as http:
             email = f"memory-{uuid.uuid4().hex[:8]}@example.com"
-            reg = http.post("/auth/register", json={"organizationName": "KÜ Suur Maja", "email": email,
-                                                    "password": "Pikk-Salas6na-2025!", "name": "Mari Maasikas"})
+            from local.signup import register
+
+            reg = register(http, stack.api_url, {"organizationName": "KÜ Suur Maja", "email": email,
+                                                 "password": "Pikk-Salas6na-2025!", "name": "Mari Maasikas"})
             reg.raise_for_status()
             auth = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
             building = http.post("/buildings", headers=auth, json={

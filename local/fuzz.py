@@ -32,7 +32,10 @@ def sign_up(api_url: str) -> str:
     """A fresh organisation and its owner; returns an access token."""
     email = f"fuzz-{uuid.uuid4().hex[:10]}@example.com"
     body = {"organizationName": "Fuzz KÜ", "email": email, "password": "Kolm-Karu-Metsas-42", "name": "Schema Tester"}
-    res = httpx.post(f"{api_url}/auth/register", json=body, timeout=30)
+    from local.signup import register
+
+    with httpx.Client(timeout=30) as client:
+        res = register(client, api_url, body)
     res.raise_for_status()
     token: str = res.json()["data"]["accessToken"]
     return token

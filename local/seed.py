@@ -74,10 +74,18 @@ class _Api:
         self.report = report
         self.token: str | None = None
 
-    def call(self, method: str, path: str, body: dict[str, Any], expect: int = 201) -> dict[str, Any] | None:
+    def register(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """POST /auth/register, then the e-mailed code to POST /auth/register/verify (local.signup)."""
+        from local.signup import register
+
+        return self.call("POST", "/auth/register/verify", body,
+                         send=lambda: register(self.client, str(self.client.base_url), body))
+
+    def call(self, method: str, path: str, body: dict[str, Any], expect: int = 201,
+             send: Any = None) -> dict[str, Any] | None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = self.client.request(method, path, json=body, headers=headers)
+            response = send() if send else self.client.request(method, path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             self.report.warnings.append(f"{method} /api{path} failed: {type(exc).__name__}: {exc}")
             return None
@@ -110,8 +118,8 @@ def seed(api_url: str, *, transport: httpx.BaseTransport | None = None) -> SeedR
         if login.status_code == 200:
             report.skipped = True
             return report
-        registered = api.call("POST", "/auth/register", {"organizationName": DEMO_ORGANISATION, "email": DEMO_EMAIL,
-                                                         "password": DEMO_PASSWORD, "name": DEMO_NAME})
+        registered = api.register({"organizationName": DEMO_ORGANISATION, "email": DEMO_EMAIL,
+                                   "password": DEMO_PASSWORD, "name": DEMO_NAME})
         if registered is None or not registered.get("accessToken"):
             return report
         report.count("organisations")

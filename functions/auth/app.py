@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, Role
-from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.auth.principal import EVERYONE, STAFF, Role
+from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
     AccessTokenOut,
@@ -18,12 +18,15 @@ from urbaneta.models.auth import (
     MagicLinkRequest,
     MagicLinkVerifyRequest,
     RefreshRequest,
+    RegisterAccepted,
     RegisterOut,
     RegisterRequest,
+    RegisterVerifyRequest,
     TokenExchangeRequest,
     TokensOut,
 )
 from urbaneta.services import auth as service
+from urbaneta.services import leaving
 from urbaneta.settings import require
 from urbaneta.store.pages import parse_limit
 
@@ -36,20 +39,34 @@ def _source_ip() -> str:
     return str(app.current_event.request_context.http.source_ip or "unknown")
 
 
-@app.post("/auth/register", responses=doc(201, RegisterOut))
+@app.post("/auth/register", responses=doc(202, RegisterAccepted),
+          description="The same 202 for a new and a known e-mail; the e-mail finishes it: a new address gets a "
+                      "token for POST /auth/register/verify, a known one a note that it has an account.")
 @public
+@not_replayable
 def register(body: Annotated[RegisterRequest, Body()]):
-    return created(service.register(body))
+    return accepted(service.register(body, source_ip=_source_ip()))
+
+
+@app.post("/auth/register/verify", responses=doc(201, RegisterOut),
+          description="The e-mailed registration token creates the organisation and its owner and signs in. "
+                      "An unknown, used or expired token is 401; an e-mail registered meanwhile 409.")
+@public
+@not_replayable
+def register_verify(body: Annotated[RegisterVerifyRequest, Body()]):
+    return created(service.verify_registration(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/login", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def login(body: Annotated[LoginRequest, Body()]):
     return ok(service.login(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/refresh", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def refresh(body: Annotated[RefreshRequest, Body()]):
     return ok(service.refresh(body))
 
@@ -69,18 +86,21 @@ def magic_link(body: Annotated[MagicLinkRequest, Body()]):
 
 @app.post("/auth/magic-link/verify", responses=doc(200, TokensOut))
 @public
+@not_replayable
 def magic_link_verify(body: Annotated[MagicLinkVerifyRequest, Body()]):
     return ok(service.verify_magic_link(body, source_ip=_source_ip()))
 
 
 @app.post("/auth/token", responses=doc(200, AccessTokenOut))
 @public
+@not_replayable
 def token(body: Annotated[TokenExchangeRequest, Body()]):
     return ok(service.exchange_api_key(body, source_ip=_source_ip()))
 
 
 @app.post("/api-keys", responses=doc(201, ApiKeyCreated))
 @allow(Role.OWNER)
+@not_replayable
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
     return created(service.create_api_key(principal(), body))
 
@@ -96,6 +116,17 @@ def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotate
 @allow(Role.OWNER)
 def revoke_api_key(key_id: str):
     service.revoke_api_key(principal(), key_id)
+    return no_content()
+
+
+@app.post("/auth/users/<user_id>/disable", responses=doc(204, description="The user is disabled."),
+          summary="Disable a user",
+          description="The user can no longer sign in; every session, access and refresh token of theirs ends at "
+                      "once and the API keys they created are revoked. Emits user.disabled. Only an owner may "
+                      "disable an owner; nobody disables themselves (409).")
+@allow(STAFF)
+def disable_user(user_id: Annotated[str, Path(min_length=1, max_length=64)]):
+    leaving.disable_user(principal(), user_id)
     return no_content()
 
 

@@ -59,6 +59,13 @@ def list_payments(
     return page([i.wire() for i in items], next_cursor)
 
 
+@app.get("/payments/<payment_id>", responses=doc(200, PaymentOut))
+@allow(EVERYONE)
+def get_payment(payment_id: Id):
+    """One payment (a resident: only their apartments' payments)."""
+    return ok(service.get_payment(principal(), payment_id).wire())
+
+
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))
 @allow(EVERYONE)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):

@@ -5,9 +5,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import STAFF
-from urbaneta.http.app import allow, create_app, make_handler, principal, public
+from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import created, doc, no_content, ok, page
-from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
+from urbaneta.models.residents import (
+    AcceptedOut,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationOut,
+    MoveOut,
+    ResidentOut,
+)
+from urbaneta.services import leaving
 from urbaneta.services import residents as service
 from urbaneta.settings import require
 
@@ -76,8 +84,21 @@ def cancel_invitation(invitation_id: Id):
                       "accepted, cancelled or expired invitation 409; an e-mail of another organisation's user "
                       "or of the organisation's staff 409.")
 @public
+@not_replayable
 def accept_invitation(body: Annotated[InvitationAccept, Body()]):
     return ok(service.accept_invitation(body))
+
+
+@app.post("/residents/<user_id>/move-out", responses=doc(204, description="The resident has left the apartment."),
+          summary="A resident leaves an apartment",
+          description="Takes the resident off the apartment as of the end date: every token they hold is refused "
+                      "at once, and from then on they see nothing of the apartment, its invoices included. "
+                      "Emits resident.moved_out. Another organisation's resident, or an apartment they do not "
+                      "live in, is 404; an end date in the future 422.")
+@allow(STAFF)
+def move_out(user_id: Id, body: Annotated[MoveOut, Body()]):
+    leaving.move_out(principal(), user_id, body)
+    return no_content()
 
 
 handler = make_handler(app)

@@ -17,8 +17,10 @@ def address(prefix: str) -> str:
 def test_invited_resident_accepts_and_follows_a_maintenance_request(stack, http):
     # Given a registered organisation with a building and two apartments
     owner = address("owner")
-    reg = http.post("/api/auth/register", json={"organizationName": "Ühistu Kask", "email": owner,
-                                                "password": PASSWORD, "name": "Kaia Kask"})
+    from tests.e2e.helpers import register
+
+    reg = register(http, {"organizationName": "Ühistu Kask", "email": owner, "password": PASSWORD,
+                          "name": "Kaia Kask"})
     assert reg.status_code == 201, reg.text
     staff = {"Authorization": f"Bearer {reg.json()['data']['accessToken']}"}
     building = http.post("/api/buildings", headers=staff, json={

@@ -38,7 +38,9 @@ def wait_for(receiver: Receiver, path: str, count: int, seconds: float = 30) -> 
 
 def test_event_reaches_a_subscribed_receiver_signed(stack, http, receiver):
     # Given a registered organisation with a building
-    reg = http.post("/api/auth/register", json={
+    from tests.e2e.helpers import register
+
+    reg = register(http, {
         "organizationName": "Ühistu Vaher", "email": f"owner-{uuid.uuid4().hex[:10]}@urbaneta.example",
         "password": PASSWORD, "name": "Vello Vaher"})
     assert reg.status_code == 201, reg.text

@@ -52,6 +52,8 @@ def build_organisation(http: httpx.Client, label: str) -> Organisation:
     ids["job_id"] = job["jobId"]
     assert wait_for_job(http, h, job["jobId"])["status"] == "completed"
     ids["invoice_id"] = data_of(http.get("/api/invoices", headers=h, params={"buildingId": b}))[0]["id"]
+    ids["payment_id"] = data_of(http.post("/api/payments", headers=h, json={
+        "invoiceId": ids["invoice_id"], "amount": 1, "paidDate": "2025-02-01", "method": "cash"}))["id"]
     ids["statement_id"] = data_of(http.post("/api/bank-statements/import", headers={
         **h, "Content-Type": "application/xml"}, content=CAMT.format(msg=uuid.uuid4().hex[:12]).encode()))["id"]
     ids["webhook_id"] = data_of(http.post("/api/webhooks", headers=h, json={

@@ -191,7 +191,10 @@ def test_idempotency_in_progress_is_409(aws, make_caller):
     body = {"name": "a", "price": 1, "count": 1}
     persistence = idempotency._persistence()
     persistence.configure(idempotency._config(), function_name="urbaneta.http.idempotency._run")
-    request = {"scope": f"tenant:{caller.tenant_id}", "key": "slow", "method": "POST", "path": "/api/things",
+    from urbaneta.auth.principal import Principal, Role
+
+    scope = idempotency.scope_of(Principal(caller.tenant_id, caller.user_id, Role.MANAGER, "-"))
+    request = {"scope": scope, "key": "slow", "method": "POST", "path": "/api/things",
                "body": body}
     persistence.save_inprogress(data=request, remaining_time_in_millis=60_000)
     assert time.time()  # the record exists now

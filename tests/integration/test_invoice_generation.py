@@ -280,11 +280,11 @@ def test_generation_writes_one_transaction_per_chunk(make_caller, aws, monkeypat
     with count_calls("dynamodb") as ddb, count_calls("events") as events:
         assert not run_generation()
     # Then the writes are: per chunk ONE reservation, one BatchWriteItem per 25 invoices and one progress update;
-    # then the completion and the release of the reservations (2) - nothing per invoice; and one PutEvents per 10
-    # invoices of a chunk
+    # then the completion and the release of the reservations (2), and the plan's signing key (1) - nothing per
+    # invoice; and one PutEvents per 10 invoices of a chunk
     assert ddb.count("BatchWriteItem") == 3
     assert ddb.count("TransactWriteItems", "PutItem", "DeleteItem") == 0
-    assert ddb.count("UpdateItem") == 3 + 3 + 2
+    assert ddb.count("UpdateItem") == 3 + 3 + 2 + 1
     assert events.count("PutEvents") == 3  # 3, 3 and 1 events
     assert len(invoices_of(mgr, buildingId=b["id"])) == 7
 
@@ -337,3 +337,43 @@ def test_next_invoice_carries_late_interest_on_overdue_balances(make_caller):
     interest = [ln for ln in february["lines"] if ln["description"].startswith("Late interest")]
     assert [(ln["quantity"], ln["unit"], ln["amount"], ln["vatAmount"]) for ln in interest] == [(14, "day", 0.7, 0)]
     assert february["total"] == 100.7
+
+
+def test_a_wrong_chunk_message_for_a_new_job_is_never_counted(make_caller, aws):
+    # Given a generation job not planned yet, and a well-formed chunk 0 for it that its plan did not make
+    from tests.integration.invoicing_helpers import receive_all
+    from tests.support import LambdaContext, function_module, sqs_event
+    from urbaneta.services.invoicing import generation as invoicing
+
+    mgr = make_caller("manager")
+    b = new_building(mgr)
+    new_apartment(mgr, b["id"], "1")
+    new_charge(mgr, b["id"], "Haldus", "per_area", 1)
+    res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
+               body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
+    job_id = res.data["jobId"]
+    wrong = {"kind": "chunk", "tenantId": mgr.tenant_id, "jobId": job_id, "chunk": 0, "chunks": 1, "total": 5,
+             "buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31",
+             "issueDate": "2025-02-01", "dueDate": "2025-02-15", "currency": "EUR", "vatRate": "0",
+             "lateInterestDailyRate": None, "prefix": "2025-", "charges": [], "apartments": [], "shared": {},
+             "mac": "0" * 64}
+    # When it is processed before the plan
+    from urbaneta.models.messages import parse_generation
+
+    result = invoicing.generate_chunk(parse_generation(wrong))  # type: ignore[arg-type]
+    # Then it is refused, and the job is not counted
+    assert result.already_counted
+    job = call("invoices", "GET", f"/jobs/{job_id}", token=mgr.token).data
+    assert (job["status"], job["processed"]) == ("queued", 0)
+    # And the real plan and chunk complete the job
+    worker = function_module("invoice_generation_worker").handler
+    worker(sqs_event("sqs/invoice_generation", receive_all("INVOICE_GENERATION_QUEUE_URL")), LambdaContext())
+    chunk = receive_all("INVOICE_GENERATION_QUEUE_URL")
+    worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext())
+    # And a copy of the real chunk with another total is refused too
+    import json
+
+    forged = {**json.loads(chunk[0]["Body"]), "total": 5}
+    assert invoicing.generate_chunk(parse_generation(forged)).already_counted  # type: ignore[arg-type]
+    job = call("invoices", "GET", f"/jobs/{job_id}", token=mgr.token).data
+    assert (job["status"], job["processed"], job["created"]) == ("completed", 1, 1)

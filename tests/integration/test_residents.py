@@ -203,9 +203,9 @@ def test_user_of_another_organisation_or_staff_cannot_accept(org):
     manager = org["manager"]
     # Given an e-mail registered as the owner of another organisation
     other_owner = address()
-    reg = call("auth", "POST", "/auth/register", body={"organizationName": f"Org {unique()}", "email": other_owner,
-                                                        "password": PASSWORD, "name": "Other Owner"})
-    assert reg.status == 201, reg
+    from tests.integration.test_auth import register
+
+    reg = register(other_owner, PASSWORD)
     _, token = invite(manager, org["a1"], other_owner)
     # When the invitation is accepted / Then 409 (one login e-mail belongs to one organisation)
     res = accept(token)
@@ -214,7 +214,7 @@ def test_user_of_another_organisation_or_staff_cannot_accept(org):
     assert len(pending(manager).data) == 1 and residents(manager).data == []
 
     # Given the staff of the inviting organisation itself
-    owner = SimpleNamespace(token=reg.data["accessToken"])
+    owner = SimpleNamespace(token=reg["accessToken"])
     apt = new_apartment(owner, new_building(owner), "9")
     _, own_token = invite(owner, apt, other_owner)
     # When the owner's own address accepts / Then 409: staff see every apartment already
@@ -503,3 +503,24 @@ def test_residents_filtered_by_building_and_apartment(org, make_caller):
     # And another organisation sees nothing of it
     intruder = make_caller("manager")
     assert residents(intruder, buildingId=org["b1"]).data == [] and residents(intruder, apartmentId=a3).data == []
+
+
+def test_a_permanent_mail_refusal_is_422_naming_the_email_and_leaves_nothing_pending(org, monkeypatch):
+    # Given SES refuses every message for good (MessageRejected)
+    from botocore.exceptions import ClientError
+
+    import urbaneta.adapters.mail as mail
+
+    class Refusing:
+        def send_raw_email(self, **_k: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}},
+                              "SendRawEmail")
+
+    monkeypatch.setattr(mail, "client", lambda _name: Refusing())
+    manager = org["manager"]
+    # When an invitation is sent
+    res = call(FN, "POST", "/invitations", token=manager.token,
+               body={"apartmentId": org["a1"], "email": address(), "role": "owner"})
+    # Then 422 naming the e-mail (not a 503 "try again"), and no invitation stays pending
+    assert res.status == 422 and res.error["errors"][0]["field"] == "email", res
+    assert pending(manager).data == []

@@ -30,6 +30,7 @@ def build_world(make_caller: Any) -> World:
     manager = make_caller("manager", tenant_id=owner.tenant_id)
     w = World(owner.tenant_id, owner, manager)
     ids = w.ids
+    ids["user_id"] = manager.user_id
     ids["building_id"] = new_building(manager)["id"]
     b = ids["building_id"]
     ids["apartment_id"] = new_apartment(manager, b, "1", 42.5, ownerName="Jüri Õunapuu",
@@ -48,8 +49,8 @@ def build_world(make_caller: Any) -> World:
     job = generate(manager, b)
     ids["job_id"] = job["id"]
     ids["invoice_id"] = invoices_of(manager, buildingId=b)[0]["id"]
-    _ok(call("payments", "POST", "/payments", token=manager.token, body={
-        "invoiceId": ids["invoice_id"], "amount": 1, "paidDate": "2025-02-01", "method": "cash"}))
+    ids["payment_id"] = _ok(call("payments", "POST", "/payments", token=manager.token, body={
+        "invoiceId": ids["invoice_id"], "amount": 1, "paidDate": "2025-02-01", "method": "cash"}))["id"]
     statement = _ok(call("payments", "POST", "/bank-statements/import", token=manager.token,
                          raw_body=CAMT.format(msg=unique("MSG")), headers={"content-type": "application/xml"}))
     ids["statement_id"] = statement["id"]

@@ -31,8 +31,14 @@ class FakeApi:
             ok = self.registered and body == {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
             return httpx.Response(200 if ok else 401, json={"data": {"accessToken": "a"}} if ok else {})
         if path == "/auth/register":
-            self.registered = True
-            return httpx.Response(201, json={"data": {"tenantId": "t", "userId": "u", "accessToken": "tok"}})
+            return httpx.Response(202, json={"data": {"message": "check your e-mail"}})
+        if request.url.path == "/_local/mail":
+            mail = {"to": [DEMO_EMAIL], "text": "Registration code for apps: c0de"}
+            return httpx.Response(200, json={"data": [mail]})
+        if path == "/auth/register/verify":
+            self.registered = body == {"token": "c0de", "password": DEMO_PASSWORD}
+            return httpx.Response(201 if self.registered else 401,
+                                  json={"data": {"tenantId": "t", "userId": "u", "accessToken": "tok"}})
         if request.headers.get("authorization") != "Bearer tok":
             return httpx.Response(401, json={})
         if path.endswith("/apartments") and body.get("number") in self.refuse:

@@ -43,6 +43,9 @@ class Settings(BaseModel):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_failure_window_seconds: int = Field(default=900, ge=60)
     magic_links_per_email: int = Field(default=5, ge=1)  # per login_failure_window_seconds
+    login_account_free_failures: int = Field(default=50, ge=1)  # then a progressive delay for unknown sources
+    login_account_max_delay_seconds: int = Field(default=60, ge=1)
+    known_source_days: int = Field(default=90, ge=1)
     tenant_requests_per_minute: int = Field(default=6000, ge=1)
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=900)  # idle lifetime of a session
     session_max_age_seconds: int = Field(default=30 * 86_400, ge=900)  # absolute lifetime of a session
@@ -117,6 +120,9 @@ _ENV = {
     "login_max_failures_per_address": "LOGIN_MAX_FAILURES_PER_ADDRESS",
     "login_failure_window_seconds": "LOGIN_FAILURE_WINDOW_SECONDS",
     "magic_links_per_email": "MAGIC_LINKS_PER_EMAIL",
+    "login_account_free_failures": "LOGIN_ACCOUNT_FREE_FAILURES",
+    "login_account_max_delay_seconds": "LOGIN_ACCOUNT_MAX_DELAY_SECONDS",
+    "known_source_days": "KNOWN_SOURCE_DAYS",
     "tenant_requests_per_minute": "TENANT_REQUESTS_PER_MINUTE",
     "refresh_token_ttl_seconds": "REFRESH_TOKEN_TTL_SECONDS",
     "session_max_age_seconds": "SESSION_MAX_AGE_SECONDS",

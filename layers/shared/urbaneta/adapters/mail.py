@@ -11,6 +11,13 @@ from email.utils import formatdate, make_msgid
 from urbaneta.adapters.aws import client
 from urbaneta.settings import get_settings
 
+PERMANENT_REFUSALS = frozenset({"MessageRejected", "InvalidParameterValue"})
+"""SES error codes that say this message, as built, will never be accepted: sending it again cannot help."""
+
+
+class MailRefused(Exception):
+    """SES refused the message for good (a bad or unverified address, a message it will not take)."""
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -44,9 +51,17 @@ def build_message(to: Sequence[str], subject: str, text: str, *, html: str | Non
 
 def send_email(to: Sequence[str], subject: str, text: str, *, html: str | None = None,
                attachments: Sequence[Attachment] = ()) -> str:
-    """Send one e-mail; returns the SES message id. SES errors propagate (callers decide what failed)."""
+    """Send one e-mail; returns the SES message id. A refusal that will not change is ``MailRefused``; other
+    SES errors propagate (callers decide what failed)."""
+    from botocore.exceptions import ClientError
+
     msg = build_message(to, subject, text, html=html, attachments=attachments)
-    out = client("ses").send_raw_email(
-        Source=str(msg["From"]), Destinations=list(to), RawMessage={"Data": msg.as_bytes()}
-    )
+    try:
+        out = client("ses").send_raw_email(
+            Source=str(msg["From"]), Destinations=list(to), RawMessage={"Data": msg.as_bytes()}
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in PERMANENT_REFUSALS:
+            raise MailRefused(str(exc.response["Error"].get("Message") or "refused")) from exc
+        raise
     return str(out["MessageId"])

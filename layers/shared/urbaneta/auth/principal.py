@@ -32,3 +32,8 @@ class Principal:
     def can_see_apartment(self, apartment_id: str | None) -> bool:
         """Staff see every apartment of their organisation; a resident only their own."""
         return self.is_staff or (apartment_id is not None and apartment_id in self.apartment_ids)
+
+    def can_see_invoice(self, apartment_id: str | None, status: str) -> bool:
+        """Staff see every invoice of their organisation; a resident only their apartments' issued ones
+        (a draft is not theirs to see or pay until it is issued)."""
+        return self.can_see_apartment(apartment_id) and (self.is_staff or status != "draft")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from decimal import Decimal
 from typing import Any
 
 from urbaneta.auth import keyring as keyring_module
@@ -95,8 +96,15 @@ def access_claims(principal: Principal, iat: int) -> dict[str, Any]:
         "apt": sorted(principal.apartment_ids),
         "typ": ACCESS,
         "iat": iat,
+        "ims": _issued_ms(iat),
         "exp": iat + ACCESS_TTL,
     }
+
+
+def _issued_ms(iat: int) -> int:
+    """The issue time in milliseconds (``revoke_user`` tells tokens issued in the same second apart)."""
+    now = time.time()
+    return int(now * 1000) if abs(now - iat) < 5 else iat * 1000
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -183,6 +191,13 @@ def revoke_session(tenant_id: str, session_id: str, *, reason: str, user_id: str
     return found
 
 
+def revoke_user(tenant_id: str, user_id: str, *, now: float | None = None) -> None:
+    """End every access token of a user (or an API key) issued until now, at once, whatever its session.
+    Their refresh tokens are refused by ``refresh`` from the user's status and apartments."""
+    moment = Decimal(int((now if now is not None else time.time()) * 1000)) / 1000
+    throttle.mark_revoked(tenant_id, throttle.user_key(user_id), until=moment + REVOCATION_HOLD)
+
+
 def bearer(authorization: str | None) -> str:
     if not authorization:
         raise Unauthorized("A bearer token is required.")
@@ -194,9 +209,11 @@ def bearer(authorization: str | None) -> str:
 
 def authenticate(authorization: str | None) -> Principal:
     """Bearer token → Principal. One DynamoDB call: the organisation gate (quota + revocation)."""
-    caller = principal_from_claims(verify_access_token(bearer(authorization)))
-    admission = throttle.admit(caller.tenant_id, caller.session_id,
-                               limit=get_settings().tenant_requests_per_minute)
+    claims = verify_access_token(bearer(authorization))
+    caller = principal_from_claims(claims)
+    issued = Decimal(int(claims.get("ims") or int(claims["iat"]) * 1000)) / 1000
+    admission = throttle.admit(caller.tenant_id, caller.session_id, limit=get_settings().tenant_requests_per_minute,
+                               user_id=caller.user_id, user_mark_before=issued + REVOCATION_HOLD)
     if admission.revoked:
         raise Unauthorized("The session has ended.")
     if not admission.admitted:

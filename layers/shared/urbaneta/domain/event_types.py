@@ -49,6 +49,10 @@ _TYPES = (
               "(`POST /auth/register`).", e.OrganizationCreated),
     EventType("api_key.created", "auth", "An API key was created.", e.ApiKeyCreatedData),
     EventType("api_key.revoked", "auth", "An API key was revoked.", e.ApiKeyRevokedData),
+    EventType("resident.moved_out", "auth", "A resident left an apartment (`POST /residents/{id}/move-out`): their "
+              "access to it ended at once.", e.ResidentMovedOut),
+    EventType("user.disabled", "auth", "A user was disabled (`POST /auth/users/{id}/disable`): their sessions, "
+              "tokens and API keys ended at once.", e.UserDisabled),
     EventType("reading.submitted", "meters", "A meter reading was recorded (`POST /meters/{id}/readings`, or "
               "`POST /meters/ocr` with `submit`).", e.ReadingSubmitted),
     EventType("reading.confirmed", "meters", "A manager confirmed a submitted reading.", e.ReadingConfirmed),

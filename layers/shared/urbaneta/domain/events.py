@@ -117,6 +117,21 @@ class ApiKeyRevokedData(EventData):
     revoked_by: str
 
 
+class ResidentMovedOut(EventData):
+    user_id: str
+    apartment_id: str
+    building_id: str
+    end_date: str
+    moved_out_by: str
+
+
+class UserDisabled(EventData):
+    user_id: str
+    role: str | None
+    revoked_api_keys: list[str]
+    disabled_by: str
+
+
 # ---- meters and readings -------------------------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@
 - every response carries ``X-Request-ID``;
 - routes are deny-by-default: a route without ``@allow(...)`` or ``@public`` does not serve;
 - authentication runs before request validation, so an anonymous caller learns nothing from 422s;
-- the body size is limited (413) before anything is parsed.
+- the body size is limited (413), and a JSON body's depth and numbers are checked (400), before anything
+  parses it deeply (``urbaneta.http.json_guard``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from urbaneta.auth.principal import Principal, Role
 
-__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "principal", "public", "request_id"]
+__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "not_replayable", "principal", "public", "request_id"]
 from urbaneta.errors import (
     BadRequest,
     Forbidden,
@@ -33,9 +34,10 @@ from urbaneta.errors import (
     UnsupportedMediaType,
     UrbanetaError,
 )
+from urbaneta.http import json_guard
 from urbaneta.http.context import current_principal, current_request_id, principal, request_id
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
-from urbaneta.http.idempotency import idempotent_post
+from urbaneta.http.idempotency import idempotent_post, not_replayable
 from urbaneta.observability import logger, metrics, traced_handler
 from urbaneta.settings import get_settings
 
@@ -194,6 +196,9 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
         if _body_size(event) > limit:
             result = error_response(PayloadTooLarge(f"The request body exceeds {limit} bytes."), rid)
             return _plain_response(result, rid)
+        refused = json_guard.problem(event)
+        if refused:
+            return _plain_response(error_response(BadRequest(refused), rid), rid)
         response: dict[str, Any] = app.resolve(event, context)
         return _finish(response, rid)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field
 
-from urbaneta.models.common import ApiModel, ResponseModel
+from urbaneta.models.common import ApiModel, Name, ResponseModel
 
 # Lengths are bounded so that nothing unbounded reaches argon2 or the JWT parser; the password's real
 # policy (length, common passwords, personal data) is checked by the service and answered with 422.
@@ -15,11 +15,11 @@ Token = Field(min_length=1, max_length=4096)
 
 
 class RegisterRequest(ApiModel):
-    organization_name: str = Field(min_length=1, max_length=200)
+    organization_name: Name
     email: EmailStr
     password: str = Field(min_length=10, max_length=128, description="10-128 characters; not a common password, "
                           "a simple sequence or repetition, nor based on the e-mail address or name.")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class LoginRequest(ApiModel):
@@ -39,12 +39,21 @@ class MagicLinkRequest(ApiModel):
     email: EmailStr
 
 
+class RegisterVerifyRequest(ApiModel):
+    token: str = Field(min_length=1, max_length=512)
+    password: str = Field(min_length=1, max_length=128, description="The password given when registering.")
+
+
+class RegisterAccepted(ResponseModel):
+    message: str = "Check your e-mail: the message there finishes the registration (valid for 24 hours)."
+
+
 class MagicLinkVerifyRequest(ApiModel):
     token: str = Field(min_length=1, max_length=512)
 
 
 class ApiKeyCreate(ApiModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[Name, Field(max_length=100)]
     role: Literal["owner", "manager"] = "manager"
 
 

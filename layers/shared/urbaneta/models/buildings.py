@@ -27,7 +27,7 @@ from pydantic import (
 from urbaneta.domain.buildings import Apartment, Building, Charge, ChargeType
 from urbaneta.domain.meters import MeterType
 from urbaneta.errors import ValidationFailed
-from urbaneta.models.common import ApiModel, Metadata, ResponseModel
+from urbaneta.models.common import ApiModel, Metadata, Name, ResponseModel, single_line
 
 
 def _json_number(value: Any) -> Any:
@@ -56,21 +56,12 @@ Area = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=2, max_digits=9
                  _schema(exclusiveMinimum=0, maximum=100_000, multipleOf=0.01)]
 VatRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
                     _schema(minimum=0, maximum=100, multipleOf=0.01)]
-UnitPrice = Annotated[Decimal, Field(ge=0, decimal_places=4, max_digits=16), _AS_NUMBER, _NUMBER_OUT,
-                      _schema(minimum=0, maximum=999_999_999_999.9999, multipleOf=0.0001)]
+UnitPrice = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=4, max_digits=16), _AS_NUMBER, _NUMBER_OUT,
+                      _schema(minimum=0, maximum=10_000_000, multipleOf=0.0001)]
 DailyRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
                       _schema(minimum=0, maximum=1, multipleOf=0.0001)]
 
-def _no_control_characters(value: str) -> str:
-    """Names reach PDFs and e-mail headers: a line break or NUL in one would break them (or inject a header)."""
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters such as line breaks, tabs or NUL")
-    return value
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_control_characters)]
-Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_control_characters)]
+Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(single_line)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 InvoicePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,19}$")]
 ApartmentNumber = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z][0-9A-Za-z ./_-]{0,19}$")]

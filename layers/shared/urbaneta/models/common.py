@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic.alias_generators import to_camel
 
 
@@ -45,6 +46,12 @@ Money = Annotated[
 ]
 """An amount in major units with at most 2 decimals (``142.50``)."""
 
+MAX_AMOUNT = Decimal("10000000.00")
+"""The largest amount a request may carry (10,000,000.00 €): anything above is a typo or an attack."""
+
+Amount = Annotated[Money, Field(le=MAX_AMOUNT, json_schema_extra={"maximum": float(MAX_AMOUNT)})]
+"""An amount in a request: ``Money`` up to ``MAX_AMOUNT``."""
+
 
 
 
@@ -64,3 +71,24 @@ def _check_metadata(value: dict[str, str]) -> dict[str, str]:
 Metadata = Annotated[dict[str, str], AfterValidator(_check_metadata)]
 """Free key-value data: up to 20 keys, keys up to 40 characters, values up to 500."""
 
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def single_line(value: str) -> str:
+    """Names reach PDFs and e-mail headers: a line break or NUL in one would break them (or inject a header)."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters such as line breaks, tabs or NUL")
+    return value
+
+
+def plain_text(value: str) -> str:
+    """Free text may have line breaks and tabs, but no other control character (NUL, escape, ...)."""
+    if _CONTROL_IN_TEXT.search(value):
+        raise ValueError("must not contain control characters other than line breaks and tabs")
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(single_line)]
+"""A person's, an organisation's or a thing's name, or a title: one line, 1-200 characters."""

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from urbaneta.domain.maintenance import HistoryEntry, MaintenanceRequest, MaintenanceStatus, Priority
-from urbaneta.models.common import ApiModel, Metadata, ResponseModel
+from urbaneta.models.common import ApiModel, Metadata, Name, ResponseModel, plain_text
 
 
 class MaintenanceRequestCreate(ApiModel):
     building_id: str = Field(min_length=1, max_length=64)
     apartment_id: str | None = Field(default=None, min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=5000)
+    title: Name
+    description: Annotated[str, Field(min_length=1, max_length=5000), AfterValidator(plain_text)]
     priority: Priority = "normal"
     metadata: Metadata | None = None
 
@@ -23,7 +23,7 @@ class MaintenanceRequestUpdate(ApiModel):
     """A status change, a comment, or both (a comment alone is how a resident follows up)."""
 
     status: MaintenanceStatus | None = None
-    comment: str | None = Field(default=None, min_length=1, max_length=2000)
+    comment: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(plain_text)] | None = None
     priority: Priority | None = None
     metadata: Metadata | None = None
 

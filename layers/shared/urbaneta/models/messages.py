@@ -94,6 +94,7 @@ class GenerationChunk(JobMessage):
     charges: list[Charge]
     apartments: list[BilledApartment]
     shared: dict[str, dict[str, int]]  # apartment id → charge id → cents of the building-wide split
+    mac: str | None = None  # HMAC of the rest with the job's plan key: a chunk the plan did not make is refused
 
 
 class SendingPlan(JobMessage):

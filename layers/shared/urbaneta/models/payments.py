@@ -10,7 +10,7 @@ from pydantic import Field, HttpUrl, field_validator
 
 from urbaneta.domain.money import from_cents
 from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider
-from urbaneta.models.common import ApiModel, Money, ResponseModel
+from urbaneta.models.common import Amount, ApiModel, Money, ResponseModel
 
 # ---- stored ---------------------------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ from urbaneta.models.common import ApiModel, Money, ResponseModel
 
 class ManualPaymentCreate(ApiModel):
     invoice_id: str = Field(min_length=1, max_length=64)
-    amount: Money = Field(gt=Decimal(0))
+    amount: Amount = Field(gt=Decimal(0))
     paid_date: date
     method: ManualMethod
     reference: str | None = Field(default=None, max_length=140)

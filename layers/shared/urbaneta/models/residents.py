@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import EmailStr, Field
 
 from urbaneta.domain.residents import Invitation, Resident, ResidentRole
-from urbaneta.models.common import ApiModel, ResponseModel
+from urbaneta.models.common import ApiModel, Name, ResponseModel
 
 InvitationStatusOut = Literal["pending", "accepted", "cancelled", "expired"]  # expired: pending past expiresAt
 
@@ -20,7 +21,7 @@ class InvitationCreate(ApiModel):
 
 class InvitationAccept(ApiModel):
     token: str = Field(min_length=16, max_length=256)
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -87,3 +88,10 @@ class AcceptedOut(ResponseModel):
     user_id: str
     apartment_id: str
     linked_existing_user: bool
+
+
+class MoveOut(ApiModel):
+    """A resident leaves one apartment (sold, moved out): from now on they see nothing of it."""
+
+    apartment_id: str = Field(min_length=1, max_length=64)
+    end_date: date = Field(description="The last day of the residence; today or earlier.")

@@ -243,6 +243,14 @@ def _date(raw: str | date | None, field_name: str) -> date | None:
         raise ValidationFailed.one(field_name, "must be a date (YYYY-MM-DD)") from exc
 
 
+def get_payment(caller: Principal, payment_id: str) -> PaymentOut:
+    """One payment: staff any of their organisation's; a resident only one of their apartments' (404 otherwise)."""
+    payment = store.get_payment(caller.tenant_id, payment_id) if len(payment_id) <= 64 else None
+    if payment is None or not caller.can_see_apartment(payment.apartment_id):
+        raise NotFound("No such payment.")
+    return PaymentOut.of(payment)
+
+
 def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str | date | None,
                   date_to: str | date | None, limit_raw: str | None, cursor: str | None
                   ) -> tuple[list[PaymentOut], str | None]:
@@ -254,7 +262,7 @@ def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str |
         raise ValidationFailed.one("invoiceId", "is required for residents")
     if invoice_id:
         invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
-        if not caller.can_see_apartment(invoice.apartment_id):
+        if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
             raise NotFound("Invoice not found.")
     req = PageRequest.parse(caller.tenant_id, f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}",
                             limit=limit_raw, cursor=cursor)
@@ -274,7 +282,7 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
     from urbaneta.adapters.providers.paysera import PayseraClient
 
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
-    if not caller.can_see_apartment(invoice.apartment_id):
+    if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
         raise NotFound("Invoice not found.")
     if not _payable(invoice):
         raise Conflict("This invoice has nothing left to pay." if invoice.balance_due_cents <= 0
@@ -291,7 +299,9 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
     work = UnitOfWork().add(store.put_payment_op(pending),
                             store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id))
     callback_base = provider_config.callback_base()
+    # the provider's configuration is checked before anything is written (a 409 leaves no pending payment)
     if body.provider == "paysera":
+        settings.paysera.require()
         work.commit()
         url = PayseraClient(settings.paysera).checkout_url(
             order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
@@ -300,12 +310,17 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
             paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=body.locale,
             email=invoice.recipient.email)
     else:
+        settings.maksekeskus.require()
         work.commit()
-        created = MakeCommerceClient(settings.maksekeskus).create_transaction(
-            order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
-            return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
-            notification_url=f"{callback_base}/payments/callbacks/maksekeskus", client_ip=client_ip,
-            locale=body.locale or "et", email=invoice.recipient.email)
+        try:
+            created = MakeCommerceClient(settings.maksekeskus).create_transaction(
+                order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
+                return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
+                notification_url=f"{callback_base}/payments/callbacks/maksekeskus", client_ip=client_ip,
+                locale=body.locale or "et", email=invoice.recipient.email)
+        except Exception:
+            store.fail_pending(caller.tenant_id, payment_id)  # the payer never got a page: nothing is pending
+            raise
         store.set_provider_transaction(caller.tenant_id, payment_id, created.transaction_id)
         url = created.redirect_url
     return BanklinkOut(payment_id=payment_id, provider=body.provider, redirect_url=url,

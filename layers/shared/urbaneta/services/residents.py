@@ -18,7 +18,7 @@ from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import events
 from urbaneta.domain.residents import Invitation, Residence, Resident
-from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
 from urbaneta.settings import get_settings
@@ -50,7 +50,7 @@ def _invitation_mail(inv: Invitation, token: str, building_name: str) -> tuple[s
 
 
 def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOut:
-    from urbaneta.adapters.mail import send_email
+    from urbaneta.adapters.mail import MailRefused, send_email
 
     apartment = buildings_store.get_apartment(caller.tenant_id, body.apartment_id)
     building = buildings_store.get_building(caller.tenant_id, apartment.building_id)
@@ -66,6 +66,10 @@ def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOu
     subject, text = _invitation_mail(inv, token, building.name)
     try:
         send_email([inv.email], subject, text)
+    except MailRefused as exc:  # permanent: trying again cannot help, the address is the caller's to fix
+        logger.info("invitation e-mail refused", extra={"invitationId": inv.id, "reason": str(exc)})
+        invitations_store.cancel(inv, now=now_iso())
+        raise ValidationFailed.one("email", "was refused by the mail service; check the address") from exc
     except Exception as exc:  # the invitee never got a token: the invitation must not stay pending
         logger.exception("invitation e-mail failed", extra={"invitationId": inv.id})
         invitations_store.cancel(inv, now=now_iso())

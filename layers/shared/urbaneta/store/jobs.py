@@ -29,6 +29,16 @@ def get_job_item(tenant_id: str, job_id: str) -> Item:
     return item
 
 
+def plan_key(tenant_id: str, job_id: str) -> str:
+    """The key the job's plan signs its chunk messages with: made by the first plan, kept by redeliveries of
+    it. Only the table holds it (never a message or an API answer)."""
+    import secrets
+
+    item = update(keys.job(tenant_id, job_id), "SET planKey = if_not_exists(planKey, :k)",
+                  vals={":k": secrets.token_hex(32)}, condition="attribute_exists(PK)")
+    return str((item or {})["planKey"])
+
+
 def get_job(tenant_id: str, job_id: str) -> Job:
     return Job.model_validate(strip_keys(get_job_item(tenant_id, job_id)))
 

@@ -523,6 +523,11 @@ def api_key_hash(key_hash: str) -> Key:
     return pk_sk(f"APIKEYHASH#{key_hash}", "APIKEYHASH")
 
 
+def registration(token_hash: str) -> Key:
+    """A registration waiting for its e-mail to be confirmed, stored by the SHA-256 of its token only."""
+    return pk_sk(f"REGISTRATION#{token_hash}", "REGISTRATION")
+
+
 def magic_link(token_hash: str) -> Key:
     """A one-time login link, stored by the SHA-256 of its token only."""
     return pk_sk(f"MAGIC#{token_hash}", "MAGIC")

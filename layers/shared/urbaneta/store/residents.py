@@ -52,6 +52,18 @@ def save(resident: Resident, *, expected_version: int | None, added: Residence) 
                    conflict_message="The resident changed meanwhile.")
 
 
+def remove_residence(resident: Resident, apartment_id: str, *, expected_version: int) -> None:
+    """Replace the profile (without the apartment) and delete the residence item, together; a concurrent
+    change of the profile is a Conflict."""
+    profile = {**keys.resident(resident.tenant_id, resident.user_id),
+               **keys.residents_index(resident.tenant_id, resident.email, resident.user_id),
+               "entity": ENTITY, **resident.stored()}
+    transactions.transact([
+        transactions.tx_put(profile, condition="version = :v", vals={":v": expected_version}),
+        transactions.tx_delete(keys.residency(resident.tenant_id, resident.user_id, apartment_id)),
+    ], conflict_message="The resident changed meanwhile.")
+
+
 def page(tenant_id: str, *, limit: int, start_key: dict[str, Any] | None
          ) -> tuple[list[Resident], dict[str, Any] | None]:
     """Every resident with all their apartments, by e-mail."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from urbaneta.store import keys, table
@@ -49,20 +50,29 @@ def ensure_gate(tenant_id: str) -> None:
                  vals={":m": _EMPTY, ":e": "gate"}, return_new=False)
 
 
-def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None) -> Admission:
+def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None, user_id: str | None = None,
+          user_mark_before: int | Decimal = 0) -> Admission:
     """Count one request of the organisation and check that ``subject_id`` (a session or API key) is not
-    revoked: one UpdateItem. The first request of an organisation without a gate costs two more calls."""
+    revoked, nor (with ``user_id``) every token of that user issued before a mark ``user_mark_before`` does
+    not exceed (see ``revoke_user``): one UpdateItem. The first request of an organisation without a gate
+    costs two more calls."""
     moment = time.time() if now is None else now
     minute = _window(moment, 60)
+    names = {"#w": str(minute), "#p": str(minute - 1), "#s": subject_id}
+    vals: dict[str, Any] = {":zero": 0, ":one": 1, ":limit": limit}
+    condition = "attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)"
+    if user_id:
+        names["#u"] = user_key(user_id)
+        vals[":mark"] = user_mark_before
+        condition += " AND (attribute_not_exists(rev.#u) OR rev.#u < :mark)"
     for attempt in range(2):
         try:
             table.update(keys.tenant_gate(tenant_id), "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
-                         condition="attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)",
-                         names={"#w": str(minute), "#p": str(minute - 1), "#s": subject_id},
-                         vals={":zero": 0, ":one": 1, ":limit": limit}, return_new=False, old_on_failure=True)
+                         condition=condition, names=names, vals=vals, return_new=False, old_on_failure=True)
             return Admission(True)
         except table.ConditionFailed as exc:
-            if subject_id in ((exc.item or {}).get("rev") or {}):
+            revoked = (exc.item or {}).get("rev") or {}
+            if subject_id in revoked or (user_id and Decimal(revoked.get(user_key(user_id), -1)) >= user_mark_before):
                 return Admission(False, revoked=True)
             return Admission(False, retry_after=_retry_after(moment, 60))
         except table.InvalidPath:
@@ -73,7 +83,13 @@ def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = No
     raise RuntimeError("unreachable")
 
 
-def mark_revoked(tenant_id: str, subject_id: str, *, until: int) -> None:
+def user_key(user_id: str) -> str:
+    """The gate entry that ends every token of a user issued up to a moment (its value: that moment plus the
+    hold, like any revocation, so that it is tidied once no such token can be alive)."""
+    return f"user:{user_id}"
+
+
+def mark_revoked(tenant_id: str, subject_id: str, *, until: int | Decimal) -> None:
     """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate."""
     for attempt in range(2):
         try:
@@ -146,3 +162,44 @@ def clear(purpose: str, subject: str, *, window_seconds: int, now: float | None 
     """Forget the attempts of this window (e.g. an account's failures after a successful login)."""
     moment = time.time() if now is None else now
     table.delete(keys.throttle(purpose, subject, _window(moment, window_seconds)))
+
+
+# --- account-wide failures with a progressive delay, and sources known to an account ------------------------
+
+
+def delay_after(purpose: str, subject: str, *, free: int, max_delay: int, window_seconds: int,
+                now: float | None = None) -> int:
+    """0 while fewer than ``free`` failures were recorded in this window; beyond, the seconds still to wait
+    since the last failure (1, 2, 4, ... up to ``max_delay`` s per failure over ``free``). Reads only."""
+    moment = time.time() if now is None else now
+    item = table.get(keys.throttle(purpose, subject, _window(moment, window_seconds)), consistent=False)
+    over = int((item or {}).get("n") or 0) - free
+    if over < 0:
+        return 0
+    delay = min(2 ** min(over, 20), max_delay)
+    waited = moment - float((item or {}).get("last") or 0)
+    return max(1, int(delay - waited + 0.999)) if waited < delay else 0
+
+
+def record_failure(purpose: str, subject: str, *, window_seconds: int, now: float | None = None) -> None:
+    """Count one failure of this window and when it happened (for ``delay_after``)."""
+    moment = time.time() if now is None else now
+    window = _window(moment, window_seconds)
+    table.update(keys.throttle(purpose, subject, window),
+                 "ADD n :one SET #ttl = if_not_exists(#ttl, :ttl), entity = :e, #last = :now",
+                 names={"#ttl": "TTL", "#last": "last"},
+                 vals={":one": 1, ":ttl": (window + 1) * window_seconds + 60, ":e": "throttle",
+                       ":now": int(moment)}, return_new=False)
+
+
+def remember(purpose: str, subject: str, *, seconds: int, now: float | None = None) -> None:
+    """Remember ``subject`` (e.g. an account and a source that signed in together) for ``seconds``."""
+    moment = time.time() if now is None else now
+    table.update(keys.throttle(purpose, subject, 0), "SET #ttl = :ttl, entity = :e", names={"#ttl": "TTL"},
+                 vals={":ttl": int(moment) + seconds, ":e": "throttle"}, return_new=False)
+
+
+def remembered(purpose: str, subject: str, *, now: float | None = None) -> bool:
+    moment = time.time() if now is None else now
+    item = table.get(keys.throttle(purpose, subject, 0), consistent=False)
+    return item is not None and int(item.get("TTL") or 0) > moment

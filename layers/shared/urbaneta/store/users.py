@@ -102,6 +102,21 @@ def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) 
     return table.strip_keys(item or {})
 
 
+def remove_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> None:
+    table.update(keys.user(tenant_id, user_id), "DELETE apartmentIds :a SET updatedAt = :now",
+                 vals={":a": {apartment_id}, ":now": now}, condition="attribute_exists(PK)", return_new=False)
+
+
+def set_status(tenant_id: str, user_id: str, status: str, *, now: str) -> dict[str, Any]:
+    """Set a user's status ("active" or "disabled"); NotFound for no such user."""
+    try:
+        item = table.update(keys.user(tenant_id, user_id), "SET #s = :s, updatedAt = :now", names={"#s": "status"},
+                            vals={":s": status, ":now": now}, condition="attribute_exists(PK)")
+    except table.ConditionFailed as exc:
+        raise NotFound("No such user.") from exc
+    return table.strip_keys(item or {})
+
+
 def set_password_hash(tenant_id: str, user_id: str, password_hash: str, *, now: str) -> None:
     table.update(keys.user(tenant_id, user_id), "SET passwordHash = :h, updatedAt = :now",
                  vals={":h": password_hash, ":now": now}, condition="attribute_exists(PK)", return_new=False)

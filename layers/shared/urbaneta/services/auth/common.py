@@ -49,6 +49,13 @@ def give_back(purpose: str, value: str) -> None:
     throttle.give_back(purpose, subject_of(value), window_seconds=get_settings().login_failure_window_seconds)
 
 
+def signed_in_from(email: str, source_ip: str) -> None:
+    """Remember that this address signed in to this account: the account-wide delay and the magic-link cap
+    never apply to it (a stranger's failures cannot lock the owner out of a place they use)."""
+    throttle.remember("known-source", subject_of(f"{email}|{source_ip}"),
+                      seconds=get_settings().known_source_days * 86400)
+
+
 def check_password(password: str, *, email: str, name: str | None) -> None:
     reason = passwords.weakness(password, email=email, name=name)
     if reason:

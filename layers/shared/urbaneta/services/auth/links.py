@@ -12,22 +12,32 @@ from urbaneta.services.auth import common
 from urbaneta.services.auth.common import MAGIC_LINK_TTL, give_back, limit_attempts
 from urbaneta.services.auth.users import start_session
 from urbaneta.settings import get_settings
-from urbaneta.store import magic_links, users
+from urbaneta.store import magic_links, throttle, users
 
 
 def request_magic_link(body: MagicLinkRequest, *, source_ip: str) -> MagicLinkAccepted:
     """Always the same answer; only a known, active account gets an e-mail. Throttled per address and per
-    e-mail (counted for unknown e-mails too, so the throttle tells nothing either)."""
+    (e-mail, address), counted for unknown e-mails too, so the throttle tells nothing either. Per e-mail,
+    at most ``magic_links_per_email`` e-mails leave per window whoever asks (no mail-bombing); beyond that
+    the answer is still 202, so a stranger's requests never refuse the owner: the links already sent stay
+    valid, and an address that signed in to the account before still gets a new one."""
     settings = get_settings()
     email = users.normalise_email(str(body.email))
     limit_attempts("magic-address", source_ip, settings.login_max_failures_per_address)
-    limit_attempts("magic-email", email, settings.magic_links_per_email)
+    limit_attempts("magic-email-address", f"{email}|{source_ip}", settings.magic_links_per_email)
     user = users.find_by_email(email)
-    if user and user.get("status") == "active":
-        token = secrets.token_urlsafe(32)
-        magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
-                           expires_at=common.now_seconds() + MAGIC_LINK_TTL)
-        _send_magic_link(email, token)
+    if not user or user.get("status") != "active":
+        return MagicLinkAccepted()
+    known = throttle.remembered("known-source", common.subject_of(f"{email}|{source_ip}"))
+    wait = throttle.take("magic-email", common.subject_of(email), limit=settings.magic_links_per_email,
+                         window_seconds=settings.login_failure_window_seconds)
+    if wait and not known:
+        logger.info("magic link not sent: the e-mail's cap for this window is reached")
+        return MagicLinkAccepted()
+    token = secrets.token_urlsafe(32)
+    magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
+                       expires_at=common.now_seconds() + MAGIC_LINK_TTL)
+    _send_magic_link(email, token)
     return MagicLinkAccepted()
 
 
@@ -58,4 +68,5 @@ def verify_magic_link(body: MagicLinkVerifyRequest, *, source_ip: str) -> Tokens
     if not user or user.get("status") != "active":
         raise Unauthorized("The sign-in link is invalid, used or expired.")
     give_back("magic-verify-address", source_ip)
+    common.signed_in_from(users.normalise_email(str(user["email"])), source_ip)
     return start_session(user)

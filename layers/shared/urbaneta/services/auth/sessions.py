@@ -14,44 +14,48 @@ from urbaneta.auth.tokens import (
     token_hash,
     verify_refresh_token,
 )
-from urbaneta.clock import new_id, now_iso
-from urbaneta.errors import Forbidden, Unauthorized, ValidationFailed
-from urbaneta.models.auth import LoginRequest, LogoutRequest, RefreshRequest, RegisterOut, RegisterRequest, TokensOut
+from urbaneta.clock import now_iso
+from urbaneta.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed
+from urbaneta.models.auth import LoginRequest, LogoutRequest, RefreshRequest, TokensOut
 from urbaneta.observability import logger
 from urbaneta.services.auth import common
-from urbaneta.services.auth.common import BAD_LOGIN, BAD_REFRESH, check_password, give_back, limit_attempts, subject_of
+from urbaneta.services.auth.common import (
+    BAD_LOGIN,
+    BAD_REFRESH,
+    give_back,
+    limit_attempts,
+    signed_in_from,
+    subject_of,
+)
 from urbaneta.services.auth.users import principal_of, start_session
 from urbaneta.settings import get_settings
 from urbaneta.store import sessions, throttle, users
 
 
-def register(body: RegisterRequest) -> RegisterOut:
-    email = users.normalise_email(str(body.email))
-    check_password(body.password, email=email, name=body.name)
-    tenant_id, user_id, now = new_id(), new_id(), now_iso()
-    user = users.create_tenant_with_owner(tenant_id, body.organization_name, user_id, email=email, name=body.name,
-                                          password_hash=passwords.hash_password(body.password), now=now)
-    from urbaneta.adapters.events import domain_event, publish
-    from urbaneta.domain.events import OrganizationCreated
-
-    publish([domain_event("organization.created", tenant_id, OrganizationCreated(
-        tenant_id=tenant_id, name=body.organization_name, owner_id=user_id))])
-    tokens = start_session(user)
-    return RegisterOut(tenant_id=tenant_id, user_id=user_id, **tokens.model_dump())
-
-
 def login(body: LoginRequest, *, source_ip: str) -> TokensOut:
-    """Throttled per client address and per account (whatever the address) *before* the password is
-    checked; an unknown e-mail and a wrong password give the same 401 after the same work."""
+    """Throttled *before* the password is checked, so that guessing stops without handing anyone a lock-out
+    (docs/security.md): per client address; per (account, address), a hard limit that blocks that address
+    only; per account (any address), a progressive delay once many failures were seen, which never applies
+    to an address that has signed in to the account before. An unknown e-mail and a wrong password give the
+    same 401 after the same work."""
     settings = get_settings()
+    window = settings.login_failure_window_seconds
     email = users.normalise_email(body.email)
+    pair = f"{email}|{source_ip}"
     limit_attempts("login-address", source_ip, settings.login_max_failures_per_address)
-    limit_attempts("login-account", email, settings.login_max_failures_per_account)
+    limit_attempts("login-account-address", pair, settings.login_max_failures_per_account)
+    if not throttle.remembered("known-source", subject_of(pair)):
+        wait = throttle.delay_after("login-account", subject_of(email), free=settings.login_account_free_failures,
+                                    max_delay=settings.login_account_max_delay_seconds, window_seconds=window)
+        if wait:
+            raise TooManyRequests("Too many attempts; retry later.", retry_after=wait)
     user = users.find_by_email(email)
     stored = user.get("passwordHash") if user else None
     if not passwords.verify_password(stored, body.password) or not user or user.get("status") != "active":
+        throttle.record_failure("login-account", subject_of(email), window_seconds=window)
         raise Unauthorized(BAD_LOGIN)
-    throttle.clear("login-account", subject_of(email), window_seconds=settings.login_failure_window_seconds)
+    signed_in_from(email, source_ip)
+    throttle.clear("login-account-address", subject_of(pair), window_seconds=window)
     give_back("login-address", source_ip)
     if stored and passwords.needs_rehash(stored):
         users.set_password_hash(user["tenantId"], user["id"], passwords.hash_password(body.password), now=now_iso())

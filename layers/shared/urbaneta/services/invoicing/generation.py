@@ -15,6 +15,9 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
 
 
 
+import hashlib
+import hmac
+import json
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -31,7 +34,7 @@ from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.invoices import GenerateBulk, JobAccepted
 from urbaneta.models.messages import BilledApartment, GenerationChunk, GenerationPlan, parse_generation
-from urbaneta.observability import metrics
+from urbaneta.observability import logger, metrics
 from urbaneta.services import payments
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import pdf_key
@@ -116,6 +119,8 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
     if not bodies:
         jobs.complete_empty(tenant_id, job_id)
         return 0
+    key = jobs.plan_key(tenant_id, job_id)
+    bodies = [body.model_copy(update={"mac": chunk_mac(body, key)}) for body in bodies]
     enqueue("generation", bodies)  # each chunk carries the total; the first to finish marks the job running
     return len(bodies)
 
@@ -253,11 +258,25 @@ def _number(message: GenerationChunk, apartments: Sequence[Apartment], state: di
     return reserved, mine, fresh
 
 
+def chunk_mac(message: GenerationChunk, key: str) -> str:
+    """HMAC-SHA256 of a chunk message (all but its ``mac``) with the job's plan key."""
+    body = json.dumps(message.model_dump(mode="json", exclude={"mac"}), sort_keys=True, separators=(",", ":"))
+    return hmac.new(bytes.fromhex(key), body.encode(), hashlib.sha256).hexdigest()
+
+
 def generate_chunk(message: GenerationChunk) -> ChunkResult:
     """One chunk of a generation job, idempotent: a redelivered chunk creates, numbers and counts nothing twice."""
     tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
-    if jobs.get_job(tenant_id, job_id).status in ("completed", "failed"):
+    item = jobs.get_job_item(tenant_id, job_id)
+    if item.get("status") in ("completed", "failed"):
         return ChunkResult(already_counted=True)  # e.g. a message redriven from the DLQ after the job ended
+    key = item.get("planKey")
+    if not key or not hmac.compare_digest(message.mac or "", chunk_mac(message, str(key))):
+        # not made by this job's plan (forged, or for a job not planned yet): never counted, not retried
+        logger.error("generation chunk refused: not signed by the job's plan", extra={"jobId": job_id,
+                                                                                      "chunk": chunk})
+        metrics.add_metric(name="RefusedChunks", unit="Count", value=1)
+        return ChunkResult(already_counted=True)
     apartments = [row.apartment(tenant_id, message.building_id) for row in message.apartments]
     state = store.current_invoices(tenant_id, [a.id for a in apartments], message.period_start, message.period_end)
     result = ChunkResult()

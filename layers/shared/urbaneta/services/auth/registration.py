@@ -1,0 +1,84 @@
+"""Registration: the same answer for a new and a known e-mail; the e-mail finishes it."""
+
+from __future__ import annotations
+
+import secrets
+
+from urbaneta.auth import passwords
+from urbaneta.auth.tokens import token_hash
+from urbaneta.clock import new_id, now_iso
+from urbaneta.errors import Unauthorized
+from urbaneta.models.auth import RegisterAccepted, RegisterOut, RegisterRequest, RegisterVerifyRequest
+from urbaneta.observability import logger
+from urbaneta.services.auth import common
+from urbaneta.services.auth.common import check_password, give_back, limit_attempts, signed_in_from
+from urbaneta.services.auth.users import start_session
+from urbaneta.settings import get_settings
+from urbaneta.store import registrations, users
+
+REGISTRATION_TTL = 86_400
+
+
+def register(body: RegisterRequest, *, source_ip: str) -> RegisterAccepted:
+    """The same answer for a new and a known e-mail, after the same work; the e-mail finishes it. A new
+    address gets a link that creates the organisation (``verify_registration``, with the password again, so
+    that a stranger who registered someone else's address cannot hand them an account whose password the
+    stranger knows); a known one gets a note that it already has an account. Throttled per address and per
+    (e-mail, address)."""
+    settings = get_settings()
+    email = users.normalise_email(str(body.email))
+    limit_attempts("register-address", source_ip, settings.login_max_failures_per_address)
+    check_password(body.password, email=email, name=body.name)
+    password_hash = passwords.hash_password(body.password)
+    limit_attempts("register-email-address", f"{email}|{source_ip}", settings.magic_links_per_email)
+    if users.find_by_email(email) is not None:
+        _send_registration(email, None)
+        return RegisterAccepted()
+    token = secrets.token_urlsafe(32)
+    registrations.create(token_hash(token), organisation_name=body.organization_name, email=email, name=body.name,
+                         password_hash=password_hash, expires_at=common.now_seconds() + REGISTRATION_TTL)
+    _send_registration(email, token)
+    return RegisterAccepted()
+
+
+def _send_registration(email: str, token: str | None) -> None:
+    from urllib.parse import quote
+
+    from urbaneta.adapters.mail import send_email
+
+    base = get_settings().public_base_url.rstrip("/")
+    if token:
+        text = ("Hello,\n\nsomeone (hopefully you) registered an organisation on Urbaneta with this e-mail "
+                f"address.\n\nFinish the registration (valid for 24 hours, usable once):\n"
+                f"{base}/auth/register/verify?token={quote(token)}\n\nRegistration code for apps: {token}\n\n"
+                "If you did not register, ignore this e-mail; nothing is created without it.\n")
+    else:
+        text = ("Hello,\n\nsomeone (hopefully you) tried to register on Urbaneta with this e-mail address, "
+                "which already has an account.\n\nSign in, or ask for a sign-in link, at "
+                f"{base}/auth/login\n\nIf it was not you, ignore this e-mail; nothing has changed.\n")
+    try:
+        send_email([email], "Your Urbaneta registration", text)
+    except Exception:  # the answer must not differ for known addresses; the failure is logged
+        logger.exception("registration e-mail could not be sent")
+
+
+def verify_registration(body: RegisterVerifyRequest, *, source_ip: str) -> RegisterOut:
+    """The e-mailed token creates the organisation and its owner, and signs the owner in."""
+    limit_attempts("register-verify-address", source_ip, get_settings().login_max_failures_per_address)
+    pending = registrations.spend(token_hash(body.token), now=common.now_seconds())
+    if not pending or not passwords.verify_password(str(pending["passwordHash"]), body.password):
+        raise Unauthorized("The registration link is invalid, used or expired, or the password is not the "
+                           "one given when registering.")
+    give_back("register-verify-address", source_ip)
+    tenant_id, user_id, now = new_id(), new_id(), now_iso()
+    email, organisation = str(pending["email"]), str(pending["organisationName"])
+    user = users.create_tenant_with_owner(tenant_id, organisation, user_id, email=email, name=str(pending["name"]),
+                                          password_hash=str(pending["passwordHash"]), now=now)
+    from urbaneta.adapters.events import domain_event, publish
+    from urbaneta.domain.events import OrganizationCreated
+
+    publish([domain_event("organization.created", tenant_id, OrganizationCreated(
+        tenant_id=tenant_id, name=organisation, owner_id=user_id))])
+    signed_in_from(email, source_ip)
+    tokens = start_session(user)
+    return RegisterOut(tenant_id=tenant_id, user_id=user_id, **tokens.model_dump())
