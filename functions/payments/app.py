@@ -6,8 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.payments import (
@@ -17,8 +19,12 @@ from urbaneta.models.payments import (
     EntryOut,
     ManualPaymentCreate,
     PaymentOut,
+    StatementImportAccepted,
     StatementImportOut,
+    StatementImportRequest,
     StatementOut,
+    StatementUploadCreate,
+    StatementUploadOut,
 )
 from urbaneta.services import payments as service
 from urbaneta.services import reconciliation
@@ -87,16 +93,44 @@ def maksekeskus_callback():
     return ok(answer)
 
 
-@app.post("/bank-statements/import", responses={**doc(201, StatementImportOut),
-                                                415: {"description": "Not application/xml or text/csv"}}, description=(
-    "The statement file is the body: application/xml for ISO 20022 camt.053/camt.054 (.001.02 … .001.08), "
-    "text/csv for Swedbank, SEB and LHV exports. At most 5 MB (413); DTDs and entities are refused (422)."))
+IMPORT = (
+    "The statement file is the body: application/xml for ISO 20022 camt.052/053/054 (.001.02 … .001.08) and "
+    "FiDAViSta, text/csv for the Baltic banks' exports. At most 5 MB (413); DTDs and entities are refused (422), "
+    "as is any file that does not parse (nothing is recorded). Entries that cannot be used are recorded with a "
+    "reason and listed in ``unusable``; they never block the rest. A larger file is uploaded first (POST "
+    "/bank-statements/uploads) and imported by sending ``{\"uploadKey\": …}`` as application/json. An uploaded "
+    "file, a file of more than 2,000 entries, or ``?async=true`` is imported in the background: 202 with a job "
+    "(GET /jobs/{jobId} shows entries read, processed, matched, unmatched, ignored).")
+
+
+@app.post("/bank-statements/import", description=IMPORT, responses={
+    **doc(201, StatementImportOut), **doc(202, StatementImportAccepted),
+    415: {"description": "Not application/xml, text/csv or application/json"}})
 @allow(STAFF)
-def import_statement():
-    context = app.lambda_context
-    out = reconciliation.import_statement(principal(), _raw_body(), app.current_event.get_header_value("content-type"),
-                                          context.get_remaining_time_in_millis)
+def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
+    event = app.current_event
+    content_type = event.get_header_value("content-type") or ""
+    if content_type.split(";", 1)[0].strip().lower() == "application/json":
+        try:
+            body = StatementImportRequest.model_validate_json(_raw_body() or b"{}")
+        except ValidationError as exc:
+            raise ValidationFailed.one("uploadKey", "send {\"uploadKey\": …} from POST /bank-statements/uploads") \
+                from exc
+        started = reconciliation.import_upload(principal(), body.upload_key)
+        return ok(started.wire(), status=202, headers={"Location": f"/api/jobs/{started.job_id}"})
+    out = reconciliation.import_statement(principal(), _raw_body(), content_type,
+                                          app.lambda_context.get_remaining_time_in_millis,
+                                          asynchronous=asynchronous == "true")
+    if isinstance(out, StatementImportAccepted):
+        return ok(out.wire(), status=202, headers={"Location": f"/api/jobs/{out.job_id}"})
     return created(out.wire(), location=f"/api/bank-statements/{out.id}")
+
+
+@app.post("/bank-statements/uploads", responses=doc(201, StatementUploadOut))
+@allow(STAFF)
+def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
+    """A presigned S3 POST for one statement file (up to 100 MB), to import with ``{"uploadKey": …}``."""
+    return created(reconciliation.upload(principal(), body).wire())
 
 
 @app.get("/bank-statements/<statement_id>", responses=doc(200, StatementOut))
