@@ -26,8 +26,8 @@ from urbaneta.models.payments import (
     StatementUploadCreate,
     StatementUploadOut,
 )
+from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payments as service
-from urbaneta.services import reconciliation
 from urbaneta.settings import require
 
 require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -69,18 +69,21 @@ def list_payments(
 @allow(EVERYONE)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     ip = app.current_event.request_context.http.source_ip
-    return created(service.start_banklink(principal(), body, ip).wire())
+    return created(banklinks.start_banklink(principal(), body, ip).wire())
 
 
-PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2), verified by ss2 (RSA-SHA1 with "
-           "Paysera's public key) or ss1; answers text/plain OK.")
+PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2, ss3), verified by ss3 (RSA-SHA256 with "
+           "Paysera's public key), ss2 (RSA-SHA1) or ss1, or an encrypted callback (data only: AES-256-GCM with "
+           "the project password); status 1 pays, 0 fails the order, 2 and 3 leave it pending; answers "
+           "text/plain OK.")
 
 
 @app.post("/payments/callbacks/paysera", description=PAYSERA)
 @app.get("/payments/callbacks/paysera", description=PAYSERA)
 @public
 def paysera_callback():
-    answer = service.paysera_callback(_raw_body().decode("utf-8", "replace"), app.current_event.query_string_parameters)
+    answer = banklinks.paysera_callback(_raw_body().decode("utf-8", "replace"),
+                                        app.current_event.query_string_parameters)
     return Response(status_code=200, content_type="text/plain", body=answer)
 
 
@@ -88,7 +91,7 @@ def paysera_callback():
           description="MakeCommerce notification (form: json, mac = uppercase SHA-512 of json + secret key).")
 @public
 def maksekeskus_callback():
-    answer = service.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
+    answer = banklinks.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
                                           app.current_event.query_string_parameters)
     return ok(answer)
 
