@@ -55,7 +55,6 @@ def start_job(caller: Principal, parsed: ParsedStatement, plan: lines.Plan, key:
     store.put_statement(importing.new_statement(caller.tenant_id, caller.user_id, parsed, plan, key, size,
                                                 statement_id, job_id=job.id))
     jobs.start_import(caller.tenant_id, job.id, plan.entries_read, statement_id)
-    _PLANS[key] = plan
     _queue_chunk(caller.tenant_id, job.id, statement_id, 0)
     return StatementImportAccepted(job_id=job.id, status="running", statement_id=statement_id,
                                    entries_read=plan.entries_read)
