@@ -249,3 +249,22 @@ def test_upload_failures(org, make_caller):
     resident = make_caller("resident", tenant_id=caller.tenant_id)
     assert call(FN, "POST", "/bank-statements/uploads", token=resident.token,
                 body={"contentType": "text/csv"}).status == 403
+
+
+def test_concurrent_import_of_the_same_lines_records_them_once(org, monkeypatch):
+    # Given a statement imported once
+    caller, building, apt = org
+    invoice = new_invoice(caller, building, apt, 10000)
+    content = camt([Entry([Tx("7.00", ref=apt.reference)], bank_ref="R1"),
+                    Entry([Tx("8.00", ref=apt.reference)], bank_ref="R2")])
+    assert imp(caller, content).data["matched"] == 2
+    # When a second import of it reads before the first wrote (its look-ups see nothing stored yet)
+    from urbaneta.store import statements as store
+
+    monkeypatch.setattr(store, "existing_entries", lambda tenant_id, ids: {})
+    monkeypatch.setattr(store, "existing_slots", lambda tenant_id, slots: {})
+    again = imp(caller, content)
+    # Then the conditional writes refuse both lines: duplicates, nothing paid twice
+    assert again.status == 201, again
+    assert (again.data["duplicates"], again.data["matched"]) == (2, 0), again.data
+    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 1500
