@@ -23,6 +23,7 @@ from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.payments import StatementImportAccepted, StatementUploadCreate, StatementUploadOut
 from urbaneta.observability import logger
 from urbaneta.services.reconciliation import importing, lines
+from urbaneta.services.reconciliation.matching import Prefetched
 from urbaneta.services.reconciliation.slices import Context, run_slice
 from urbaneta.settings import get_settings
 from urbaneta.store import jobs
@@ -148,9 +149,10 @@ def _run_chunks(job: Job, statement_id: str, chunk: int, time_left_ms: Callable[
     plan = _plan_of(statement)
     chunks = max(1, -(-len(plan.lines) // CHUNK), -(-len(plan.odd) // CHUNK))
     ctx = Context(job.tenant_id, statement_id, statement.own_iban, statement.imported_by)
+    known = Prefetched()
     while chunk < chunks:
         part = slice(chunk * CHUNK, (chunk + 1) * CHUNK)
-        counts = run_slice(ctx, plan.lines[part], plan.odd[part], None)
+        counts = run_slice(ctx, plan.lines[part], plan.odd[part], None, known)
         processed = len(plan.lines[part]) + len(plan.odd[part])
         jobs.import_progress(job.tenant_id, job.id, chunk, processed=processed,
                              counts=counts.model_dump(exclude={"events"}))

@@ -4,6 +4,7 @@ paid, read per building."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from urbaneta.domain.invoices import Invoice
@@ -38,9 +39,30 @@ def resolve(tenant_id: str, lines: list[Line]) -> tuple[Lookups, dict[str, str]]
     return lookups, buildings
 
 
-def prefetch(tenant_id: str, lines: list[Line], buildings: dict[str, str]) -> dict[str, list[Invoice]]:
+@dataclass
+class Prefetched:
+    """Open invoices read per building, kept across the chunks of one worker run so that a building is read
+    once, not once per chunk: the buildings read, and each apartment's invoices as the last payment left them.
+    A stale list is safe: a payment conditions every invoice on its version and re-reads on a conflict."""
+
+    buildings: dict[str, dict[str, list[Invoice]]] = field(default_factory=dict)
+    apartments: dict[str, list[Invoice]] = field(default_factory=dict)
+    candidates: list[Candidate] | None = None  # open invoices for rule 4
+
+    def keep(self, cache: dict[str, list[Invoice]]) -> None:
+        self.apartments.update(cache)
+
+    def forget(self) -> None:
+        self.buildings.clear()
+        self.apartments.clear()
+
+
+def prefetch(tenant_id: str, lines: list[Line], buildings: dict[str, str], known: Prefetched | None = None
+             ) -> dict[str, list[Invoice]]:
     """Open invoices of the apartments about to be paid: one paged Query per building that has at least
-    BUILDING_QUERY_MIN of them in this import; the others are read per apartment when paid."""
+    BUILDING_QUERY_MIN of them in this slice (unless ``known`` has read it already); the others are read per
+    apartment when paid."""
+    known = known or Prefetched()
     by_building: dict[str, set[str]] = {}
     for ln in lines:
         apt = ln.result.target.apartment_id if ln.result else None
@@ -48,40 +70,55 @@ def prefetch(tenant_id: str, lines: list[Line], buildings: dict[str, str]) -> di
             by_building.setdefault(buildings[apt], set()).add(apt)
     cache: dict[str, list[Invoice]] = {}
     for building_id, apartments in by_building.items():
-        if len(apartments) < BUILDING_QUERY_MIN:
-            continue
-        found = store.open_invoices_of_building(tenant_id, building_id)
+        if building_id not in known.buildings:
+            if len(apartments) < BUILDING_QUERY_MIN:
+                continue
+            known.buildings[building_id] = store.open_invoices_of_building(tenant_id, building_id)
+        found = known.buildings[building_id]
         for apt in apartments:
-            cache[apt] = found.get(apt, [])
+            cache[apt] = known.apartments[apt] if apt in known.apartments else found.get(apt, [])
     return cache
 
 
-def suggestions(tenant_id: str, lines: list[Line]) -> None:
-    """Rule 4 for lines nothing else matched: an open invoice with exactly the amount and a close name."""
-    if not lines:
-        return
-    amounts = {ln.tx.amount_cents for ln in lines}
-    candidates: list[Candidate] = []
+def _open_candidates(tenant_id: str) -> list[Candidate]:
+    """Open (sent, overdue) invoices with a balance: at most MAX_SUGGESTION_PAGES pages of 500."""
+    out: list[Candidate] = []
     start: dict[str, Any] | None = None
     for _page in range(MAX_SUGGESTION_PAGES):
         items, start = table.query_page(
             keys.invoices_partition(tenant_id), index="GSI1", limit=500, start_key=start,
             filter_expression="balanceDueCents > :zero AND #st IN (:s, :o)", filter_names={"#st": "status"},
             filter_values={":zero": 0, ":s": "sent", ":o": "overdue"})
-        for item in items:
-            if int(item.get("balanceDueCents", 0)) in amounts:
-                candidates.append(Candidate(str(item["id"]), str(item["apartmentId"]), int(item["balanceDueCents"]),
-                                            (item.get("recipient") or {}).get("name")))
-        if not start or len(candidates) >= MAX_SUGGESTION_INVOICES:
+        out.extend(Candidate(str(i["id"]), str(i["apartmentId"]), int(i["balanceDueCents"]),
+                             (i.get("recipient") or {}).get("name")) for i in items)
+        if not start:
             break
+    return out
+
+
+def suggestions(tenant_id: str, lines: list[Line], known: Prefetched | None = None) -> None:
+    """Rule 4 for lines nothing else matched: an open invoice with exactly the amount and a close name. The
+    open invoices are read once per run (``known``): a suggestion is only a proposal a manager confirms, and
+    matching by hand checks the invoice again."""
+    if not lines:
+        return
+    if known is not None and known.candidates is not None:
+        everything = known.candidates
+    else:
+        everything = _open_candidates(tenant_id)
+        if known is not None:
+            known.candidates = everything
+    amounts = {ln.tx.amount_cents for ln in lines}
+    candidates = [c for c in everything if c.balance_cents in amounts][:MAX_SUGGESTION_INVOICES]
     for ln in lines:
         ln.result = suggest(ln.tx.amount_cents, ln.tx.payer_name, candidates)
 
 
-def match_all(tenant_id: str, payments_in: list[Line]) -> dict[str, str]:
+def match_all(tenant_id: str, payments_in: list[Line], known: Prefetched | None = None) -> dict[str, str]:
     """Rules 1-4 for the money received in a slice; answers apartment → building for the invoice read-ahead."""
     lookups, buildings = resolve(tenant_id, payments_in)
     for ln in payments_in:  # a line in another currency is left for a person
         ln.result = match(ln.named, ln.tx.payer_iban, lookups) if ln.tx.currency == BILLING_CURRENCY else None
-    suggestions(tenant_id, [ln for ln in payments_in if ln.result is None and ln.tx.currency == BILLING_CURRENCY])
+    suggestions(tenant_id, [ln for ln in payments_in if ln.result is None and ln.tx.currency == BILLING_CURRENCY],
+                known)
     return buildings

@@ -12,7 +12,7 @@ from urbaneta.domain.payments import BankEntry
 from urbaneta.domain.reconciliation import MatchResult, Target, is_duplicate_by_slot
 from urbaneta.services.reconciliation.applying import apply_all
 from urbaneta.services.reconciliation.lines import Counts, Line, Odd, entry_of, odd_entry, refs_comparable
-from urbaneta.services.reconciliation.matching import match_all, prefetch
+from urbaneta.services.reconciliation.matching import Prefetched, match_all, prefetch
 from urbaneta.store import statements as store
 
 STATUS_COUNTS = {"matched": "matched", "suggested": "suggested", "unmatched": "unmatched", "ignored": "ignored",
@@ -102,14 +102,16 @@ def _odd(ctx: Context, odd: list[Odd], existing: dict[str, BankEntry], counts: C
     return claims
 
 
-def run_slice(ctx: Context, lines: list[Line], odd: list[Odd], time_left_ms: Callable[[], int] | None) -> Counts:
+def run_slice(ctx: Context, lines: list[Line], odd: list[Odd], time_left_ms: Callable[[], int] | None,
+              known: Prefetched | None = None) -> Counts:
     """Import these lines and unusable entries: every new one is written once (conditional writes), every
-    matched credit becomes a payment once. Safe to run again on the same slice."""
+    matched credit becomes a payment once. Safe to run again on the same slice. ``known``: open invoices
+    already read by earlier slices of the same run."""
     counts = Counts()
     existing = store.existing_entries(ctx.tenant_id, [ln.entry_id for ln in lines] + [o.entry_id for o in odd])
     unknown, resumed = _known(ctx, lines, existing, counts)
     fresh = _fresh(ctx, unknown, counts)
-    buildings = match_all(ctx.tenant_id, [ln for ln, _free in fresh if ln.tx.credit and not ln.tx.reversal])
+    buildings = match_all(ctx.tenant_id, [ln for ln, _free in fresh if ln.tx.credit and not ln.tx.reversal], known)
     now = now_iso()
     claims = _odd(ctx, odd, existing, counts, now)
     todo: list[tuple[Line, BankEntry]] = []
@@ -127,6 +129,11 @@ def run_slice(ctx: Context, lines: list[Line], odd: list[Odd], time_left_ms: Cal
         if was and was != "pending":
             setattr(counts, STATUS_COUNTS[was], getattr(counts, STATUS_COUNTS[was]) - 1)
     todo = [(ln, e) for ln, e in todo if ln.entry_id not in lost] + resumed
-    cache = prefetch(ctx.tenant_id, [ln for ln, _e in todo], buildings)
+    cache = prefetch(ctx.tenant_id, [ln for ln, _e in todo], buildings, known)
     apply_all(ctx.tenant_id, ctx.statement_id, todo, cache, counts, ctx.actor, time_left_ms)
+    if known is not None:
+        if any(e.reversal for _ln, e in todo):
+            known.forget()  # a reversal changed invoices the lists do not show
+        else:
+            known.keep(cache)
     return counts
