@@ -245,6 +245,7 @@ def test_upload_failures(org, make_caller):
     assert run_worker() == []
     failed = job(caller, res.data["jobId"]).data
     assert failed["status"] == "failed" and "not a statement" in failed["errors"][0]["message"], failed
+    assert failed["statementId"] is None and failed["processed"] == 0
     # And a resident may not ask for an upload
     resident = make_caller("resident", tenant_id=caller.tenant_id)
     assert call(FN, "POST", "/bank-statements/uploads", token=resident.token,
