@@ -86,7 +86,8 @@ def credit_note(invoice_id: Id):
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))
 @allow(STAFF)
 def get_job(job_id: Id):
-    """Progress of a bulk job: total, processed, created, skipped, failed, errors."""
+    """Progress of a bulk job (total, processed, created, skipped, failed, errors) or of a statement import (total
+    = entries read; processed; matched, unmatched, ignored, unusable, duplicates; statementId)."""
     return ok(JobOut.of(queries.get_job(principal(), job_id)).wire())
 
 

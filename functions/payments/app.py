@@ -6,8 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.payments import (
@@ -17,11 +19,15 @@ from urbaneta.models.payments import (
     EntryOut,
     ManualPaymentCreate,
     PaymentOut,
+    StatementImportAccepted,
     StatementImportOut,
+    StatementImportRequest,
     StatementOut,
+    StatementUploadCreate,
+    StatementUploadOut,
 )
+from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payments as service
-from urbaneta.services import reconciliation
 from urbaneta.settings import require
 
 require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -70,18 +76,21 @@ def get_payment(payment_id: Id):
 @allow(EVERYONE)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     ip = app.current_event.request_context.http.source_ip
-    return created(service.start_banklink(principal(), body, ip).wire())
+    return created(banklinks.start_banklink(principal(), body, ip).wire())
 
 
-PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2), verified by ss2 (RSA-SHA1 with "
-           "Paysera's public key) or ss1; answers text/plain OK.")
+PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2, ss3), verified by ss3 (RSA-SHA256 with "
+           "Paysera's public key), ss2 (RSA-SHA1) or ss1, or an encrypted callback (data only: AES-256-GCM with "
+           "the project password); status 1 pays, 0 fails the order, 2 and 3 leave it pending; answers "
+           "text/plain OK.")
 
 
 @app.post("/payments/callbacks/paysera", description=PAYSERA)
 @app.get("/payments/callbacks/paysera", description=PAYSERA)
 @public
 def paysera_callback():
-    answer = service.paysera_callback(_raw_body().decode("utf-8", "replace"), app.current_event.query_string_parameters)
+    answer = banklinks.paysera_callback(_raw_body().decode("utf-8", "replace"),
+                                        app.current_event.query_string_parameters)
     return Response(status_code=200, content_type="text/plain", body=answer)
 
 
@@ -89,21 +98,49 @@ def paysera_callback():
           description="MakeCommerce notification (form: json, mac = uppercase SHA-512 of json + secret key).")
 @public
 def maksekeskus_callback():
-    answer = service.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
+    answer = banklinks.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
                                           app.current_event.query_string_parameters)
     return ok(answer)
 
 
-@app.post("/bank-statements/import", responses={**doc(201, StatementImportOut),
-                                                415: {"description": "Not application/xml or text/csv"}}, description=(
-    "The statement file is the body: application/xml for ISO 20022 camt.053/camt.054 (.001.02 … .001.08), "
-    "text/csv for Swedbank, SEB and LHV exports. At most 5 MB (413); DTDs and entities are refused (422)."))
+IMPORT = (
+    "The statement file is the body: application/xml for ISO 20022 camt.052/053/054 (.001.02 … .001.08) and "
+    "FiDAViSta, text/csv for the Baltic banks' exports. At most 5 MB (413); DTDs and entities are refused (422), "
+    "as is any file that does not parse (nothing is recorded). Entries that cannot be used are recorded with a "
+    "reason and listed in ``unusable``; they never block the rest. A larger file is uploaded first (POST "
+    "/bank-statements/uploads) and imported by sending ``{\"uploadKey\": …}`` as application/json. An uploaded "
+    "file, a file of more than 2,000 entries, or ``?async=true`` is imported in the background: 202 with a job "
+    "(GET /jobs/{jobId} shows entries read, processed, matched, unmatched, ignored).")
+
+
+@app.post("/bank-statements/import", description=IMPORT, responses={
+    **doc(201, StatementImportOut), **doc(202, StatementImportAccepted),
+    415: {"description": "Not application/xml, text/csv or application/json"}})
 @allow(STAFF)
-def import_statement():
-    context = app.lambda_context
-    out = reconciliation.import_statement(principal(), _raw_body(), app.current_event.get_header_value("content-type"),
-                                          context.get_remaining_time_in_millis)
+def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
+    event = app.current_event
+    content_type = event.get_header_value("content-type") or ""
+    if content_type.split(";", 1)[0].strip().lower() == "application/json":
+        try:
+            body = StatementImportRequest.model_validate_json(_raw_body() or b"{}")
+        except ValidationError as exc:
+            raise ValidationFailed.one("uploadKey", "send {\"uploadKey\": …} from POST /bank-statements/uploads") \
+                from exc
+        started = reconciliation.import_upload(principal(), body.upload_key)
+        return ok(started.wire(), status=202, headers={"Location": f"/api/jobs/{started.job_id}"})
+    out = reconciliation.import_statement(principal(), _raw_body(), content_type,
+                                          app.lambda_context.get_remaining_time_in_millis,
+                                          asynchronous=asynchronous == "true")
+    if isinstance(out, StatementImportAccepted):
+        return ok(out.wire(), status=202, headers={"Location": f"/api/jobs/{out.job_id}"})
     return created(out.wire(), location=f"/api/bank-statements/{out.id}")
+
+
+@app.post("/bank-statements/uploads", responses=doc(201, StatementUploadOut))
+@allow(STAFF)
+def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
+    """A presigned S3 POST for one statement file (up to 100 MB), to import with ``{"uploadKey": …}``."""
+    return created(reconciliation.upload(principal(), body).wire())
 
 
 @app.get("/bank-statements/<statement_id>", responses=doc(200, StatementOut))

@@ -54,7 +54,8 @@ def test_structured_reference_pays_the_invoice(org):
     assert res.status == 201, res
     assert res.data | {"id": None} == {"id": None, "format": "camt.053.001.02", "entries": 1, "matched": 1,
                                        "suggested": 0, "unmatched": 0, "ignored": 0, "reversed": 0,
-                                       "duplicates": 0, "pending": 0}
+                                       "duplicates": 0, "pending": 0, "entriesRead": 1, "unusableCount": 0,
+                                       "skipped": 0, "unusable": [], "status": "completed", "jobId": None}
     assert invoice_state(caller, invoice["id"])["status"] == "paid"
     assert invoice_state(caller, invoice["id"])["balanceDueCents"] == 0
     data = statement(caller, res.data["id"])
@@ -267,9 +268,12 @@ def test_garbage_csv_and_unknown_content_type_are_refused(org):
     # Given a CSV that is not a bank export / When imported / Then 422
     res = imp(caller, b"a;b;c\n1;2;3\n", CSV)
     assert res.status == 422 and res.error["errors"][0]["field"] == "file"
-    # Given a JSON body / When imported / Then 415
-    res = imp(caller, b'{"not": "a statement"}', {"content-type": "application/json"})
+    # Given a PDF body / When imported / Then 415
+    res = imp(caller, b'%PDF-1.4 not a statement', {"content-type": "application/pdf"})
     assert res.status == 415
+    # Given a JSON body that names no upload / When imported / Then 422 on uploadKey
+    res = imp(caller, b'{"not": "a statement"}', {"content-type": "application/json"})
+    assert res.status == 422 and res.error["errors"][0]["field"] == "uploadKey"
     assert _nothing_recorded(caller)
 
 
@@ -380,10 +384,11 @@ def test_import_uses_batched_calls(org):
     # When imported
     with count_calls("dynamodb") as counter:
         res = imp(caller, content)
-    # Then identities, references and payers are looked up in batches and entries written 25 at a time
+    # Then identities, references and payers are looked up in batches and entries (with their fallback slots)
+    # written conditionally, 40 lines per transaction
     assert res.data["entries"] == 60
     assert counter.count("GetItem") <= 3
-    assert counter.count("BatchWriteItem") == 3
+    assert counter.count("TransactWriteItems") == 2 and counter.count("BatchWriteItem") == 0
     assert counter.count("BatchGetItem") <= 3
 
 

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     # required by some functions only (see NEEDS): None when not given; ``need(name)`` refuses None
     invoice_generation_queue_url: str | None = None
     invoice_sending_queue_url: str | None = None
+    statement_import_queue_url: str | None = None
     webhook_delivery_queue_url: str | None = None
     webhook_delivery_dlq_url: str | None = None
     provider_secret_arn: str | None = None  # payment provider credentials (Paysera, MakeCommerce); none: test mode
@@ -76,7 +77,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "maintenance": REQUIRED,
     "meters": REQUIRED,
     "overdue_sweep": REQUIRED,
-    "payments": (*REQUIRED, "PROVIDER_SECRET_ARN"),
+    "payments": (*REQUIRED, "PROVIDER_SECRET_ARN", "STATEMENT_IMPORT_QUEUE_URL"),
+    "statement_import_worker": (*REQUIRED, "STATEMENT_IMPORT_QUEUE_URL"),
     "residents": REQUIRED,
     "webhooks": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),
     "webhook_fanout": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),
@@ -103,6 +105,7 @@ _ENV = {
     "uploads_bucket": "UPLOADS_BUCKET",
     "invoice_generation_queue_url": "INVOICE_GENERATION_QUEUE_URL",
     "invoice_sending_queue_url": "INVOICE_SENDING_QUEUE_URL",
+    "statement_import_queue_url": "STATEMENT_IMPORT_QUEUE_URL",
     "webhook_delivery_queue_url": "WEBHOOK_DELIVERY_QUEUE_URL",
     "webhook_delivery_dlq_url": "WEBHOOK_DELIVERY_DLQ_URL",
     "webhook_retry_schedule": "WEBHOOK_RETRY_SCHEDULE",

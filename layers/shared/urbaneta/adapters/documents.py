@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from urbaneta.adapters.aws import client
 from urbaneta.settings import get_settings
 
@@ -32,3 +34,50 @@ def put_pdf(key: str, content: bytes, *, invoice_number: str) -> None:
 def put_statement(key: str, content: bytes, content_type: str) -> None:
     client("s3").put_object(Bucket=get_settings().documents_bucket, Key=key, Body=content, ContentType=content_type,
                             ServerSideEncryption="AES256")
+
+
+# ---- statement uploads: tmp/<tenantId>/statements/<uploadId>.<xml|csv> in the uploads bucket (tmp/ expires) ------
+
+_STATEMENT_UPLOAD = re.compile(r"^tmp/(?P<tenant>[0-9A-Za-z-]{1,64})/statements/[0-9a-f-]{36}\.(?P<ext>xml|csv)$")
+UPLOAD_SECONDS = 900
+
+
+def statement_upload_key(tenant_id: str, upload_id: str, extension: str) -> str:
+    return f"tmp/{tenant_id}/statements/{upload_id}.{extension}"
+
+
+def statement_upload_kind(tenant_id: str, key: str) -> str | None:
+    """``xml`` or ``csv`` for a statement upload key of this tenant; None when the key is not one."""
+    found = _STATEMENT_UPLOAD.match(key)
+    if found is None or found.group("tenant") != tenant_id:
+        return None
+    return found.group("ext")
+
+
+def presigned_statement_upload(key: str, content_type: str, *, max_bytes: int) -> tuple[str, dict[str, str]]:
+    """A presigned POST that lets a client put one statement file of at most ``max_bytes`` at ``key``."""
+    out = client("s3").generate_presigned_post(
+        Bucket=get_settings().uploads_bucket, Key=key, Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+        ExpiresIn=UPLOAD_SECONDS)
+    return str(out["url"]), {k: str(v) for k, v in out["fields"].items()}
+
+
+def upload_size(key: str) -> int | None:
+    """The size of an upload, or None when there is none."""
+    s3 = client("s3")
+    try:
+        head = s3.head_object(Bucket=get_settings().uploads_bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return int(head.get("ContentLength", 0))
+
+
+def read_upload(key: str) -> bytes | None:
+    s3 = client("s3")
+    try:
+        return bytes(s3.get_object(Bucket=get_settings().uploads_bucket, Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None

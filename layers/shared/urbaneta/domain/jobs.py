@@ -1,4 +1,4 @@
-"""Asynchronous jobs (bulk generation and sending): the entity and its status set."""
+"""Asynchronous jobs (bulk generation and sending, bank statement imports): the entity and its status set."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from urbaneta.domain.entity import Entity
 class Job(Entity):
     id: str
     tenant_id: str = Field(alias="tenantId")
-    type: Literal["invoice_generation", "invoice_sending"]
+    type: Literal["invoice_generation", "invoice_sending", "statement_import"]
     status: Literal["queued", "running", "completed", "failed"] = "queued"
     total: int = 0
     processed: int = 0
@@ -26,5 +26,14 @@ class Job(Entity):
     period_start: date | None = Field(default=None, alias="periodStart")
     period_end: date | None = Field(default=None, alias="periodEnd")
     params: dict[str, str] = Field(default_factory=dict)  # e.g. issueDate, dueDate of a generation
+    # statement import: total = entries read from the file, processed = entries done so far, and how they went
+    statement_id: str | None = Field(default=None, alias="statementId")
+    matched: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+    reversed: int = 0
+    duplicates: int = 0
+    unusable: int = 0
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")

@@ -21,7 +21,7 @@ PaymentMethod = Literal["bank_transfer", "cash", "card", "other", "banklink", "b
 PaymentStatus = Literal["pending", "received", "reversed", "failed"]
 
 
-EntryStatus = Literal["matched", "suggested", "unmatched", "ignored", "reversed", "pending"]
+EntryStatus = Literal["matched", "suggested", "unmatched", "ignored", "reversed", "pending", "unusable"]
 
 
 class AllocationItem(Entity):
@@ -62,10 +62,12 @@ class BankEntry(Entity):
     tenant_id: str = Field(alias="tenantId")
     statement_id: str = Field(alias="statementId")
     position: int
-    booking_date: date = Field(alias="bookingDate")
-    amount_cents: int = Field(alias="amountCents")
-    currency: str
-    direction: Literal["credit", "debit"]
+    tx_index: int = Field(default=0, alias="txIndex")  # within a batched entry
+    # an unusable entry (``reason``) keeps what could be read of it: any of these may be missing
+    booking_date: date | None = Field(default=None, alias="bookingDate")
+    amount_cents: int | None = Field(default=None, alias="amountCents")
+    currency: str | None = None
+    direction: Literal["credit", "debit"] | None = None
     reversal: bool = False
     payer_name: str | None = Field(default=None, alias="payerName")
     payer_iban: str | None = Field(default=None, alias="payerIban")
@@ -80,8 +82,23 @@ class BankEntry(Entity):
     apartment_id: str | None = Field(default=None, alias="apartmentId")
     payment_id: str | None = Field(default=None, alias="paymentId")
     signature: str | None = None
+    reason: str | None = None  # why an entry cannot be used (adapters.statements.model.REASONS)
+    detail: str | None = None
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
+
+
+class UnusableNote(Entity):
+    """An entry of an imported file that could not be used, as the import result lists it."""
+
+    position: int
+    reason: str
+    detail: str
+    amount_cents: int | None = Field(default=None, alias="amountCents")
+    currency: str | None = None
+    booking_date: date | None = Field(default=None, alias="bookingDate")
+    payer_name: str | None = Field(default=None, alias="payerName")
+    bank_reference: str | None = Field(default=None, alias="bankReference")
 
 
 class EntryCounts(Entity):
@@ -94,6 +111,10 @@ class EntryCounts(Entity):
     reversed: int = 0
     duplicates: int = 0
     pending: int = 0
+    unusable: int = 0
+
+
+MAX_NOTES = 200  # unusable entries listed on the statement item (all of them are entries too)
 
 
 class Statement(EntryCounts):
@@ -105,5 +126,9 @@ class Statement(EntryCounts):
     file_size: int = Field(alias="fileSize")
     entries: int = 0
     skipped: int = 0
+    entries_read: int = Field(default=0, alias="entriesRead")
+    notes: list[UnusableNote] = Field(default_factory=list)  # the first MAX_NOTES unusable entries
+    job_id: str | None = Field(default=None, alias="jobId")  # an asynchronous import
+    status: Literal["importing", "completed", "failed"] = "completed"
     imported_by: str | None = Field(default=None, alias="importedBy")
     created_at: str = Field(alias="createdAt")

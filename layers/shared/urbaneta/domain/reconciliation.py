@@ -67,6 +67,47 @@ def entry_identities(sources: Sequence[IdentitySource]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class LineKeys:
+    """Where a line is stored (``identity``), the fallback slot it claims, and its reference key ("" if none)."""
+
+    identity: str
+    slot: str
+    ref_key: str
+
+
+def line_keys(lines: Sequence[tuple[str | None, str, bool]]) -> list[LineKeys]:
+    """``(dedupe_key, fallback_key, credit)`` per usable line of one file, in file order.
+
+    The identity is the bank's reference (``dedupe_key``) when there is one, else the n-th occurrence of the
+    fallback key in this file; every line also claims that n-th fallback slot. Equal lines of one file thus
+    stay distinct (n = 1, 2, …) and the n-th of one file meets the n-th of another."""
+    seen: Counter[str] = Counter()
+    out: list[LineKeys] = []
+    for dedupe_key, fallback_key, credit in lines:
+        seen[fallback_key] += 1
+        slot = _digest("ALT", fallback_key, str(seen[fallback_key]))
+        identity = _digest("REF", dedupe_key, "C" if credit else "D") if dedupe_key else slot
+        out.append(LineKeys(identity, slot, dedupe_key or ""))
+    return out
+
+
+def unusable_identity(own_account: str, bank_ref: str | None, tx_index: int, file_digest: str, position: int) -> str:
+    """An unusable entry is stored once: by the bank's reference when it has one, else by its place in the file."""
+    if bank_ref:
+        return _digest("U", own_account, bank_ref, str(tx_index))
+    return _digest("U", own_account, file_digest, str(position))
+
+
+def is_duplicate_by_slot(mine: str, holder_ref: str | None, refs_comparable: bool) -> bool:
+    """A line whose own identity is new but whose fallback slot is held by another file's line: the same
+    transaction when either side has no bank reference, or when the bank's reference forms are not known to be
+    comparable across formats; two different transactions when both carry different comparable references."""
+    if holder_ref is None:
+        return False
+    return not (mine and holder_ref and mine != holder_ref and refs_comparable)
+
+
 # ---- what a line names ---------------------------------------------------------------------------------------
 
 _RFB = re.compile(r"/RFB/([^/]+)", re.IGNORECASE)

@@ -56,6 +56,14 @@ class JobOut(ResponseModel):
     building_id: str | None = None
     period_start: date | None = None
     period_end: date | None = None
+    statement_id: str | None = Field(None, description="statement_import: the statement being imported.")
+    matched: int = Field(0, description="statement_import: entries so far matched to an invoice or apartment.")
+    suggested: int = 0
+    unmatched: int = 0
+    ignored: int = Field(0, description="statement_import: money out and zero-amount entries.")
+    reversed: int = 0
+    duplicates: int = 0
+    unusable: int = Field(0, description="statement_import: entries recorded with a reason (missing amount …).")
     created_at: str
     updated_at: str
 
@@ -64,7 +72,9 @@ class JobOut(ResponseModel):
         return cls(id=job.id, type=job.type, status=job.status, total=job.total, processed=job.processed,
                    created=job.created, skipped=job.skipped, failed=job.failed, errors=job.errors,
                    building_id=job.building_id, period_start=job.period_start, period_end=job.period_end,
-                   created_at=job.created_at, updated_at=job.updated_at)
+                   statement_id=job.statement_id, matched=job.matched, suggested=job.suggested,
+                   unmatched=job.unmatched, ignored=job.ignored, reversed=job.reversed, duplicates=job.duplicates,
+                   unusable=job.unusable, created_at=job.created_at, updated_at=job.updated_at)
 
 
 class InvoiceLineOut(ResponseModel):

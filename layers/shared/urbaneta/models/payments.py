@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, HttpUrl, field_validator
 
 from urbaneta.domain.money import from_cents
-from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider
+from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider, UnusableNote
 from urbaneta.models.common import Amount, ApiModel, Money, ResponseModel
 
 # ---- stored ---------------------------------------------------------------------------------------------------
@@ -102,26 +102,83 @@ class BanklinkOut(ResponseModel):
     currency: str
 
 
+class UnusableOut(ResponseModel):
+    """An entry of the file the import could not use, with the reason (a stable code) and what was read."""
+
+    position: int = Field(description="The entry's place in the file (0-based).")
+    reason: str = Field(description="zero_amount, missing_amount, invalid_amount, amount_too_large, "
+                                    "missing_currency, unknown_currency, missing_date, invalid_date, "
+                                    "missing_direction, batch_without_amounts, not_booked")
+    detail: str
+    amount: Money | None = None
+    currency: str | None = None
+    booking_date: date | None = None
+    payer_name: str | None = None
+    bank_reference: str | None = None
+
+    @classmethod
+    def of(cls, n: UnusableNote) -> UnusableOut:
+        return cls(position=n.position, reason=n.reason, detail=n.detail,
+                   amount=None if n.amount_cents is None else from_cents(n.amount_cents), currency=n.currency,
+                   booking_date=n.booking_date, payer_name=n.payer_name, bank_reference=n.bank_reference)
+
+
 class StatementImportOut(ResponseModel):
     id: str
     format: str
-    entries: int
+    entries: int = Field(description="Usable entries (payments in and out).")
     matched: int
     suggested: int
     unmatched: int
-    ignored: int
+    ignored: int = Field(description="Money out, and zero-amount entries.")
     reversed: int
     duplicates: int
     pending: int
+    entries_read: int = Field(0, description="Every entry of the file: usable and unusable.")
+    unusable_count: int = Field(0, description="Entries recorded as unusable (zero amounts count as ignored).")
+    skipped: int = Field(0, description="Balance rows and entries not booked yet.")
+    unusable: list[UnusableOut] = Field(default_factory=list,
+                                        description="Entries that could not be used, with reasons (first 200).")
+    status: Literal["importing", "completed", "failed"] = "completed"
+    job_id: str | None = None
+
+
+class StatementImportAccepted(ResponseModel):
+    """202: the import runs in the background; follow it at GET /jobs/{jobId}, then GET /bank-statements/{id}."""
+
+    job_id: str
+    status: str
+    statement_id: str | None = None
+    entries_read: int | None = None
+
+
+class StatementImportRequest(ApiModel):
+    upload_key: str = Field(min_length=1, max_length=512,
+                            description="uploadKey returned by POST /bank-statements/uploads.")
+
+
+class StatementUploadCreate(ApiModel):
+    content_type: Literal["application/xml", "text/xml", "text/csv"] = "application/xml"
+
+
+class StatementUploadOut(ResponseModel):
+    """A presigned S3 POST: send ``fields`` plus the file (form field ``file``, last) to ``uploadUrl``, then
+    POST /bank-statements/import with ``{"uploadKey": …}``."""
+
+    upload_key: str
+    upload_url: str
+    fields: dict[str, str]
+    expires_in: int = Field(description="Seconds the upload stays allowed.")
+    max_bytes: int
 
 
 class EntryOut(ResponseModel):
     id: str
     position: int
-    booking_date: date
-    amount: Money
-    currency: str
-    direction: str
+    booking_date: date | None
+    amount: Money | None
+    currency: str | None
+    direction: str | None
     reversal: bool
     payer_name: str | None
     payer_iban: str | None
@@ -134,15 +191,18 @@ class EntryOut(ResponseModel):
     invoice_id: str | None
     apartment_id: str | None
     payment_id: str | None
+    reason: str | None = Field(None, description="Why an unusable (or zero-amount ignored) entry was not used.")
+    detail: str | None = None
 
     @classmethod
     def of(cls, e: BankEntry) -> EntryOut:
         return cls(
-            id=e.id, position=e.position, booking_date=e.booking_date, amount=from_cents(e.amount_cents),
+            id=e.id, position=e.position, booking_date=e.booking_date,
+            amount=None if e.amount_cents is None else from_cents(e.amount_cents),
             currency=e.currency, direction=e.direction, reversal=e.reversal, payer_name=e.payer_name,
             payer_iban=e.payer_iban, reference=e.structured_reference, text=e.text, bank_reference=e.bank_reference,
             status=e.status, rule=e.rule, confidence=e.confidence, invoice_id=e.invoice_id,
-            apartment_id=e.apartment_id, payment_id=e.payment_id,
+            apartment_id=e.apartment_id, payment_id=e.payment_id, reason=e.reason, detail=e.detail,
         )
 
 

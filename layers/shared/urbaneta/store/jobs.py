@@ -107,3 +107,37 @@ def fail(tenant_id: str, job_id: str, message: str) -> None:
            vals={":failed": "failed", ":empty": [], ":errs": [{"message": message}], ":now": now_iso(),
                  ":done": "completed"},
            condition="attribute_exists(PK) AND #st <> :done", return_new=False)
+
+
+IMPORT_COUNTS = ("matched", "suggested", "unmatched", "ignored", "reversed", "duplicates", "unusable")
+
+
+def start_import(tenant_id: str, job_id: str, total: int, statement_id: str) -> None:
+    """A statement import's file is read: its entries are the total; the job runs. A replanned job is left as is."""
+    try:
+        update(keys.job(tenant_id, job_id), "SET #total = :total, #st = :running, statementId = :sid, updatedAt = :now",
+               names={"#total": "total", "#st": "status"},
+               vals={":total": total, ":running": "running", ":sid": statement_id, ":now": now_iso(),
+                     ":queued": "queued"},
+               condition="#st = :queued", return_new=False)
+    except Conflict:
+        return
+
+
+def import_progress(tenant_id: str, job_id: str, chunk: int, *, processed: int, counts: dict[str, int]) -> Job | None:
+    """Count one chunk of a statement import once (``doneChunks``); None when it had been counted already."""
+    names = {f"#{n}": n for n in IMPORT_COUNTS}
+    adds = ", ".join(f"#{n} :{n}" for n in IMPORT_COUNTS)
+    try:
+        item = update(
+            keys.job(tenant_id, job_id), f"ADD #processed :p, {adds}, doneChunks :chunkset SET updatedAt = :now",
+            names={**names, "#processed": "processed", "#st": "status"},
+            vals={":p": processed, **{f":{n}": int(counts.get(n, 0)) for n in IMPORT_COUNTS},
+                  ":chunkset": {chunk}, ":chunk": chunk, ":now": now_iso(), ":running": "running",
+                  ":queued": "queued"},
+            condition="attribute_exists(PK) AND #st IN (:queued, :running) "
+                      "AND (attribute_not_exists(doneChunks) OR NOT contains(doneChunks, :chunk))",
+        )
+    except Conflict:
+        return None
+    return Job.model_validate(strip_keys(item or {}))

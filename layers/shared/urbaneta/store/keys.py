@@ -189,13 +189,19 @@ def bank_entry(tenant_id: str, entry_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#BANKTX#{entry_id}", "BANKTX")
 
 
+def bank_fallback_slot(tenant_id: str, slot: str) -> Key:
+    """The n-th line with one fallback key (account, date, direction, amount, currency, counterparty): which
+    entry holds it and under which bank reference (cross-format deduplication, docs/bank-formats.md)."""
+    return pk_sk(f"{_t(tenant_id)}#BANKALT#{slot}", "BANKALT")
+
+
 def statement_entries_partition(tenant_id: str, statement_id: str) -> str:
     return f"{_t(tenant_id)}#STMT#{statement_id}#ENTRIES"
 
 
-def statement_entries_index(tenant_id: str, statement_id: str, position: int) -> Key:
-    """Entries of a statement in file order (GET /bank-statements/{id})."""
-    return gsi("GSI1", statement_entries_partition(tenant_id, statement_id), f"{position:07d}")
+def statement_entries_index(tenant_id: str, statement_id: str, position: int, tx_index: int = 0) -> Key:
+    """Entries of a statement in file order, the transactions of a batch in theirs (GET /bank-statements/{id})."""
+    return gsi("GSI1", statement_entries_partition(tenant_id, statement_id), f"{position:07d}#{tx_index:04d}")
 
 
 # --- residents, invitations, maintenance requests (area: residents) ------------------------------------

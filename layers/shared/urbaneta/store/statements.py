@@ -12,7 +12,10 @@ from urbaneta.domain.references import is_valid_rf, normalize
 from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store import table as t
-from urbaneta.store.transactions import Op, tx_put
+from urbaneta.store.table import ConditionFailed
+from urbaneta.store.transactions import Op, transact, tx_put
+
+CLAIMS_PER_TRANSACTION = 40  # an entry and its fallback slot each: 80 of TransactWriteItems' 100 operations
 
 
 def _dump(model: BankEntry | Statement) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def _dump(model: BankEntry | Statement) -> dict[str, Any]:
 
 def entry_item(e: BankEntry) -> dict[str, Any]:
     return {**keys.bank_entry(e.tenant_id, e.id), **keys.statement_entries_index(e.tenant_id, e.statement_id,
-                                                                                  e.position),
+                                                                                  e.position, e.tx_index),
             "entity": "bank_entry", **_dump(e)}
 
 
@@ -49,6 +52,43 @@ def existing_entries(tenant_id: str, entry_ids: Sequence[str]) -> dict[str, Bank
 def write_entries(entries: Iterable[BankEntry]) -> int:
     """BatchWriteItem, 25 per call; returns the calls made."""
     return t.batch_write(entry_item(e) for e in entries)
+
+
+def slot_item(tenant_id: str, slot: str, entry_id: str, ref_key: str) -> dict[str, Any]:
+    return {**keys.bank_fallback_slot(tenant_id, slot), "entity": "bank_fallback_slot", "entryId": entry_id,
+            "refKey": ref_key}
+
+
+def existing_slots(tenant_id: str, slots: Sequence[str]) -> dict[str, str]:
+    """Fallback slots already held (BatchGetItem): slot → the holder's reference key ("" when it had none)."""
+    by_pk = {keys.bank_fallback_slot(tenant_id, s)["PK"]: s for s in slots}
+    found = t.batch_get([keys.bank_fallback_slot(tenant_id, s) for s in set(slots)])
+    return {by_pk[str(i["PK"])]: str(i.get("refKey", "")) for i in found}
+
+
+def claim_entries(claims: Sequence[tuple[BankEntry, str | None, str]]) -> set[str]:
+    """Write new entries, each with its fallback slot (``slot`` None: the slot is held already), in
+    transactions of CLAIMS_PER_TRANSACTION conditioned on neither existing. An entry whose identity or slot was
+    taken in the meantime (a concurrent import) is left out and its id returned: the caller counts it a duplicate.
+    """
+    lost: set[str] = set()
+    for start in range(0, len(claims), CLAIMS_PER_TRANSACTION):
+        group = list(claims[start:start + CLAIMS_PER_TRANSACTION])
+        while group:
+            ops: list[Op] = []
+            for e, slot, ref_key in group:
+                ops.append(tx_put(entry_item(e), label=e.id))
+                if slot:
+                    ops.append(tx_put(slot_item(e.tenant_id, slot, e.id, ref_key), label=e.id))
+            try:
+                transact(ops, conflict_message="The statement entry was recorded already.")
+                break
+            except ConditionFailed as exc:
+                if not set(exc.labels) & {c[0].id for c in group}:
+                    raise
+                lost |= set(exc.labels)
+                group = [c for c in group if c[0].id not in exc.labels]
+    return lost
 
 
 def save_entry_op(e: BankEntry, *, expect_status: str | None = None) -> Op:

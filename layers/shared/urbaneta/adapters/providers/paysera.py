@@ -1,5 +1,8 @@
-"""Paysera checkout, specification 1.6: the signed redirect (``data`` + ``sign``) and callback verification
-(``ss2`` RSA-SHA1 with Paysera's public key, preferred; ``ss1`` md5 with the project password otherwise)."""
+"""Paysera checkout, specification 1.6: the signed redirect (``data`` + ``sign``) and callback verification as
+the current libwebtopay does it: ``ss3`` (RSA-SHA256 with Paysera's public key) preferred, then ``ss2``
+(RSA-SHA1), then ``ss1`` (md5 with the project password); a callback with none of them is an encrypted one
+(``data`` = url-safe base64 of a 12-byte IV, the AES-256-GCM ciphertext and its 16-byte tag, keyed by the
+project password — docs/data-model.md says what is assumed)."""
 
 from __future__ import annotations
 
@@ -55,10 +58,53 @@ def _fetched_key() -> bytes:
     return response.content
 
 
+def _b64(text: str) -> bytes:
+    return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
+
+
+GCM_IV_BYTES = 12
+GCM_TAG_BYTES = 16
+
+
+def gcm_key(password: str) -> bytes:
+    """The project password as an AES-256 key, as PHP's openssl does with a short key: NUL-padded to 32 bytes
+    (a longer one is cut)."""
+    return password.encode()[:32].ljust(32, b"\0")
+
+
+def decrypt_data(data: str, password: str) -> dict[str, str]:
+    """An encrypted callback's fields; Unauthorized when it does not decrypt (wrong key, altered data)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        raw = _b64(data)
+    except ValueError as exc:
+        raise ValidationFailed.one("data", "is not Paysera callback data") from exc
+    if len(raw) <= GCM_IV_BYTES + GCM_TAG_BYTES:
+        raise ValidationFailed.one("data", "is not Paysera callback data")
+    try:
+        plain = AESGCM(gcm_key(password)).decrypt(raw[:GCM_IV_BYTES], raw[GCM_IV_BYTES:], None)
+    except InvalidTag as exc:
+        raise Unauthorized("The encrypted Paysera callback does not decrypt with the project password.") from exc
+    try:
+        return dict(parse_qsl(plain.decode(), keep_blank_values=True))
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.one("data", "is not Paysera callback data") from exc
+
+
+def encrypt_data(params: dict[str, str], password: str, iv: bytes) -> str:
+    """The inverse of ``decrypt_data`` (what Paysera sends; tests build callbacks with it)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    sealed = AESGCM(gcm_key(password)).encrypt(iv, urlencode(params).encode(), None)
+    return base64.b64encode(iv + sealed).decode().replace("+", "-").replace("/", "_")
+
+
 @dataclass(frozen=True)
 class PayseraCallback:
     fields: dict[str, str]
-    verified_by: str  # "ss2" or "ss1"
+    verified_by: str  # "ss3", "ss2", "ss1" or "encrypted"
 
 
 class PayseraClient:
@@ -87,26 +133,33 @@ class PayseraClient:
     def _public_key(self) -> bytes:
         return self.config.public_key.encode() if self.config.public_key.strip() else _fetched_key()
 
-    def verify_callback(self, data: str, ss1: str | None, ss2: str | None) -> PayseraCallback:
-        """Verify ``ss2`` with Paysera's public key when present (a wrong one is refused, never downgraded);
-        without ``ss2`` fall back to ``ss1``."""
+    def _verify_rsa(self, data: str, signature: str, name: str) -> None:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+        key = serialization.load_pem_public_key(self._public_key())
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise ServiceUnavailable("Paysera's public key is not an RSA key.")
+        digest = hashes.SHA256() if name == "ss3" else hashes.SHA1()  # noqa: S303 - ss2 is Paysera's spec
+        try:
+            key.verify(_b64(signature), data.encode(), padding.PKCS1v15(), digest)
+        except (InvalidSignature, ValueError) as exc:
+            raise Unauthorized(f"The Paysera signature ({name}) does not verify.") from exc
+
+    def verify_callback(self, data: str, ss1: str | None, ss2: str | None, ss3: str | None = None
+                        ) -> PayseraCallback:
+        """The strongest signature present is checked (``ss3``, then ``ss2``; a wrong one is refused, never
+        downgraded); with neither, ``ss1``; with no signature at all, the callback is an encrypted one."""
         cfg = self.config.require_for_callback()
         if not data:
             raise ValidationFailed.one("data", "is required")
-        if ss2:
-            from cryptography.exceptions import InvalidSignature
-            from cryptography.hazmat.primitives import hashes, serialization
-            from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-            key = serialization.load_pem_public_key(self._public_key())
-            if not isinstance(key, rsa.RSAPublicKey):
-                raise ServiceUnavailable("Paysera's public key is not an RSA key.")
-            try:
-                signature = base64.b64decode(ss2.replace("-", "+").replace("_", "/") + "=" * (-len(ss2) % 4))
-                key.verify(signature, data.encode(), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - Paysera's spec
-            except (InvalidSignature, ValueError) as exc:
-                raise Unauthorized("The Paysera signature (ss2) does not verify.") from exc
-            return PayseraCallback(decode_data(data), "ss2")
-        if ss1 and hmac.compare_digest(ss1.lower(), md5_sign(data, cfg.password)):
-            return PayseraCallback(decode_data(data), "ss1")
-        raise Unauthorized("The Paysera signature (ss1) does not verify.")
+        for name, signature in (("ss3", ss3), ("ss2", ss2)):
+            if signature:
+                self._verify_rsa(data, signature, name)
+                return PayseraCallback(decode_data(data), name)
+        if ss1:
+            if hmac.compare_digest(ss1.lower(), md5_sign(data, cfg.password)):
+                return PayseraCallback(decode_data(data), "ss1")
+            raise Unauthorized("The Paysera signature (ss1) does not verify.")
+        return PayseraCallback(decrypt_data(data, cfg.password), "encrypted")
