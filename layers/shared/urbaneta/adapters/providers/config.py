@@ -13,6 +13,7 @@ The secret is JSON::
 from __future__ import annotations
 
 import json
+from abc import abstractmethod
 from functools import lru_cache
 from typing import Any, ClassVar, Self
 
@@ -31,8 +32,9 @@ class _ProviderConfig(BaseModel):
 
     test: bool = False
 
+    @abstractmethod
     def configured(self) -> bool:
-        raise NotImplementedError
+        """Whether the credentials a payment needs are all there."""
 
     def require(self) -> Self:
         if not self.configured():
