@@ -28,6 +28,19 @@ from urbaneta.adapters.statements.common import (
     cents_from_decimal_text,
     currency_code,
     iso_date,
+    parse_xml_root,
+)
+from urbaneta.adapters.statements.common import (
+    xml_child as _child,
+)
+from urbaneta.adapters.statements.common import (
+    xml_children as _children,
+)
+from urbaneta.adapters.statements.common import (
+    xml_local as _local,
+)
+from urbaneta.adapters.statements.common import (
+    xml_text as _text,
 )
 from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError, UnusableEntry
 
@@ -36,30 +49,6 @@ _BODIES = {"BkToCstmrAcctRpt": ("052", "Rpt"), "BkToCstmrStmt": ("053", "Stmt"),
            "BkToCstmrDbtCdtNtfctn": ("054", "Ntfctn")}
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(el: Any, *path: str) -> Any:
-    """The first descendant along ``path`` of local names (namespace ignored), or None."""
-    node = el
-    for name in path:
-        if node is None:
-            return None
-        node = next((c for c in node if _local(c.tag) == name), None)
-    return node
-
-
-def _children(el: Any, name: str) -> list[Any]:
-    return [] if el is None else [c for c in el if _local(c.tag) == name]
-
-
-def _text(el: Any, *path: str) -> str | None:
-    node = _child(el, *path)
-    if node is None or node.text is None:
-        return None
-    value = node.text.strip()
-    return value or None
 
 
 def _amount(el: Any) -> tuple[int, str]:
@@ -193,18 +182,7 @@ def _tx_amount_el(tx: Any | None) -> Any:
 
 def parse_camt(content: bytes) -> ParsedStatement:
     """Parse a camt.052, camt.053 or camt.054 document (versions .001.02 … .001.08)."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
-    if not content.strip():
-        raise StatementError("the file is empty")
-    try:
-        root = fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise StatementError("the XML declares a DTD or entities, which are refused") from exc
-    except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown declared encoding
-        raise StatementError(f"the XML is malformed or truncated ({str(exc)[:120]})") from exc
-    return parse_camt_root(root)
+    return parse_camt_root(parse_xml_root(content))
 
 
 def parse_camt_root(root: Any) -> ParsedStatement:

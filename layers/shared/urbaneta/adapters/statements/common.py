@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from urbaneta.adapters.statements import model
 from urbaneta.adapters.statements.model import MAX_AMOUNT_CENTS, StatementError
@@ -171,3 +172,49 @@ class Partial:
     def unusable(self, position: int, problem: EntryProblem) -> model.UnusableEntry:
         return model.UnusableEntry(position=position, reason=problem.reason, detail=problem.detail,
                                    **self.__dict__)
+
+
+# ---- XML (camt, FiDAViSta) ------------------------------------------------------------------------------------
+
+
+def parse_xml_root(content: bytes) -> Any:
+    """The document's root element, parsed with defusedxml: a DTD, entities, a malformed or truncated file, or
+    an unknown declared encoding is a StatementError."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    if not content.strip():
+        raise StatementError("the file is empty")
+    try:
+        return fromstring(content, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise StatementError("the XML declares a DTD or entities, which are refused") from exc
+    except (ParseError, ValueError, LookupError) as exc:  # LookupError: an unknown declared encoding
+        raise StatementError(f"the XML is malformed or truncated ({str(exc)[:120]})") from exc
+
+
+def xml_local(tag: Any) -> str:
+    """An element's name without its namespace."""
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def xml_child(el: Any, *path: str) -> Any:
+    """The first descendant along ``path`` of local names (namespace ignored), or None."""
+    node = el
+    for name in path:
+        if node is None:
+            return None
+        node = next((c for c in node if xml_local(c.tag) == name), None)
+    return node
+
+
+def xml_children(el: Any, name: str) -> list[Any]:
+    return [] if el is None else [c for c in el if xml_local(c.tag) == name]
+
+
+def xml_text(el: Any, *path: str) -> str | None:
+    """The stripped text at ``path``, None when absent or blank."""
+    node = xml_child(el, *path)
+    if node is None or node.text is None:
+        return None
+    return node.text.strip() or None

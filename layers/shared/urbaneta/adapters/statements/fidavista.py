@@ -23,6 +23,18 @@ from urbaneta.adapters.statements.common import (
     currency_code,
     iso_date,
 )
+from urbaneta.adapters.statements.common import (
+    xml_child as _child,
+)
+from urbaneta.adapters.statements.common import (
+    xml_children as _children,
+)
+from urbaneta.adapters.statements.common import (
+    xml_local as _local,
+)
+from urbaneta.adapters.statements.common import (
+    xml_text as _text,
+)
 from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError, UnusableEntry
 
 NAMESPACES = {
@@ -33,28 +45,6 @@ NAMESPACES = {
 }
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(el: Any, *path: str) -> Any:
-    node = el
-    for name in path:
-        if node is None:
-            return None
-        node = next((c for c in node if _local(c.tag) == name), None)
-    return node
-
-
-def _children(el: Any, name: str) -> list[Any]:
-    return [] if el is None else [c for c in el if _local(c.tag) == name]
-
-
-def _text(el: Any, *path: str) -> str | None:
-    node = _child(el, *path)
-    if node is None or node.text is None:
-        return None
-    return node.text.strip() or None
 
 
 def is_fidavista(root: Any) -> bool:
