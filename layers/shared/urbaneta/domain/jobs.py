@@ -10,7 +10,19 @@ from pydantic import Field
 from urbaneta.domain.entity import Entity
 
 
-class Job(Entity):
+class ImportTally(Entity):
+    """How a statement import's entries went, counted as they are done (a job and a statement keep them)."""
+
+    matched: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+    reversed: int = 0
+    duplicates: int = 0
+    unusable: int = 0
+
+
+class Job(ImportTally):
     id: str
     tenant_id: str = Field(alias="tenantId")
     type: Literal["invoice_generation", "invoice_sending", "statement_import"]
@@ -26,14 +38,7 @@ class Job(Entity):
     period_start: date | None = Field(default=None, alias="periodStart")
     period_end: date | None = Field(default=None, alias="periodEnd")
     params: dict[str, str] = Field(default_factory=dict)  # e.g. issueDate, dueDate of a generation
-    # statement import: total = entries read from the file, processed = entries done so far, and how they went
+    # statement import: total = entries read from the file, processed = entries done so far (the tally: how)
     statement_id: str | None = Field(default=None, alias="statementId")
-    matched: int = 0
-    suggested: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    reversed: int = 0
-    duplicates: int = 0
-    unusable: int = 0
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")

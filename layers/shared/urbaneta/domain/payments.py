@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from urbaneta.domain.entity import Entity
+from urbaneta.domain.jobs import ImportTally
 
 Provider = Literal["paysera", "maksekeskus"]
 
@@ -101,17 +102,10 @@ class UnusableNote(Entity):
     bank_reference: str | None = Field(default=None, alias="bankReference")
 
 
-class EntryCounts(Entity):
+class EntryCounts(ImportTally):
     """How an import's entries went: the statement keeps them; the import counts them as it goes."""
 
-    matched: int = 0
-    suggested: int = 0
-    unmatched: int = 0
-    ignored: int = 0
-    reversed: int = 0
-    duplicates: int = 0
     pending: int = 0
-    unusable: int = 0
 
 
 MAX_NOTES = 200  # unusable entries listed on the statement item (all of them are entries too)

@@ -49,7 +49,7 @@ Money = Annotated[
 MAX_AMOUNT = Decimal("10000000.00")
 """The largest amount a request may carry (10,000,000.00 €): anything above is a typo or an attack."""
 
-Amount = Annotated[Money, Field(le=MAX_AMOUNT, json_schema_extra={"maximum": float(MAX_AMOUNT)})]
+Amount = Annotated[Money, Field(le=MAX_AMOUNT, json_schema_extra={"maximum": int(MAX_AMOUNT)})]
 """An amount in a request: ``Money`` up to ``MAX_AMOUNT``."""
 
 
