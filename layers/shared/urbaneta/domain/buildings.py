@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from urbaneta.domain.entity import Entity
+from urbaneta.domain.entity import BuildingPart, Entity
 from urbaneta.domain.meters import MeterType
 
 ChargeType = Literal["per_area", "per_apartment", "per_resident", "metered", "shared_by_area"]
@@ -42,10 +42,7 @@ class Building(Entity):
     updated_at: str = Field(alias="updatedAt")
 
 
-class Apartment(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    building_id: str = Field(alias="buildingId")
+class Apartment(BuildingPart):
     number: str
     area: Decimal  # m²
     residents_count: int = Field(default=0, alias="residentsCount")
@@ -57,10 +54,7 @@ class Apartment(Entity):
     updated_at: str = Field(alias="updatedAt")
 
 
-class Charge(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    building_id: str = Field(alias="buildingId")
+class Charge(BuildingPart):
     name: str
     type: ChargeType
     unit_price: Decimal = Field(alias="unitPrice")  # major units; shared_by_area: the building total

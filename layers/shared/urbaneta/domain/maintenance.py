@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from urbaneta.domain.entity import Entity
+from urbaneta.domain.entity import BuildingPart, Entity
 from urbaneta.errors import Conflict, FieldError, Forbidden
 
 MaintenanceStatus = Literal["open", "in_progress", "resolved", "closed"]
@@ -65,10 +65,7 @@ class HistoryEntry(Entity):
     comment: str | None = None
 
 
-class MaintenanceRequest(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    building_id: str = Field(alias="buildingId")
+class MaintenanceRequest(BuildingPart):
     apartment_id: str | None = Field(default=None, alias="apartmentId")
     title: str
     description: str

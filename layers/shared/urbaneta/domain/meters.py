@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from urbaneta.domain.entity import Entity
+from urbaneta.domain.entity import BuildingPart, Entity
 
 MeterType = Literal["cold_water", "hot_water", "heating", "electricity", "gas"]
 
@@ -19,10 +19,7 @@ MeterUnit = Literal["m3", "kWh", "MWh"]
 ReadingStatus = Literal["submitted", "confirmed", "rejected"]
 
 
-class Meter(Entity):
-    id: str
-    tenant_id: str = Field(alias="tenantId")
-    building_id: str = Field(alias="buildingId")
+class Meter(BuildingPart):
     apartment_id: str | None = Field(default=None, alias="apartmentId")  # None: common meter of the building
     type: MeterType
     unit: MeterUnit

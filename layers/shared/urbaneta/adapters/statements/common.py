@@ -7,7 +7,6 @@ Amounts are read from text with a strict pattern before ``Decimal`` sees them, s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -152,22 +151,8 @@ def bank_refs(bank: str | None, *raw: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-@dataclass
-class Partial:
+class Partial(model.EntryFacts):
     """What has been read of an entry so far, for an ``UnusableEntry`` if a later check fails."""
-
-    own_iban: str | None = None
-    booking_date: date | None = None
-    amount_cents: int | None = None
-    currency: str | None = None
-    credit: bool | None = None
-    payer_name: str | None = None
-    payer_iban: str | None = None
-    structured_reference: str | None = None
-    texts: tuple[str, ...] = ()
-    bank_reference: str | None = None
-    tx_index: int = 0
-    bank_refs: tuple[str, ...] = ()
 
     def unusable(self, position: int, problem: EntryProblem) -> model.UnusableEntry:
         return model.UnusableEntry(position=position, reason=problem.reason, detail=problem.detail,

@@ -1,7 +1,7 @@
 """The Baltic banks' CSV account statement exports, in every interface language.
 
 No bank publishes a specification. Columns are found by header name in Estonian, English, Russian, Latvian
-or Lithuanian (case, quotes and spacing ignored; see ``FIELDS``), the header row is looked for in the first
+or Lithuanian (case, quotes and spacing ignored; see ``csv_headers.FIELDS``), the header row is looked for in the first
 lines (some exports put the account and period above it), the delimiter is the one that yields a header, the
 encoding is UTF-8 (with or without BOM), UTF-16 with BOM, or else whichever of Windows-1257 (Baltic) and
 Windows-1251 (Cyrillic) makes the header readable. Amounts accept a decimal comma or point, a sign, spaces as
@@ -23,6 +23,8 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from urbaneta.adapters.statements import model
 from urbaneta.adapters.statements.common import (
@@ -34,91 +36,8 @@ from urbaneta.adapters.statements.common import (
     currency_code,
     local_date,
 )
+from urbaneta.adapters.statements.csv_headers import LANGUAGES, SYNONYMS
 from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError, UnusableEntry
-
-LANGUAGES = ("et", "en", "ru", "lv", "lt")
-
-# field -> language -> header names (normalised: lower case, single spaces, no surrounding quotes)
-FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "own_account": {
-        "et": ("kliendi konto",), "en": ("client account", "account", "customer account", "account number"),
-        "ru": ("счёт клиента", "счет клиента", "номер счёта", "номер счета"),
-        "lv": ("klienta konts", "konta numurs", "konts"), "lt": ("sąskaitos nr.", "sąskaitos numeris", "sąskaita"),
-    },
-    "row_type": {
-        "et": ("reatüüp",), "en": ("row type", "line type"), "ru": ("тип строки", "тип записи"),
-        "lv": ("ieraksta tips",), "lt": ("eilutės tipas", "įrašo tipas"),
-    },
-    "date": {
-        "et": ("kuupäev",), "en": ("date", "booking date", "transaction date"), "ru": ("дата",),
-        "lv": ("datums", "grāmatošanas datums"), "lt": ("data", "operacijos data"),
-    },
-    "name": {
-        "et": ("saaja/maksja", "saaja/maksja nimi"),
-        "en": ("beneficiary/payer", "beneficiary's name", "beneficiary/payer name", "sender/receiver name",
-               "payer/beneficiary", "counterparty", "counterparty name"),
-        "ru": ("получатель/плательщик", "имя получателя/плательщика", "название получателя/плательщика"),
-        "lv": ("saņēmējs/maksātājs", "saņēmēja/maksātāja nosaukums", "saņēmēja/maksātāja vārds"),
-        "lt": ("gavėjas", "gavėjas/mokėtojas", "mokėtojas/gavėjas", "gavėjo/mokėtojo pavadinimas"),
-    },
-    "account": {
-        "et": ("saaja/maksja konto",),
-        "en": ("beneficiary's account", "beneficiary/payer account", "sender/receiver account",
-               "counterparty account"),
-        "ru": ("счёт получателя/плательщика", "счет получателя/плательщика"),
-        "lv": ("saņēmēja/maksātāja konts", "saņēmējs/maksātājs konts"),
-        "lt": ("gavėjo/mokėtojo sąskaita", "mokėtojo/gavėjo sąskaita"),
-    },
-    "text": {
-        "et": ("selgitus",), "en": ("details", "description", "explanation", "payment details"),
-        "ru": ("пояснение", "детали платежа", "описание", "назначение платежа"),
-        "lv": ("informācija saņēmējam", "maksājuma mērķis", "detaļas"),
-        "lt": ("paaiškinimai", "mokėjimo paskirtis"),
-    },
-    "amount": {"et": ("summa",), "en": ("amount",), "ru": ("сумма",), "lv": ("summa",), "lt": ("suma",)},
-    "debit_amount": {"et": ("deebet",), "en": ("debit",), "ru": ("дебет",), "lv": ("debets",), "lt": ("debetas",)},
-    "credit_amount": {"et": ("kreedit",), "en": ("credit",), "ru": ("кредит",), "lv": ("kredīts",),
-                      "lt": ("kreditas",)},
-    "currency": {"et": ("valuuta",), "en": ("currency",), "ru": ("валюта",), "lv": ("valūta",), "lt": ("valiuta",)},
-    "direction": {
-        "et": ("deebet/kreedit (d/c)", "deebet/kreedit"), "en": ("debit/credit", "debit/credit (d/c)", "(d/c)", "d/c"),
-        "ru": ("дебет/кредит", "дебет/кредит (d/c)", "д/к"), "lv": ("debets/kredīts", "d/k"),
-        "lt": ("d/k", "debetas/kreditas"),
-    },
-    "archive": {
-        "et": ("arhiveerimistunnus",), "en": ("archive id", "transfer reference", "archiving code", "archive code"),
-        "ru": ("архивный признак", "архивный код", "архивный номер"), "lv": ("arhīva kods",),
-        "lt": ("įrašo nr.", "įrašo numeris"),
-    },
-    "reference": {
-        "et": ("viitenumber",), "en": ("reference number", "reference no.", "reference"),
-        "ru": ("номер ссылки", "ссылочный номер", "референс"),
-        "lv": ("references numurs", "refernces numurs"), "lt": ("įmokos kodas",),
-    },
-    "doc_no": {
-        "et": ("dokumendi number",), "en": ("document number", "document no."), "ru": ("номер документа",),
-        "lv": ("dokumenta numurs",), "lt": ("dok. nr.", "dokumento nr."),
-    },
-    "tx_type": {
-        "et": ("tehingu tüüp", "tüüp"), "en": ("transaction type", "type"), "ru": ("тип сделки", "тип операции"),
-        "lv": ("maksājuma veids",), "lt": ("kodas",),
-    },
-    "fee": {
-        "et": ("teenustasu",), "en": ("commission fee", "service fee"), "ru": ("плата за услугу", "комиссия"),
-        "lv": ("komisija",), "lt": ("komisinis mokestis",),
-    },
-    "provider_ref": {
-        "et": ("konto teenusepakkuja viide",), "en": ("account servicer reference",),
-        "ru": ("ссылка поставщика услуг счёта", "ссылка поставщика услуг счета"),
-        "lv": ("konta apkalpotāja atsauce",), "lt": ("sąskaitos tvarkytojo nuoroda",),
-    },
-}
-
-_SYNONYMS: dict[str, list[tuple[str, str]]] = {}  # header -> [(field, language)]
-for _field, _by_lang in FIELDS.items():
-    for _lang, _names in _by_lang.items():
-        for _name in _names:
-            _SYNONYMS.setdefault(_name, []).append((_field, _lang))
 
 # Credit/debit marks in every language; the Russian ones (credit, debit) are written as escapes.
 _CREDIT = {"C", "K", "CR", "CRDT", "CREDIT", "KREEDIT", "KREDĪTS", "KREDITS", "KREDITAS",
@@ -154,7 +73,7 @@ def _header_score(cells: list[str]) -> tuple[int, dict[str, int], dict[str, int]
     fields: dict[str, int] = {}
     langs: dict[str, int] = dict.fromkeys(LANGUAGES, 0)
     for pos, cell in enumerate(cells):
-        for field, lang in _SYNONYMS.get(_norm(cell), ()):
+        for field, lang in SYNONYMS.get(_norm(cell), ()):
             langs[lang] += 1
             fields.setdefault(field, pos)
     return len(fields), fields, langs
@@ -209,7 +128,12 @@ def _bank(fields: dict[str, int], own_bank: str | None) -> str:
     raise StatementError(_NOT_A_STATEMENT)
 
 
-def parse_bank_csv(content: bytes) -> ParsedStatement:
+Column = Callable[[list[str]], str]
+
+
+def _find_table(content: bytes) -> tuple[list[list[str]], int, dict[str, int], str]:
+    """The rows, the header's line, the fields' columns and the header's language of whichever decoding yields
+    the fullest statement header."""
     if not content.strip():
         raise StatementError("the file is empty")
     found = None
@@ -223,101 +147,134 @@ def parse_bank_csv(content: bytes) -> ParsedStatement:
         raise StatementError(_NOT_A_STATEMENT)
     rows, header_at, fields, langs = found
     headers = rows[header_at]
-    language = max(LANGUAGES, key=lambda lang: langs[lang])
     if "own_account" not in fields and len(headers) > 1 and _norm(headers[0]) in ("sąskaitos nr.",):
         fields["own_account"] = 0
     # Swedbank Lithuania leaves the row-type column's header empty: "Sąskaitos Nr.","","Data",…
     if "row_type" not in fields and len(headers) > 1 and _norm(headers[1]) == "" and "archive" in fields \
             and "direction" in fields and fields.get("own_account") == 0:
         fields["row_type"] = 1
-    preamble_iban = next((m.group(1).replace(" ", "") for line in rows[:header_at] for cell in line
-                          for m in [_IBAN.search(cell.upper())] if m), None)
+    return rows, header_at, fields, max(LANGUAGES, key=lambda lang: langs[lang])
 
-    def column(name: str, required: bool = False, label: str | None = None) -> Callable[[list[str]], str]:
-        if name in fields:
-            pos = fields[name]
+
+@dataclass
+class _Layout:
+    """The columns of one export, each a function of a row (an absent optional column reads as "")."""
+
+    fields: dict[str, int]
+    width: int
+    preamble_iban: str | None
+    bank: str = ""
+    country: str | None = None
+
+    def column(self, name: str, required: bool = False, label: str | None = None) -> Column:
+        if name in self.fields:
+            pos = self.fields[name]
             return lambda row: row[pos].strip() if pos < len(row) else ""
         if required:
             raise StatementError(f"the CSV has no column {label or name!r}")
         return lambda row: ""
 
+    def own_iban(self, row: list[str]) -> str:
+        return re.sub(r"\s+", "", self.column("own_account")(row) or self.preamble_iban or "").upper()
+
+
+def _layout(rows: list[list[str]], header_at: int, fields: dict[str, int]) -> _Layout:
+    preamble_iban = next((m.group(1).replace(" ", "") for line in rows[:header_at] for cell in line
+                          for m in [_IBAN.search(cell.upper())] if m), None)
+    layout = _Layout(fields, len(rows[header_at]), preamble_iban)
     first_row = next((r for r in rows[header_at + 1:] if any(c.strip() for c in r)), None)
-    own_column = column("own_account")
-    own_guess = (own_column(first_row) if first_row else "") or preamble_iban
-    own_bank, country = bank_of_account(own_guess)
-    bank = _bank(fields, own_bank)
+    own_bank, layout.country = bank_of_account(layout.column("own_account")(first_row) if first_row else ""
+                                               or preamble_iban)
+    layout.bank = _bank(fields, own_bank)
     if "own_account" not in fields and not preamble_iban:
         raise StatementError("the CSV has no column 'kliendi konto' (the account) and names no IBAN above it")
-    when = column("date", True, "kuupäev")
-    name = column("name")
-    account = column("account")
-    explanation = column("text")
-    amount = column("amount")
-    debit_amount, credit_amount = column("debit_amount"), column("credit_amount")
-    currency = column("currency", required=bank in ("swedbank", "seb", "lhv"), label="valuuta")
-    direction = column("direction", required=bank in ("swedbank", "seb"), label="deebet/kreedit")
-    reference = column("reference")
-    identity = column("provider_ref" if bank == "lhv" else "archive")
-    row_type = column("row_type", required=bank == "swedbank", label="reatüüp")
+    return layout
+
+
+class _Entries:
+    """Reads one row into a transaction, or an unusable entry with its reason."""
+
+    def __init__(self, layout: _Layout) -> None:
+        col, bank = layout.column, layout.bank
+        self.layout = layout
+        self.when, self.name, self.account, self.text = col("date", True, "kuupäev"), col("name"), col("account"), \
+            col("text")
+        self.amount, self.debit_amount, self.credit_amount = col("amount"), col("debit_amount"), col("credit_amount")
+        self.currency = col("currency", required=bank in ("swedbank", "seb", "lhv"), label="valuuta")
+        self.direction = col("direction", required=bank in ("swedbank", "seb"), label="deebet/kreedit")
+        self.reference = col("reference")
+        self.identity = col("provider_ref" if bank == "lhv" else "archive")
+        self.row_type = col("row_type", required=bank == "swedbank", label="reatüüp")
+
+    def read(self, row: list[str], line_no: int, position: int) -> BankTransaction | UnusableEntry:
+        own, bank, raw_ref = self.layout.own_iban(row), self.layout.bank, self.identity(row) or None
+        payer_iban = re.sub(r"\s+", "", self.account(row)).upper() or None
+        text = self.text(row)
+        part = Partial(own_iban=own, payer_name=self.name(row) or None, payer_iban=payer_iban,
+                       structured_reference=self.reference(row) or None, texts=(text,) if text else (),
+                       bank_reference=raw_ref, bank_refs=bank_refs(bank, raw_ref))
+        try:
+            booking, cents, currency, credit = self._money(part, row, line_no)
+        except EntryProblem as problem:
+            return part.unusable(position, problem)
+        iban = payer_iban if payer_iban and _IBAN.fullmatch(payer_iban) else None
+        return BankTransaction(
+            own_iban=own, booking_date=booking, amount_cents=cents, currency=currency, credit=credit,
+            payer_name=part.payer_name, payer_iban=iban,
+            structured_reference=part.structured_reference, texts=part.texts, bank_reference=raw_ref,
+            position=position, payer_account=None if iban else payer_iban, bank_refs=part.bank_refs, bank=bank,
+        )
+
+    def _money(self, part: Partial, row: list[str], line_no: int) -> tuple[date, int, str, bool]:
+        """The date, amount, currency and direction (also filled in ``part``); an entry that lacks one is an
+        EntryProblem."""
+        fields = self.layout.fields
+        part.booking_date = booking = local_date(self.when(row))
+        raw_amount = self.amount(row)
+        mark = self.direction(row).strip().upper()
+        if not raw_amount and (self.debit_amount(row) or self.credit_amount(row)):
+            raw_amount = self.credit_amount(row) or self.debit_amount(row)
+            mark = mark or ("C" if self.credit_amount(row) else "D")
+        signed = _cents(raw_amount)
+        part.amount_cents = cents = abs(signed)
+        if mark in _CREDIT:
+            part.credit = True
+        elif mark in _DEBIT:
+            part.credit = False
+        elif not mark and signed != 0 and ("direction" not in fields or self.layout.bank == "lhv"):  # signed
+            part.credit = signed > 0
+        part.currency = currency = currency_code(self.currency(row) or ("EUR" if "currency" not in fields else ""))
+        if part.credit is None:
+            raise EntryProblem(model.MISSING_DIRECTION, f"line {line_no} is neither debit (D) nor credit (C)")
+        if cents == 0:
+            raise EntryProblem(model.ZERO_AMOUNT, "the amount is 0.00")
+        return booking, cents, currency, part.credit
+
+
+def parse_bank_csv(content: bytes) -> ParsedStatement:
+    rows, header_at, fields, language = _find_table(content)
+    layout = _layout(rows, header_at, fields)
+    entries = _Entries(layout)
     if len(rows) <= header_at + 1:
         raise StatementError("the CSV has a header but no rows")
-
     transactions: list[BankTransaction] = []
     unusable: list[UnusableEntry] = []
     skipped = 0
     own_first: str | None = None
-    position = 0
     for line_no, row in enumerate(rows[header_at + 1:], start=header_at + 2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < (len(headers) + 1) // 2:
+        if len(row) < (layout.width + 1) // 2:
             raise StatementError(f"line {line_no} is cut short")
-        if bank == "swedbank" and row_type(row) != "20":
+        if layout.bank == "swedbank" and entries.row_type(row) != "20":
             skipped += 1  # 10 opening balance, 82 turnover, 86 closing balance, 900 interest summary
             continue
-        own = re.sub(r"\s+", "", own_column(row) or preamble_iban or "").upper()
-        own_first = own_first or own
-        raw_ref = identity(row) or None
-        payer_iban = re.sub(r"\s+", "", account(row)).upper() or None
-        text = explanation(row)
-        part = Partial(own_iban=own, payer_name=name(row) or None, payer_iban=payer_iban,
-                       structured_reference=reference(row) or None, texts=(text,) if text else (),
-                       bank_reference=raw_ref, bank_refs=bank_refs(bank, raw_ref))
-        try:
-            part.booking_date = local_date(when(row))
-            raw_amount = amount(row)
-            mark = direction(row).strip().upper()
-            if not raw_amount and (debit_amount(row) or credit_amount(row)):
-                raw_amount = credit_amount(row) or debit_amount(row)
-                mark = mark or ("C" if credit_amount(row) else "D")
-            signed = _cents(raw_amount)
-            cents = abs(signed)
-            part.amount_cents = cents
-            if mark in _CREDIT:
-                part.credit = True
-            elif mark in _DEBIT:
-                part.credit = False
-            elif not mark and signed != 0 and ("direction" not in fields or bank == "lhv"):  # a signed amount
-                part.credit = signed > 0
-            currency_raw = currency(row) or ("EUR" if "currency" not in fields else "")
-            part.currency = currency_code(currency_raw)
-            if part.credit is None:
-                raise EntryProblem(model.MISSING_DIRECTION, f"line {line_no} is neither debit (D) nor credit (C)")
-            if cents == 0:
-                raise EntryProblem(model.ZERO_AMOUNT, "the amount is 0.00")
-        except EntryProblem as problem:
-            unusable.append(part.unusable(position, problem))
-            position += 1
-            continue
-        transactions.append(BankTransaction(
-            own_iban=own, booking_date=part.booking_date, amount_cents=cents, currency=part.currency,
-            credit=part.credit, payer_name=part.payer_name,
-            payer_iban=payer_iban if payer_iban and _IBAN.fullmatch(payer_iban) else None,
-            structured_reference=part.structured_reference, texts=part.texts, bank_reference=raw_ref,
-            position=position, payer_account=None if payer_iban and _IBAN.fullmatch(payer_iban) else payer_iban,
-            bank_refs=part.bank_refs, bank=bank,
-        ))
-        position += 1
-    return ParsedStatement(format=f"csv.{bank}", transactions=transactions, own_iban=own_first, skipped=skipped,
-                           unusable=unusable, bank=bank, country=country or bank_of_account(own_first)[1],
-                           language=language)
+        own_first = own_first or layout.own_iban(row)
+        entry = entries.read(row, line_no, len(transactions) + len(unusable))
+        if isinstance(entry, UnusableEntry):
+            unusable.append(entry)
+        else:
+            transactions.append(entry)
+    return ParsedStatement(format=f"csv.{layout.bank}", transactions=transactions, own_iban=own_first,
+                           skipped=skipped, unusable=unusable, bank=layout.bank,
+                           country=layout.country or bank_of_account(own_first)[1], language=language)

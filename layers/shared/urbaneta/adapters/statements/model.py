@@ -99,13 +99,10 @@ class BankTransaction:
                 f"{self.amount_cents}|{self.currency}|{party}")
 
 
-@dataclass(frozen=True)
-class UnusableEntry:
-    """An entry of a readable file that the product cannot use, with what could be read of it."""
+@dataclass
+class EntryFacts:
+    """What could be read of one entry: everything an unusable entry reports beside its place and reason."""
 
-    position: int
-    reason: str  # one of REASONS
-    detail: str
     own_iban: str | None = None
     booking_date: date | None = None
     amount_cents: int | None = None
@@ -118,6 +115,15 @@ class UnusableEntry:
     bank_reference: str | None = None
     tx_index: int = 0
     bank_refs: tuple[str, ...] = ()
+
+
+@dataclass(kw_only=True)
+class UnusableEntry(EntryFacts):
+    """An entry of a readable file that the product cannot use, with what could be read of it."""
+
+    position: int
+    reason: str  # one of REASONS
+    detail: str
 
 
 @dataclass(frozen=True)

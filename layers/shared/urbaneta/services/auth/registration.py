@@ -9,7 +9,6 @@ from urbaneta.auth.tokens import token_hash
 from urbaneta.clock import new_id, now_iso
 from urbaneta.errors import Unauthorized
 from urbaneta.models.auth import RegisterAccepted, RegisterOut, RegisterRequest, RegisterVerifyRequest
-from urbaneta.observability import logger
 from urbaneta.services.auth import common
 from urbaneta.services.auth.common import check_password, give_back, limit_attempts, signed_in_from
 from urbaneta.services.auth.users import start_session
@@ -44,7 +43,7 @@ def register(body: RegisterRequest, *, source_ip: str) -> RegisterAccepted:
 def _send_registration(email: str, token: str | None) -> None:
     from urllib.parse import quote
 
-    from urbaneta.adapters.mail import send_email
+    from urbaneta.adapters.mail import send_email_quietly
 
     base = get_settings().public_base_url.rstrip("/")
     if token:
@@ -56,10 +55,7 @@ def _send_registration(email: str, token: str | None) -> None:
         text = ("Hello,\n\nsomeone (hopefully you) tried to register on Urbaneta with this e-mail address, "
                 "which already has an account.\n\nSign in, or ask for a sign-in link, at "
                 f"{base}/auth/login\n\nIf it was not you, ignore this e-mail; nothing has changed.\n")
-    try:
-        send_email([email], "Your Urbaneta registration", text)
-    except Exception:  # the answer must not differ for known addresses; the failure is logged
-        logger.exception("registration e-mail could not be sent")
+    send_email_quietly(email, "Your Urbaneta registration", text, what="registration")
 
 
 def verify_registration(body: RegisterVerifyRequest, *, source_ip: str) -> RegisterOut:
