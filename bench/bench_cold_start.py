@@ -1,6 +1,8 @@
 """Cold start: the import time of each function's module (what Lambda pays on a cold start before the
 first event) against a bare Powertools hello-world handler, both measured in fresh interpreters in the
-same run. Goal: at most 1.3x the baseline."""
+same run. Goal: at most 1.3x the baseline.
+
+``BENCH_AGAINST=<another checkout>`` compares each function with itself in that checkout instead."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from bench.common import ROOT, Figure, median, quick, report
 
@@ -63,13 +66,13 @@ PROBE = textwrap.dedent(
 )
 
 
-def _measure(load: str, runs: int) -> float:
+def _measure(load: str, runs: int, root: Path = ROOT) -> float:
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_REGION": "eu-north-1",
            "PYDANTIC_DISABLE_PLUGINS": "__all__",
            "POWERTOOLS_SERVICE_NAME": "urbaneta", "POWERTOOLS_METRICS_NAMESPACE": "Urbaneta",
            # what the template gives every function (a function checks at import that its variables are set)
            **{name: os.environ.get(name, "bench") for names in _needs().values() for name in names}}
-    code = PROBE.format(layer=str(ROOT / "layers" / "shared"), root=str(ROOT), load=load)
+    code = PROBE.format(layer=str(root / "layers" / "shared"), root=str(root), load=load)
     samples = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -86,8 +89,38 @@ def _needs() -> dict[str, tuple[str, ...]]:
     return NEEDS
 
 
+def _load_module(path: Path) -> str:
+    return (f"spec = importlib.util.spec_from_file_location('fn', {str(path)!r}); "
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)")
+
+
+def against(other: Path) -> None:
+    """Each API function's import time here against the same function in another checkout (for example the
+    commit before a refactoring, from `git worktree add`), measured alternately in the same run."""
+    from local import functions as fns
+
+    runs = 3 if quick() else 11
+    figures = []
+    for spec in sorted(fns.functions(), key=lambda s: s.logical_id):
+        here, there = ROOT / spec.code_dir / spec.module_file, other / spec.code_dir / spec.module_file
+        if not there.exists() or not spec.code_dir.startswith("functions/"):
+            continue
+        before: list[float] = []
+        after: list[float] = []
+        for _ in range(runs):  # alternate, so that drift on a noisy machine falls on both
+            before.append(_measure(_load_module(there), 1, other))
+            after.append(_measure(_load_module(here), 1))
+        figures.append(Figure("cold_start", f"{spec.logical_id} vs {other.name}", median(after) * 1000,
+                              "ms import", median(before) * 1000, "<= 1.0x"))
+    report("cold_start_against", figures)
+
+
 def main() -> None:
     from local import functions as fns
+
+    if os.environ.get("BENCH_AGAINST"):
+        against(Path(os.environ["BENCH_AGAINST"]).resolve())
+        return
 
     runs = 3 if quick() else 7
     load_hello = _loader("hello_app.py", HELLO)
@@ -96,8 +129,7 @@ def main() -> None:
     specs = sorted(fns.functions(), key=lambda s: s.logical_id)
     for spec in specs:
         path = ROOT / spec.code_dir / spec.module_file
-        load = (f"spec = importlib.util.spec_from_file_location('fn', {str(path)!r}); "
-                "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)")
+        load = _load_module(path)
         # baseline measured right beside each function, so drift on a noisy machine cancels out
         baseline = _measure(load_hello, runs)
         value = _measure(load, runs)

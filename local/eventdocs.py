@@ -1,4 +1,4 @@
-"""The parts of the event contract derived from the models in ``urbaneta/domain/events.py`` through the
+"""The parts of the event contract derived from the models in ``urbaneta/domain/events/`` through the
 registry ``urbaneta/domain/event_types.py``: the OpenAPI ``webhooks`` section and its schemas
 (``local/openapi.py`` adds them) and the event tables of ``docs/events.md`` (between the two markers below).
 `make openapi` rewrites both; tests keep them in step with the code."""
@@ -11,7 +11,7 @@ from typing import Any
 from local.template import ROOT
 
 DOC = ROOT / "docs" / "events.md"
-BEGIN = "<!-- event tables: generated from urbaneta/domain/events.py by `make openapi`; edit the models -->"
+BEGIN = "<!-- event tables: generated from urbaneta/domain/events/ by `make openapi`; edit the models -->"
 END = "<!-- end of the generated event tables -->"
 AREAS = {
     "residents": "Maintenance requests and invitations",

@@ -10,7 +10,7 @@ from urbaneta.auth.principal import EVERYONE, STAFF
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, ok, page
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
-from urbaneta.services.invoicing import documents, generation, lifecycle, queries, sending
+from urbaneta.services.invoicing import documents, lifecycle, queries, sending, starting
 from urbaneta.settings import require
 
 require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -28,7 +28,7 @@ Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM
 @allow(STAFF)
 def generate_bulk(body: Annotated[GenerateBulk, Body()]):
     """Generate a building's invoices for a period (202 with a job; regenerating creates no duplicates)."""
-    return accepted(generation.start_generation(principal(), body).wire())
+    return accepted(starting.start_generation(principal(), body).wire())
 
 
 @app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))

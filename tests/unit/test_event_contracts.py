@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from urbaneta.domain import event_types
-from urbaneta.domain.events import EventData, InvoiceEventData, PaymentReceived, PaymentReversed
+from urbaneta.domain.events import EventData
+from urbaneta.domain.events.invoicing import InvoiceEventData, PaymentReceived, PaymentReversed
 from urbaneta.domain.invoices import Invoice, Recipient
 from urbaneta.domain.payments import AllocationItem, Payment
 

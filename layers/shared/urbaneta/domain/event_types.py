@@ -7,9 +7,13 @@ event type, including ones added later.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from urbaneta.domain import events as e
+if TYPE_CHECKING:
+    from urbaneta.domain.events import EventData
 
 ALL_EVENTS = "*"
 
@@ -19,60 +23,70 @@ class EventType:
     name: str
     area: str  # the section of docs/events.md
     description: str  # when it is published
-    data: type[e.EventData]
+    model: str  # "<area module of domain/events>.<class>", imported on first use: a function builds only its own
+
+    @cached_property
+    def data(self) -> type[EventData]:
+        """The model of the type's ``data``."""
+        module, _, name = self.model.rpartition(".")
+        found: type[EventData] = getattr(importlib.import_module(f"urbaneta.domain.events.{module}"), name)
+        return found
 
 
 _TYPES = (
     EventType("maintenance.created", "residents", "A maintenance request was opened (`POST /maintenance-requests`).",
-              e.MaintenanceCreated),
+              "residents.MaintenanceCreated"),
     EventType("maintenance.updated", "residents", "A maintenance request changed status, received a comment, or its "
-              "priority or metadata changed (`PATCH`).", e.MaintenanceUpdated),
+              "priority or metadata changed (`PATCH`).", "residents.MaintenanceUpdated"),
     EventType("invitation.created", "residents", "A resident was invited to an apartment by e-mail.",
-              e.InvitationCreated),
+              "residents.InvitationCreated"),
     EventType("invitation.accepted", "residents", "An invitation was accepted: the resident is linked to the "
-              "apartment.", e.InvitationAccepted),
-    EventType("invitation.cancelled", "residents", "A pending invitation was cancelled.", e.InvitationCancelled),
-    EventType("building.created", "buildings", "A building was created (`POST /buildings`).", e.BuildingCreated),
+              "apartment.", "residents.InvitationAccepted"),
+    EventType("invitation.cancelled", "residents", "A pending invitation was cancelled.",
+              "residents.InvitationCancelled"),
+    EventType("building.created", "buildings", "A building was created (`POST /buildings`).",
+              "buildings.BuildingCreated"),
     EventType("building.updated", "buildings", "A building's details changed (`PATCH /buildings/{id}`).",
-              e.BuildingUpdated),
+              "buildings.BuildingUpdated"),
     EventType("building.archived", "buildings", "A building with invoices was deleted: it is archived, kept for "
-              "audit.", e.BuildingArchived),
+              "audit.", "buildings.BuildingArchived"),
     EventType("building.deleted", "buildings", "A building without invoices was deleted, with its apartments, "
-              "charges and meters.", e.BuildingDeleted),
-    EventType("apartment.created", "buildings", "An apartment was created.", e.ApartmentCreated),
-    EventType("apartment.updated", "buildings", "An apartment's details changed.", e.ApartmentUpdated),
-    EventType("apartment.deleted", "buildings", "An apartment was deleted.", e.ApartmentDeleted),
-    EventType("charge.created", "buildings", "A charge was defined for a building.", e.ChargeCreated),
-    EventType("charge.updated", "buildings", "A charge changed.", e.ChargeUpdated),
-    EventType("charge.deleted", "buildings", "A charge was removed.", e.ChargeDeleted),
+              "charges and meters.", "buildings.BuildingDeleted"),
+    EventType("apartment.created", "buildings", "An apartment was created.", "buildings.ApartmentCreated"),
+    EventType("apartment.updated", "buildings", "An apartment's details changed.", "buildings.ApartmentUpdated"),
+    EventType("apartment.deleted", "buildings", "An apartment was deleted.", "buildings.ApartmentDeleted"),
+    EventType("charge.created", "buildings", "A charge was defined for a building.", "buildings.ChargeCreated"),
+    EventType("charge.updated", "buildings", "A charge changed.", "buildings.ChargeUpdated"),
+    EventType("charge.deleted", "buildings", "A charge was removed.", "buildings.ChargeDeleted"),
     EventType("organization.created", "auth", "An organisation was registered with its owner "
-              "(`POST /auth/register`).", e.OrganizationCreated),
-    EventType("api_key.created", "auth", "An API key was created.", e.ApiKeyCreatedData),
-    EventType("api_key.revoked", "auth", "An API key was revoked.", e.ApiKeyRevokedData),
+              "(`POST /auth/register`).", "auth.OrganizationCreated"),
+    EventType("api_key.created", "auth", "An API key was created.", "auth.ApiKeyCreatedData"),
+    EventType("api_key.revoked", "auth", "An API key was revoked.", "auth.ApiKeyRevokedData"),
     EventType("resident.moved_out", "auth", "A resident left an apartment (`POST /residents/{id}/move-out`): their "
-              "access to it ended at once.", e.ResidentMovedOut),
+              "access to it ended at once.", "auth.ResidentMovedOut"),
     EventType("user.disabled", "auth", "A user was disabled (`POST /auth/users/{id}/disable`): their sessions, "
-              "tokens and API keys ended at once.", e.UserDisabled),
+              "tokens and API keys ended at once.", "auth.UserDisabled"),
     EventType("reading.submitted", "meters", "A meter reading was recorded (`POST /meters/{id}/readings`, or "
-              "`POST /meters/ocr` with `submit`).", e.ReadingSubmitted),
-    EventType("reading.confirmed", "meters", "A manager confirmed a submitted reading.", e.ReadingConfirmed),
-    EventType("reading.rejected", "meters", "A manager rejected a submitted reading.", e.ReadingRejected),
+              "`POST /meters/ocr` with `submit`).", "meters.ReadingSubmitted"),
+    EventType("reading.confirmed", "meters", "A manager confirmed a submitted reading.", "meters.ReadingConfirmed"),
+    EventType("reading.rejected", "meters", "A manager rejected a submitted reading.", "meters.ReadingRejected"),
     EventType("meter.replaced", "meters", "A meter was replaced by a new one (`POST /meters/{id}/replace`).",
-              e.MeterReplaced),
+              "meters.MeterReplaced"),
     EventType("invoice.created", "invoicing", "An invoice was issued: bulk generation wrote it (draft), or a "
-              "credit note was issued (`creditNoteOf` set, negative `total`).", e.InvoiceEventData),
+              "credit note was issued (`creditNoteOf` set, negative `total`).", "invoicing.InvoiceEventData"),
     EventType("invoice.sent", "invoicing", "An invoice was e-mailed to its recipient by the sending worker, or "
-              "`PATCH {status: \"sent\"}`.", e.InvoiceEventData),
+              "`PATCH {status: \"sent\"}`.", "invoicing.InvoiceEventData"),
     EventType("invoice.paid", "invoicing", "An invoice was paid in full: `PATCH {status: \"paid\"}`, or a payment "
-              "brought its balance to zero (`paymentId` set).", e.InvoiceEventData),
+              "brought its balance to zero (`paymentId` set).", "invoicing.InvoiceEventData"),
     EventType("invoice.overdue", "invoicing", "The daily sweep found an invoice sent, unpaid and past its due "
-              "date (once per invoice).", e.InvoiceEventData),
+              "date (once per invoice).", "invoicing.InvoiceEventData"),
     EventType("invoice.cancelled", "invoicing", "A credit note cancelled an invoice "
-              "(`POST /invoices/{id}/credit-note`).", e.InvoiceEventData),
+              "(`POST /invoices/{id}/credit-note`).", "invoicing.InvoiceEventData"),
     EventType("payment.received", "payments", "A payment was recorded: manual (`POST /payments`), a bank link "
-              "callback, a statement line matched, or apartment credit used by a new invoice.", e.PaymentReceived),
+              "callback, a statement line matched, or apartment credit used by a new invoice.",
+              "invoicing.PaymentReceived"),
     EventType("payment.reversed", "payments", "A bank reversal undid a payment: its invoices are open again, its "
-              "credit taken back.", e.PaymentReversed),
+              "credit taken back.", "invoicing.PaymentReversed"),
 )
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
@@ -80,7 +94,7 @@ EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}
 TEST_EVENT = "webhook.test"
 """Sent only by POST /webhooks/{id}/test to that one endpoint; never published on the bus, not subscribable."""
 TEST_EVENT_TYPE = EventType(TEST_EVENT, "webhooks", "`POST /webhooks/{id}/test`: sent to that one endpoint only, "
-                       "whatever it subscribes to; never on the bus, cannot be subscribed to.", e.WebhookTest)
+                       "whatever it subscribes to; never on the bus, cannot be subscribed to.", "webhooks.WebhookTest")
 
 
 def of(name: str) -> EventType:

@@ -13,7 +13,7 @@ from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.auth.tokens import REVOCATION_HOLD, revoke_user
 from urbaneta.clock import now_iso, today
-from urbaneta.domain.events import ResidentMovedOut, UserDisabled
+from urbaneta.domain.events.auth import ResidentMovedOut, UserDisabled
 from urbaneta.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from urbaneta.models.residents import MoveOut
 from urbaneta.store import api_keys, residents, throttle, users

@@ -8,7 +8,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
-from urbaneta.domain import events
+from urbaneta.domain.events.residents import MaintenanceCreated, MaintenanceUpdated
 from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest, check_transition
 from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
@@ -46,7 +46,7 @@ def create_request(caller: Principal, body: MaintenanceRequestCreate) -> Mainten
     first = HistoryEntry(seq=0, type="created", at=now, by=caller.user_id, by_role=str(caller.role),
                          to_status="open")
     store.create(req, first)
-    publish([domain_event("maintenance.created", caller.tenant_id, events.MaintenanceCreated(
+    publish([domain_event("maintenance.created", caller.tenant_id, MaintenanceCreated(
         **_event_data(req), description=req.description, created_by=caller.user_id))])
     return MaintenanceRequestOut.of(req, [first])
 
@@ -92,7 +92,7 @@ def update_request(caller: Principal, request_id: str, body: MaintenanceRequestU
     store.save_change(req, after, entry)
     changed = [name for name, given in (("status", body.status), ("priority", body.priority),
                                         ("metadata", body.metadata)) if given is not None]
-    publish([domain_event("maintenance.updated", caller.tenant_id, events.MaintenanceUpdated(
+    publish([domain_event("maintenance.updated", caller.tenant_id, MaintenanceUpdated(
         **_event_data(after), previous_status=req.status, changes=changed, comment=body.comment,
         updated_by=caller.user_id, updated_by_role=str(caller.role)))])
     return MaintenanceRequestOut.of(after, [*history, entry])

@@ -19,7 +19,7 @@ from urbaneta.adapters.events import DomainEvent, domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import invoice_state
-from urbaneta.domain.events import InvoiceEventData, PaymentReceived, PaymentReversed
+from urbaneta.domain.events.invoicing import InvoiceEventData, PaymentReceived, PaymentReversed
 from urbaneta.domain.invoice_state import OPEN_STATUSES
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import to_cents

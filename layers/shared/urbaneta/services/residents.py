@@ -16,7 +16,7 @@ from datetime import timedelta
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
-from urbaneta.domain import events
+from urbaneta.domain.events.residents import InvitationAccepted, InvitationCancelled, InvitationCreated
 from urbaneta.domain.residents import Invitation, Residence, Resident
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
@@ -74,7 +74,7 @@ def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOu
         logger.exception("invitation e-mail failed", extra={"invitationId": inv.id})
         invitations_store.cancel(inv, now=now_iso())
         raise ServiceUnavailable("The invitation e-mail could not be sent; try again.") from exc
-    publish([domain_event("invitation.created", caller.tenant_id, events.InvitationCreated(
+    publish([domain_event("invitation.created", caller.tenant_id, InvitationCreated(
         id=inv.id, apartment_id=inv.apartment_id, building_id=inv.building_id, email=inv.email, role=inv.role,
         expires_at=inv.expires_at, invited_by=caller.user_id))])
     return InvitationOut.of(inv, now=inv.created_at)
@@ -102,7 +102,7 @@ def cancel_invitation(caller: Principal, invitation_id: str) -> None:
     if inv.status == "accepted":
         raise Conflict("The invitation was already accepted; it can no longer be cancelled.")
     invitations_store.cancel(inv, now=now_iso())
-    publish([domain_event("invitation.cancelled", caller.tenant_id, events.InvitationCancelled(
+    publish([domain_event("invitation.cancelled", caller.tenant_id, InvitationCancelled(
         id=inv.id, apartment_id=inv.apartment_id, building_id=inv.building_id, email=inv.email,
         cancelled_by=caller.user_id))])
 
@@ -159,7 +159,7 @@ def accept_invitation(body: InvitationAccept) -> AcceptedOut:
     user = auth_service.add_apartment_to_user(inv.tenant_id, user_id, inv.apartment_id)
     _link_resident(inv, user_id=user_id, name=str(user["name"]), now=now)
     tokens = auth_service.issue_tokens(user)
-    publish([domain_event("invitation.accepted", inv.tenant_id, events.InvitationAccepted(
+    publish([domain_event("invitation.accepted", inv.tenant_id, InvitationAccepted(
         id=inv.id, apartment_id=inv.apartment_id, building_id=inv.building_id, user_id=user_id, role=inv.role,
         linked_existing_user=linked))])
     return AcceptedOut(

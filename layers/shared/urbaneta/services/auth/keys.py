@@ -34,7 +34,7 @@ def create_api_key(caller: Principal, body: ApiKeyCreate) -> ApiKeyCreated:
     item = api_keys.create(caller.tenant_id, new_id(), name=body.name, role=body.role, key_hash=token_hash(key),
                            prefix=key[: len(API_KEY_PREFIX) + 4], created_by=caller.user_id, now=now_iso())
     from urbaneta.adapters.events import domain_event, publish
-    from urbaneta.domain.events import ApiKeyCreatedData
+    from urbaneta.domain.events.auth import ApiKeyCreatedData
 
     publish([domain_event("api_key.created", caller.tenant_id, ApiKeyCreatedData(
         id=item["id"], name=item["name"], role=item["role"], created_by=caller.user_id))])
@@ -56,7 +56,7 @@ def revoke_api_key(caller: Principal, key_id: str) -> None:
     api_keys.revoke(caller.tenant_id, key_id, now=now_iso())
     throttle.mark_revoked(caller.tenant_id, key_id, until=common.now_seconds() + REVOCATION_HOLD)
     from urbaneta.adapters.events import domain_event, publish
-    from urbaneta.domain.events import ApiKeyRevokedData
+    from urbaneta.domain.events.auth import ApiKeyRevokedData
 
     data = ApiKeyRevokedData(id=key_id, revoked_by=caller.user_id)
     publish([domain_event("api_key.revoked", caller.tenant_id, data)])

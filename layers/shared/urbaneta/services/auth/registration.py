@@ -71,7 +71,7 @@ def verify_registration(body: RegisterVerifyRequest, *, source_ip: str) -> Regis
     user = users.create_tenant_with_owner(tenant_id, organisation, user_id, email=email, name=str(pending["name"]),
                                           password_hash=str(pending["passwordHash"]), now=now)
     from urbaneta.adapters.events import domain_event, publish
-    from urbaneta.domain.events import OrganizationCreated
+    from urbaneta.domain.events.auth import OrganizationCreated
 
     publish([domain_event("organization.created", tenant_id, OrganizationCreated(
         tenant_id=tenant_id, name=organisation, owner_id=user_id))])

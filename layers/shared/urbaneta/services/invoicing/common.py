@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urbaneta import backoff
 from urbaneta.adapters.events import DomainEvent, domain_event
 from urbaneta.auth.principal import Principal
-from urbaneta.domain.events import InvoiceEventData
+from urbaneta.domain.events.invoicing import InvoiceEventData
 from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import NotFound
 from urbaneta.models.messages import Message

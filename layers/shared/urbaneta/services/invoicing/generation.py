@@ -1,5 +1,5 @@
-"""Invoicing: bulk generation (job → SQS → worker in chunks), gapless numbering, PDFs, bulk sending (job → SQS →
-worker → SES with the PDF), the life cycle (PATCH, credit notes, the overdue sweep) and invoice reads.
+"""Bulk generation, the worker's side: the plan message splits the building into chunks, each chunk bills its
+apartments with gapless numbers (``starting`` opens the job).
 
 Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicing"):
 1. the apartments that already have a live invoice for the period are found with one BatchGetItem (the invoice
@@ -18,21 +18,17 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from urbaneta.adapters.events import publish
-from urbaneta.auth.principal import Principal
-from urbaneta.clock import new_id, now_iso, today
+from urbaneta.clock import now_iso
 from urbaneta.domain import billing
 from urbaneta.domain.buildings import Apartment, Charge
 from urbaneta.domain.invoices import Invoice, Recipient
-from urbaneta.domain.jobs import Job
 from urbaneta.domain.meters import Meter, Reading
-from urbaneta.errors import NotFound, ValidationFailed
-from urbaneta.models.invoices import GenerateBulk, JobAccepted
+from urbaneta.errors import NotFound
 from urbaneta.models.messages import BilledApartment, GenerationChunk, GenerationPlan, parse_generation
 from urbaneta.observability import logger, metrics
 from urbaneta.services import payments
@@ -44,41 +40,6 @@ from urbaneta.store import payments as payments_store
 
 GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
-LOCK_SECONDS = 3600  # a generation lock outlives a stuck job by at most this
-
-
-def start_generation(caller: Principal, body: GenerateBulk) -> JobAccepted:
-    from urbaneta.store import buildings
-
-    if body.period_end < body.period_start:
-        raise ValidationFailed.one("periodEnd", "must not be before periodStart")
-    issue = body.issue_date or today()
-    if body.due_date and body.due_date < issue:
-        raise ValidationFailed.one("dueDate", "must not be before issueDate")
-    building = buildings.get_building(caller.tenant_id, body.building_id)
-    if not buildings.list_charges(caller.tenant_id, building.id):
-        raise ValidationFailed.one("buildingId", "the building has no charges to bill")
-    due = body.due_date or billing.due_date(issue, building.billing.due_days)
-    now = now_iso()
-    job = Job(id=new_id(), tenant_id=caller.tenant_id, type="invoice_generation", status="queued",
-              building_id=building.id, period_start=body.period_start, period_end=body.period_end,
-              params={"issueDate": issue.isoformat(), "dueDate": due.isoformat()}, created_at=now, updated_at=now)
-    holder = store.generation_lock_holder(caller.tenant_id, building.id, body.period_start, body.period_end)
-    holder_done = False
-    if holder:
-        try:
-            holder_done = jobs.get_job(caller.tenant_id, holder).status in ("completed", "failed")
-        except NotFound:
-            holder_done = True
-    store.lock_generation(caller.tenant_id, building.id, body.period_start, body.period_end, job.id,
-                          holder_done=holder_done, holder=holder, now=int(time.time()), ttl=LOCK_SECONDS)
-    jobs.create_job(job)
-    try:
-        enqueue("generation", [GenerationPlan(tenant_id=job.tenant_id, job_id=job.id)])
-    except Exception:
-        jobs.fail(job.tenant_id, job.id, "The job could not be queued.")  # frees the building and period
-        raise
-    return JobAccepted(job_id=job.id, status=job.status)
 
 
 def handle_generation_message(body: str | dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
-from urbaneta.domain import events
 from urbaneta.domain import readings as rules
+from urbaneta.domain.events.meters import MeterReplaced
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.meters import MeterCreate, MeterOut, MeterReplace, MeterUpdate
@@ -127,7 +127,7 @@ def replace_meter(p: Principal, meter_id: str, body: MeterReplace) -> MeterOut:
     new = new.model_copy(update={"last_reading_id": initial.id, "last_reading_value": initial.value,
                                  "last_reading_date": initial.reading_date})
     store.replace_meter(old, final, new, initial)
-    publish([domain_event("meter.replaced", p.tenant_id, events.MeterReplaced(
+    publish([domain_event("meter.replaced", p.tenant_id, MeterReplaced(
         meter_id=old.id, new_meter_id=new.id, building_id=old.building_id, apartment_id=old.apartment_id,
         type=old.type, unit=old.unit, replaced_on=body.replaced_on, final_reading=body.final_reading,
         initial_reading=initial_value, new_serial_number=new.serial_number))])

@@ -11,8 +11,8 @@ from urbaneta.adapters import photos
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
-from urbaneta.domain import events
 from urbaneta.domain import readings as rules
+from urbaneta.domain.events.meters import ReadingConfirmed, ReadingRejected, ReadingSubmitted
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.meters import ReadingCreate, ReadingOut
@@ -58,14 +58,14 @@ def record_reading(p: Principal, m: Meter, value: Decimal, on: date, photo: Phot
         if photo_key is not None:
             photos.remove(photo_key)
         raise
-    publish([domain_event("reading.submitted", p.tenant_id, events.ReadingSubmitted(**_event_data(m, r)))])
+    publish([domain_event("reading.submitted", p.tenant_id, ReadingSubmitted(**_event_data(m, r)))])
     if r.flagged:
         metrics.add_metric(name="ReadingsFlagged", unit="Count", value=1)
     return r
 
 
 def _event_data(m: Meter, r: Reading) -> dict[str, Any]:
-    """The fields every reading event shares (``events.ReadingData``)."""
+    """The fields every reading event shares (``ReadingData``)."""
     return {"reading_id": r.id, "meter_id": m.id, "building_id": m.building_id, "apartment_id": m.apartment_id,
             "meter_type": m.type, "unit": m.unit, "value": r.value, "reading_date": r.reading_date,
             "consumption": r.consumption, "status": r.status, "flagged": r.flagged}
@@ -110,7 +110,7 @@ def confirm_reading(p: Principal, meter_id: str, reading_id: str) -> ReadingOut:
     m = visible_meter(p, meter_id)
     r = store.get_reading(p.tenant_id, meter_id, reading_id)
     confirmed = store.confirm_reading(r, by=p.user_id, at=now_iso())
-    publish([domain_event("reading.confirmed", p.tenant_id, events.ReadingConfirmed(
+    publish([domain_event("reading.confirmed", p.tenant_id, ReadingConfirmed(
         **_event_data(m, confirmed), confirmed_by=p.user_id))])
     return ReadingOut.of(confirmed)
 
@@ -138,6 +138,6 @@ def reject_reading(p: Principal, meter_id: str, reading_id: str, reason: str | N
                          successor_consumption=successor_consumption, successor_days=successor_days)
     rejected = r.model_copy(update={"status": "rejected", "decided_by": p.user_id, "decided_at": now,
                                     "reason": reason})
-    publish([domain_event("reading.rejected", p.tenant_id, events.ReadingRejected(
+    publish([domain_event("reading.rejected", p.tenant_id, ReadingRejected(
         **_event_data(m, rejected), rejected_by=p.user_id, reason=reason))])
     return ReadingOut.of(rejected)

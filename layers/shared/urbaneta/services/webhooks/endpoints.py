@@ -12,7 +12,7 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, rfc3339, utcnow
 from urbaneta.domain import event_types
 from urbaneta.domain import webhooks as rules
-from urbaneta.domain.events import WebhookTest
+from urbaneta.domain.events.webhooks import WebhookTest
 from urbaneta.domain.webhooks import StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.webhooks import (

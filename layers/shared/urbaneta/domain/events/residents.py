@@ -1,0 +1,53 @@
+"""Event data: Maintenance requests and invitations."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from urbaneta.domain.events import EventData
+
+
+class MaintenanceData(EventData):
+    id: str
+    building_id: str
+    apartment_id: str | None = Field(description="null for the building as a whole")
+    title: str
+    priority: str
+    status: str = Field(description="after the change")
+
+
+class MaintenanceCreated(MaintenanceData):
+    description: str
+    created_by: str
+
+
+class MaintenanceUpdated(MaintenanceData):
+    previous_status: str
+    changes: list[str] = Field(description="status, priority, metadata; empty for a comment alone")
+    comment: str | None
+    updated_by: str
+    updated_by_role: str
+
+
+class InvitationRef(EventData):
+    id: str
+    apartment_id: str
+    building_id: str
+
+
+class InvitationCreated(InvitationRef):
+    email: str
+    role: str = Field(description="owner or tenant")
+    expires_at: str
+    invited_by: str
+
+
+class InvitationAccepted(InvitationRef):
+    user_id: str
+    role: str
+    linked_existing_user: bool
+
+
+class InvitationCancelled(InvitationRef):
+    email: str
+    cancelled_by: str
