@@ -3,6 +3,7 @@ deny-by-default, size limit, 404/405, cursors."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import pytest
@@ -68,6 +69,25 @@ def test_public_route_answers_with_envelope_and_request_id(aws, handler):
     # Then the data envelope and a request id come back
     assert res.status == 200 and res.data == {"hello": "world"}
     assert res.headers["x-request-id"]
+
+
+def test_a_clients_request_id_is_used_and_echoed(aws, handler):
+    # Given a client that sends its own request id / When it calls, and fails on another route
+    mine = f"client-{uuid.uuid4()}"
+    ok_res = send(handler, "GET", "/open", headers={"X-Request-ID": mine})
+    err_res = send(handler, "POST", "/things", body={}, headers={"X-Request-ID": mine})
+    # Then both answers carry it, the error body too
+    assert ok_res.headers["x-request-id"] == mine
+    assert err_res.headers["x-request-id"] == mine and err_res.error["requestId"] == mine
+
+
+@pytest.mark.parametrize("given", ["short", "x" * 129, "has space in it", "new\nline-injected", "ümlaut-request"])
+def test_an_unusable_client_request_id_is_replaced_by_ours(aws, handler, given):
+    # Given a request id that is too short, too long or has other characters / When it is sent
+    event = api_event("GET", "/open", headers={"X-Request-ID": given})
+    res = Result(handler(event, LambdaContext()))
+    # Then the answer carries the gateway's id instead
+    assert res.headers["x-request-id"] == event["requestContext"]["requestId"] != given
 
 
 def test_missing_token_is_401_before_validation(aws, handler):

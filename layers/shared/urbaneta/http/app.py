@@ -1,7 +1,7 @@
 """The resolver factory every API function uses, and the Lambda handler wrapper.
 
 - errors of every kind become the error body of API.md (one mapping: ``urbaneta.http.errors``);
-- every response carries ``X-Request-ID``;
+- every response carries ``X-Request-ID`` (the client's own, when valid, else one of ours);
 - routes are deny-by-default: a route without ``@allow(...)`` or ``@public`` does not serve;
 - authentication runs before request validation, so an anonymous caller learns nothing from 422s;
 - the body size is limited (413), and a JSON body's depth and numbers are checked (400), before anything
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -190,8 +191,9 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
     @traced_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        rid = str((event.get("requestContext") or {}).get("requestId") or "-")
+        rid = _request_id(event)
         current_request_id.set(rid)
+        logger.set_correlation_id(rid)
         limit = max_body_bytes or get_settings().max_body_bytes
         if _body_size(event) > limit:
             result = error_response(PayloadTooLarge(f"The request body exceeds {limit} bytes."), rid)
@@ -203,6 +205,21 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
         return _finish(response, rid)
 
     return handler
+
+
+_CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+
+def _request_id(event: dict[str, Any]) -> str:
+    """The client's ``X-Request-ID`` when it is 8 to 128 letters, digits or ``. _ : -`` (so it correlates the
+    client's logs with ours); else API Gateway's request id. The gateway's id is logged either way."""
+    gateway = str((event.get("requestContext") or {}).get("requestId") or "-")
+    headers = event.get("headers") or {}
+    given = next((str(v) for k, v in headers.items() if k.lower() == "x-request-id"), "")
+    if _CLIENT_REQUEST_ID.fullmatch(given):
+        logger.append_keys(gateway_request_id=gateway)
+        return given
+    return gateway
 
 
 def _plain_response(resp: Response, rid: str) -> dict[str, Any]:
