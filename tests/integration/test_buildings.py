@@ -225,6 +225,31 @@ def test_patch_building_refuses_bad_input_and_changes_nothing(aws, make_caller, 
     assert call(FN, "GET", f"/buildings/{building['id']}", token=manager.token).data == building
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"billing": {"iban": "EE4022002210201456850"}}, "billing.iban",
+         "must be an IBAN of 20 characters for Estonia; this one has 21"),
+        ({"billing": {"iban": "EE382200221020145686"}}, "billing.iban",
+         "is not a valid IBAN: its check digits do not match (a typing error?)"),
+        ({"billing": {"dueDays": "14.5"}}, "billing.dueDays", "must be a whole number"),
+        ({"billing": {"due_days": 14}}, "billing.due_days",
+         "is not a field of this resource (unknown, server-owned, or spelled otherwise: fields are camelCase)"),
+        ({"name": "x" * 201}, "name", "must be at most 200 characters long"),
+    ],
+)
+def test_refusals_speak_the_products_words_and_name_what_is_expected(aws, make_caller, body, field, message):
+    # Given a building
+    manager = make_caller("manager")
+    building = new_building(manager)
+    # When it is patched with a wrong IBAN, a fraction of a day, a snake_case field or a long name
+    res = call(FN, "PATCH", f"/buildings/{building['id']}", token=manager.token, body=body)
+    # Then 422 names the field and says what is expected, without any library's wording
+    assert res.status == 422, res
+    assert {"field": field, "message": message} in res.error["errors"]
+    assert call(FN, "GET", f"/buildings/{building['id']}", token=manager.token).data == building
+
+
 # ---- apartments ----------------------------------------------------------------------------------------------
 
 

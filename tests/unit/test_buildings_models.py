@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from urbaneta.domain.buildings import Charge
+from urbaneta.domain.iban import iban_problem
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.buildings import (
     ApartmentCreate,
@@ -26,20 +27,32 @@ def fields(exc: ValidationError) -> set[str]:
 
 
 @pytest.mark.parametrize("iban", ["EE382200221020145685", "ee38 2200 2210 2014 5685", "LT121000011101001000",
-                                  "LV80BANK0000435195001", "FI2112345600000785"])
+                                  "LV80BANK0000435195001", "FI2112345600000785",
+                                  "EE38-2200-2210-2014-5685"])
 def test_valid_ibans_are_accepted_and_normalised(iban: str) -> None:
-    # Given a valid IBAN in any spacing or case / When a building is made / Then it is stored compact, upper-case
+    # Given a valid IBAN in any spacing, grouping or case / When a building is made / Then it is stored compact
     body = BuildingCreate.model_validate({"name": "x", "address": ADDRESS, "billing": {"iban": iban}})
-    assert body.billing.iban == "".join(iban.split()).upper()
+    assert body.billing.iban == "".join(iban.replace("-", " ").split()).upper()
 
 
-@pytest.mark.parametrize("iban", ["EE382200221020145686", "EE38", "XX00ABCDEFGHIJKLMNOP", "EE38-2200-2210-2014-5685",
+@pytest.mark.parametrize("iban", ["EE382200221020145686", "EE38", "XX00ABCDEFGHIJKLMNOP", "EE38_2200_2210_2014_5685",
                                   "382200221020145685EE"])
 def test_invalid_ibans_are_refused(iban: str) -> None:
     # Given a wrong check digit or shape / Then the billing IBAN is refused
     with pytest.raises(ValidationError) as exc:
         BuildingCreate.model_validate({"name": "x", "address": ADDRESS, "billing": {"iban": iban}})
     assert fields(exc.value) == {"billing.iban"}
+
+
+@pytest.mark.parametrize(("iban", "problem"), [
+    ("EE4022002210201456850", "must be an IBAN of 20 characters for Estonia; this one has 21"),
+    ("LV80BANK000043519500", "must be an IBAN of 21 characters for Latvia; this one has 20"),
+    ("XX00123456789012", "must be an IBAN; XX is not a country that has IBANs"),
+    ("LT121000011101001001", "is not a valid IBAN: its check digits do not match (a typing error?)"),
+])
+def test_iban_problems_name_what_is_expected(iban: str, problem: str) -> None:
+    # Given a wrong IBAN / When it is checked / Then the problem names the country's length or the check digits
+    assert iban_problem(iban) == problem
 
 
 def test_building_defaults_and_server_owned_fields() -> None:

@@ -7,7 +7,6 @@ are ``Decimal``. A charge's ``unitPrice`` takes up to 4 decimals (``0.0345`` EUR
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -25,6 +24,8 @@ from pydantic import (
 )
 
 from urbaneta.domain.buildings import Apartment, Building, Charge, ChargeType
+from urbaneta.domain.iban import compact as compact_iban
+from urbaneta.domain.iban import iban_problem
 from urbaneta.domain.meters import MeterType
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.common import ApiModel, Metadata, Name, ResponseModel, single_line
@@ -70,12 +71,10 @@ ResidentsCount = Annotated[StrictInt, Field(ge=0, le=1000)]
 
 
 def _check_iban(value: str) -> str:
-    iban = "".join(value.split()).upper()
-    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
-        raise ValueError("is not an IBAN")
-    if int("".join(str(int(ch, 36)) for ch in iban[4:] + iban[:4])) % 97 != 1:
-        raise ValueError("has a wrong IBAN check digit")
-    return iban
+    problem = iban_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return compact_iban(value)
 
 
 Iban = Annotated[str, AfterValidator(_check_iban)]

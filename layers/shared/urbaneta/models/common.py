@@ -11,11 +11,11 @@ from pydantic.alias_generators import to_camel
 
 
 class ApiModel(BaseModel):
-    """Request bodies: camelCase, strict about unknown fields (so server-owned fields cannot be set)."""
+    """Request bodies: camelCase only (``unit_price`` next to ``unitPrice`` is an unknown field, not a synonym),
+    strict about unknown fields (so server-owned fields cannot be set)."""
 
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
-    )
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=False, validate_by_alias=True,
+                              extra="forbid", str_strip_whitespace=True)
 
 
 class ResponseModel(BaseModel):
