@@ -9,7 +9,7 @@ from typing import Annotated
 import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from tests.support import LambdaContext, Result, api_event
+from tests.support import LambdaContext, Result, api_event, call
 from urbaneta.auth.principal import STAFF, Role
 from urbaneta.errors import BadRequest
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
@@ -254,3 +254,29 @@ def test_form_or_multipart_body_on_a_json_route_is_415(aws, handler, make_caller
         res = send(handler, "POST", "/things", raw_body="name=a", token=caller.token,
                    headers={"content-type": content_type})
         assert res.status == 415, (content_type, res)
+
+
+@pytest.mark.parametrize(("query", "unknown"), [({"sort": "number"}, ["sort"]),
+                                                 ({"number": "A-1", "limit": "5"}, ["number"]),
+                                                 ({"Limit": "5", "status": "paid"}, ["Limit"])])
+def test_an_unknown_query_parameter_is_400_naming_it(aws, make_caller, query, unknown):
+    # Given a manager / When invoices are listed with a parameter the list does not take
+    manager = make_caller("manager")
+    res = call("invoices", "GET", "/invoices", token=manager.token, query=query)
+    # Then 400 names it and lists what the operation does take, instead of silently ignoring it
+    assert res.status == 400 and res.error["code"] == "BAD_REQUEST"
+    assert [e["field"] for e in res.error["errors"]] == unknown
+    assert "Known: " in res.error["message"] and "status" in res.error["message"]
+
+
+def test_declared_query_parameters_still_work(aws, make_caller):
+    # Given a manager / When invoices are listed with declared parameters only / Then the list answers
+    manager = make_caller("manager")
+    res = call("invoices", "GET", "/invoices", token=manager.token, query={"limit": "5", "status": "paid"})
+    assert res.status == 200 and res.data == []
+
+
+def test_an_anonymous_caller_learns_nothing_from_query_checks(aws):
+    # Given no token / When a list is called with an unknown parameter / Then 401 comes first
+    res = call("invoices", "GET", "/invoices", query={"sort": "number"})
+    assert res.status == 401

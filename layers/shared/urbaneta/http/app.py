@@ -28,6 +28,7 @@ from urbaneta.auth.principal import Principal, Role
 __all__ = ["PUBLIC", "allow", "create_app", "make_handler", "not_replayable", "principal", "public", "request_id"]
 from urbaneta.errors import (
     BadRequest,
+    FieldError,
     Forbidden,
     MethodNotAllowed,
     NotFound,
@@ -102,7 +103,20 @@ def _guard(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response]
             if str(caller.role) not in policy:
                 raise Forbidden("Your role may not do this.")
             current_principal.set(caller)
+            _refuse_unknown_query(app, route)
     return next_middleware(app)
+
+
+def _refuse_unknown_query(app: APIGatewayHttpResolver, route: Any) -> None:
+    """A query parameter the operation does not declare is a 400 naming it (``?sort=`` on a list that cannot sort
+    would otherwise be silently ignored). Public routes are left alone: provider callbacks read their own."""
+    given = app.current_event.query_string_parameters or {}
+    declared = {f.alias for f in getattr(getattr(route, "dependant", None), "query_params", None) or ()}
+    unknown = sorted(set(given) - declared)
+    if unknown:
+        known = f" Known: {', '.join(sorted(declared))}." if declared else " This operation takes none."
+        raise BadRequest(f"Unknown query parameter: {', '.join(unknown)}.{known}",
+                         errors=[FieldError(name, "is not a query parameter of this operation") for name in unknown])
 
 
 def _readable_json(app: APIGatewayHttpResolver) -> APIGatewayHttpResolver:
