@@ -756,6 +756,42 @@ def test_an_unknown_kid_does_not_make_every_request_reread_the_secret(aws, whoam
     assert "k7" not in keyring.keyring().material
 
 
+def test_a_rotated_secret_takes_effect_once_the_cached_one_is_older_than_its_max_age(aws, monkeypatch):
+    # Given a container that has read the application secret
+    from datetime import datetime, timedelta
+
+    import aws_lambda_powertools.utilities.parameters.base as base
+
+    from urbaneta.adapters import secrets
+    from urbaneta.adapters.aws import client
+    from urbaneta.auth import keyring
+
+    secrets.reset()
+    keyring.reset()
+    first = keyring.keyring()
+    sm, arn = client("secretsmanager"), aws["APP_SECRET_ARN"]
+    original = sm.get_secret_value(SecretId=arn)["SecretString"]
+    value = json.loads(original)
+    try:
+        # When the secret is rotated (k2 active, k1 kept)
+        rotated = {**value, "keys": {value["kid"]: value["signingKey"], "k2": "r" * 48}, "activeKid": "k2"}
+        sm.put_secret_value(SecretId=arn, SecretString=json.dumps(rotated))
+        # Then within the max age the cached secret serves, without a Secrets Manager call
+        with count_calls("secretsmanager") as counter:
+            assert keyring.keyring() is first
+        assert counter.count() == 0
+        # And once the cached value is older than SECRET_MAX_AGE, the next request reads the rotated one
+        later = datetime.now() + timedelta(seconds=secrets.SECRET_MAX_AGE + 1)
+        monkeypatch.setattr(base, "datetime", type("Later", (datetime,), {"now": classmethod(lambda c, tz=None: later)}))
+        with count_calls("secretsmanager") as counter:
+            ring = keyring.keyring()
+        assert counter.count() == 1 and ring.active_kid == "k2" and first.active_kid == value["kid"]
+    finally:
+        sm.put_secret_value(SecretId=arn, SecretString=original)
+        secrets.reset()
+        keyring.reset()
+
+
 def test_a_session_past_its_maximum_age_cannot_be_refreshed(aws, monkeypatch, settings):
     # Given a session / When its refresh token is presented after the session's maximum age
     from urbaneta.services.auth import common

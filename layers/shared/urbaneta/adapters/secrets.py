@@ -1,23 +1,37 @@
-"""The application secret (JSON in Secrets Manager): signing keys and derived HMAC keys, cached per container."""
+"""Secrets Manager through Powertools Parameters: a secret is cached per container for ``SECRET_MAX_AGE``
+seconds, so a rotated key takes effect within minutes without a cold start. The application secret holds the
+signing keys; per-purpose HMAC keys are derived from its root key."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-from functools import lru_cache
 from typing import Any
 
 from urbaneta.adapters.aws import client
 from urbaneta.settings import get_settings
 
+SECRET_MAX_AGE = 300
+"""Seconds a container keeps a secret before reading it again (Powertools' cache)."""
 
-@lru_cache(maxsize=1)
-def app_secret() -> dict[str, Any]:
-    arn = get_settings().app_secret_arn
-    raw = client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-    value: dict[str, Any] = json.loads(raw)
+_provider: dict[str, Any] = {}
+
+
+def secret_json(arn: str) -> dict[str, Any]:
+    """The secret ``arn`` as JSON, from this container's cache when younger than SECRET_MAX_AGE."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    provider = _provider.get("secrets")
+    if provider is None:
+        provider = _provider["secrets"] = SecretsProvider(boto3_client=client("secretsmanager"))
+    value = provider.get(arn, max_age=SECRET_MAX_AGE, transform="json")
+    if not isinstance(value, dict):
+        raise ValueError("the secret is not a JSON object")
     return value
+
+
+def app_secret() -> dict[str, Any]:
+    return secret_json(get_settings().app_secret_arn)
 
 
 def derived_key(purpose: str) -> bytes:
@@ -27,4 +41,7 @@ def derived_key(purpose: str) -> bytes:
 
 
 def reset() -> None:
-    app_secret.cache_clear()
+    """Forget every cached secret (tests; a key the container does not know yet)."""
+    provider = _provider.pop("secrets", None)
+    if provider is not None:
+        provider.clear_cache()

@@ -62,13 +62,14 @@ _cache: dict[str, Any] = {}
 
 
 def keyring() -> Keyring:
-    """The keyring of this container (cached with the secret)."""
+    """The keyring of this container, parsed again whenever the cached secret was read again."""
     from urbaneta.adapters.secrets import app_secret
 
+    secret = app_secret()  # Powertools' cache: the same object until it is read again (max age)
     ring = _cache.get("ring")
-    if ring is None:
-        ring = parse(app_secret())
-        _cache.update(ring=ring, loaded=time.monotonic())
+    if ring is None or _cache.get("source") is not secret:
+        ring = parse(secret)
+        _cache.update(ring=ring, source=secret, loaded=time.monotonic())
     return ring  # type: ignore[no-any-return]
 
 

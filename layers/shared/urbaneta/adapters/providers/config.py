@@ -12,14 +12,13 @@ The secret is JSON::
 
 from __future__ import annotations
 
-import json
 from abc import abstractmethod
-from functools import lru_cache
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from urbaneta.adapters.aws import client
+from urbaneta.adapters.secrets import reset as secrets_reset
+from urbaneta.adapters.secrets import secret_json
 from urbaneta.errors import Conflict, Unauthorized
 from urbaneta.settings import get_settings
 
@@ -78,17 +77,24 @@ class ProviderSettings(BaseModel):
     maksekeskus: MakeCommerceConfig = Field(default_factory=MakeCommerceConfig)
 
 
-@lru_cache(maxsize=1)
 def load() -> ProviderSettings:
+    """The providers' credentials (cached with the secret for ``secrets.SECRET_MAX_AGE`` seconds)."""
     arn = get_settings().provider_secret_arn
     if not arn:
         return ProviderSettings()
-    raw: dict[str, Any] = json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
-    return ProviderSettings.model_validate(raw)
+    raw = secret_json(arn)
+    cached = _parsed.get(arn)
+    if cached is None or cached[0] is not raw:
+        cached = _parsed[arn] = (raw, ProviderSettings.model_validate(raw))
+    return cached[1]
+
+
+_parsed: dict[str, tuple[dict[str, Any], ProviderSettings]] = {}
 
 
 def reset() -> None:
-    load.cache_clear()
+    _parsed.clear()
+    secrets_reset()
 
 
 def callback_base() -> str:
