@@ -57,6 +57,7 @@ ERRORS = {
     "404": "Not found (also for another organisation's resources)",
     "405": "Method not allowed on this path",
     "409": "Duplicate or state conflict (also: an Idempotency-Key request still running)",
+    "412": "If-Match did not match the resource's current ETag: it changed since you read it; read it again",
     "413": "Request body too large",
     "415": "Unsupported request media type",
     "422": "Validation failed; `errors` lists every failing field",
@@ -71,6 +72,14 @@ REPLAYED_HEADER = {"Idempotent-Replayed": {
     "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key, "
                    "`false` when the request carried a key and ran now",
     "schema": {"type": "string", "enum": ["true", "false"]}}}
+ETAG_HEADER = {"ETag": {
+    "description": "The resource's version: send it back as `If-Match` on a PATCH so that it fails with 412 if "
+                   "someone changed the resource since you read it",
+    "schema": {"type": "string"}, "example": '"q3J1bY2Hc0WgK3v1xYt9dA"'}}
+IF_MATCH = {"name": "If-Match", "in": "header", "required": False,
+            "description": "The ETag of the resource as you read it: the change is made only if the resource is "
+                           "still the same (else 412). Absent or `*`: always made",
+            "schema": {"type": "string"}, "example": '"q3J1bY2Hc0WgK3v1xYt9dA"'}
 LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
 TAGS = {  # tag -> description, in the order the docs page shows them
     "Auth": "Registration, sign-in (password, magic link), sessions (refresh, logout) and API keys.",
@@ -155,6 +164,9 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
         op["x-roles"] = ["public"]
     if method in ("post", "put", "patch", "delete"):
         codes.append("409")
+    if method == "patch":
+        codes.append("412")
+        op.setdefault("parameters", []).append(dict(IF_MATCH))
     for code in sorted(codes):
         responses[code] = _error_response(code)
     if method == "post":
@@ -163,6 +175,24 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "Makes a retried POST safe: the first response is replayed",
                            "schema": {"type": "string", "maxLength": 255}})
+
+
+def _declare_etags(doc: dict[str, Any]) -> None:
+    """A 200/201 JSON answer whose ``data`` is one resource with an ``id`` carries an ETag (``http.app``)."""
+    schemas = doc["components"]["schemas"]
+
+    def named(ref: str) -> dict[str, Any]:
+        return schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else {}
+
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            for code in ("200", "201"):
+                response = op.get("responses", {}).get(code, {})
+                envelope = named(response.get("content", {}).get("application/json", {}).get("schema", {})
+                                 .get("$ref", ""))
+                data = named(envelope.get("properties", {}).get("data", {}).get("$ref", ""))
+                if "id" in data.get("properties", {}):
+                    response.setdefault("headers", {}).update(ETAG_HEADER)
 
 
 def _summarise(op: dict[str, Any], func: Any) -> None:
@@ -263,6 +293,7 @@ def build() -> dict[str, Any]:
         if name in doc["components"]["schemas"]:
             raise ValueError(f"an event model and an API model are both named {name}: rename one")
         doc["components"]["schemas"][name] = schema
+    _declare_etags(doc)
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import EVERYONE, STAFF, Role
-from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, no_content, ok, page
 from urbaneta.models.buildings import (
     ApartmentCreate,
@@ -77,7 +77,7 @@ def update_building(building_id: Id, body: Annotated[BuildingPatch, Body()]):
     Only the given fields change; in address and billing only the given keys. Metadata is replaced as a whole.
     Null clears billing.iban, bankName, invoicePrefix and lateInterestDailyRate; null for a required field is 422.
     """
-    return ok(service.update_building(principal(), building_id, body).wire())
+    return ok(service.update_building(principal(), building_id, body, if_match()).wire())
 
 
 @app.delete("/buildings/<building_id>", responses=doc(204, description="Deleted, or archived when it has invoices"))
@@ -138,7 +138,7 @@ def update_apartment(building_id: Id, apartment_id: Id, body: Annotated[Apartmen
     Only the given fields change; a new number must be free in the building (409). The reference number never
     changes. Null clears ownerName and email; metadata is replaced as a whole.
     """
-    return ok(service.update_apartment(principal(), building_id, apartment_id, body).wire())
+    return ok(service.update_apartment(principal(), building_id, apartment_id, body, if_match()).wire())
 
 
 @app.delete("/buildings/<building_id>/apartments/<apartment_id>", responses=doc(204))
@@ -192,7 +192,7 @@ def update_charge(building_id: Id, charge_id: Id, body: Annotated[ChargePatch, B
     Only the given fields change; the result must still be consistent (meterType exactly for metered; a
     shared_by_area total in cents). Changing the type away from metered drops meterType.
     """
-    return ok(service.update_charge(principal(), building_id, charge_id, body).wire())
+    return ok(service.update_charge(principal(), building_id, charge_id, body, if_match()).wire())
 
 
 @app.delete("/buildings/<building_id>/charges/<charge_id>", responses=doc(204))

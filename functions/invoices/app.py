@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import EVERYONE, STAFF
-from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, ok, page
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
 from urbaneta.services.invoicing import documents, lifecycle, queries, sending, starting
@@ -62,7 +62,7 @@ def get_invoice(invoice_id: Id):
 @allow(STAFF)
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     """Move an invoice along its life cycle (draft→sent, sent/overdue→paid); 409 for any other transition."""
-    return ok(lifecycle.patch_invoice(principal(), invoice_id, body).wire())
+    return ok(lifecycle.patch_invoice(principal(), invoice_id, body, if_match()).wire())
 
 
 @app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF",

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import EVERYONE
 from urbaneta.domain.maintenance import MaintenanceStatus
-from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.services import maintenance as service
@@ -63,7 +63,7 @@ def get_request(request_id: Id):
                        "entry and a `maintenance.updated` event.")
 @allow(EVERYONE)
 def update_request(request_id: Id, body: Annotated[MaintenanceRequestUpdate, Body()]):
-    return ok(service.update_request(principal(), request_id, body).wire())
+    return ok(service.update_request(principal(), request_id, body, if_match()).wire())
 
 
 handler = make_handler(app)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import EVERYONE, STAFF
-from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.meters import (
     MAX_OCR_BODY_BYTES,
@@ -72,7 +72,7 @@ def get_meter(meter_id: Id):
 @app.patch("/meters/<meter_id>", responses=doc(200, MeterOut))
 @allow(STAFF)
 def update_meter(meter_id: Id, body: Annotated[MeterUpdate, Body()]):
-    return ok(service.update_meter(principal(), meter_id, body).wire())
+    return ok(service.update_meter(principal(), meter_id, body, if_match()).wire())
 
 
 @app.post("/meters/<meter_id>/replace", responses=doc(201, MeterOut))

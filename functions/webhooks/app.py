@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import STAFF
-from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.webhooks import (
     DeliveryOut,
@@ -52,7 +52,7 @@ def get_webhook(webhook_id: Id):
            summary="Change, disable or re-enable a webhook endpoint")
 @allow(STAFF)
 def update_webhook(webhook_id: Id, body: Annotated[WebhookUpdate, Body()]):
-    return ok(service.update_webhook(principal(), webhook_id, body).wire())
+    return ok(service.update_webhook(principal(), webhook_id, body, if_match()).wire())
 
 
 @app.delete("/webhooks/<webhook_id>", responses=doc(204), summary="Delete a webhook endpoint")

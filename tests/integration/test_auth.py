@@ -782,7 +782,8 @@ def test_a_rotated_secret_takes_effect_once_the_cached_one_is_older_than_its_max
         assert counter.count() == 0
         # And once the cached value is older than SECRET_MAX_AGE, the next request reads the rotated one
         later = datetime.now() + timedelta(seconds=secrets.SECRET_MAX_AGE + 1)
-        monkeypatch.setattr(base, "datetime", type("Later", (datetime,), {"now": classmethod(lambda c, tz=None: later)}))
+        clock = type("Later", (datetime,), {"now": classmethod(lambda c, tz=None: later)})
+        monkeypatch.setattr(base, "datetime", clock)
         with count_calls("secretsmanager") as counter:
             ring = keyring.keyring()
         assert counter.count() == 1 and ring.active_kid == "k2" and first.active_kid == value["kid"]

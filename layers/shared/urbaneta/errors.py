@@ -70,5 +70,9 @@ class TooManyRequests(UrbanetaError):
         self.retry_after = max(1, int(retry_after))
 
 
+class PreconditionFailed(UrbanetaError):
+    code = "PRECONDITION_FAILED"
+
+
 class ServiceUnavailable(UrbanetaError):
     code = "SERVICE_UNAVAILABLE"

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,7 +26,8 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from urbaneta.auth.principal import Principal, Role
 
-__all__ = ["PUBLIC", "allow", "create_app", "make_handler", "not_replayable", "principal", "public", "request_id"]
+__all__ = ["PUBLIC", "allow", "create_app", "if_match", "make_handler", "not_replayable", "principal", "public",
+           "request_id"]
 from urbaneta.errors import (
     BadRequest,
     FieldError,
@@ -37,9 +39,17 @@ from urbaneta.errors import (
     UrbanetaError,
 )
 from urbaneta.http import json_guard
-from urbaneta.http.context import current_principal, current_request_id, principal, request_id
+from urbaneta.http.context import (
+    current_if_match,
+    current_principal,
+    current_request_id,
+    if_match,
+    principal,
+    request_id,
+)
 from urbaneta.http.errors import error_response, from_validation_errors, internal_error_response
 from urbaneta.http.idempotency import idempotent_post, not_replayable
+from urbaneta.models.common import etag_of
 from urbaneta.observability import logger, metrics, traced_handler
 from urbaneta.settings import get_settings
 
@@ -207,6 +217,7 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         rid = _request_id(event)
         current_request_id.set(rid)
+        current_if_match.set(_header(event, "if-match") or None)
         logger.set_correlation_id(rid)
         limit = max_body_bytes or get_settings().max_body_bytes
         if _body_size(event) > limit:
@@ -221,6 +232,10 @@ def make_handler(app: APIGatewayHttpResolver, *, max_body_bytes: int | None = No
     return handler
 
 
+def _header(event: dict[str, Any], name: str) -> str:
+    return next((str(v) for k, v in (event.get("headers") or {}).items() if k.lower() == name), "")
+
+
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 
@@ -228,8 +243,7 @@ def _request_id(event: dict[str, Any]) -> str:
     """The client's ``X-Request-ID`` when it is 8 to 128 letters, digits or ``. _ : -`` (so it correlates the
     client's logs with ours); else API Gateway's request id. The gateway's id is logged either way."""
     gateway = str((event.get("requestContext") or {}).get("requestId") or "-")
-    headers = event.get("headers") or {}
-    given = next((str(v) for k, v in headers.items() if k.lower() == "x-request-id"), "")
+    given = _header(event, "x-request-id")
     if _CLIENT_REQUEST_ID.fullmatch(given):
         logger.append_keys(gateway_request_id=gateway)
         return given
@@ -254,4 +268,20 @@ def _plain_response(resp: Response, rid: str) -> dict[str, Any]:
 def _finish(response: dict[str, Any], rid: str) -> dict[str, Any]:
     headers = response.setdefault("headers", {})
     headers["X-Request-ID"] = rid
+    etag = _etag(response)
+    if etag:
+        headers["ETag"] = etag
     return response
+
+
+def _etag(response: dict[str, Any]) -> str | None:
+    """The ETag of a single resource's 200/201 JSON answer (``{"data": {"id": ...}}``), for ``If-Match``."""
+    body = response.get("body")
+    if response.get("statusCode") not in (200, 201) or response.get("isBase64Encoded") or not isinstance(body, str) \
+            or not body.startswith('{"data":{'):
+        return None
+    try:
+        data = json.loads(body).get("data")
+    except ValueError:
+        return None
+    return etag_of(data) if isinstance(data, dict) and "id" in data else None

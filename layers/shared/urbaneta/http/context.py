@@ -11,6 +11,7 @@ from urbaneta.errors import Forbidden
 
 current_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
 current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+current_if_match: contextvars.ContextVar[str | None] = contextvars.ContextVar("if_match", default=None)
 
 
 def principal() -> Principal:
@@ -23,3 +24,8 @@ def principal() -> Principal:
 
 def request_id() -> str:
     return current_request_id.get()
+
+
+def if_match() -> str | None:
+    """The request's ``If-Match`` header (None when absent): routes that change a resource pass it on."""
+    return current_if_match.get()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic.alias_generators import to_camel
+
+from urbaneta.errors import PreconditionFailed
 
 
 class ApiModel(BaseModel):
@@ -16,6 +21,26 @@ class ApiModel(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=False, validate_by_alias=True,
                               extra="forbid", str_strip_whitespace=True)
+
+
+def etag_of(data: dict[str, Any]) -> str:
+    """The strong ETag of a resource's representation (its ``data`` object): a hash of its canonical JSON, so
+    any change of what the caller sees changes it. The HTTP layer sends it; services compare ``If-Match``."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    digest = hashlib.sha256(canonical.encode()).digest()[:16]
+    return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
+
+
+def require_match(if_match: str | None, current: ResponseModel) -> None:
+    """``If-Match`` against the resource as it is now: absent or ``*`` always matches; anything else must be
+    the current ETag (a weak ``W/`` tag never matches, as RFC 9110 says for If-Match), else 412."""
+    if if_match is None:
+        return
+    tags = [t.strip() for t in if_match.split(",") if t.strip()]
+    if "*" in tags or etag_of(current.wire()) in tags:
+        return
+    raise PreconditionFailed("The resource has changed since you read it (If-Match does not match its ETag); "
+                             "read it again and re-apply your change.")
 
 
 class ResponseModel(BaseModel):

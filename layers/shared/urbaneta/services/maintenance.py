@@ -11,6 +11,7 @@ from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.events.residents import MaintenanceCreated, MaintenanceUpdated
 from urbaneta.domain.maintenance import MAX_HISTORY, HistoryEntry, MaintenanceRequest, check_transition
 from urbaneta.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from urbaneta.models.common import require_match
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import maintenance as store
@@ -64,8 +65,10 @@ def get_request(caller: Principal, request_id: str) -> MaintenanceRequestOut:
     return MaintenanceRequestOut.of(req, history)
 
 
-def update_request(caller: Principal, request_id: str, body: MaintenanceRequestUpdate) -> MaintenanceRequestOut:
+def update_request(caller: Principal, request_id: str, body: MaintenanceRequestUpdate,
+                   if_match: str | None = None) -> MaintenanceRequestOut:
     req, history = _visible(caller, store.load(caller.tenant_id, request_id))
+    require_match(if_match, MaintenanceRequestOut.of(req, history))
     if not caller.is_staff and (body.priority is not None or body.metadata is not None):
         raise Forbidden("Residents may comment and confirm or reopen a resolved request, nothing else.")
     if body.status is not None:

@@ -9,6 +9,7 @@ from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Apartment
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.models.buildings import ApartmentCreate, ApartmentOut, ApartmentPatch
+from urbaneta.models.common import require_match
 from urbaneta.services.buildings.common import emit, patch_changes
 from urbaneta.store import buildings as store
 from urbaneta.store import keys
@@ -78,11 +79,13 @@ def get_apartment(caller: Principal, building_id: str, apartment_id: str) -> Apa
     return ApartmentOut.of(_visible_apartment(caller, building_id, apartment_id))
 
 
-def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch) -> ApartmentOut:
+def update_apartment(caller: Principal, building_id: str, apartment_id: str, body: ApartmentPatch,
+                     if_match: str | None = None) -> ApartmentOut:
     """Only the given fields change (``ownerName``/``email``: null clears; ``metadata`` is replaced). A new
     number moves the number guard in the same transaction (409 when taken). The reference number is
     permanent."""
     before = _visible_apartment(caller, building_id, apartment_id)
+    require_match(if_match, ApartmentOut.of(before))
     sets, removes = patch_changes(body, body.model_fields_set)
     after = store.update_apartment(before, sets, removes)
     changes = sorted((set(sets) | set(removes)) - {"updatedAt", "GSI1PK", "GSI1SK"})

@@ -9,6 +9,7 @@ from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Address, BillingSettings, Building
 from urbaneta.errors import Forbidden, NotFound, TooManyRequests
 from urbaneta.models.buildings import CLEARABLE_BILLING, BuildingCreate, BuildingDelete, BuildingOut, BuildingPatch
+from urbaneta.models.common import require_match
 from urbaneta.services.buildings.common import dump, emit
 from urbaneta.store import buildings as store
 from urbaneta.store.pages import Page, PageRequest
@@ -57,10 +58,13 @@ def get_building(caller: Principal, building_id: str) -> BuildingOut:
     return BuildingOut.of(Building.model_validate(item))
 
 
-def update_building(caller: Principal, building_id: str, body: BuildingPatch) -> BuildingOut:
+def update_building(caller: Principal, building_id: str, body: BuildingPatch, if_match: str | None = None
+                    ) -> BuildingOut:
     """Only the given fields change; in ``address`` and ``billing`` only the given keys; ``metadata`` is
     replaced as a whole; ``billing.iban``/``bankName``/``invoicePrefix``/``lateInterestDailyRate``: null
     clears. One conditional UpdateItem (404 unless the building is active in the caller's organisation)."""
+    if if_match is not None:  # one read more, only for a conditional change
+        require_match(if_match, get_building(caller, building_id))
     sets: dict[str, Any] = {"updatedAt": now_iso()}
     removes: list[str] = []
     for field in ("name", "currency", "metadata"):

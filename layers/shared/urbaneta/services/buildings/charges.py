@@ -9,6 +9,7 @@ from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.buildings import Charge
 from urbaneta.errors import NotFound
 from urbaneta.models.buildings import ChargeCreate, ChargeOut, ChargePatch, check_charge
+from urbaneta.models.common import require_match
 from urbaneta.services.buildings.common import emit, patch_changes
 from urbaneta.store import buildings as store
 from urbaneta.store.pages import Page, PageRequest
@@ -49,10 +50,12 @@ def get_charge(caller: Principal, building_id: str, charge_id: str) -> ChargeOut
     return ChargeOut.of(_charge(caller, building_id, charge_id))
 
 
-def update_charge(caller: Principal, building_id: str, charge_id: str, body: ChargePatch) -> ChargeOut:
+def update_charge(caller: Principal, building_id: str, charge_id: str, body: ChargePatch,
+                  if_match: str | None = None) -> ChargeOut:
     """Only the given fields change (``vatRate`` null: the building's rate). The result must still be a
     consistent charge: ``meterType`` exactly for ``metered``; a ``shared_by_area`` total in cents."""
     before = _charge(caller, building_id, charge_id)
+    require_match(if_match, ChargeOut.of(before))
     given = body.model_fields_set
     meter_type = body.meter_type if "meter_type" in given else before.meter_type
     if "type" in given and body.type != "metered" and "meter_type" not in given:

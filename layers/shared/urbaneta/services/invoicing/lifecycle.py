@@ -9,6 +9,7 @@ from urbaneta.clock import new_id, now_iso, today
 from urbaneta.domain import billing, invoice_state
 from urbaneta.domain.invoices import Invoice, InvoiceStatus
 from urbaneta.errors import Conflict, ValidationFailed
+from urbaneta.models.common import require_match
 from urbaneta.models.invoices import InvoiceOut, InvoicePatch
 from urbaneta.services.invoicing.common import invoice_event, pause, visible
 from urbaneta.services.invoicing.documents import pdf_key
@@ -19,8 +20,9 @@ from urbaneta.store.transactions import transact
 MAX_ATTEMPTS = 30
 
 
-def patch_invoice(caller: Principal, invoice_id: str, body: InvoicePatch) -> InvoiceOut:
+def patch_invoice(caller: Principal, invoice_id: str, body: InvoicePatch, if_match: str | None = None) -> InvoiceOut:
     inv = visible(caller, invoice_id)
+    require_match(if_match, InvoiceOut.of(inv))
     if body.status is None and body.paid_date is None and body.reference is None:
         raise ValidationFailed.one("status", "give status, paidDate or reference")
     if inv.status == "cancelled":

@@ -13,6 +13,7 @@ from urbaneta.domain import readings as rules
 from urbaneta.domain.events.meters import MeterReplaced
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
+from urbaneta.models.common import require_match
 from urbaneta.models.meters import MeterCreate, MeterOut, MeterReplace, MeterUpdate
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import meters as store
@@ -86,8 +87,9 @@ def list_meters(p: Principal, *, building_id: str, apartment_id: str | None, lim
     return req.page([MeterOut.of(m) for m in meters], last)
 
 
-def update_meter(p: Principal, meter_id: str, body: MeterUpdate) -> MeterOut:
+def update_meter(p: Principal, meter_id: str, body: MeterUpdate, if_match: str | None = None) -> MeterOut:
     before = visible_meter(p, meter_id)
+    require_match(if_match, MeterOut.of(before))
     given = body.model_fields_set
     changes: dict[str, Any] = {"updated_at": now_iso()}
     if "serial_number" in given:

@@ -15,6 +15,7 @@ from urbaneta.domain import webhooks as rules
 from urbaneta.domain.events.webhooks import WebhookTest
 from urbaneta.domain.webhooks import StoredSecret, Webhook
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
+from urbaneta.models.common import require_match
 from urbaneta.models.webhooks import (
     DeliveryOut,
     SecretRotation,
@@ -79,9 +80,9 @@ def delete_webhook(p: Principal, webhook_id: str) -> None:
     logger.info("webhook deleted", extra={"webhookId": webhook_id})
 
 
-def update_webhook(p: Principal, webhook_id: str, body: WebhookUpdate) -> WebhookOut:
+def update_webhook(p: Principal, webhook_id: str, body: WebhookUpdate, if_match: str | None = None) -> WebhookOut:
     """Change URL, events, description, or status (``active`` re-enables a disabled endpoint)."""
-    _load(p, webhook_id)
+    require_match(if_match, WebhookOut.of(_load(p, webhook_id), now=timestamp()))
     given = body.model_fields_set
     if body.url is not None:
         _vet_url(body.url)

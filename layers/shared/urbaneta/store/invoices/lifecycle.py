@@ -14,10 +14,10 @@ from urbaneta.store.invoices.numbers import create_op
 from urbaneta.store.transactions import Op, transact, tx_update
 
 
-def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = ()) -> tuple[str, dict[str, str],
-                                                                                         dict[str, Any], str]:
+def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = (), now: str | None = None
+               ) -> tuple[str, dict[str, str], dict[str, Any], str]:
     names = {"#v": "version"}
-    vals: dict[str, Any] = {":v0": inv.version, ":v1": inv.version + 1, ":now": now_iso()}
+    vals: dict[str, Any] = {":v0": inv.version, ":v1": inv.version + 1, ":now": now or now_iso()}
     parts = ["#v = :v1", "updatedAt = :now"]
     for i, (attr, value) in enumerate(sets.items()):
         names[f"#a{i}"] = attr
@@ -52,7 +52,9 @@ def transition_op(inv: Invoice, after: Invoice) -> Op:
         sets.update(keys.due_index(after.tenant_id, after.due_date.isoformat(), after.id))
     elif invoice_state.watches_due(inv):
         removes.extend(DUE_INDEX)
-    expression, names, vals, condition = _versioned(inv, sets, removes)
+    # the caller's stamp when it set one (so that what it answers is what is stored), else now
+    now = after.updated_at if after.updated_at != inv.updated_at else None
+    expression, names, vals, condition = _versioned(inv, sets, removes, now)
     return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
                      label=f"invoice:{inv.id}")
 
@@ -63,8 +65,10 @@ def apply(ops: Sequence[Op]) -> None:
 
 
 def save_transition(inv: Invoice, after: Invoice) -> Invoice:
-    apply([transition_op(inv, after)])
-    return after.model_copy(update={"version": inv.version + 1})
+    """The invoice as stored after the change: its version and ``updatedAt`` moved on."""
+    stamped = after.model_copy(update={"updated_at": max(now_iso(), inv.updated_at)})
+    apply([transition_op(inv, stamped)])
+    return stamped.model_copy(update={"version": inv.version + 1})
 
 
 def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[Op]:
