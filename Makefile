@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+NODE_STAMP := node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test install browser lint typecheck validate cfn-lint checkov build check openapi bench fuzz clean
+.PHONY: dev test install browser lint lint-openapi typecheck validate cfn-lint checkov build check openapi bench fuzz clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,10 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
@@ -48,13 +53,17 @@ validate: install
 cfn-lint: install ## cfn-lint with every rule, informational and experimental too (.cfnlintrc.yaml): 0 findings
 	$(BIN)/cfn-lint
 
+lint-openapi: $(NODE_STAMP) ## redocly (recommended-strict) and spectral (spectral:oas) on the OpenAPI document: 0 findings
+	node_modules/.bin/redocly lint functions/docs/openapi.json
+	node_modules/.bin/spectral lint functions/docs/openapi.json --fail-severity=warn
+
 checkov: $(CHECKOV_STAMP) ## checkov on template.yaml, offline (.checkov.yaml: each skipped check and why)
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 build: install openapi ## sam build without Docker (arm64 wheels picked by the builder)
 	$(BIN)/sam build --region eu-north-1
 
-check: lint typecheck validate cfn-lint checkov test
+check: lint lint-openapi typecheck validate cfn-lint checkov test
 
 bench: install ## Every benchmark in bench/, one table of ratios against same-run baselines
 	$(BIN)/python -m bench.run_all

@@ -33,15 +33,17 @@ def _registry() -> tuple[list[Any], Any]:
 
 
 def schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """(the data models' schemas by name, the ``webhooks`` section: one entry per subscribable event type)."""
+    """(the data models' schemas by name, the ``webhooks`` section: one entry per event type a receiver may get:
+    every subscribable type, and ``webhook.test``)."""
     from pydantic.json_schema import models_json_schema
 
     types, registry = _registry()
     models = list(dict.fromkeys(t.data for t in types))
     _, top = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     hooks: dict[str, dict[str, Any]] = {}
-    for t in sorted(registry.EVENT_TYPES.values(), key=lambda t: t.name):
+    for t in [*sorted(registry.EVENT_TYPES.values(), key=lambda t: t.name), registry.TEST_EVENT_TYPE]:
         hooks[t.name] = {"post": {
+            "operationId": _operation_id(t.name),
             "summary": f"{t.name} event",
             "description": t.description,
             "requestBody": {"content": {"application/json": {"schema": {"allOf": [
@@ -52,6 +54,12 @@ def schemas() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
             "responses": {"2XX": {"description": "Delivered"}},
         }}
     return dict(top.get("$defs", {})), hooks
+
+
+def _operation_id(event: str) -> str:
+    """``invoice.paid`` → ``onInvoicePaid``: what a generated receiver calls its handler."""
+    words = event.replace(".", "_").split("_")
+    return "on" + "".join(w[:1].upper() + w[1:] for w in words)
 
 
 def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:

@@ -234,7 +234,10 @@ def _normalise_responses(app: Any) -> None:
 def build() -> dict[str, Any]:
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION,
+                 "contact": {"name": "Urbaneta API support", "email": "api@urbaneta.ee"},
+                 "license": {"name": "Proprietary: for the associations and managers who hold a licence",
+                             "identifier": "LicenseRef-Urbaneta-Proprietary"}},
         "servers": [{"url": "/api"}],
         "paths": {},
         "components": {

@@ -12,14 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
-    PlainSerializer,
     StrictInt,
     StringConstraints,
-    WithJsonSchema,
     field_validator,
 )
 
@@ -28,39 +25,29 @@ from urbaneta.domain.iban import compact as compact_iban
 from urbaneta.domain.iban import iban_problem
 from urbaneta.domain.meters import MeterType
 from urbaneta.errors import ValidationFailed
-from urbaneta.models.common import ApiModel, Metadata, Name, ResponseModel, single_line
+from urbaneta.models.common import (
+    AS_NUMBER,
+    NUMBER_OUT,
+    ApiModel,
+    Metadata,
+    Name,
+    ResponseModel,
+    number_schema,
+    single_line,
+)
 
-
-def _json_number(value: Any) -> Any:
-    if isinstance(value, bool | str):
-        raise ValueError("must be a JSON number")
-    return value
-
-
-def _number_out(value: Decimal) -> float:
-    # JSON has one number type: the edge is the one place a Decimal becomes a JSON number (as Money does)
-    return float(value)
-
-
-_AS_NUMBER = BeforeValidator(_json_number)
-_NUMBER_OUT = PlainSerializer(_number_out, return_type=float, when_used="json")
-
-Number = Annotated[Decimal, _NUMBER_OUT]
+Number = Annotated[Decimal, NUMBER_OUT]
 """A decimal quantity in a response, on the wire as a JSON number."""
 
 
-def _schema(**bounds: float) -> WithJsonSchema:
-    return WithJsonSchema({"type": "number", **bounds})
-
-
-Area = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=2, max_digits=9), _AS_NUMBER, _NUMBER_OUT,
-                 _schema(exclusiveMinimum=0, maximum=100_000, multipleOf=0.01)]
-VatRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
-                    _schema(minimum=0, maximum=100, multipleOf=0.01)]
-UnitPrice = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=4, max_digits=16), _AS_NUMBER, _NUMBER_OUT,
-                      _schema(minimum=0, maximum=10_000_000, multipleOf=0.0001)]
-DailyRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, max_digits=5), _AS_NUMBER, _NUMBER_OUT,
-                      _schema(minimum=0, maximum=1, multipleOf=0.0001)]
+Area = Annotated[Decimal, Field(gt=0, le=100_000, decimal_places=2, max_digits=9), AS_NUMBER, NUMBER_OUT,
+                 number_schema(exclusiveMinimum=0, maximum=100_000, multipleOf=0.01)]
+VatRate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, max_digits=5), AS_NUMBER, NUMBER_OUT,
+                    number_schema(minimum=0, maximum=100, multipleOf=0.01)]
+UnitPrice = Annotated[Decimal, Field(ge=0, le=10_000_000, decimal_places=4, max_digits=16), AS_NUMBER, NUMBER_OUT,
+                      number_schema(minimum=0, maximum=10_000_000, multipleOf=0.0001)]
+DailyRate = Annotated[Decimal, Field(ge=0, le=1, decimal_places=4, max_digits=5), AS_NUMBER, NUMBER_OUT,
+                      number_schema(minimum=0, maximum=1, multipleOf=0.0001)]
 
 Text100 = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(single_line)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -9,7 +9,16 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
 
 from urbaneta.errors import PreconditionFailed
@@ -52,30 +61,48 @@ class ResponseModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
-def _money_out(value: Decimal) -> float:
+def json_number(value: Any) -> Any:
+    """A request's quantity must be a JSON number: ``"142.50"`` or ``true`` is refused, not converted."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def number_out(value: Decimal) -> float:
     # JSON has only one number type: the edge is the one place a Decimal becomes a JSON number.
     return float(value)
 
 
+def number_schema(**bounds: float) -> WithJsonSchema:
+    """The OpenAPI schema of a decimal quantity: a JSON number with its bounds (what the validators enforce)."""
+    return WithJsonSchema({"type": "number", **bounds})
+
+
+AS_NUMBER = BeforeValidator(json_number)
+NUMBER_OUT = PlainSerializer(number_out, return_type=float, when_used="json")
+
+
 def _two_places(value: Decimal) -> Decimal:
     if value != value.quantize(Decimal("0.01")):
-        raise ValueError("at most 2 decimal places")
+        raise ValueError("must have at most 2 decimal places")
     return value.quantize(Decimal("0.01"))
 
 
-Money = Annotated[
-    Decimal,
-    Field(max_digits=14, json_schema_extra={"type": "number", "multipleOf": 0.01}),
-    AfterValidator(_two_places),
-    PlainSerializer(_money_out, return_type=float, when_used="json"),
-]
+Money = Annotated[Decimal, Field(max_digits=14), AfterValidator(_two_places), NUMBER_OUT,
+                  number_schema(multipleOf=0.01)]
 """An amount in major units with at most 2 decimals (``142.50``)."""
 
 MAX_AMOUNT = Decimal("10000000.00")
 """The largest amount a request may carry (10,000,000.00 €): anything above is a typo or an attack."""
 
-Amount = Annotated[Money, Field(le=MAX_AMOUNT, json_schema_extra={"maximum": int(MAX_AMOUNT)})]
-"""An amount in a request: ``Money`` up to ``MAX_AMOUNT``."""
+Amount = Annotated[Decimal, Field(le=MAX_AMOUNT, max_digits=14), AS_NUMBER, AfterValidator(_two_places), NUMBER_OUT,
+                   number_schema(maximum=int(MAX_AMOUNT), multipleOf=0.01)]
+"""An amount in a request: a JSON number with at most 2 decimals, up to ``MAX_AMOUNT``."""
+
+PositiveAmount = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, max_digits=14), AS_NUMBER, AfterValidator(_two_places),
+                           NUMBER_OUT, number_schema(exclusiveMinimum=0, maximum=int(MAX_AMOUNT), multipleOf=0.01)]
+"""An amount in a request that must be more than zero (a payment)."""
+
 
 
 

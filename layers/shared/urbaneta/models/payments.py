@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator
 
 from urbaneta.domain.money import from_cents
 from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider, UnusableNote
-from urbaneta.models.common import Amount, ApiModel, Money, ResponseModel
+from urbaneta.models.common import ApiModel, Money, PositiveAmount, ResponseModel
 
 # ---- stored ---------------------------------------------------------------------------------------------------
 
@@ -30,7 +29,7 @@ from urbaneta.models.common import Amount, ApiModel, Money, ResponseModel
 
 class ManualPaymentCreate(ApiModel):
     invoice_id: str = Field(min_length=1, max_length=64)
-    amount: Amount = Field(gt=Decimal(0))
+    amount: PositiveAmount
     paid_date: date
     method: ManualMethod
     reference: str | None = Field(default=None, max_length=140)
