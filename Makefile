@@ -9,7 +9,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test install browser lint lint-openapi typecheck validate cfn-lint checkov build check openapi bench fuzz clean
+.PHONY: dev test install browser client lint lint-openapi typecheck validate cfn-lint checkov build check openapi bench fuzz clean
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ bench: install ## Every benchmark in bench/, one table of ratios against same-ru
 
 fuzz: install openapi ## schemathesis against the local stack's OpenAPI document, authenticated, all phases
 	$(BIN)/python -m local.fuzz --max-examples $${FUZZ_EXAMPLES:-50}
+
+client: install openapi ## A Python client generated from the OpenAPI document into .local/urbaneta_client
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/openapi-python-client generate --path functions/docs/openapi.json --meta none \
+	  --output-path .local/urbaneta_client --config local/client-config.yaml --overwrite
 
 openapi: install ## Regenerate functions/docs/openapi.json from the code
 	$(BIN)/python -m local.openapi
