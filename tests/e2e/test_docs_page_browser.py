@@ -48,6 +48,10 @@ def test_docs_page_renders_every_operation_in_chromium(stack):
     rendered = len(re.findall(r'class="opblock opblock-', dom))
     assert "Urbaneta API" in dom
     assert rendered == operations, f"{rendered} operations rendered, {operations} documented"
+    # And an operation opened by its link shows who may call it (x-roles)
+    opened = _run(["--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw", "--dump-dom",
+                   f"{stack.api_url}/docs#/Buildings/createBuilding"])
+    assert "x-roles" in opened and "manager" in opened
     # And a screenshot is kept as an artifact
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "docs-page.png"

@@ -7,6 +7,7 @@ window.addEventListener("load", function () {
     persistAuthorization: true,
     tryItOutEnabled: true,
     displayRequestDuration: true,
+    showExtensions: true, // x-roles: who may call each operation
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
   });
