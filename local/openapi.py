@@ -177,6 +177,18 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
                            "schema": {"type": "string", "maxLength": 255}})
 
 
+def _declare_timestamps(doc: dict[str, Any]) -> None:
+    """Every ``…At`` string of a model is an RFC 3339 UTC timestamp (``clock.now_iso``): say so with its format
+    (the e2e answers check holds every served value to it)."""
+    for schema in doc["components"]["schemas"].values():
+        for name, prop in schema.get("properties", {}).items():
+            if not name.endswith("At"):
+                continue
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "string" and "format" not in option:
+                    option["format"] = "date-time"
+
+
 def _declare_etags(doc: dict[str, Any]) -> None:
     """A 200/201 JSON answer whose ``data`` is one resource with an ``id`` carries an ETag (``http.app``)."""
     schemas = doc["components"]["schemas"]
@@ -297,6 +309,7 @@ def build() -> dict[str, Any]:
             raise ValueError(f"an event model and an API model are both named {name}: rename one")
         doc["components"]["schemas"][name] = schema
     _declare_etags(doc)
+    _declare_timestamps(doc)
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc

@@ -3,6 +3,7 @@ answer belongs to its own request: shared by the concurrency tests and the concu
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,19 @@ def foreign_ids(org: Organisation, others: list[Organisation]) -> set[str]:
     return {value for other in others if other is not org for value in other.ids.values()}
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _timestamps(value: Any) -> list[str]:
+    """Every ``…At`` string in an answer (the document declares them ``format: date-time``)."""
+    if isinstance(value, list):
+        return [t for item in value for t in _timestamps(item)]
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k.endswith("At") and isinstance(v, str)]
+        return found + [t for v in value.values() for t in _timestamps(v)]
+    return []
+
+
 def check_answer(response: httpx.Response, path: str, org: Organisation, foreign: set[str]) -> str | None:
     """What is wrong with the answer, or None."""
     if response.status_code != 200:
@@ -92,6 +106,9 @@ def check_answer(response: httpx.Response, path: str, org: Organisation, foreign
     if path.endswith("/pdf"):
         return None if response.content.startswith(b"%PDF") else "not a PDF"
     data = response.json()["data"]
+    stamps = [v for v in _timestamps(data) if not _RFC3339.fullmatch(v)]
+    if stamps:
+        return f"timestamps that are not RFC 3339 date-times: {stamps[:3]}"
     last = path.rstrip("/").rsplit("/", 1)[-1]
     if last.startswith("{") and isinstance(data, dict) and "id" in data:
         wanted = org.ids[last.strip("{}")]
