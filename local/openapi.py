@@ -207,17 +207,19 @@ def _declare_etags(doc: dict[str, Any]) -> None:
                     response.setdefault("headers", {}).update(ETAG_HEADER)
 
 
-def _summarise(op: dict[str, Any], func: Any) -> None:
-    """The route's docstring (first line: summary, the rest: description), else its name in words."""
+def _summarise(op: dict[str, Any], func: Any, default: str) -> None:
+    """The route's docstring (first line: summary, the rest: description), else its name in words; what the
+    decorator gave (``summary=``, ``description=``) wins over the docstring."""
     lines = (func.__doc__ or "").strip().splitlines()
-    if lines:
-        op["summary"] = lines[0].strip().rstrip(".")
-        rest = " ".join(line.strip() for line in lines[1:]).strip()
-        if rest and not op.get("description"):
-            op["description"] = rest
-    else:
-        words = func.__name__.replace("_", " ").strip()
-        op["summary"] = words[:1].upper() + words[1:]
+    if op.get("summary") == default:
+        if lines:
+            op["summary"] = lines[0].strip().rstrip(".")
+        else:
+            words = func.__name__.replace("_", " ").strip()
+            op["summary"] = words[:1].upper() + words[1:]
+    rest = " ".join(line.strip() for line in lines[1:]).strip()
+    if rest and not op.get("description"):
+        op["description"] = rest
 
 
 WEBHOOK_EVENT = {
@@ -279,8 +281,8 @@ def build() -> dict[str, Any]:
                 _decorate(op, method, _policy(route) if route else None, "Jobs" if path.startswith("/jobs") else tag)
                 if route is not None:
                     op["operationId"] = operation_id(route.func.__name__)
-                if route is not None and op.get("summary") == f"{method.upper()} {path}":
-                    _summarise(op, route.func)
+                if route is not None:
+                    _summarise(op, route.func, f"{method.upper()} {path}")
                 if method in doc["paths"].get(path, {}):
                     raise ValueError(f"{method.upper()} {path} is declared by two functions")
                 doc["paths"].setdefault(path, {})[method] = op

@@ -45,6 +45,7 @@ def _source_ip() -> str:
 @public
 @not_replayable
 def register(body: Annotated[RegisterRequest, Body()]):
+    """Register an organisation and its owner"""
     return accepted(service.register(body, source_ip=_source_ip()))
 
 
@@ -54,6 +55,7 @@ def register(body: Annotated[RegisterRequest, Body()]):
 @public
 @not_replayable
 def register_verify(body: Annotated[RegisterVerifyRequest, Body()]):
+    """Finish a registration with the e-mailed token"""
     return created(service.verify_registration(body, source_ip=_source_ip()))
 
 
@@ -61,6 +63,12 @@ def register_verify(body: Annotated[RegisterVerifyRequest, Body()]):
 @public
 @not_replayable
 def login(body: Annotated[LoginRequest, Body()]):
+    """Sign in with e-mail and password
+
+    Public. Answers an access token (valid 15 minutes, `expiresIn`) and a refresh token for POST /auth/refresh. An
+    unknown e-mail, a wrong password and a disabled account all give the same 401. Failed attempts are throttled per
+    client address and per account: 429 with `Retry-After`. Every request runs: `Idempotency-Key` is ignored.
+    """
     return ok(service.login(body, source_ip=_source_ip()))
 
 
@@ -68,12 +76,25 @@ def login(body: Annotated[LoginRequest, Body()]):
 @public
 @not_replayable
 def refresh(body: Annotated[RefreshRequest, Body()]):
+    """Renew the tokens with a refresh token
+
+    Public. The presented `refreshToken` is spent and a new access token and refresh token are answered (rotation). A
+    refresh token presented a second time ends its whole session; that, an expired token, an ended session or a disabled
+    user is 401, and the user signs in again. By default a session ends after 14 days without a refresh and 30 days
+    after sign-in.
+    """
     return ok(service.refresh(body))
 
 
 @app.post("/auth/logout", responses=doc(204, description="The session has ended."))
 @allow(EVERYONE)
 def logout(body: Annotated[LogoutRequest | None, Body()] = None):
+    """End the current session
+
+    Any signed-in user (owner, manager, resident). The caller's access and refresh tokens are refused at once; with
+    `refreshToken` of another of the caller's sessions, that session ends too (a token that is not the caller's is 422).
+    A token exchanged for an API key cannot log out (403): revoke the key instead. Answers 204.
+    """
     service.logout(principal(), body)
     return no_content()
 
@@ -81,6 +102,13 @@ def logout(body: Annotated[LogoutRequest | None, Body()] = None):
 @app.post("/auth/magic-link", responses=doc(202, MagicLinkAccepted))
 @public
 def magic_link(body: Annotated[MagicLinkRequest, Body()]):
+    """Request a magic sign-in link by e-mail
+
+    Public. Always the same 202, whether or not the e-mail has an account. A known, active account gets an e-mail with a
+    link and a code, valid 15 minutes and usable once, to finish at POST /auth/magic-link/verify. Requests are throttled
+    per client address (429); each e-mail address gets only a few mails per window (the answer stays 202), and the links
+    already sent stay valid.
+    """
     return accepted(service.request_magic_link(body, source_ip=_source_ip()))
 
 
@@ -88,6 +116,12 @@ def magic_link(body: Annotated[MagicLinkRequest, Body()]):
 @public
 @not_replayable
 def magic_link_verify(body: Annotated[MagicLinkVerifyRequest, Body()]):
+    """Finish a magic-link sign-in
+
+    Public. Exchanges the `token` of the e-mailed link (or the code for apps) for an access token and a refresh token,
+    like POST /auth/login. An unknown, used or expired token, or a disabled account, is 401; failures are throttled per
+    client address (429).
+    """
     return ok(service.verify_magic_link(body, source_ip=_source_ip()))
 
 
@@ -95,6 +129,12 @@ def magic_link_verify(body: Annotated[MagicLinkVerifyRequest, Body()]):
 @public
 @not_replayable
 def token(body: Annotated[TokenExchangeRequest, Body()]):
+    """Exchange an API key for an access token
+
+    Public. Answers a 15-minute access token with the organisation and role of the key in `apiKey`. There is no refresh
+    token: exchange the key again when the token expires. An invalid or revoked key is 401; failed exchanges are
+    throttled per client address (429).
+    """
     return ok(service.exchange_api_key(body, source_ip=_source_ip()))
 
 
@@ -102,12 +142,24 @@ def token(body: Annotated[TokenExchangeRequest, Body()]):
 @allow(Role.OWNER)
 @not_replayable
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
+    """Create an API key
+
+    Owners only, signed in as a user (a token from an API key is 403). The key acts with `role` `manager` (the default)
+    or `owner`. Answers 201 with the key itself in `key`, shown only this once (lists show its `prefix`). Publishes
+    `api_key.created`.
+    """
     return created(service.create_api_key(principal(), body))
 
 
 @app.get("/api-keys", responses=doc(200, ApiKeyOut, many=True))
 @allow(Role.OWNER)
 def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotated[str | None, Query()] = None):
+    """List the organisation's API keys
+
+    Owners only, signed in as a user. The active keys with their name, role, `prefix`, creator and `lastUsedAt`; revoked
+    keys, and the keys themselves, are never listed. Paged with `limit` (1..100, default 25) and `cursor` (the previous
+    page's `nextCursor`).
+    """
     items, next_cursor = service.list_api_keys(principal(), limit=parse_limit(limit), cursor=cursor)
     return page(items, next_cursor)
 
@@ -115,6 +167,12 @@ def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotate
 @app.delete("/api-keys/<key_id>", responses=doc(204, description="The key is revoked."))
 @allow(Role.OWNER)
 def revoke_api_key(key_id: str):
+    """Revoke an API key
+
+    Owners only, signed in as a user. The key can no longer be exchanged, and the access tokens already issued for it
+    are refused at once. Answers 204; an unknown or already revoked key, or another organisation's, is 404. Publishes
+    `api_key.revoked`.
+    """
     service.revoke_api_key(principal(), key_id)
     return no_content()
 

@@ -172,7 +172,12 @@ def create_charge(building_id: Id, body: Annotated[ChargeCreate, Body()]):
 @app.get("/buildings/<building_id>/charges", responses=doc(200, ChargeOut, many=True))
 @allow(STAFF)
 def list_charges(building_id: Id, limit: Limit = None, cursor: Cursor = None):
-    """List a building's charges."""
+    """List a building's charges
+
+    Owners and managers. The charges of the building's billing configuration, from which invoices are generated. An
+    unknown or archived building is 404. Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
+    `nextCursor`).
+    """
     items, next_cursor = service.list_charges(principal(), building_id, limit=limit, cursor=cursor)
     return page([i.wire() for i in items], next_cursor)
 
@@ -180,7 +185,11 @@ def list_charges(building_id: Id, limit: Limit = None, cursor: Cursor = None):
 @app.get("/buildings/<building_id>/charges/<charge_id>", responses=doc(200, ChargeOut))
 @allow(STAFF)
 def get_charge(building_id: Id, charge_id: Id):
-    """Get a charge."""
+    """Get a charge
+
+    Owners and managers. An unknown charge, or a charge of an unknown or archived building, is 404. The answer carries
+    an `ETag` for PATCH.
+    """
     return ok(service.get_charge(principal(), building_id, charge_id).wire())
 
 
@@ -198,7 +207,11 @@ def update_charge(building_id: Id, charge_id: Id, body: Annotated[ChargePatch, B
 @app.delete("/buildings/<building_id>/charges/<charge_id>", responses=doc(204))
 @allow(STAFF)
 def delete_charge(building_id: Id, charge_id: Id):
-    """Remove a charge from a building's billing configuration."""
+    """Remove a charge from a building's billing configuration
+
+    Owners and managers. Invoices generated from now on no longer carry it; invoices issued before keep their lines.
+    Answers 204; an unknown charge is 404. Publishes `charge.deleted`.
+    """
     service.delete_charge(principal(), building_id, charge_id)
     return no_content()
 

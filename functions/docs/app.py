@@ -49,12 +49,20 @@ def _read(name: str) -> str:
 @app.get("/openapi.json", include_in_schema=False)
 @public
 def openapi_document() -> Response[str]:
+    """The OpenAPI document of this API
+
+    Public. The OpenAPI 3.1 document generated from the code (`Cache-Control: no-cache`).
+    """
     return Response(200, "application/json", _read("openapi.json"), headers={"Cache-Control": "no-cache"})
 
 
 @app.get("/docs", include_in_schema=False)
 @public
 def docs_page() -> Response[str]:
+    """The interactive API documentation
+
+    Public. A page that renders the OpenAPI document, with every asset served by the API itself.
+    """
     return Response(200, "text/html; charset=utf-8", PAGE, headers={"Content-Security-Policy": CSP})
 
 

@@ -27,14 +27,27 @@ Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM
 @app.post("/invoices/generate-bulk", responses=doc(202, JobAccepted, description="The generation job"))
 @allow(STAFF)
 def generate_bulk(body: Annotated[GenerateBulk, Body()]):
-    """Generate a building's invoices for a period (202 with a job; regenerating creates no duplicates)."""
+    """Generate a building's invoices for a period
+
+    Owners and managers. Bills every apartment of `buildingId` for `periodStart`..`periodEnd` from the building's
+    charges, as drafts dated `issueDate` (default today) and due `dueDate` (default: the building's `dueDays` later).
+    Answers 202 with a job to follow at GET /jobs/{id}. An apartment that already has an invoice for the period is
+    skipped, so generating again creates no duplicates. 422 when the period or the dates are reversed or the building
+    has no charges; 409 while another job generates the same building and period.
+    """
     return accepted(starting.start_generation(principal(), body).wire())
 
 
 @app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))
 @allow(STAFF)
 def send_bulk(body: Annotated[SendBulk, Body()]):
-    """E-mail invoices with their PDFs (a building's drafts, or the given ids); 202 with a job."""
+    """E-mail invoices with their PDFs
+
+    Owners and managers. Sends the drafts of `buildingId`, or the given `invoiceIds` (up to 1,000), one e-mail per
+    invoice with its PDF; each sent invoice becomes `sent`. Answers 202 with a job to follow at GET /jobs/{id}: invoices
+    that are not drafts are skipped, and unknown ones or ones without an e-mail address are reported in its `errors`.
+    Neither `buildingId` nor `invoiceIds` is 422.
+    """
     return accepted(sending.start_sending(principal(), body).wire())
 
 
@@ -44,7 +57,13 @@ def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", m
                   apartment_id: Annotated[str | None, Query(alias="apartmentId", max_length=64)] = None,
                   status: Filter = None, issued_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                   to: Day = None, limit: Limit = None, cursor: Cursor = None):
-    """List invoices (filters: building, apartment, status, issue-date range `from`/`to`, inclusive)."""
+    """List invoices
+
+    Everyone. Owners and managers see the organisation's invoices; residents see their apartments' issued invoices,
+    never drafts (with several apartments, `apartmentId` is required: 422; another apartment is 404). Filters:
+    `buildingId`, `apartmentId`, `status`, and the issue-date range `from`/`to` (YYYY-MM-DD, inclusive). Paged with
+    `limit` (1..100, default 25) and `cursor` (the previous page's `nextCursor`).
+    """
     items, next_cursor = queries.list_invoices(principal(), building_id=building_id, apartment_id=apartment_id,
                                                status=status, issued_from=issued_from, issued_to=to, limit=limit,
                                                cursor=cursor)
@@ -54,14 +73,24 @@ def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", m
 @app.get("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
 @allow(EVERYONE)
 def get_invoice(invoice_id: Id):
-    """Read an invoice with its lines."""
+    """Get an invoice with its lines
+
+    Everyone; residents may read their apartments' issued invoices only. Another organisation's invoice, another
+    resident's, or a draft asked for by a resident, is 404. The answer carries an `ETag` for PATCH.
+    """
     return ok(queries.get_invoice(principal(), invoice_id).wire())
 
 
 @app.patch("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
 @allow(STAFF)
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
-    """Move an invoice along its life cycle (draft→sent, sent/overdue→paid); 409 for any other transition."""
+    """Move an invoice along its life cycle
+
+    Owners and managers. `status` moves a draft to `sent`, or a sent or overdue invoice to `paid` (the whole balance, on
+    `paidDate` or today); `paidDate` alone corrects a paid invoice's date, and `reference` is stored. Any other
+    transition, a cancelled invoice, or paying a credit note is 409; with `If-Match` a stale change is 412. Publishes
+    `invoice.sent` or `invoice.paid`.
+    """
     return ok(lifecycle.patch_invoice(principal(), invoice_id, body, if_match()).wire())
 
 
@@ -69,7 +98,11 @@ def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
                                                             media_type="application/pdf"))
 @allow(EVERYONE)
 def get_pdf(invoice_id: Id):
-    """The invoice as an A4 PDF (rendered once, then kept)."""
+    """Download an invoice as a PDF
+
+    Everyone; residents for their apartments' issued invoices only (404 otherwise). The A4 PDF is rendered once, on
+    first need, then kept and served as it is (`application/pdf`, named after the invoice number).
+    """
     filename, content = documents.get_pdf(principal(), invoice_id)
     return Response(status_code=200, content_type="application/pdf", body=content,
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -78,7 +111,13 @@ def get_pdf(invoice_id: Id):
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
 @allow(STAFF)
 def credit_note(invoice_id: Id):
-    """Issue a credit note (negative amounts, its own number); the invoice becomes cancelled."""
+    """Issue a credit note for an invoice
+
+    Owners and managers. Creates a draft credit note with the invoice's lines negated and its own number of the same
+    series, and cancels the invoice; answers 201 with the note and its `Location`. An invoice that is cancelled, is
+    itself a credit note, has payments, or cannot be cancelled in its status is 409. Publishes `invoice.cancelled` and
+    `invoice.created`.
+    """
     out = lifecycle.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
@@ -86,8 +125,13 @@ def credit_note(invoice_id: Id):
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))
 @allow(STAFF)
 def get_job(job_id: Id):
-    """Progress of a bulk job (total, processed, created, skipped, failed, errors) or of a statement import (total
-    = entries read; processed; matched, unmatched, ignored, unusable, duplicates; statementId)."""
+    """Follow a bulk job or a statement import
+
+    Owners and managers. The job's `type`, `status` and progress: for invoice generation or sending `total`,
+    `processed`, `created`, `skipped`, `failed` and `errors`; for a statement import `total` (entries read),
+    `processed`, `matched`, `unmatched`, `ignored`, `unusable`, `duplicates` and `statementId`. Another organisation's
+    job is 404.
+    """
     return ok(JobOut.of(queries.get_job(principal(), job_id)).wire())
 
 

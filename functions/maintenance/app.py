@@ -52,6 +52,11 @@ def list_requests(
          summary="Get a maintenance request with its history")
 @allow(EVERYONE)
 def get_request(request_id: Id):
+    """Get a maintenance request with its history
+
+    Everyone; residents may read their apartments' requests only. The request with its `history`, one entry per change.
+    Another organisation's or another resident's request is 404.
+    """
     return ok(service.get_request(principal(), request_id).wire())
 
 

@@ -47,6 +47,13 @@ def _raw_body() -> bytes:
 @app.post("/payments", responses=doc(201, PaymentOut))
 @allow(STAFF)
 def record_payment(body: Annotated[ManualPaymentCreate, Body()]):
+    """Record a payment by hand
+
+    Owners and managers: a payment seen elsewhere (`method` bank_transfer, cash, card or other) of `amount` on
+    `paidDate` (not in the future: 422) for `invoiceId`. It pays that invoice first, then the apartment's other open
+    invoices, oldest due first; any rest becomes the apartment's credit. An invoice that is not draft, sent or overdue
+    is 409. Answers 201 with `Location`; send an `Idempotency-Key` to retry safely.
+    """
     out = service.record_manual_payment(principal(), body)
     return created(out.wire(), location=f"/api/payments/{out.id}")
 
@@ -60,6 +67,13 @@ def list_payments(
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
+    """List payments
+
+    Everyone. Owners and managers see every payment of the organisation, or one invoice's (`invoiceId`); residents must
+    give `invoiceId` (422 otherwise) of one of their apartments' issued invoices (404 otherwise). `from`/`to` narrow the
+    payment dates (YYYY-MM-DD, inclusive). Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
+    `nextCursor`).
+    """
     items, next_cursor = service.list_payments(principal(), invoice_id=invoice_id, date_from=date_from,
                                                date_to=date_to, limit_raw=limit, cursor=cursor)
     return page([i.wire() for i in items], next_cursor)
@@ -68,13 +82,24 @@ def list_payments(
 @app.get("/payments/<payment_id>", responses=doc(200, PaymentOut))
 @allow(EVERYONE)
 def get_payment(payment_id: Id):
-    """One payment (a resident: only their apartments' payments)."""
+    """Get a payment
+
+    Everyone; residents may read their apartments' payments only. Another organisation's or another resident's payment
+    is 404. The answer shows how it was allocated to invoices and any credit left.
+    """
     return ok(service.get_payment(principal(), payment_id).wire())
 
 
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))
 @allow(EVERYONE)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):
+    """Start a bank-link payment of an invoice
+
+    Everyone; residents for their apartments' issued invoices (404 otherwise). Creates a pending payment of the
+    invoice's open balance with the `provider` (paysera or maksekeskus) and answers 201 with the `redirectUrl` the
+    payer's browser goes to; the payer comes back to `returnUrl` (or `cancelUrl`). The payment is recorded once the
+    provider's callback confirms it. An invoice with nothing left to pay, or a provider not configured, is 409.
+    """
     ip = app.current_event.request_context.http.source_ip
     return created(banklinks.start_banklink(principal(), body, ip).wire())
 
@@ -89,6 +114,7 @@ PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2, ss3), 
 @app.get("/payments/callbacks/paysera", description=PAYSERA)
 @public
 def paysera_callback():
+    """Receive a Paysera payment callback"""
     answer = banklinks.paysera_callback(_raw_body().decode("utf-8", "replace"),
                                         app.current_event.query_string_parameters)
     return Response(status_code=200, content_type="text/plain", body=answer)
@@ -98,6 +124,7 @@ def paysera_callback():
           description="MakeCommerce notification (form: json, mac = uppercase SHA-512 of json + secret key).")
 @public
 def maksekeskus_callback():
+    """Receive a MakeCommerce payment notification"""
     answer = banklinks.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
                                           app.current_event.query_string_parameters)
     return ok(answer)
@@ -118,6 +145,7 @@ IMPORT = (
     415: {"description": "Not application/xml, text/csv or application/json"}})
 @allow(STAFF)
 def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
+    """Import a bank statement"""
     event = app.current_event
     content_type = event.get_header_value("content-type") or ""
     if content_type.split(";", 1)[0].strip().lower() == "application/json":
@@ -139,7 +167,13 @@ def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pa
 @app.post("/bank-statements/uploads", responses=doc(201, StatementUploadOut))
 @allow(STAFF)
 def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
-    """A presigned S3 POST for one statement file (up to 100 MB), to import with ``{"uploadKey": …}``."""
+    """Get an upload URL for a large bank statement
+
+    Owners and managers. Answers 201 with a presigned S3 POST for one statement file (`contentType` application/xml,
+    text/xml or text/csv) of up to 100 MB, valid 15 minutes: send `fields` plus the file (form field `file`, last) to
+    `uploadUrl`, then POST /bank-statements/import with `{"uploadKey": ...}` as application/json. That import runs in
+    the background: 202 with a job to follow at GET /jobs/{id}.
+    """
     return created(reconciliation.upload(principal(), body).wire())
 
 
@@ -150,12 +184,24 @@ def get_statement(
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
+    """Get an imported bank statement with its entries
+
+    Owners and managers. The statement's format, own IBAN and counts (matched, suggested, unmatched, ignored, unusable
+    and more), and its entries with what each was matched to. The entries are paged with `limit` (1..100, default 25)
+    and `cursor` (the previous page's `nextCursor`). Unknown id 404.
+    """
     return ok(reconciliation.get_statement(principal(), statement_id, limit, cursor).wire())
 
 
 @app.post("/bank-statements/<statement_id>/entries/<entry_id>/match", responses=doc(200, EntryOut))
 @allow(STAFF)
 def match_entry(statement_id: Id, entry_id: Id, body: Annotated[EntryMatch, Body()]):
+    """Match a statement entry to an invoice
+
+    Owners and managers match an unmatched entry by hand, or confirm a suggestion: it becomes a bank-statement payment
+    of `invoiceId`, allocated like any payment. Only money received can be matched; an entry matched or ignored before,
+    an invoice that takes no payments, or another currency is 409. An unknown statement, entry or invoice is 404.
+    """
     return ok(reconciliation.match_entry(principal(), statement_id, entry_id, body).wire())
 
 

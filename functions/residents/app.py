@@ -66,6 +66,11 @@ def list_invitations(limit: Limit = None, cursor: Cursor = None):
 @app.get("/invitations/<invitation_id>", responses=doc(200, InvitationOut), summary="Get an invitation")
 @allow(STAFF)
 def get_invitation(invitation_id: Id):
+    """Get an invitation
+
+    Owners and managers. The invitation with its apartment, e-mail and `status` (pending, accepted, cancelled, or
+    expired once a pending one is past `expiresAt`). Another organisation's id is 404.
+    """
     return ok(service.get_invitation(principal(), invitation_id))
 
 
