@@ -24,7 +24,8 @@ DESCRIPTION = (
     "requestId, errors[]}}`. Authenticate with `Authorization: Bearer <accessToken>` (15 minutes; refresh with "
     "`POST /auth/refresh`). Any POST accepts an `Idempotency-Key` header: the same key and body replay the "
     "first response; the same key with another body is 422; while the first is running, 409. "
-    "Every operation lists the roles that may call it in `x-roles`."
+    "Every operation lists the roles that may call it in `x-roles`: `owner`, `manager`, `accountant` (invoices, "
+    "payments, statements), `board` (reads only) and `resident` (their own apartments); `public` needs no token."
 )
 
 ERROR_SCHEMA = {
@@ -75,6 +76,8 @@ LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
 TAGS = {  # tag -> description, in the order the docs page shows them
     "Auth": "Registration, sign-in (password, magic link), sessions (refresh, logout) and API keys.",
     "Buildings": "Buildings, their apartments (each with a permanent reference number) and their charges.",
+    "Organization": "The organisation's legal profile and logo, and its staff: members, their roles and "
+                    "invitations.",
     "Residents": "Invitations of residents to apartments, and who lives where.",
     "Meters": "Meters, readings (also read from a photo) and meter replacement.",
     "Invoices": "Monthly invoices generated in bulk, their PDFs, sending by e-mail, and their life cycle.",

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF, Role
+from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
@@ -99,21 +99,21 @@ def token(body: Annotated[TokenExchangeRequest, Body()]):
 
 
 @app.post("/api-keys", responses=doc(201, ApiKeyCreated))
-@allow(Role.OWNER)
+@allow(OWNERS)
 @not_replayable
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
     return created(service.create_api_key(principal(), body))
 
 
 @app.get("/api-keys", responses=doc(200, ApiKeyOut, many=True))
-@allow(Role.OWNER)
+@allow(OWNERS)
 def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotated[str | None, Query()] = None):
     items, next_cursor = service.list_api_keys(principal(), limit=parse_limit(limit), cursor=cursor)
     return page(items, next_cursor)
 
 
 @app.delete("/api-keys/<key_id>", responses=doc(204, description="The key is revoked."))
-@allow(Role.OWNER)
+@allow(OWNERS)
 def revoke_api_key(key_id: str):
     service.revoke_api_key(principal(), key_id)
     return no_content()
@@ -124,7 +124,7 @@ def revoke_api_key(key_id: str):
           description="The user can no longer sign in; every session, access and refresh token of theirs ends at "
                       "once and the API keys they created are revoked. Emits user.disabled. Only an owner may "
                       "disable an owner; nobody disables themselves (409).")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def disable_user(user_id: Annotated[str, Path(min_length=1, max_length=64)]):
     leaving.disable_user(principal(), user_id)
     return no_content()

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, ok, page
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
@@ -25,14 +25,14 @@ Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM
 
 
 @app.post("/invoices/generate-bulk", responses=doc(202, JobAccepted, description="The generation job"))
-@allow(STAFF)
+@allow(FINANCE)
 def generate_bulk(body: Annotated[GenerateBulk, Body()]):
     """Generate a building's invoices for a period (202 with a job; regenerating creates no duplicates)."""
     return accepted(starting.start_generation(principal(), body).wire())
 
 
 @app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))
-@allow(STAFF)
+@allow(FINANCE)
 def send_bulk(body: Annotated[SendBulk, Body()]):
     """E-mail invoices with their PDFs (a building's drafts, or the given ids); 202 with a job."""
     return accepted(sending.start_sending(principal(), body).wire())
@@ -59,7 +59,7 @@ def get_invoice(invoice_id: Id):
 
 
 @app.patch("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
-@allow(STAFF)
+@allow(FINANCE)
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     """Move an invoice along its life cycle (draft→sent, sent/overdue→paid); 409 for any other transition."""
     return ok(lifecycle.patch_invoice(principal(), invoice_id, body).wire())
@@ -76,7 +76,7 @@ def get_pdf(invoice_id: Id):
 
 
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
-@allow(STAFF)
+@allow(FINANCE)
 def credit_note(invoice_id: Id):
     """Issue a credit note (negative amounts, its own number); the invoice becomes cancelled."""
     out = lifecycle.create_credit_note(principal(), invoice_id)
@@ -84,7 +84,7 @@ def credit_note(invoice_id: Id):
 
 
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))
-@allow(STAFF)
+@allow(READERS)
 def get_job(job_id: Id):
     """Progress of a bulk job (total, processed, created, skipped, failed, errors) or of a statement import (total
     = entries read; processed; matched, unmatched, ignored, unusable, duplicates; statementId)."""

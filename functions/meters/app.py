@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, RESIDENT_WRITERS
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.meters import (
@@ -32,7 +32,7 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.post("/meters", responses=doc(201, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_meter(body: Annotated[MeterCreate, Body()]):
     out = service.create_meter(principal(), body)
     return created(out.wire(), location=f"/api/meters/{out.id}")
@@ -52,13 +52,13 @@ def list_meters(
 
 
 @app.post("/meters/ocr", responses=doc(200, OcrOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def read_photo(body: Annotated[OcrRequest, Body()]):
     return ok(service.read_photo(principal(), body).wire())
 
 
 @app.post("/meters/photos", responses=doc(201, PhotoUploadOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def photo_upload(body: Annotated[PhotoUploadCreate, Body()]):
     return created(service.photo_upload(principal(), body).wire())
 
@@ -70,20 +70,20 @@ def get_meter(meter_id: Id):
 
 
 @app.patch("/meters/<meter_id>", responses=doc(200, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_meter(meter_id: Id, body: Annotated[MeterUpdate, Body()]):
     return ok(service.update_meter(principal(), meter_id, body).wire())
 
 
 @app.post("/meters/<meter_id>/replace", responses=doc(201, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def replace_meter(meter_id: Id, body: Annotated[MeterReplace, Body()]):
     out = service.replace_meter(principal(), meter_id, body)
     return created(out.wire(), location=f"/api/meters/{out.id}")
 
 
 @app.post("/meters/<meter_id>/readings", responses=doc(201, ReadingOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def submit_reading(meter_id: Id, body: Annotated[ReadingCreate, Body()]):
     out = service.submit_reading(principal(), meter_id, body)
     return created(out.wire(), location=f"/api/meters/{meter_id}/readings/{out.id}")
@@ -108,13 +108,13 @@ def get_reading(meter_id: Id, reading_id: Id):
 
 
 @app.post("/meters/<meter_id>/readings/<reading_id>/confirm", responses=doc(200, ReadingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def confirm_reading(meter_id: Id, reading_id: Id):
     return ok(service.confirm_reading(principal(), meter_id, reading_id).wire())
 
 
 @app.post("/meters/<meter_id>/readings/<reading_id>/reject", responses=doc(200, ReadingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def reject_reading(meter_id: Id, reading_id: Id, body: Annotated[ReadingReject | None, Body()] = None):
     return ok(service.reject_reading(principal(), meter_id, reading_id, body.reason if body else None).wire())
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import EVERYONE, FINANCE, READERS, Role
 from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
@@ -45,7 +45,7 @@ def _raw_body() -> bytes:
 
 
 @app.post("/payments", responses=doc(201, PaymentOut))
-@allow(STAFF)
+@allow(FINANCE)
 def record_payment(body: Annotated[ManualPaymentCreate, Body()]):
     out = service.record_manual_payment(principal(), body)
     return created(out.wire(), location=f"/api/payments/{out.id}")
@@ -73,7 +73,7 @@ def get_payment(payment_id: Id):
 
 
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))
-@allow(EVERYONE)
+@allow(FINANCE, Role.RESIDENT)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     ip = app.current_event.request_context.http.source_ip
     return created(banklinks.start_banklink(principal(), body, ip).wire())
@@ -116,7 +116,7 @@ IMPORT = (
 @app.post("/bank-statements/import", description=IMPORT, responses={
     **doc(201, StatementImportOut), **doc(202, StatementImportAccepted),
     415: {"description": "Not application/xml, text/csv or application/json"}})
-@allow(STAFF)
+@allow(FINANCE)
 def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
     event = app.current_event
     content_type = event.get_header_value("content-type") or ""
@@ -137,14 +137,14 @@ def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pa
 
 
 @app.post("/bank-statements/uploads", responses=doc(201, StatementUploadOut))
-@allow(STAFF)
+@allow(FINANCE)
 def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
     """A presigned S3 POST for one statement file (up to 100 MB), to import with ``{"uploadKey": …}``."""
     return created(reconciliation.upload(principal(), body).wire())
 
 
 @app.get("/bank-statements/<statement_id>", responses=doc(200, StatementOut))
-@allow(STAFF)
+@allow(READERS)
 def get_statement(
     statement_id: Id,
     limit: Annotated[str | None, Query()] = None,
@@ -154,7 +154,7 @@ def get_statement(
 
 
 @app.post("/bank-statements/<statement_id>/entries/<entry_id>/match", responses=doc(200, EntryOut))
-@allow(STAFF)
+@allow(FINANCE)
 def match_entry(statement_id: Id, entry_id: Id, body: Annotated[EntryMatch, Body()]):
     return ok(reconciliation.match_entry(principal(), statement_id, entry_id, body).wire())
 

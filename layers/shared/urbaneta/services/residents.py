@@ -107,12 +107,10 @@ def cancel_invitation(caller: Principal, invitation_id: str) -> None:
         cancelled_by=caller.user_id))])
 
 
-def _usable(token: str) -> Invitation:
-    found = invitations_store.find_by_token(hash_token(token))
+def _usable(found: invitations_store.TokenPointer | None) -> Invitation:
     if found is None:
         raise NotFound("The invitation token is not valid.")
-    tenant_id, invitation_id = found
-    inv = invitations_store.get(tenant_id, invitation_id)
+    inv = invitations_store.get(found.tenant_id, found.invitation_id)
     if inv.status == "accepted":
         raise Conflict("The invitation has already been accepted; sign in instead.")
     if inv.status == "cancelled":
@@ -125,12 +123,17 @@ def _usable(token: str) -> Invitation:
 def accept_invitation(body: InvitationAccept) -> AcceptedOut:
     """Create the resident user (or link the existing resident with this e-mail in the same organisation,
     who proves it with their password), mark the invitation accepted exactly once, link the apartment, and
-    sign the resident in."""
+    sign the resident in. A member of staff's invitation (``services.members``) is accepted here too."""
     from urbaneta.auth import passwords
     from urbaneta.services import auth as auth_service
     from urbaneta.store import users as users_store
 
-    inv = _usable(body.token)
+    found = invitations_store.find_by_token(hash_token(body.token))
+    if found is not None and found.kind == "member":
+        from urbaneta.services import members
+
+        return members.accept(found.tenant_id, found.invitation_id, body)
+    inv = _usable(found)
     try:
         buildings_store.get_apartment(inv.tenant_id, inv.apartment_id)
     except NotFound as exc:

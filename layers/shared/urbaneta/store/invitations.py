@@ -3,7 +3,7 @@ acceptance starts from, and the guard that keeps one pending invitation per apar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from urbaneta.domain.residents import Invitation
 from urbaneta.errors import Conflict, FieldError, NotFound
@@ -50,13 +50,19 @@ def get(tenant_id: str, invitation_id: str) -> Invitation:
     return Invitation.model_validate(table.strip_keys(item))
 
 
-def find_by_token(token_hash: str) -> tuple[str, str] | None:
-    """(tenantId, invitationId) of a token, or None. The pointer outlives acceptance and cancellation (until
-    a day after expiry, by TTL) so that a spent token gets a clear answer rather than 'unknown'."""
+class TokenPointer(NamedTuple):
+    tenant_id: str
+    invitation_id: str
+    kind: str  # "resident" (an apartment's invitation) or "member" (staff: store.members)
+
+
+def find_by_token(token_hash: str) -> TokenPointer | None:
+    """(tenantId, invitationId, kind) of a token, or None. The pointer outlives acceptance and cancellation
+    (until a day after expiry, by TTL) so that a spent token gets a clear answer rather than 'unknown'."""
     item = table.get(keys.invitation_token(token_hash))
     if not item:
         return None
-    return str(item["tenantId"]), str(item["invitationId"])
+    return TokenPointer(str(item["tenantId"]), str(item["invitationId"]), str(item.get("kind") or "resident"))
 
 
 def pending_page(tenant_id: str, *, now: str, limit: int, start_key: dict[str, Any] | None
