@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
-from urbaneta.auth.principal import EVERYONE, FINANCE, READERS, Role
+from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
@@ -73,7 +73,7 @@ def get_payment(payment_id: Id):
 
 
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))
-@allow(FINANCE, Role.RESIDENT)
+@allow(EVERYONE)
 def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     ip = app.current_event.request_context.http.source_ip
     return created(banklinks.start_banklink(principal(), body, ip).wire())

@@ -93,6 +93,14 @@ def test_every_role_is_tried(callers):
     assert {_role_of(who) for who in callers} == {str(r) for r in Role}
 
 
+def test_every_operation_declares_known_roles():
+    from urbaneta.auth.principal import Role
+
+    known = {str(r) for r in Role}
+    for op in protected():
+        assert op.roles and set(op.roles) <= known, op.id
+
+
 @pytest.mark.parametrize("op", protected(), ids=lambda o: o.id)
 def test_role_matrix(aws, callers, op: Operation):
     # Given each kind of caller / When it calls the operation (with ids that exist nowhere)
@@ -117,3 +125,12 @@ def test_mass_assignment_of_server_owned_fields_is_refused(aws, callers, op: Ope
         # Then it is refused and named
         assert res.status == 422, (field, res)
         assert field in {e["field"] for e in res.error.get("errors", [])}, (field, res)
+
+
+def test_the_role_matrix_in_docs_security_md_is_the_documents():
+    from pathlib import Path
+
+    from tests.security.operations import role_matrix
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    assert role_matrix() in text, "docs/security.md: paste the output of `python -m tests.security.operations`"

@@ -9,6 +9,7 @@ a valid check digit (``stdnum.eu.vat``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 from pydantic import Field
@@ -100,18 +101,15 @@ def registry_country(code: str) -> Country:
     digits = code.replace(" ", "")
     if not digits.isdigit():
         raise ValueError("must be digits only: EE 8, LV 11 or LT 9")
-    if len(digits) == 8:
-        if registrikood.is_valid(digits):
-            return "EE"
-    elif len(digits) == 11:
-        if digits[0] > "3" and pvn.is_valid(digits):
-            return "LV"
-    elif len(digits) == 9:
-        if ik.calc_check_digit(digits) == digits[-1]:
-            return "LT"
-    else:
+    checks: dict[int, tuple[Country, Callable[[str], bool]]] = {
+        8: ("EE", registrikood.is_valid), 11: ("LV", lambda d: d[0] > "3" and pvn.is_valid(d)),
+        9: ("LT", lambda d: ik.calc_check_digit(d) == d[-1])}
+    if len(digits) not in checks:
         raise ValueError("must have 8 digits (EE), 11 (LV) or 9 (LT)")
-    raise ValueError("is not a valid registry code: its check digit is wrong")
+    country, valid = checks[len(digits)]
+    if not valid(digits):
+        raise ValueError(f"is not a valid {country} registry code of a legal entity (first digit or check digit)")
+    return country
 
 
 def vat_number(value: str) -> str:

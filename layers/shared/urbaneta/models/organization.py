@@ -29,7 +29,7 @@ class OrganizationUpdate(ApiModel):
 
     legal_name: Name | None = Field(default=None, examples=["Korteriühistu Kase 12"])
     registry_code: RegistryCode | None = Field(
-        default=None, examples=["80123454"],
+        default=None, examples=["80123455"],
         description="Estonian registry code (8 digits), Latvian registration number (11) or Lithuanian company "
                     "code (9), with a valid check digit; the length tells the country.")
     vat_number: VatNumber | None = Field(default=None, examples=["EE100931558"],

@@ -15,9 +15,10 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.auth.tokens import revoke_user, token_hash
-from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.events.auth import MemberInvited, MemberJoined, MemberRemoved, MemberRoleChanged
 from urbaneta.domain.organization import MemberInvitation
+from urbaneta.domain.residents import check_usable
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.organization import MemberInvitationOut, MemberInvite, MemberOut, MemberRoleUpdate
 from urbaneta.models.residents import AcceptedOut, InvitationAccept
@@ -73,12 +74,7 @@ def invite(caller: Principal, body: MemberInvite) -> MemberInvitationOut:
 
 def _usable(tenant_id: str, invitation_id: str) -> MemberInvitation:
     inv = store.get_invitation(tenant_id, invitation_id)
-    if inv.status == "accepted":
-        raise Conflict("The invitation has already been accepted; sign in instead.")
-    if inv.status == "cancelled":
-        raise Conflict("The invitation was cancelled.")
-    if parse_rfc3339(inv.expires_at) <= utcnow():
-        raise Conflict("The invitation has expired; ask for a new one.")
+    check_usable(inv.status, inv.expires_at, now=utcnow())
     return inv
 
 

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
-from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.events.residents import InvitationAccepted, InvitationCancelled, InvitationCreated
-from urbaneta.domain.residents import Invitation, Residence, Resident
+from urbaneta.domain.residents import Invitation, Residence, Resident, check_usable
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
@@ -111,12 +111,7 @@ def _usable(found: invitations_store.TokenPointer | None) -> Invitation:
     if found is None:
         raise NotFound("The invitation token is not valid.")
     inv = invitations_store.get(found.tenant_id, found.invitation_id)
-    if inv.status == "accepted":
-        raise Conflict("The invitation has already been accepted; sign in instead.")
-    if inv.status == "cancelled":
-        raise Conflict("The invitation was cancelled.")
-    if parse_rfc3339(inv.expires_at) <= utcnow():
-        raise Conflict("The invitation has expired; ask for a new one.")
+    check_usable(inv.status, inv.expires_at, now=utcnow())
     return inv
 
 
