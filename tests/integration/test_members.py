@@ -250,3 +250,42 @@ def test_a_resident_who_joins_the_board_keeps_their_apartment_and_goes_back_to_i
                 token=again.data["accessToken"])
     assert mine.status == 200
     assert call("residents", "GET", "/residents", token=again.data["accessToken"]).status == 403
+
+
+def _api_key_token(of: Person, role: str) -> tuple[str, str]:
+    """An API key created by ``of`` with ``role``, and an access token exchanged for it."""
+    created = send("POST", "/api-keys", token=of.token, body={"name": unique("key "), "role": role})
+    assert created.status == 201, created
+    exchanged = send("POST", "/auth/token", body={"apiKey": created.data["key"]})
+    assert exchanged.status == 200, exchanged
+    return created.data["id"], exchanged.data["accessToken"]
+
+
+def test_an_owners_api_key_cannot_manage_staff(aws):
+    boss = owner()
+    _, key_token = _api_key_token(boss, "owner")
+    # When an owner-role API key invites, changes or removes a member / Then 403, and nobody was invited
+    with outbox() as sent:
+        res = call(FN, "POST", "/organization/members", token=key_token,
+                   body={"email": f"{unique('k')}@example.com", "role": "owner"})
+    assert res.status == 403 and "API keys" in res.error["message"], res
+    assert sent == []
+    for method, body in [("PATCH", {"role": "board"}), ("DELETE", None)]:
+        res = call(FN, method, f"/organization/members/{boss.user_id}", token=key_token, body=body)
+        assert res.status == 403, res
+    # But it reads the members, as an owner may
+    assert call(FN, "GET", "/organization/members", token=key_token).status == 200
+
+
+def test_a_removed_owners_api_keys_are_revoked_with_them(aws):
+    boss = owner()
+    second = join(boss, "owner")
+    key_id, key_token = _api_key_token(second, "manager")
+    assert call("buildings", "GET", "/buildings", token=key_token).status == 200
+    # When the first owner removes the second
+    with published() as events:
+        assert call(FN, "DELETE", f"/organization/members/{second.user_id}", token=boss.token).status == 204
+    # Then the keys the second created are revoked, their tokens refused at once
+    assert events[0]["data"]["revokedApiKeys"] == [key_id]
+    assert call("buildings", "GET", "/buildings", token=key_token).status == 401
+    assert [m["role"] for m in members_of(boss)] == ["owner"]

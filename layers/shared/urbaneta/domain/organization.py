@@ -72,6 +72,7 @@ class Member(Entity):
     email: str
     name: str
     role: MemberRole
+    status: Literal["active", "disabled"] = "active"
     created_at: str = Field(alias="createdAt")
 
 

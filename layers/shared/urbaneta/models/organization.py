@@ -109,11 +109,13 @@ class MemberOut(ResponseModel):
     email: str
     name: str
     role: MemberRole
+    status: Literal["active", "disabled"] = Field(
+        default="active", description="`disabled`: `POST /auth/users/{id}/disable` ended their access.")
     created_at: str
 
     @classmethod
     def of(cls, member: Member) -> MemberOut:
-        return cls(id=member.user_id, email=member.email, name=member.name, role=member.role,
+        return cls(id=member.user_id, email=member.email, name=member.name, role=member.role, status=member.status,
                    created_at=member.created_at)
 
 

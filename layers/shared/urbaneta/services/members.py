@@ -19,10 +19,11 @@ from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.events.auth import MemberInvited, MemberJoined, MemberRemoved, MemberRoleChanged
 from urbaneta.domain.organization import MemberInvitation
 from urbaneta.domain.residents import check_usable
-from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
+from urbaneta.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.organization import MemberInvitationOut, MemberInvite, MemberOut, MemberRoleUpdate
 from urbaneta.models.residents import AcceptedOut, InvitationAccept
 from urbaneta.observability import logger
+from urbaneta.services.leaving import revoke_keys_of
 from urbaneta.settings import get_settings
 from urbaneta.store import members as store
 from urbaneta.store import users as users_store
@@ -42,12 +43,19 @@ def _mail(inv: MemberInvitation, token: str, organisation: str) -> tuple[str, st
     return subject, text
 
 
+def _signed_in(caller: Principal) -> None:
+    """Staff is managed by signed-in owners: a leaked API key must not let anyone make themselves a member."""
+    if caller.kind != "user":
+        raise Forbidden("Members are managed by signed-in owners, not by API keys.")
+
+
 def invite(caller: Principal, body: MemberInvite) -> MemberInvitationOut:
     """E-mail a one-time token (only its hash is stored) valid 7 days. One pending invitation per e-mail
     (409); a current member's e-mail is 409 too (change their role instead)."""
     from urbaneta.adapters.mail import MailRefused, send_email
     from urbaneta.services.organization import get_profile
 
+    _signed_in(caller)
     email = users_store.normalise_email(str(body.email))
     existing = users_store.find_by_email(email)
     if existing and existing["tenantId"] == caller.tenant_id and store.get(caller.tenant_id, existing["id"]):
@@ -107,6 +115,8 @@ def accept(tenant_id: str, invitation_id: str, body: InvitationAccept) -> Accept
 
     inv = _usable(tenant_id, invitation_id)
     user, was = _joining_user(inv, body)
+    if inv.role == "owner":
+        store.ensure_owners(tenant_id)
     store.claim(inv, user, was=was, now=now_iso())
     user = {**user, "role": inv.role}
     tokens = auth_service.issue_tokens(user)
@@ -125,6 +135,7 @@ def list_members(caller: Principal, *, limit: str | None, cursor: str | None) ->
 
 
 def _member(caller: Principal, user_id: str) -> dict[str, Any]:
+    _signed_in(caller)
     member = store.get(caller.tenant_id, user_id) if len(user_id) <= 64 else None
     if member is None:
         raise NotFound("No such member.")
@@ -136,7 +147,7 @@ def change_role(caller: Principal, user_id: str, body: MemberRoleUpdate) -> Memb
     previous = str(member["role"])
     if previous == body.role:
         return MemberOut.model_validate(member)
-    if previous == "owner":
+    if "owner" in (previous, body.role):
         store.ensure_owners(caller.tenant_id)
     store.change_role(caller.tenant_id, user_id, old=previous, new=body.role, now=now_iso())
     revoke_user(caller.tenant_id, user_id)
@@ -149,8 +160,10 @@ def remove(caller: Principal, user_id: str) -> None:
     member = _member(caller, user_id)
     if member["role"] == "owner":
         store.ensure_owners(caller.tenant_id)
-    outcome = store.remove(caller.tenant_id, member, now=now_iso())
+    now = now_iso()
+    outcome = store.remove(caller.tenant_id, member, now=now)
     revoke_user(caller.tenant_id, user_id)
+    revoked = revoke_keys_of(caller.tenant_id, user_id, now=now)
     publish([domain_event("member.removed", caller.tenant_id, MemberRemoved(
         user_id=user_id, role=str(member["role"]), remains_resident=outcome == "resident",
-        removed_by=caller.user_id))])
+        revoked_api_keys=revoked, removed_by=caller.user_id))])

@@ -72,4 +72,5 @@ class MemberRemoved(EventData):
     role: str = Field(description="The role the member had.")
     remains_resident: bool = Field(description="The person still lives in one of the organisation's apartments "
                                                "and keeps a resident's access to it.")
+    revoked_api_keys: list[str] = Field(description="The API keys the member created, revoked with them.")
     removed_by: str
