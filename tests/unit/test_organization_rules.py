@@ -18,7 +18,8 @@ def test_a_valid_registry_code_tells_its_country(code, country):
 
 @pytest.mark.parametrize("code,message", [
     ("80123454", "EE registry code"), ("20123455", "EE registry code"), ("30003009497", "LV registry code"),
-    ("188607913", "LT registry code"), ("1234567", "8 digits"), ("80l23455", "digits only"),
+    ("188607913", "LT registry code"), ("000000000", "LT registry code"), ("1234567", "8 digits"),
+    ("80l23455", "digits only"), ("٨٠١٢٣٤٥٥", "digits only"),
 ])
 def test_an_invalid_registry_code_names_what_is_wrong(code, message):
     with pytest.raises(ValueError, match=message):
@@ -31,7 +32,7 @@ def test_baltic_vat_numbers_are_compacted(value, compact):
     assert rules.vat_number(value) == compact
 
 
-@pytest.mark.parametrize("value", ["EE100931559", "DE136695976", "FI20774740", "LT10000191901"])
+@pytest.mark.parametrize("value", ["EE100931559", "DE136695976", "FI20774740", "LT10000191901", "E", ""])
 def test_other_vat_numbers_are_refused(value):
     with pytest.raises(ValueError):
         rules.vat_number(value)

@@ -1,10 +1,10 @@
 """The organisation (the association itself): its legal profile, its logo, its members and their rules.
 
 Registry codes and VAT numbers are checked with python-stdnum: an Estonian registry code has 8 digits
-(``stdnum.ee.registrikood``), a Latvian registration number 11 (a legal entity's, ``stdnum.lv.pvn`` with a first
-digit above 3), a Lithuanian company code 9 (the check digit of ``stdnum.lt.asmens``, which stdnum does not
-offer for company codes on its own). The length tells the country. VAT numbers must be EE, LV or LT numbers with
-a valid check digit (``stdnum.eu.vat``).
+(``stdnum.ee.registrikood``), a Latvian registration number 11 (a legal entity's: ``stdnum.lv.pvn`` with a
+first digit above 3), a Lithuanian company code 9 (first digit 1 to 3, and the check digit of
+``stdnum.lt.asmens``, which stdnum does not offer for company codes on their own). The length tells the
+country. VAT numbers must be EE, LV or LT numbers with a valid check digit (``stdnum.eu.vat``).
 """
 
 from __future__ import annotations
@@ -100,11 +100,11 @@ def registry_country(code: str) -> Country:
     from stdnum.lv import pvn
 
     digits = code.replace(" ", "")
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit():
         raise ValueError("must be digits only: EE 8, LV 11 or LT 9")
     checks: dict[int, tuple[Country, Callable[[str], bool]]] = {
         8: ("EE", registrikood.is_valid), 11: ("LV", lambda d: d[0] > "3" and pvn.is_valid(d)),
-        9: ("LT", lambda d: ik.calc_check_digit(d) == d[-1])}
+        9: ("LT", lambda d: d[0] in "123" and ik.calc_check_digit(d) == d[-1])}
     if len(digits) not in checks:
         raise ValueError("must have 8 digits (EE), 11 (LV) or 9 (LT)")
     country, valid = checks[len(digits)]
@@ -117,7 +117,10 @@ def vat_number(value: str) -> str:
     """The compact VAT number (``EE100931558``) of Estonia, Latvia or Lithuania; ValueError otherwise."""
     from stdnum.eu import vat
 
-    compact = vat.compact(value)
+    try:
+        compact = vat.compact(value)
+    except ValueError as exc:  # stdnum's ValidationError: no country prefix it knows
+        raise ValueError("must start with EE, LV or LT") from exc
     if compact[:2] not in ("EE", "LV", "LT"):
         raise ValueError("must start with EE, LV or LT")
     if not vat.is_valid(compact):

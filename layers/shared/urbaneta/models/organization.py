@@ -20,7 +20,8 @@ Line = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterVali
 RegistryCode = Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(_registry_code)]
 VatNumber = Annotated[str, StringConstraints(min_length=1, max_length=20), AfterValidator(rules.vat_number)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^\+?[0-9 ()./-]{3,40}$")]
-Website = Annotated[str, StringConstraints(min_length=4, max_length=300, pattern=r"^https?://[^\s]+$")]
+Website = Annotated[str, StringConstraints(min_length=4, max_length=300, pattern=r"^https?://[^\s]+$"),
+                    AfterValidator(single_line)]
 
 
 class OrganizationUpdate(ApiModel):
