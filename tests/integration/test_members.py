@@ -289,3 +289,17 @@ def test_a_removed_owners_api_keys_are_revoked_with_them(aws):
     assert events[0]["data"]["revokedApiKeys"] == [key_id]
     assert call("buildings", "GET", "/buildings", token=key_token).status == 401
     assert [m["role"] for m in members_of(boss)] == ["owner"]
+
+
+def test_a_disabled_member_is_listed_as_disabled_and_can_still_be_removed(org):
+    boss = org["owner"]
+    board = join(boss, "board")
+    # Given the owner disabled the board member
+    assert send("POST", f"/auth/users/{board.user_id}/disable", token=boss.token).status == 204
+    # Then the list says so
+    listed = {m["id"]: m["status"] for m in members_of(boss)}
+    assert listed[board.user_id] == "disabled"
+    # And removing them works, and frees the address
+    assert call(FN, "DELETE", f"/organization/members/{board.user_id}", token=boss.token).status == 204
+    assert board.user_id not in {m["id"] for m in members_of(boss)}
+    assert invite(boss, "board", board.email)[0].status == 201

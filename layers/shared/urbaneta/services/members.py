@@ -149,7 +149,7 @@ def change_role(caller: Principal, user_id: str, body: MemberRoleUpdate) -> Memb
         return MemberOut.model_validate(member)
     if "owner" in (previous, body.role):
         store.ensure_owners(caller.tenant_id)
-    store.change_role(caller.tenant_id, user_id, old=previous, new=body.role, now=now_iso())
+    store.change_role(caller.tenant_id, member, new=body.role, now=now_iso())
     revoke_user(caller.tenant_id, user_id)
     publish([domain_event("member.role_changed", caller.tenant_id, MemberRoleChanged(
         user_id=user_id, previous_role=previous, role=body.role, changed_by=caller.user_id))])

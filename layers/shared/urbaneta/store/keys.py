@@ -51,9 +51,13 @@ def user_email(email: str) -> Key:
     return pk_sk(f"EMAIL#{email.strip().lower()}", "EMAIL")
 
 
+def staff_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#STAFF"
+
+
 def staff_index(tenant_id: str, email: str, user_id: str) -> Key:
     """GSI2: the organisation's members (staff users only, never residents), by e-mail."""
-    return gsi("GSI2", f"{_t(tenant_id)}#STAFF", f"{email}#{user_id}")
+    return gsi("GSI2", staff_partition(tenant_id), f"{email}#{user_id}")
 
 
 def organization_profile(tenant_id: str) -> Key:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from urbaneta.domain.organization import Member, MemberInvitation
+from urbaneta.domain.organization import MEMBER_ROLES, Member, MemberInvitation
 from urbaneta.errors import Conflict, FieldError, NotFound
 from urbaneta.store import keys, table, transactions
 from urbaneta.store.table import ConditionFailed
@@ -22,6 +22,8 @@ from urbaneta.store.transactions import Op
 INVITATION = "member_invitation"
 LAST_OWNER = "last_owner"
 _ACTIVE = "active"
+_REMOVED = "removed"
+_MEMBER = "#r = :old AND #s <> :removed"
 
 
 def _epoch(iso: str) -> int:
@@ -34,16 +36,16 @@ def _epoch(iso: str) -> int:
 
 
 def get(tenant_id: str, user_id: str) -> dict[str, Any] | None:
-    """An active member of the organisation (a staff user), or None."""
+    """A member of the organisation (a staff user, active or disabled), or None."""
     item = table.get(keys.user(tenant_id, user_id), consistent=True)
-    if not item or item.get("status") != _ACTIVE or "GSI2PK" not in item:
+    if not item or item.get("status") == _REMOVED or item.get("role") not in MEMBER_ROLES:
         return None
     return table.strip_keys(item)
 
 
 def page(tenant_id: str, *, limit: int, start_key: dict[str, Any] | None
          ) -> tuple[list[Member], dict[str, Any] | None]:
-    items, last = table.query_page(f"{keys.tenant(tenant_id)['PK']}#STAFF", index="GSI2", limit=limit,
+    items, last = table.query_page(keys.staff_partition(tenant_id), index="GSI2", limit=limit,
                                    start_key=start_key)
     return [Member.model_validate(table.strip_keys(i)) for i in items], last
 
@@ -82,11 +84,16 @@ def _commit(ops: list[Op], message: str) -> None:
         raise
 
 
-def change_role(tenant_id: str, user_id: str, *, old: str, new: str, now: str) -> None:
-    ops = [transactions.tx_update(keys.user(tenant_id, user_id), "SET #r = :new, updatedAt = :now",
+def change_role(tenant_id: str, member: dict[str, Any], *, new: str, now: str) -> None:
+    """The member's new role (and their place in the staff index, which members of organisations registered
+    before it existed get here)."""
+    user_id, old = str(member["id"]), str(member["role"])
+    ops = [transactions.tx_update(keys.user(tenant_id, user_id),
+                                  "SET #r = :new, updatedAt = :now, GSI2PK = :spk, GSI2SK = :ssk",
                                   names={"#r": "role", "#s": "status"}, label="member",
-                                  condition="#r = :old AND #s = :active",
-                                  vals={":new": new, ":old": old, ":active": _ACTIVE, ":now": now}),
+                                  condition=_MEMBER,
+                                  vals={":new": new, ":old": old, ":removed": _REMOVED, ":now": now,
+                                        **_staff_vals(tenant_id, str(member["email"]), user_id)}),
            *_owner_ops(tenant_id, user_id, old, new)]
     _commit(ops, "The member changed meanwhile; read the members again.")
 
@@ -97,8 +104,8 @@ def remove(tenant_id: str, member: dict[str, Any], *, now: str) -> str:
     of them: ``resident`` or ``removed``."""
     user_id, old, email = str(member["id"]), str(member["role"]), str(member["email"])
     names = {"#r": "role", "#s": "status"}
-    vals = {":old": old, ":active": _ACTIVE, ":now": now}
-    condition = "#r = :old AND #s = :active"
+    vals = {":old": old, ":removed": _REMOVED, ":now": now}
+    condition = _MEMBER
     key = keys.user(tenant_id, user_id)
     if member.get("apartmentIds"):
         outcome = "resident"
@@ -108,7 +115,7 @@ def remove(tenant_id: str, member: dict[str, Any], *, now: str) -> str:
     else:
         outcome = "removed"
         ops = [transactions.tx_update(key, "SET #s = :removed, updatedAt = :now REMOVE GSI1PK, GSI1SK, GSI2PK, "
-                                      "GSI2SK", names=names, vals={**vals, ":removed": "removed"},
+                                      "GSI2SK", names=names, vals=vals,
                                       condition=condition, label="member"),
                transactions.tx_delete(keys.user_email(email), condition="userId = :uid", vals={":uid": user_id},
                                       label="email")]
