@@ -83,6 +83,24 @@ def list_members(limit: Limit = None, cursor: Cursor = None):
     return page(items, next_cursor)
 
 
+@app.get("/organization/invitations", responses=doc(200, MemberInvitationOut, many=True),
+         summary="List pending member invitations", description="Pending and unexpired, soonest expiry first.")
+@allow(READERS)
+def list_member_invitations(limit: Limit = None, cursor: Cursor = None):
+    items, next_cursor = members.list_invitations(principal(), limit=limit, cursor=cursor)
+    return page(items, next_cursor)
+
+
+@app.delete("/organization/invitations/<invitation_id>", responses=doc(204, description="Cancelled"),
+            summary="Cancel a pending member invitation",
+            description="Its token fails from then on, and the e-mail may be invited again. A cancelled or another "
+                        "organisation's invitation is 404; an accepted one 409.")
+@allow(OWNERS)
+def cancel_member_invitation(invitation_id: Annotated[str, Path(min_length=1, max_length=64)]):
+    members.cancel_invitation(principal(), invitation_id)
+    return no_content()
+
+
 @app.patch("/organization/members/<user_id>", responses=doc(200, MemberOut), summary="Change a member's role",
            description="Every session and token of the member ends at once (they sign in again with the new "
                        "role). The last owner cannot be demoted (409). Another organisation's member, or a "

@@ -303,3 +303,27 @@ def test_a_disabled_member_is_listed_as_disabled_and_can_still_be_removed(org):
     assert call(FN, "DELETE", f"/organization/members/{board.user_id}", token=boss.token).status == 204
     assert board.user_id not in {m["id"] for m in members_of(boss)}
     assert invite(boss, "board", board.email)[0].status == 201
+
+
+def test_pending_invitations_are_listed_and_a_cancelled_ones_token_fails(org):
+    boss = org["owner"]
+    res, token, address = invite(boss, "accountant")
+    invitation_id = res.data["id"]
+    # Then it is listed as pending
+    listed = call(FN, "GET", "/organization/invitations", token=boss.token)
+    assert listed.status == 200 and invitation_id in {i["id"] for i in listed.data}
+    # When another organisation cancels it / Then 404 and it stays
+    stranger = owner()
+    assert call(FN, "DELETE", f"/organization/invitations/{invitation_id}", token=stranger.token).status == 404
+    # When the owner cancels it
+    assert call(FN, "DELETE", f"/organization/invitations/{invitation_id}", token=boss.token).status == 204
+    # Then its token fails, it is no longer listed, cancelling again is 404, and the address may be invited again
+    refused = accept(token)
+    assert refused.status == 409 and "cancelled" in refused.error["message"]
+    assert invitation_id not in {i["id"] for i in call(FN, "GET", "/organization/invitations", token=boss.token).data}
+    assert call(FN, "DELETE", f"/organization/invitations/{invitation_id}", token=boss.token).status == 404
+    again, fresh, _ = invite(boss, "board", address)
+    assert again.status == 201 and fresh
+    # And an accepted invitation cannot be cancelled
+    assert accept(fresh).status == 200
+    assert call(FN, "DELETE", f"/organization/invitations/{again.data['id']}", token=boss.token).status == 409

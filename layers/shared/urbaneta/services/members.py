@@ -134,6 +134,25 @@ def list_members(caller: Principal, *, limit: str | None, cursor: str | None) ->
     return req.page([MemberOut.of(m) for m in items], last)
 
 
+def list_invitations(caller: Principal, *, limit: str | None, cursor: str | None) -> Page[MemberInvitationOut]:
+    """Pending member invitations that have not expired, soonest expiry first (one Query)."""
+    req = PageRequest.parse(caller.tenant_id, "member-invitations", limit=limit, cursor=cursor)
+    items, last = store.pending_page(caller.tenant_id, now=now_iso(), limit=req.limit, start_key=req.start)
+    return req.page([MemberInvitationOut.of(i) for i in items], last)
+
+
+def cancel_invitation(caller: Principal, invitation_id: str) -> None:
+    """A pending invitation's token fails from now on and its e-mail may be invited again. A cancelled one
+    is 404; an accepted one 409."""
+    _signed_in(caller)
+    inv = store.get_invitation(caller.tenant_id, invitation_id) if len(invitation_id) <= 64 else None
+    if inv is None or inv.status == "cancelled":
+        raise NotFound("Invitation not found.")
+    if inv.status == "accepted":
+        raise Conflict("The invitation was already accepted; remove the member instead.")
+    store.cancel_invitation(inv, now=now_iso())
+
+
 def _member(caller: Principal, user_id: str) -> dict[str, Any]:
     _signed_in(caller)
     member = store.get(caller.tenant_id, user_id) if len(user_id) <= 64 else None

@@ -69,6 +69,15 @@ def member_invitation(tenant_id: str, invitation_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#MINV#{invitation_id}", "MEMBER_INVITATION")
 
 
+def member_invitations_index(tenant_id: str, expires_at: str, invitation_id: str) -> Key:
+    """GSI1: pending member invitations (removed on acceptance or cancellation), soonest expiry first."""
+    return gsi("GSI1", member_invitations_partition(tenant_id), f"{expires_at}#{invitation_id}")
+
+
+def member_invitations_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#MINVITATIONS"
+
+
 def member_invitation_guard(tenant_id: str, email: str) -> Key:
     """Uniqueness guard: one pending staff invitation per organisation and e-mail."""
     return pk_sk(f"{_t(tenant_id)}#MINVGUARD#{email.strip().lower()}", "MEMBER_INVITATION_GUARD")

@@ -132,6 +132,7 @@ def create_invitation(inv: MemberInvitation) -> None:
     keep_until = _epoch(inv.expires_at) + 86_400
     ops = [
         transactions.tx_put({**keys.member_invitation(inv.tenant_id, inv.id), "entity": INVITATION,
+                             **keys.member_invitations_index(inv.tenant_id, inv.expires_at, inv.id),
                              "TTL": keep_until, **inv.stored()}),
         transactions.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token", "kind": "member",
                              "tenantId": inv.tenant_id, "invitationId": inv.id, "TTL": keep_until}),
@@ -156,14 +157,26 @@ def get_invitation(tenant_id: str, invitation_id: str) -> MemberInvitation:
     return MemberInvitation.model_validate(table.strip_keys(item))
 
 
+def pending_page(tenant_id: str, *, now: str, limit: int, start_key: dict[str, Any] | None
+                 ) -> tuple[list[MemberInvitation], dict[str, Any] | None]:
+    """Pending member invitations that have not expired: GSI1SK (expiry#id) from now on."""
+    items, last = table.query_page(keys.member_invitations_partition(tenant_id), index="GSI1",
+                                   sk_between=(now, "~"), limit=limit, start_key=start_key)
+    return [MemberInvitation.model_validate(table.strip_keys(i)) for i in items], last
+
+
 def cancel_invitation(inv: MemberInvitation, *, now: str) -> None:
-    """An invitation whose e-mail could not leave: cancelled, its guard released."""
-    transactions.transact([
-        transactions.tx_update(keys.member_invitation(inv.tenant_id, inv.id), "SET #st = :c, cancelledAt = :now",
-                               names={"#st": "status"}, vals={":c": "cancelled", ":now": now}),
-        transactions.tx_delete(keys.member_invitation_guard(inv.tenant_id, inv.email),
-                               condition="invitationId = :id", vals={":id": inv.id}, label="guard"),
-    ])
+    """pending → cancelled (its token fails from now on, it leaves the pending list); the guard is released
+    unless a newer invitation holds it."""
+    table.update(keys.member_invitation(inv.tenant_id, inv.id),
+                 "SET #st = :c, cancelledAt = :now REMOVE GSI1PK, GSI1SK", names={"#st": "status"},
+                 vals={":c": "cancelled", ":pending": "pending", ":now": now}, condition="#st = :pending",
+                 conflict_message="The invitation is no longer pending.", return_new=False)
+    try:
+        transactions.transact([transactions.tx_delete(keys.member_invitation_guard(inv.tenant_id, inv.email),
+                                                      condition="invitationId = :id", vals={":id": inv.id})])
+    except ConditionFailed:
+        return
 
 
 def claim(inv: MemberInvitation, user: dict[str, Any], *, was: str | None, now: str) -> None:
@@ -173,7 +186,8 @@ def claim(inv: MemberInvitation, user: dict[str, Any], *, was: str | None, now: 
     user_id, old = str(user["id"]), str(user["role"] if was is None else was)
     ops = [
         transactions.tx_update(keys.member_invitation(inv.tenant_id, inv.id),
-                               "SET #st = :accepted, acceptedAt = :now, acceptedBy = :user", names={"#st": "status"},
+                               "SET #st = :accepted, acceptedAt = :now, acceptedBy = :user REMOVE GSI1PK, GSI1SK",
+                               names={"#st": "status"},
                                vals={":accepted": "accepted", ":pending": "pending", ":now": now, ":user": user_id},
                                condition="#st = :pending AND expiresAt > :now", label="invitation"),
         transactions.tx_delete(keys.member_invitation_guard(inv.tenant_id, inv.email)),
