@@ -26,12 +26,6 @@ _REMOVED = "removed"
 _MEMBER = "#r = :old AND #s <> :removed"
 
 
-def _epoch(iso: str) -> int:
-    from urbaneta.clock import parse_rfc3339
-
-    return int(parse_rfc3339(iso).timestamp())
-
-
 # --- members ----------------------------------------------------------------------------------------------
 
 
@@ -129,25 +123,12 @@ def remove(tenant_id: str, member: dict[str, Any], *, now: str) -> str:
 
 def create_invitation(inv: MemberInvitation) -> None:
     """Invitation + token pointer + guard (one pending invitation per organisation and e-mail: 409)."""
-    keep_until = _epoch(inv.expires_at) + 86_400
-    ops = [
-        transactions.tx_put({**keys.member_invitation(inv.tenant_id, inv.id), "entity": INVITATION,
-                             **keys.member_invitations_index(inv.tenant_id, inv.expires_at, inv.id),
-                             "TTL": keep_until, **inv.stored()}),
-        transactions.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token", "kind": "member",
-                             "tenantId": inv.tenant_id, "invitationId": inv.id, "TTL": keep_until}),
-        transactions.tx_put({**keys.member_invitation_guard(inv.tenant_id, inv.email), "entity": "invitation_guard",
-                             "invitationId": inv.id, "expiresAt": inv.expires_at, "TTL": keep_until},
-                            condition="attribute_not_exists(PK) OR expiresAt < :now", vals={":now": inv.created_at},
-                            label="guard"),
-    ]
-    try:
-        transactions.transact(ops)
-    except ConditionFailed as exc:
-        if "guard" in exc.labels:
-            message = "A pending invitation for this e-mail already exists."
-            raise Conflict(message, errors=[FieldError("email", message)]) from exc
-        raise
+    from urbaneta.store.invitations import create_with_token
+
+    item = {**keys.member_invitation(inv.tenant_id, inv.id), "entity": INVITATION,
+            **keys.member_invitations_index(inv.tenant_id, inv.expires_at, inv.id), **inv.stored()}
+    create_with_token(item, token_hash=inv.token_hash, guard=keys.member_invitation_guard(inv.tenant_id, inv.email),
+                      kind="member", duplicate="A pending invitation for this e-mail already exists.")
 
 
 def get_invitation(tenant_id: str, invitation_id: str) -> MemberInvitation:
