@@ -327,3 +327,27 @@ def test_pending_invitations_are_listed_and_a_cancelled_ones_token_fails(org):
     # And an accepted invitation cannot be cancelled
     assert accept(fresh).status == 200
     assert call(FN, "DELETE", f"/organization/invitations/{again.data['id']}", token=boss.token).status == 409
+
+
+@pytest.mark.parametrize("code,status", [("MessageRejected", 422), ("Throttling", 503)])
+def test_an_invitation_whose_email_cannot_leave_is_not_left_pending(org, monkeypatch, code, status):
+    # Given SES refuses every message (for good, or for now)
+    from botocore.exceptions import ClientError
+
+    import urbaneta.adapters.mail as mail
+
+    class Refusing:
+        def send_raw_email(self, **_k: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": code, "Message": "no"}}, "SendRawEmail")
+
+    monkeypatch.setattr(mail, "client", lambda _name: Refusing())
+    boss = org["owner"]
+    address = f"{unique('bounce-')}@example.com"
+    # When a member is invited / Then the answer names the problem, and nothing is pending
+    res = call(FN, "POST", "/organization/members", token=boss.token, body={"email": address, "role": "board"})
+    assert res.status == status, res
+    pending = call(FN, "GET", "/organization/invitations", token=boss.token).data
+    assert address not in {i["email"] for i in pending}
+    # And once the mail service works again, the address can be invited
+    monkeypatch.undo()
+    assert invite(boss, "board", address)[0].status == 201
