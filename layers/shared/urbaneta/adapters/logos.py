@@ -1,6 +1,7 @@
 """Organisation logos in the documents bucket, always under their tenant:
-``tenants/<tenantId>/organization/logo-uploads/<uploadId>`` (what a client PUT through a presigned URL, not yet
-checked) and ``tenants/<tenantId>/organization/logo/<uploadId>.<png|jpg>`` (the checked logo in use)."""
+``logo-uploads/<tenantId>/<uploadId>`` (what a client PUT through a presigned URL, not yet checked; the
+bucket's lifecycle expires the prefix after a day) and ``tenants/<tenantId>/organization/logo/<uploadId>.<png|jpg>``
+(the checked logo in use)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ LINK_SECONDS = 900
 
 
 def upload_key(tenant_id: str, upload_id: str) -> str:
-    return f"tenants/{tenant_id}/organization/logo-uploads/{upload_id}"
+    return f"logo-uploads/{tenant_id}/{upload_id}"
 
 
 def logo_key(tenant_id: str, upload_id: str, extension: str) -> str:
