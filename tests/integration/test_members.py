@@ -351,3 +351,18 @@ def test_an_invitation_whose_email_cannot_leave_is_not_left_pending(org, monkeyp
     # And once the mail service works again, the address can be invited
     monkeypatch.undo()
     assert invite(boss, "board", address)[0].status == 201
+
+
+def test_an_organisation_registered_before_staff_existed_lists_its_owner_once_it_invites(aws):
+    from urbaneta.store import keys, table
+
+    # Given an owner registered before the staff index and the set of owners existed
+    boss = owner()
+    table.update(keys.user(boss.tenant_id, boss.user_id), "REMOVE GSI2PK, GSI2SK", return_new=False)
+    table.update(keys.tenant(boss.tenant_id), "REMOVE owners", return_new=False)
+    assert members_of(boss) == []
+    # When the owner invites a first member
+    assert invite(boss, "manager")[0].status == 201
+    # Then the owner is listed, and is still the last owner
+    assert [(m["id"], m["role"]) for m in members_of(boss)] == [(boss.user_id, "owner")]
+    assert call(FN, "DELETE", f"/organization/members/{boss.user_id}", token=boss.token).status == 409

@@ -56,6 +56,8 @@ def invite(caller: Principal, body: MemberInvite) -> MemberInvitationOut:
     from urbaneta.services.organization import get_profile
 
     _signed_in(caller)
+    store.ensure_listed(caller.tenant_id, caller.user_id)  # organisations registered before staff existed
+    store.ensure_owners(caller.tenant_id)
     email = users_store.normalise_email(str(body.email))
     existing = users_store.find_by_email(email)
     if existing and existing["tenantId"] == caller.tenant_id and store.get(caller.tenant_id, existing["id"]):

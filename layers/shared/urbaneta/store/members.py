@@ -68,6 +68,19 @@ def ensure_owners(tenant_id: str) -> None:
         return
 
 
+def ensure_listed(tenant_id: str, user_id: str) -> None:
+    """Members of organisations registered before the staff index existed get their place in it."""
+    item = table.get(keys.user(tenant_id, user_id), consistent=True)
+    if item is None or "GSI2PK" in item or item.get("role") not in MEMBER_ROLES:
+        return
+    try:
+        table.update(keys.user(tenant_id, user_id), "SET GSI2PK = :spk, GSI2SK = :ssk",
+                     condition="attribute_exists(PK) AND attribute_not_exists(GSI2PK)",
+                     vals=_staff_vals(tenant_id, str(item["email"]), user_id), return_new=False)
+    except ConditionFailed:
+        return
+
+
 def _commit(ops: list[Op], message: str) -> None:
     try:
         transactions.transact(ops, conflict_message=message)
