@@ -80,7 +80,9 @@ def cancel_invitation(invitation_id: Id):
 
 @app.post("/invitations/accept", responses=doc(200, AcceptedOut), summary="Accept an invitation",
           description="Creates the resident user, or links the existing resident of the same organisation "
-                      "(who gives the account's password; 401 otherwise), and returns tokens. Unknown token 404; "
+                      "(who gives the account's password; 401 otherwise), and returns tokens. A member of staff's "
+                      "invitation (`POST /organization/members`) is accepted here too: the answer's `role` is "
+                      "the staff role and `apartmentId` is null. Unknown token 404; "
                       "accepted, cancelled or expired invitation 409; an e-mail of another organisation's user "
                       "or of the organisation's staff 409.")
 @public
