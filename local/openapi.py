@@ -24,7 +24,8 @@ DESCRIPTION = (
     "requestId, errors[]}}`. Authenticate with `Authorization: Bearer <accessToken>` (15 minutes; refresh with "
     "`POST /auth/refresh`). Any POST accepts an `Idempotency-Key` header: the same key and body replay the "
     "first response; the same key with another body is 422; while the first is running, 409. "
-    "Every operation lists the roles that may call it in `x-roles`."
+    "Every operation lists the roles that may call it in `x-roles`: `owner`, `manager`, `accountant` (invoices, "
+    "payments, statements), `board` (reads only) and `resident` (their own apartments); `public` needs no token."
 )
 
 ERROR_SCHEMA = {
@@ -84,6 +85,8 @@ LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
 TAGS = {  # tag -> description, in the order the docs page shows them
     "Auth": "Registration, sign-in (password, magic link), sessions (refresh, logout) and API keys.",
     "Buildings": "Buildings, their apartments (each with a permanent reference number) and their charges.",
+    "Organization": "The organisation's legal profile and logo, and its staff: members, their roles and "
+                    "invitations.",
     "Residents": "Invitations of residents to apartments, and who lives where.",
     "Meters": "Meters, readings (also read from a photo) and meter replacement.",
     "Invoices": "Monthly invoices generated in bulk, their PDFs, sending by e-mail, and their life cycle.",
@@ -207,6 +210,17 @@ def _declare_etags(doc: dict[str, Any]) -> None:
                     response.setdefault("headers", {}).update(ETAG_HEADER)
 
 
+ROLE_NAMES = {"owner": "owners", "manager": "managers", "accountant": "accountants", "board": "board members",
+              "resident": "residents (their own apartments only)"}
+
+
+def _say_who(op: dict[str, Any]) -> None:
+    """The description ends with who may call the operation, from ``x-roles`` (the one source of the matrix)."""
+    roles = op.get("x-roles", [])
+    who = "anyone, without a token" if roles == ["public"] else ", ".join(ROLE_NAMES.get(r, r) for r in roles)
+    op["description"] = (op.get("description", "").rstrip() + f"\n\n**Who may call it:** {who}.").lstrip()
+
+
 def _summarise(op: dict[str, Any], func: Any, default: str) -> None:
     """The route's docstring (first line: summary, the rest: description), else its name in words; what the
     decorator gave (``summary=``, ``description=``) wins over the docstring."""
@@ -283,6 +297,7 @@ def build() -> dict[str, Any]:
                     op["operationId"] = operation_id(route.func.__name__)
                 if route is not None:
                     _summarise(op, route.func, f"{method.upper()} {path}")
+                _say_who(op)
                 if method in doc["paths"].get(path, {}):
                     raise ValueError(f"{method.upper()} {path} is declared by two functions")
                 doc["paths"].setdefault(path, {})[method] = op

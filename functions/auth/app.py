@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF, Role
+from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.auth import (
@@ -91,7 +91,7 @@ def refresh(body: Annotated[RefreshRequest, Body()]):
 def logout(body: Annotated[LogoutRequest | None, Body()] = None):
     """End the current session
 
-    Any signed-in user (owner, manager, resident). The caller's access and refresh tokens are refused at once; with
+    The caller's access and refresh tokens are refused at once; with
     `refreshToken` of another of the caller's sessions, that session ends too (a token that is not the caller's is 422).
     A token exchanged for an API key cannot log out (403): revoke the key instead. Answers 204.
     """
@@ -139,7 +139,7 @@ def token(body: Annotated[TokenExchangeRequest, Body()]):
 
 
 @app.post("/api-keys", responses=doc(201, ApiKeyCreated))
-@allow(Role.OWNER)
+@allow(OWNERS)
 @not_replayable
 def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
     """Create an API key
@@ -152,7 +152,7 @@ def create_api_key(body: Annotated[ApiKeyCreate, Body()]):
 
 
 @app.get("/api-keys", responses=doc(200, ApiKeyOut, many=True))
-@allow(Role.OWNER)
+@allow(OWNERS)
 def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotated[str | None, Query()] = None):
     """List the organisation's API keys
 
@@ -165,7 +165,7 @@ def list_api_keys(limit: Annotated[str | None, Query()] = None, cursor: Annotate
 
 
 @app.delete("/api-keys/<key_id>", responses=doc(204, description="The key is revoked."))
-@allow(Role.OWNER)
+@allow(OWNERS)
 def revoke_api_key(key_id: str):
     """Revoke an API key
 
@@ -182,7 +182,7 @@ def revoke_api_key(key_id: str):
           description="The user can no longer sign in; every session, access and refresh token of theirs ends at "
                       "once and the API keys they created are revoked. Emits user.disabled. Only an owner may "
                       "disable an owner; nobody disables themselves (409).")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def disable_user(user_id: Annotated[str, Path(min_length=1, max_length=64)]):
     leaving.disable_user(principal(), user_id)
     return no_content()

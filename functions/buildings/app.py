@@ -5,7 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF, Role
+from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, no_content, ok, page
 from urbaneta.models.buildings import (
@@ -36,7 +36,7 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="nextCursor of
 
 
 @app.post("/buildings", responses=doc(201, BuildingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_building(body: Annotated[BuildingCreate, Body()]):
     """Create a building.
 
@@ -70,7 +70,7 @@ def get_building(building_id: Id):
 
 
 @app.patch("/buildings/<building_id>", responses=doc(200, BuildingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_building(building_id: Id, body: Annotated[BuildingPatch, Body()]):
     """Change a building.
 
@@ -81,7 +81,7 @@ def update_building(building_id: Id, body: Annotated[BuildingPatch, Body()]):
 
 
 @app.delete("/buildings/<building_id>", responses=doc(204, description="Deleted, or archived when it has invoices"))
-@allow(Role.OWNER)
+@allow(OWNERS)
 def delete_building(building_id: Id, body: Annotated[BuildingDelete | None, Body()] = None):
     """Delete or archive a building (owner, with their password).
 
@@ -98,7 +98,7 @@ def delete_building(building_id: Id, body: Annotated[BuildingDelete | None, Body
 
 
 @app.post("/buildings/<building_id>/apartments", responses=doc(201, ApartmentOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_apartment(building_id: Id, body: Annotated[ApartmentCreate, Body()]):
     """Create an apartment.
 
@@ -131,7 +131,7 @@ def get_apartment(building_id: Id, apartment_id: Id):
 
 
 @app.patch("/buildings/<building_id>/apartments/<apartment_id>", responses=doc(200, ApartmentOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_apartment(building_id: Id, apartment_id: Id, body: Annotated[ApartmentPatch, Body()]):
     """Change an apartment.
 
@@ -142,7 +142,7 @@ def update_apartment(building_id: Id, apartment_id: Id, body: Annotated[Apartmen
 
 
 @app.delete("/buildings/<building_id>/apartments/<apartment_id>", responses=doc(204))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def delete_apartment(building_id: Id, apartment_id: Id):
     """Delete an apartment.
 
@@ -157,7 +157,7 @@ def delete_apartment(building_id: Id, apartment_id: Id):
 
 
 @app.post("/buildings/<building_id>/charges", responses=doc(201, ChargeOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_charge(building_id: Id, body: Annotated[ChargeCreate, Body()]):
     """Add a charge to a building's billing configuration.
 
@@ -170,11 +170,11 @@ def create_charge(building_id: Id, body: Annotated[ChargeCreate, Body()]):
 
 
 @app.get("/buildings/<building_id>/charges", responses=doc(200, ChargeOut, many=True))
-@allow(STAFF)
+@allow(READERS)
 def list_charges(building_id: Id, limit: Limit = None, cursor: Cursor = None):
     """List a building's charges
 
-    Owners and managers. The charges of the building's billing configuration, from which invoices are generated. An
+    The charges of the building's billing configuration, from which invoices are generated. An
     unknown or archived building is 404. Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
     `nextCursor`).
     """
@@ -183,18 +183,18 @@ def list_charges(building_id: Id, limit: Limit = None, cursor: Cursor = None):
 
 
 @app.get("/buildings/<building_id>/charges/<charge_id>", responses=doc(200, ChargeOut))
-@allow(STAFF)
+@allow(READERS)
 def get_charge(building_id: Id, charge_id: Id):
     """Get a charge
 
-    Owners and managers. An unknown charge, or a charge of an unknown or archived building, is 404. The answer carries
+    An unknown charge, or a charge of an unknown or archived building, is 404. The answer carries
     an `ETag` for PATCH.
     """
     return ok(service.get_charge(principal(), building_id, charge_id).wire())
 
 
 @app.patch("/buildings/<building_id>/charges/<charge_id>", responses=doc(200, ChargeOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_charge(building_id: Id, charge_id: Id, body: Annotated[ChargePatch, Body()]):
     """Change a charge.
 
@@ -205,11 +205,11 @@ def update_charge(building_id: Id, charge_id: Id, body: Annotated[ChargePatch, B
 
 
 @app.delete("/buildings/<building_id>/charges/<charge_id>", responses=doc(204))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def delete_charge(building_id: Id, charge_id: Id):
     """Remove a charge from a building's billing configuration
 
-    Owners and managers. Invoices generated from now on no longer carry it; invoices issued before keep their lines.
+    Invoices generated from now on no longer carry it; invoices issued before keep their lines.
     Answers 204; an unknown charge is 404. Publishes `charge.deleted`.
     """
     service.delete_charge(principal(), building_id, charge_id)

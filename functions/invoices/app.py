@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, ok, page
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
@@ -25,11 +25,11 @@ Day = Annotated[str | None, Query(max_length=10, description="issue date YYYY-MM
 
 
 @app.post("/invoices/generate-bulk", responses=doc(202, JobAccepted, description="The generation job"))
-@allow(STAFF)
+@allow(FINANCE)
 def generate_bulk(body: Annotated[GenerateBulk, Body()]):
     """Generate a building's invoices for a period
 
-    Owners and managers. Bills every apartment of `buildingId` for `periodStart`..`periodEnd` from the building's
+    Bills every apartment of `buildingId` for `periodStart`..`periodEnd` from the building's
     charges, as drafts dated `issueDate` (default today) and due `dueDate` (default: the building's `dueDays` later).
     Answers 202 with a job to follow at GET /jobs/{id}. An apartment that already has an invoice for the period is
     skipped, so generating again creates no duplicates. 422 when the period or the dates are reversed or the building
@@ -39,11 +39,11 @@ def generate_bulk(body: Annotated[GenerateBulk, Body()]):
 
 
 @app.post("/invoices/send-bulk", responses=doc(202, JobAccepted, description="The sending job"))
-@allow(STAFF)
+@allow(FINANCE)
 def send_bulk(body: Annotated[SendBulk, Body()]):
     """E-mail invoices with their PDFs
 
-    Owners and managers. Sends the drafts of `buildingId`, or the given `invoiceIds` (up to 1,000), one e-mail per
+    Sends the drafts of `buildingId`, or the given `invoiceIds` (up to 1,000), one e-mail per
     invoice with its PDF; each sent invoice becomes `sent`. Answers 202 with a job to follow at GET /jobs/{id}: invoices
     that are not drafts are skipped, and unknown ones or ones without an e-mail address are reported in its `errors`.
     Neither `buildingId` nor `invoiceIds` is 422.
@@ -59,7 +59,7 @@ def list_invoices(building_id: Annotated[str | None, Query(alias="buildingId", m
                   to: Day = None, limit: Limit = None, cursor: Cursor = None):
     """List invoices
 
-    Everyone. Owners and managers see the organisation's invoices; residents see their apartments' issued invoices,
+    Staff see the organisation's invoices; residents see their apartments' issued invoices,
     never drafts (with several apartments, `apartmentId` is required: 422; another apartment is 404). Filters:
     `buildingId`, `apartmentId`, `status`, and the issue-date range `from`/`to` (YYYY-MM-DD, inclusive). Paged with
     `limit` (1..100, default 25) and `cursor` (the previous page's `nextCursor`).
@@ -82,11 +82,11 @@ def get_invoice(invoice_id: Id):
 
 
 @app.patch("/invoices/<invoice_id>", responses=doc(200, InvoiceOut))
-@allow(STAFF)
+@allow(FINANCE)
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     """Move an invoice along its life cycle
 
-    Owners and managers. `status` moves a draft to `sent`, or a sent or overdue invoice to `paid` (the whole balance, on
+    `status` moves a draft to `sent`, or a sent or overdue invoice to `paid` (the whole balance, on
     `paidDate` or today); `paidDate` alone corrects a paid invoice's date, and `reference` is stored. Any other
     transition, a cancelled invoice, or paying a credit note is 409; with `If-Match` a stale change is 412. Publishes
     `invoice.sent` or `invoice.paid`.
@@ -109,11 +109,11 @@ def get_pdf(invoice_id: Id):
 
 
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
-@allow(STAFF)
+@allow(FINANCE)
 def credit_note(invoice_id: Id):
     """Issue a credit note for an invoice
 
-    Owners and managers. Creates a draft credit note with the invoice's lines negated and its own number of the same
+    Creates a draft credit note with the invoice's lines negated and its own number of the same
     series, and cancels the invoice; answers 201 with the note and its `Location`. An invoice that is cancelled, is
     itself a credit note, has payments, or cannot be cancelled in its status is 409. Publishes `invoice.cancelled` and
     `invoice.created`.
@@ -123,11 +123,11 @@ def credit_note(invoice_id: Id):
 
 
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))
-@allow(STAFF)
+@allow(READERS)
 def get_job(job_id: Id):
     """Follow a bulk job or a statement import
 
-    Owners and managers. The job's `type`, `status` and progress: for invoice generation or sending `total`,
+    The job's `type`, `status` and progress: for invoice generation or sending `total`,
     `processed`, `created`, `skipped`, `failed` and `errors`; for a statement import `total` (entries read),
     `processed`, `matched`, `unmatched`, `ignored`, `unusable`, `duplicates` and `statementId`. Another organisation's
     job is 404.

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE
+from urbaneta.auth.principal import EVERYONE, RESIDENT_WRITERS
 from urbaneta.domain.maintenance import MaintenanceStatus
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
@@ -23,7 +23,7 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
           description="Residents: for one of their apartments (`apartmentId` required; another apartment is 404). "
                       "Staff: for any apartment of the organisation, or the building as a whole (no `apartmentId`). "
                       "Publishes `maintenance.created`.")
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def create_request(body: Annotated[MaintenanceRequestCreate, Body()]):
     out = service.create_request(principal(), body)
     return created(out.wire(), location=f"/api/maintenance-requests/{out.id}")
@@ -66,7 +66,7 @@ def get_request(request_id: Id):
                        "any other step, or the current status again, is 409. Residents may comment and, on a "
                        "resolved request, close or reopen it; anything else is 403. Each change is one history "
                        "entry and a `maintenance.updated` event.")
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def update_request(request_id: Id, body: Annotated[MaintenanceRequestUpdate, Body()]):
     return ok(service.update_request(principal(), request_id, body, if_match()).wire())
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, RESIDENT_WRITERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.meters import (
@@ -32,11 +32,11 @@ Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @app.post("/meters", responses=doc(201, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_meter(body: Annotated[MeterCreate, Body()]):
     """Register a meter
 
-    Owners and managers. A meter of `buildingId`, of one apartment (`apartmentId`, which must be in the building: 422
+    A meter of `buildingId`, of one apartment (`apartmentId`, which must be in the building: 422
     otherwise) or, without it, a common meter of the building. `type` and `unit` are fixed for the meter's life. An
     `initialReading` is recorded as a confirmed installation reading on `initialReadingDate` (default today; not in the
     future). Answers 201 with `Location`; an unknown building is 404.
@@ -65,7 +65,7 @@ def list_meters(
 
 
 @app.post("/meters/ocr", responses=doc(200, OcrOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def read_photo(body: Annotated[OcrRequest, Body()]):
     """Read a meter's value from a photo
 
@@ -79,11 +79,11 @@ def read_photo(body: Annotated[OcrRequest, Body()]):
 
 
 @app.post("/meters/photos", responses=doc(201, PhotoUploadOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def photo_upload(body: Annotated[PhotoUploadCreate, Body()]):
     """Get an upload URL for a meter photo
 
-    Everyone. Answers 201 with a presigned S3 POST for one JPEG or PNG (`contentType`) of at most 5 MB, valid 15
+    Answers 201 with a presigned S3 POST for one JPEG or PNG (`contentType`) of at most 5 MB, valid 15
     minutes: send `fields` plus the file (form field `file`, last) to `uploadUrl`, then read it with POST /meters/ocr
     and `photoKey`. For photos too large to send inline.
     """
@@ -102,11 +102,11 @@ def get_meter(meter_id: Id):
 
 
 @app.patch("/meters/<meter_id>", responses=doc(200, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_meter(meter_id: Id, body: Annotated[MeterUpdate, Body()]):
     """Change a meter
 
-    Owners and managers. Only the given fields change: `serialNumber` (not null), `apartmentId` (an apartment of the
+    Only the given fields change: `serialNumber` (not null), `apartmentId` (an apartment of the
     same building; null makes it a common meter) and `metadata` (replaced as a whole). `type` and `unit` never change:
     replace the meter instead. With `If-Match` (the ETag you read) a stale change is 412.
     """
@@ -114,11 +114,11 @@ def update_meter(meter_id: Id, body: Annotated[MeterUpdate, Body()]):
 
 
 @app.post("/meters/<meter_id>/replace", responses=doc(201, MeterOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def replace_meter(meter_id: Id, body: Annotated[MeterReplace, Body()]):
     """Replace a meter with a new one
 
-    Owners and managers. Records the old meter's `finalReading` and the new meter's `initialReading` (default 0) on the
+    Records the old meter's `finalReading` and the new meter's `initialReading` (default 0) on the
     same day, `replacedOn`; consumption continues across the swap. The old meter takes no more readings. Answers 201
     with the new meter and its `Location`. A meter replaced before is 409; a final reading below the previous one, or a
     date in the future or before the previous reading, is 422. Publishes `meter.replaced`.
@@ -128,7 +128,7 @@ def replace_meter(meter_id: Id, body: Annotated[MeterReplace, Body()]):
 
 
 @app.post("/meters/<meter_id>/readings", responses=doc(201, ReadingOut))
-@allow(EVERYONE)
+@allow(RESIDENT_WRITERS)
 def submit_reading(meter_id: Id, body: Annotated[ReadingCreate, Body()]):
     """Submit a meter reading
 
@@ -171,22 +171,22 @@ def get_reading(meter_id: Id, reading_id: Id):
 
 
 @app.post("/meters/<meter_id>/readings/<reading_id>/confirm", responses=doc(200, ReadingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def confirm_reading(meter_id: Id, reading_id: Id):
     """Confirm a submitted reading
 
-    Owners and managers. A `submitted` reading becomes `confirmed`; a reading confirmed or rejected before is 409.
+    A `submitted` reading becomes `confirmed`; a reading confirmed or rejected before is 409.
     Publishes `reading.confirmed`.
     """
     return ok(service.confirm_reading(principal(), meter_id, reading_id).wire())
 
 
 @app.post("/meters/<meter_id>/readings/<reading_id>/reject", responses=doc(200, ReadingOut))
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def reject_reading(meter_id: Id, reading_id: Id, body: Annotated[ReadingReject | None, Body()] = None):
     """Reject a submitted reading
 
-    Owners and managers, with an optional `reason`. Only a `submitted` reading can be rejected (409 otherwise); the next
+    With an optional `reason`. Only a `submitted` reading can be rejected (409 otherwise); the next
     reading's consumption is then counted from the reading before it. Publishes `reading.rejected`.
     """
     return ok(service.reject_reading(principal(), meter_id, reading_id, body.reason if body else None).wire())

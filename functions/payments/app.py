@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
-from urbaneta.auth.principal import EVERYONE, STAFF
+from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
@@ -45,11 +45,11 @@ def _raw_body() -> bytes:
 
 
 @app.post("/payments", responses=doc(201, PaymentOut))
-@allow(STAFF)
+@allow(FINANCE)
 def record_payment(body: Annotated[ManualPaymentCreate, Body()]):
     """Record a payment by hand
 
-    Owners and managers: a payment seen elsewhere (`method` bank_transfer, cash, card or other) of `amount` on
+    A payment seen elsewhere (`method` bank_transfer, cash, card or other) of `amount` on
     `paidDate` (not in the future: 422) for `invoiceId`. It pays that invoice first, then the apartment's other open
     invoices, oldest due first; any rest becomes the apartment's credit. An invoice that is not draft, sent or overdue
     is 409. Answers 201 with `Location`; send an `Idempotency-Key` to retry safely.
@@ -69,7 +69,7 @@ def list_payments(
 ):
     """List payments
 
-    Everyone. Owners and managers see every payment of the organisation, or one invoice's (`invoiceId`); residents must
+    Staff see every payment of the organisation, or one invoice's (`invoiceId`); residents must
     give `invoiceId` (422 otherwise) of one of their apartments' issued invoices (404 otherwise). `from`/`to` narrow the
     payment dates (YYYY-MM-DD, inclusive). Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
     `nextCursor`).
@@ -143,7 +143,7 @@ IMPORT = (
 @app.post("/bank-statements/import", description=IMPORT, responses={
     **doc(201, StatementImportOut), **doc(202, StatementImportAccepted),
     415: {"description": "Not application/xml, text/csv or application/json"}})
-@allow(STAFF)
+@allow(FINANCE)
 def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
     """Import a bank statement"""
     event = app.current_event
@@ -165,11 +165,11 @@ def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pa
 
 
 @app.post("/bank-statements/uploads", responses=doc(201, StatementUploadOut))
-@allow(STAFF)
+@allow(FINANCE)
 def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
     """Get an upload URL for a large bank statement
 
-    Owners and managers. Answers 201 with a presigned S3 POST for one statement file (`contentType` application/xml,
+    Answers 201 with a presigned S3 POST for one statement file (`contentType` application/xml,
     text/xml or text/csv) of up to 100 MB, valid 15 minutes: send `fields` plus the file (form field `file`, last) to
     `uploadUrl`, then POST /bank-statements/import with `{"uploadKey": ...}` as application/json. That import runs in
     the background: 202 with a job to follow at GET /jobs/{id}.
@@ -178,7 +178,7 @@ def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
 
 
 @app.get("/bank-statements/<statement_id>", responses=doc(200, StatementOut))
-@allow(STAFF)
+@allow(READERS)
 def get_statement(
     statement_id: Id,
     limit: Annotated[str | None, Query()] = None,
@@ -186,7 +186,7 @@ def get_statement(
 ):
     """Get an imported bank statement with its entries
 
-    Owners and managers. The statement's format, own IBAN and counts (matched, suggested, unmatched, ignored, unusable
+    The statement's format, own IBAN and counts (matched, suggested, unmatched, ignored, unusable
     and more), and its entries with what each was matched to. The entries are paged with `limit` (1..100, default 25)
     and `cursor` (the previous page's `nextCursor`). Unknown id 404.
     """
@@ -194,11 +194,11 @@ def get_statement(
 
 
 @app.post("/bank-statements/<statement_id>/entries/<entry_id>/match", responses=doc(200, EntryOut))
-@allow(STAFF)
+@allow(FINANCE)
 def match_entry(statement_id: Id, entry_id: Id, body: Annotated[EntryMatch, Body()]):
     """Match a statement entry to an invoice
 
-    Owners and managers match an unmatched entry by hand, or confirm a suggestion: it becomes a bank-statement payment
+    Match an unmatched entry by hand, or confirm a suggestion: it becomes a bank-statement payment
     of `invoiceId`, allocated like any payment. Only money received can be matched; an entry matched or ignored before,
     an invoice that takes no payments, or another currency is 409. An unknown statement, entry or invoice is 404.
     """

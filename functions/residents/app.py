@@ -4,7 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import STAFF
+from urbaneta.auth.principal import BUILDING_ADMIN, READERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import created, doc, no_content, ok, page
 from urbaneta.models.residents import (
@@ -34,7 +34,7 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="nextCursor of
                      "one entry per residence in the building, by apartment number; with `apartmentId`: the "
                      "apartment's residents, by e-mail. A filtered entry's `apartments` holds the matching "
                      "residence only. An unknown id gives an empty list.")
-@allow(STAFF)
+@allow(READERS)
 def list_residents(
     building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
     apartment_id: Annotated[str | None, Query(alias="apartmentId", min_length=1, max_length=64)] = None,
@@ -49,7 +49,7 @@ def list_residents(
 @app.post("/invitations", responses=doc(201, InvitationOut), summary="Invite a resident by e-mail",
           description="E-mails a one-time token valid 7 days (only its hash is stored). One pending invitation "
                       "per apartment and e-mail (409). Publishes `invitation.created`.")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_invitation(body: Annotated[InvitationCreate, Body()]):
     out = service.create_invitation(principal(), body)
     return created(out, location=f"/api/invitations/{out.id}")
@@ -57,18 +57,18 @@ def create_invitation(body: Annotated[InvitationCreate, Body()]):
 
 @app.get("/invitations", responses=doc(200, InvitationOut, many=True),
          summary="List pending invitations", description="Pending and unexpired, soonest expiry first.")
-@allow(STAFF)
+@allow(READERS)
 def list_invitations(limit: Limit = None, cursor: Cursor = None):
     items, next_cursor = service.list_invitations(principal(), limit=limit, cursor=cursor)
     return page(items, next_cursor)
 
 
 @app.get("/invitations/<invitation_id>", responses=doc(200, InvitationOut), summary="Get an invitation")
-@allow(STAFF)
+@allow(READERS)
 def get_invitation(invitation_id: Id):
     """Get an invitation
 
-    Owners and managers. The invitation with its apartment, e-mail and `status` (pending, accepted, cancelled, or
+    The invitation with its apartment, e-mail and `status` (pending, accepted, cancelled, or
     expired once a pending one is past `expiresAt`). Another organisation's id is 404.
     """
     return ok(service.get_invitation(principal(), invitation_id))
@@ -77,7 +77,7 @@ def get_invitation(invitation_id: Id):
 @app.delete("/invitations/<invitation_id>", responses=doc(204, description="Cancelled"),
             summary="Cancel a pending invitation",
             description="Its token fails from then on. A cancelled invitation is 404; an accepted one 409.")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def cancel_invitation(invitation_id: Id):
     service.cancel_invitation(principal(), invitation_id)
     return no_content()
@@ -85,7 +85,9 @@ def cancel_invitation(invitation_id: Id):
 
 @app.post("/invitations/accept", responses=doc(200, AcceptedOut), summary="Accept an invitation",
           description="Creates the resident user, or links the existing resident of the same organisation "
-                      "(who gives the account's password; 401 otherwise), and returns tokens. Unknown token 404; "
+                      "(who gives the account's password; 401 otherwise), and returns tokens. A member of staff's "
+                      "invitation (`POST /organization/members`) is accepted here too: the answer's `role` is "
+                      "the staff role and `apartmentId` is null. Unknown token 404; "
                       "accepted, cancelled or expired invitation 409; an e-mail of another organisation's user "
                       "or of the organisation's staff 409.")
 @public
@@ -100,7 +102,7 @@ def accept_invitation(body: Annotated[InvitationAccept, Body()]):
                       "at once, and from then on they see nothing of the apartment, its invoices included. "
                       "Emits resident.moved_out. Another organisation's resident, or an apartment they do not "
                       "live in, is 404; an end date in the future 422.")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def move_out(user_id: Id, body: Annotated[MoveOut, Body()]):
     leaving.move_out(principal(), user_id, body)
     return no_content()

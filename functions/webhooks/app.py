@@ -5,7 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from urbaneta.auth.principal import STAFF
+from urbaneta.auth.principal import BUILDING_ADMIN, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.webhooks import (
@@ -29,11 +29,11 @@ Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 @app.post("/webhooks", responses=doc(201, WebhookWithSecret), summary="Subscribe an endpoint (secret shown once)")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def create_webhook(body: Annotated[WebhookCreate, Body()]):
     """Subscribe an endpoint (secret shown once)
 
-    Owners and managers. `url` must use https and resolve to public addresses only (422 otherwise); `events` names up to
+    `url` must use https and resolve to public addresses only (422 otherwise); `events` names up to
     50 event types, or `*` for all (an unknown type is 422). Answers 201 with the endpoint and its signing `secret`,
     shown only this once: keep it to verify each delivery's signature. Failed deliveries are retried with backoff; an
     endpoint that answers 410 Gone is disabled.
@@ -43,11 +43,11 @@ def create_webhook(body: Annotated[WebhookCreate, Body()]):
 
 
 @app.get("/webhooks", responses=doc(200, WebhookOut, many=True), summary="List webhook endpoints")
-@allow(STAFF)
+@allow(READERS)
 def list_webhooks(limit: Limit = None, cursor: Cursor = None):
     """List webhook endpoints
 
-    Owners and managers. The organisation's endpoints with their events and `status`, never their secrets. Paged with
+    The organisation's endpoints with their events and `status`, never their secrets. Paged with
     `limit` (1..100, default 25) and `cursor` (the previous page's `nextCursor`).
     """
     items, next_cursor = service.list_webhooks(principal(), limit=limit, cursor=cursor)
@@ -55,11 +55,11 @@ def list_webhooks(limit: Limit = None, cursor: Cursor = None):
 
 
 @app.get("/webhooks/<webhook_id>", responses=doc(200, WebhookOut), summary="Get a webhook endpoint")
-@allow(STAFF)
+@allow(READERS)
 def get_webhook(webhook_id: Id):
     """Get a webhook endpoint
 
-    Owners and managers. The endpoint with its events, `status`, `disabledReason` when disabled, and
+    The endpoint with its events, `status`, `disabledReason` when disabled, and
     `previousSecretExpiresAt` during a secret rotation. Another organisation's id is 404.
     """
     return ok(service.get_webhook(principal(), webhook_id).wire())
@@ -67,11 +67,11 @@ def get_webhook(webhook_id: Id):
 
 @app.patch("/webhooks/<webhook_id>", responses=doc(200, WebhookOut),
            summary="Change, disable or re-enable a webhook endpoint")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def update_webhook(webhook_id: Id, body: Annotated[WebhookUpdate, Body()]):
     """Change, disable or re-enable a webhook endpoint
 
-    Owners and managers. Only the given fields change: `url` (checked as on creation), `events`, `description` (null
+    Only the given fields change: `url` (checked as on creation), `events`, `description` (null
     clears it) and `status`: `disabled` stops deliveries, `active` re-enables an endpoint disabled by a user or by a 410
     answer. With `If-Match` (the ETag you read) a stale change is 412. Unknown id 404.
     """
@@ -79,11 +79,11 @@ def update_webhook(webhook_id: Id, body: Annotated[WebhookUpdate, Body()]):
 
 
 @app.delete("/webhooks/<webhook_id>", responses=doc(204), summary="Delete a webhook endpoint")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def delete_webhook(webhook_id: Id):
     """Delete a webhook endpoint
 
-    Owners and managers. The endpoint receives no more events. Answers 204; an unknown id, or another organisation's, is
+    The endpoint receives no more events. Answers 204; an unknown id, or another organisation's, is
     404.
     """
     service.delete_webhook(principal(), webhook_id)
@@ -92,11 +92,11 @@ def delete_webhook(webhook_id: Id):
 
 @app.post("/webhooks/<webhook_id>/rotate-secret", responses=doc(200, WebhookWithSecret),
           summary="Rotate the signing secret (the previous one keeps signing for graceHours)")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def rotate_secret(webhook_id: Id, body: Annotated[SecretRotation | None, Body()] = None):
     """Rotate the signing secret (the previous one keeps signing for graceHours)
 
-    Owners and managers. Answers the endpoint with its new `secret`, shown only this once. For `graceHours` (default 24,
+    Answers the endpoint with its new `secret`, shown only this once. For `graceHours` (default 24,
     at most 168) every delivery carries signatures by both secrets, so the receiver can switch without missing events;
     `graceHours` 0 retires the previous secret at once. Unknown id 404.
     """
@@ -105,11 +105,11 @@ def rotate_secret(webhook_id: Id, body: Annotated[SecretRotation | None, Body()]
 
 @app.get("/webhooks/<webhook_id>/deliveries", responses=doc(200, DeliveryOut, many=True),
          summary="List deliveries with every attempt, newest first")
-@allow(STAFF)
+@allow(READERS)
 def list_deliveries(webhook_id: Id, limit: Limit = None, cursor: Cursor = None):
     """List deliveries with every attempt, newest first
 
-    Owners and managers. Each delivery of an event to this endpoint with its status and every attempt (time, outcome,
+    Each delivery of an event to this endpoint with its status and every attempt (time, outcome,
     response code, latency, error). Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
     `nextCursor`). Unknown webhook 404.
     """
@@ -118,11 +118,11 @@ def list_deliveries(webhook_id: Id, limit: Limit = None, cursor: Cursor = None):
 
 
 @app.post("/webhooks/<webhook_id>/test", responses=doc(202, DeliveryOut), summary="Send a webhook.test event")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def send_test(webhook_id: Id):
     """Send a webhook.test event
 
-    Owners and managers. Queues a `webhook.test` event to this endpoint, whatever events it subscribes to, and answers
+    Queues a `webhook.test` event to this endpoint, whatever events it subscribes to, and answers
     202 with the delivery; follow it at GET /webhooks/{id}/deliveries. A disabled endpoint is 409; an unknown id 404.
     """
     return accepted(service.send_test(principal(), webhook_id).wire())
@@ -130,11 +130,11 @@ def send_test(webhook_id: Id):
 
 @app.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/redeliver", responses=doc(202, DeliveryOut),
           summary="Deliver a finished delivery again")
-@allow(STAFF)
+@allow(BUILDING_ADMIN)
 def redeliver(webhook_id: Id, delivery_id: Id):
     """Deliver a finished delivery again
 
-    Owners and managers. Sends the same body with the same `webhook-id` header in a new round of attempts and answers
+    Sends the same body with the same `webhook-id` header in a new round of attempts and answers
     202 with the delivery, so receivers that deduplicate by that id see it once. 409 while the delivery still has an
     attempt pending or the endpoint is disabled; an unknown webhook or delivery is 404.
     """

@@ -70,3 +70,23 @@ def protected() -> list[Operation]:
 
 def with_json_body() -> list[Operation]:
     return [op for op in protected() if op.body_schema and op.body_schema.get("properties")]
+
+
+MATRIX_ROLES = ("owner", "manager", "accountant", "board", "resident")
+
+
+def role_matrix() -> str:
+    """The role matrix of docs/security.md, from the document's ``x-roles`` (a test keeps the two in step:
+    ``python -m tests.security.operations`` prints it)."""
+    rows = ["| operation | " + " | ".join(MATRIX_ROLES) + " |", "|---|" + "---|" * len(MATRIX_ROLES)]
+    for op in sorted(protected(), key=lambda o: (o.path, o.method)):
+        marks = " | ".join("yes" if role in op.roles else "—" for role in MATRIX_ROLES)
+        rows.append(f"| `{op.method.upper()} {op.path}` | {marks} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    from tests.support import default_environment
+
+    default_environment()
+    print(role_matrix(), end="")

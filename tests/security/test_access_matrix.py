@@ -2,8 +2,9 @@
 
 - without a token, and with forged tokens (alg none, a tampered signature, expired, another audience, a
   refresh token), every protected operation answers 401;
-- the role matrix: every role (owner, manager, resident, and an API key) gets the answer the document
-  declares in ``x-roles``: a role that may not call the operation gets 403, one that may is let through;
+- the role matrix: every role (owner, manager, accountant, board, resident, and an API key of every staff role)
+  gets the answer the document declares in ``x-roles``: a role that may not call the operation gets 403, one
+  that may is let through;
 - mass assignment: a body carrying server-owned fields the operation does not declare is refused (422).
 Another organisation's ids are tried on every route in tests/security/test_tenancy.py.
 """
@@ -66,7 +67,7 @@ def test_forged_tokens_are_401_everywhere(aws, forged, kind):
 
 @pytest.fixture
 def callers(aws):
-    """One caller per role in one organisation, and an API key principal (manager role): fresh for every
+    """One caller per role in one organisation, and an API key principal of every staff role: fresh for every
     operation, since one of them is logout."""
     from urbaneta.auth.principal import Role
     from urbaneta.auth.tokens import create_session, issue_access_token
@@ -74,13 +75,30 @@ def callers(aws):
 
     tenant = new_id()
     out = {}
-    for role in ("owner", "manager", "resident"):
-        out[role] = issue_access_token(create_session(tenant, new_id(), Role(role)))
-    out["api_key"] = issue_access_token(create_session(tenant, new_id(), Role.MANAGER, kind="api_key"))
+    for role in Role:
+        out[str(role)] = issue_access_token(create_session(tenant, new_id(), role))
+        if role != Role.RESIDENT:
+            out[f"api_key:{role}"] = issue_access_token(create_session(tenant, new_id(), role, kind="api_key"))
     return out
 
 
-ROLE_OF = {"owner": "owner", "manager": "manager", "resident": "resident", "api_key": "manager"}
+def _role_of(who: str) -> str:
+    """The role a caller acts with: an API key acts with the role it was given."""
+    return who.removeprefix("api_key:")
+
+
+def test_every_role_is_tried(callers):
+    from urbaneta.auth.principal import Role
+
+    assert {_role_of(who) for who in callers} == {str(r) for r in Role}
+
+
+def test_every_operation_declares_known_roles():
+    from urbaneta.auth.principal import Role
+
+    known = {str(r) for r in Role}
+    for op in protected():
+        assert op.roles and set(op.roles) <= known, op.id
 
 
 @pytest.mark.parametrize("op", protected(), ids=lambda o: o.id)
@@ -89,7 +107,7 @@ def test_role_matrix(aws, callers, op: Operation):
     for who, token in callers.items():
         res = call(op.function, op.method, op.url(), body={}, token=token)
         # Then a role outside x-roles is refused with 403, and a role inside is let through
-        if ROLE_OF[who] in op.roles:
+        if _role_of(who) in op.roles:
             assert res.status != 401 and not (res.status == 403 and res.error["message"] == ROLE_DENIED), (who, res)
         else:
             assert res.status == 403 and res.error["code"] == "FORBIDDEN", (who, res)
@@ -100,10 +118,19 @@ def test_mass_assignment_of_server_owned_fields_is_refused(aws, callers, op: Ope
     # Given a body with a server-owned field the operation does not declare
     declared = set(op.body_schema["properties"])
     extra = [f for f in SERVER_OWNED if f not in declared]
-    allowed_role = next(r for r in ("owner", "manager", "resident") if r in op.roles)
+    allowed_role = next(r for r in ("owner", "manager", "accountant", "board", "resident") if r in op.roles)
     for field in extra:
         # When it is sent
         res = call(op.function, op.method, op.url(), body={field: "attacker-chosen"}, token=callers[allowed_role])
         # Then it is refused and named
         assert res.status == 422, (field, res)
         assert field in {e["field"] for e in res.error.get("errors", [])}, (field, res)
+
+
+def test_the_role_matrix_in_docs_security_md_is_the_documents():
+    from pathlib import Path
+
+    from tests.security.operations import role_matrix
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text()
+    assert role_matrix() in text, "docs/security.md: paste the output of `python -m tests.security.operations`"

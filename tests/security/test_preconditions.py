@@ -4,6 +4,7 @@ new ETag. The PATCH operations come from the OpenAPI document, so a new one with
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from tests.security.operations import operations
 from tests.security.world import build_world
 from tests.support import call, unique
 
-# a valid change of each changeable resource, as a manager would make it (unique, so every PATCH changes it)
+# a valid change of each changeable resource (unique, so every PATCH changes it)
 CHANGES: dict[str, Any] = {
     "/buildings/{building_id}": lambda: {"name": unique("Pikk ")},
     "/buildings/{building_id}/apartments/{apartment_id}": lambda: {"ownerName": unique("Mari Maasikas ")},
@@ -21,7 +22,10 @@ CHANGES: dict[str, Any] = {
     "/maintenance-requests/{request_id}": lambda: {"comment": unique("Kraan tilgub ")},
     "/invoices/{invoice_id}": lambda: {"reference": unique("REF")},
     "/webhooks/{webhook_id}": lambda: {"description": unique("ERP ")},
+    "/organization": lambda: {"phone": f"+372 5{unique()[:7].translate(str.maketrans('abcdef', '123456'))}"},
+    "/organization/members/{user_id}": lambda: {"role": next(_ROLES)},  # the member's role, round the staff
 }
+_ROLES = itertools.cycle(["board", "manager", "accountant"])
 
 
 def _patch_operations() -> list[Any]:
@@ -43,8 +47,8 @@ def world(aws):
 @pytest.mark.parametrize("path", sorted(CHANGES))
 def test_a_stale_if_match_is_412_and_the_current_one_works(world, path) -> None:
     op = next(o for o in _patch_operations() if o.path == path)
-    url, token = op.url(world.ids), world.manager.token
-    # Given a resource as a manager read it, with its ETag
+    url, token = op.url(world.ids), world.owner.token
+    # Given a resource as its owner read it, with its ETag
     read = call(op.function, "GET", url, token=token)
     assert read.status == 200 and read.headers["etag"].startswith('"')
     seen = read.headers["etag"]

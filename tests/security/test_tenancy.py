@@ -21,6 +21,7 @@ BODIES = {
     "PATCH /invoices/{invoice_id}": {"status": "sent"},
     "PATCH /maintenance-requests/{request_id}": {"status": "in_progress", "comment": "mine now"},
     "PATCH /meters/{meter_id}": {"serialNumber": "HIJACK-1"},
+    "PATCH /organization/members/{user_id}": {"role": "board"},
     "POST /meters/{meter_id}/readings": {"value": 99, "readingDate": "2025-02-15"},
     "POST /meters/{meter_id}/replace": {"finalReading": 20, "replacedOn": "2025-02-10", "serialNumber": "NEW-1"},
 }

@@ -30,7 +30,7 @@ def build_world(make_caller: Any) -> World:
     manager = make_caller("manager", tenant_id=owner.tenant_id)
     w = World(owner.tenant_id, owner, manager)
     ids = w.ids
-    ids["user_id"] = manager.user_id
+    ids["user_id"] = _member(owner)
     ids["building_id"] = new_building(manager)["id"]
     b = ids["building_id"]
     ids["apartment_id"] = new_apartment(manager, b, "1", 42.5, ownerName="Jüri Õunapuu",
@@ -63,6 +63,14 @@ def build_world(make_caller: Any) -> World:
     ids["delivery_id"] = _ok(call("webhooks", "POST", f"/webhooks/{hook['id']}/test", token=manager.token))["id"]
     ids["key_id"] = _ok(call("auth", "POST", "/api-keys", token=owner.token, body={"name": "ci"}))["id"]
     return w
+
+
+def _member(owner: Any) -> str:
+    """A real member of staff (an accountant) of the owner's organisation: the id member routes are tried with."""
+    from urbaneta.services import auth
+
+    return str(auth.create_user(owner.tenant_id, email=f"{unique('acc')}@example.com", name="Anu Arvestaja",
+                                password=None, role="accountant")["id"])
 
 
 def snapshot(tenant_id: str) -> list[dict[str, Any]]:

@@ -79,6 +79,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "overdue_sweep": REQUIRED,
     "payments": (*REQUIRED, "PROVIDER_SECRET_ARN", "STATEMENT_IMPORT_QUEUE_URL"),
     "statement_import_worker": (*REQUIRED, "STATEMENT_IMPORT_QUEUE_URL"),
+    "organization": REQUIRED,
     "residents": REQUIRED,
     "webhooks": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),
     "webhook_fanout": (*REQUIRED, "WEBHOOK_DELIVERY_QUEUE_URL"),

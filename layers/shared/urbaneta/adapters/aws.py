@@ -23,3 +23,17 @@ def reset_clients() -> None:
     """Tests and the local stack call this after changing the environment."""
     client.cache_clear()
     get_settings.cache_clear()
+
+
+def read_bounded(bucket: str, key: str, *, max_bytes: int) -> bytes | None:
+    """An S3 object's bytes; None when there is none. A larger object is refused unread (ValueError)."""
+    s3 = client("s3")
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    if int(head.get("ContentLength", 0)) > max_bytes:
+        raise ValueError("too large")
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from urbaneta.adapters.aws import client
+from urbaneta.adapters.aws import client, read_bounded
 from urbaneta.adapters.ocr import JPEG
 from urbaneta.settings import get_settings
 
@@ -74,14 +74,4 @@ def presigned_upload(key: str, content_type: str, *, max_bytes: int) -> tuple[st
 
 def read(key: str, *, max_bytes: int) -> bytes | None:
     """The bytes of a stored photo; None when there is none. A larger object is refused unread (ValueError)."""
-    s3 = client("s3")
-    bucket = get_settings().uploads_bucket
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except s3.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
-    if int(head.get("ContentLength", 0)) > max_bytes:
-        raise ValueError("too large")
-    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return read_bounded(get_settings().uploads_bucket, key, max_bytes=max_bytes)

@@ -60,6 +60,16 @@ _TYPES = (
     EventType("charge.deleted", "buildings", "A charge was removed.", "buildings.ChargeDeleted"),
     EventType("organization.created", "auth", "An organisation was registered with its owner "
               "(`POST /auth/register`).", "auth.OrganizationCreated"),
+    EventType("organization.updated", "auth", "The organisation's profile or logo changed (`PATCH /organization`, "
+              "`POST /organization/logo/confirm`).", "auth.OrganizationUpdated"),
+    EventType("member.invited", "auth", "The owner invited a member of staff by e-mail "
+              "(`POST /organization/members`).", "auth.MemberInvited"),
+    EventType("member.joined", "auth", "A member invitation was accepted (`POST /invitations/accept`).",
+              "auth.MemberJoined"),
+    EventType("member.role_changed", "auth", "A member's role changed (`PATCH /organization/members/{id}`): their "
+              "sessions ended at once.", "auth.MemberRoleChanged"),
+    EventType("member.removed", "auth", "A member left the staff (`DELETE /organization/members/{id}`): their "
+              "sessions ended at once.", "auth.MemberRemoved"),
     EventType("api_key.created", "auth", "An API key was created.", "auth.ApiKeyCreatedData"),
     EventType("api_key.revoked", "auth", "An API key was revoked.", "auth.ApiKeyRevokedData"),
     EventType("resident.moved_out", "auth", "A resident left an apartment (`POST /residents/{id}/move-out`): their "

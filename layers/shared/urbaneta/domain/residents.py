@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -12,6 +13,19 @@ ResidentRole = Literal["owner", "tenant"]
 
 
 InvitationStatus = Literal["pending", "accepted", "cancelled"]
+
+
+def check_usable(status: str, expires_at: str, *, now: datetime) -> None:
+    """An invitation's token (a resident's or a member's) works once, while pending and unexpired: 409 else."""
+    from urbaneta.clock import parse_rfc3339
+    from urbaneta.errors import Conflict
+
+    if status == "accepted":
+        raise Conflict("The invitation has already been accepted; sign in instead.")
+    if status == "cancelled":
+        raise Conflict("The invitation was cancelled.")
+    if parse_rfc3339(expires_at) <= now:
+        raise Conflict("The invitation has expired; ask for a new one.")
 
 
 class Invitation(Entity):

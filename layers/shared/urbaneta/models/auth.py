@@ -54,7 +54,8 @@ class MagicLinkVerifyRequest(ApiModel):
 
 class ApiKeyCreate(ApiModel):
     name: Annotated[Name, Field(max_length=100)]
-    role: Literal["owner", "manager"] = "manager"
+    role: Literal["owner", "manager", "accountant", "board"] = Field(
+        default="manager", description="The role the key acts with (docs/security.md, role matrix).")
 
 
 class TokenExchangeRequest(ApiModel):

@@ -32,10 +32,22 @@ class ApiModel(BaseModel):
                               extra="forbid", str_strip_whitespace=True)
 
 
+def _without_signed_links(value: Any) -> Any:
+    """A presigned link (new signature on every read) is not the resource's state: it is left out of the ETag."""
+    if isinstance(value, dict):
+        return {k: _without_signed_links(v) for k, v in value.items()
+                if not (isinstance(v, str) and "X-Amz-Signature=" in v)}
+    if isinstance(value, list):
+        return [_without_signed_links(v) for v in value]
+    return value
+
+
 def etag_of(data: dict[str, Any]) -> str:
-    """The strong ETag of a resource's representation (its ``data`` object): a hash of its canonical JSON, so
-    any change of what the caller sees changes it. The HTTP layer sends it; services compare ``If-Match``."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """The strong ETag of a resource's representation (its ``data`` object): a hash of its canonical JSON (less
+    presigned links), so any change of what the caller sees changes it. The HTTP layer sends it; services compare
+    ``If-Match``."""
+    canonical = json.dumps(_without_signed_links(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
     digest = hashlib.sha256(canonical.encode()).digest()[:16]
     return '"' + base64.urlsafe_b64encode(digest).decode().rstrip("=") + '"'
 

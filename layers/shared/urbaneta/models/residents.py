@@ -78,7 +78,7 @@ class ResidentOut(ResponseModel):
 
 
 class AcceptedOut(ResponseModel):
-    """Tokens for the resident, plus who and where they are."""
+    """Tokens for the resident or the new member of staff, plus who and where they are."""
 
     access_token: str
     refresh_token: str
@@ -86,7 +86,9 @@ class AcceptedOut(ResponseModel):
     token_type: str = "Bearer"
     tenant_id: str
     user_id: str
-    apartment_id: str
+    role: str = Field(default="resident", description="`resident` for a resident's invitation; the staff role "
+                                                       "(owner, manager, accountant, board) for a member's.")
+    apartment_id: str | None = Field(default=None, description="The apartment of a resident's invitation.")
     linked_existing_user: bool
 
 

@@ -54,12 +54,13 @@ def disable_user(caller: Principal, user_id: str) -> None:
     now = now_iso()
     users.set_status(caller.tenant_id, user_id, "disabled", now=now)
     revoke_user(caller.tenant_id, user_id)
-    revoked = _revoke_keys_of(caller.tenant_id, user_id, now=now)
+    revoked = revoke_keys_of(caller.tenant_id, user_id, now=now)
     publish([domain_event("user.disabled", caller.tenant_id, UserDisabled(
         user_id=user_id, role=user.get("role"), revoked_api_keys=revoked, disabled_by=caller.user_id))])
 
 
-def _revoke_keys_of(tenant_id: str, user_id: str, *, now: str) -> list[str]:
+def revoke_keys_of(tenant_id: str, user_id: str, *, now: str) -> list[str]:
+    """Revoke the active API keys a user created (a disabled user, a removed member): their tokens end at once."""
     revoked: list[str] = []
     start = None
     while True:

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
-from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
+from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
 from urbaneta.domain.events.residents import InvitationAccepted, InvitationCancelled, InvitationCreated
-from urbaneta.domain.residents import Invitation, Residence, Resident
+from urbaneta.domain.residents import Invitation, Residence, Resident, check_usable
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
@@ -107,30 +107,28 @@ def cancel_invitation(caller: Principal, invitation_id: str) -> None:
         cancelled_by=caller.user_id))])
 
 
-def _usable(token: str) -> Invitation:
-    found = invitations_store.find_by_token(hash_token(token))
+def _usable(found: invitations_store.TokenPointer | None) -> Invitation:
     if found is None:
         raise NotFound("The invitation token is not valid.")
-    tenant_id, invitation_id = found
-    inv = invitations_store.get(tenant_id, invitation_id)
-    if inv.status == "accepted":
-        raise Conflict("The invitation has already been accepted; sign in instead.")
-    if inv.status == "cancelled":
-        raise Conflict("The invitation was cancelled.")
-    if parse_rfc3339(inv.expires_at) <= utcnow():
-        raise Conflict("The invitation has expired; ask for a new one.")
+    inv = invitations_store.get(found.tenant_id, found.invitation_id)
+    check_usable(inv.status, inv.expires_at, now=utcnow())
     return inv
 
 
 def accept_invitation(body: InvitationAccept) -> AcceptedOut:
     """Create the resident user (or link the existing resident with this e-mail in the same organisation,
     who proves it with their password), mark the invitation accepted exactly once, link the apartment, and
-    sign the resident in."""
+    sign the resident in. A member of staff's invitation (``services.members``) is accepted here too."""
     from urbaneta.auth import passwords
     from urbaneta.services import auth as auth_service
     from urbaneta.store import users as users_store
 
-    inv = _usable(body.token)
+    found = invitations_store.find_by_token(hash_token(body.token))
+    if found is not None and found.kind == "member":
+        from urbaneta.services import members
+
+        return members.accept(found.tenant_id, found.invitation_id, body)
+    inv = _usable(found)
     try:
         buildings_store.get_apartment(inv.tenant_id, inv.apartment_id)
     except NotFound as exc:

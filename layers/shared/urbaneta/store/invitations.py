@@ -3,7 +3,7 @@ acceptance starts from, and the guard that keeps one pending invitation per apar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from urbaneta.domain.residents import Invitation
 from urbaneta.errors import Conflict, FieldError, NotFound
@@ -21,25 +21,33 @@ def _epoch(iso: str) -> int:
 def create(inv: Invitation) -> None:
     """Invitation + token pointer + guard in one transaction. The guard refuses a second pending invitation
     for the same apartment and e-mail (409); an expired one no longer holds it."""
-    keep_until = _epoch(inv.expires_at) + 86_400
+    item = {**keys.invitation(inv.tenant_id, inv.id), **keys.invitations_index(inv.tenant_id, inv.expires_at, inv.id),
+            "entity": ENTITY, **inv.stored()}
+    create_with_token(item, token_hash=inv.token_hash, guard=keys.invitation_guard(inv.tenant_id, inv.apartment_id,
+                                                                                    inv.email),
+                      kind="resident", duplicate="A pending invitation for this e-mail and apartment already exists.")
+
+
+def create_with_token(item: dict[str, Any], *, token_hash: str, guard: dict[str, str], kind: str,
+                      duplicate: str) -> None:
+    """Write an invitation ``item`` (with ``tenantId``, ``id``, ``expiresAt``, ``createdAt``), the global
+    pointer of its token (``kind``: ``resident`` or ``member``) and its guard, in one transaction; a guard
+    still held by an unexpired invitation is 409 ``duplicate`` on ``email``."""
+    keep_until = _epoch(item["expiresAt"]) + 86_400
     ops = [
-        transactions.tx_put({**keys.invitation(inv.tenant_id, inv.id),
-                      **keys.invitations_index(inv.tenant_id, inv.expires_at, inv.id),
-                      "entity": ENTITY, **inv.stored()}),
-        transactions.tx_put({**keys.invitation_token(inv.token_hash), "entity": "invitation_token",
-                      "tenantId": inv.tenant_id, "invitationId": inv.id, "TTL": keep_until}),
-        transactions.tx_put({**keys.invitation_guard(inv.tenant_id, inv.apartment_id, inv.email),
-                      "entity": "invitation_guard", "invitationId": inv.id, "expiresAt": inv.expires_at,
-                      "TTL": keep_until},
-                     condition="attribute_not_exists(PK) OR expiresAt < :now", vals={":now": inv.created_at},
-                     label="guard"),
+        transactions.tx_put(item),
+        transactions.tx_put({**keys.invitation_token(token_hash), "entity": "invitation_token", "kind": kind,
+                             "tenantId": item["tenantId"], "invitationId": item["id"], "TTL": keep_until}),
+        transactions.tx_put({**guard, "entity": "invitation_guard", "invitationId": item["id"],
+                             "expiresAt": item["expiresAt"], "TTL": keep_until},
+                            condition="attribute_not_exists(PK) OR expiresAt < :now",
+                            vals={":now": item["createdAt"]}, label="guard"),
     ]
     try:
         transactions.transact(ops)
     except table.ConditionFailed as exc:
         if "guard" in exc.labels:
-            message = "A pending invitation for this e-mail and apartment already exists."
-            raise Conflict(message, errors=[FieldError("email", message)]) from exc
+            raise Conflict(duplicate, errors=[FieldError("email", duplicate)]) from exc
         raise
 
 
@@ -50,13 +58,19 @@ def get(tenant_id: str, invitation_id: str) -> Invitation:
     return Invitation.model_validate(table.strip_keys(item))
 
 
-def find_by_token(token_hash: str) -> tuple[str, str] | None:
-    """(tenantId, invitationId) of a token, or None. The pointer outlives acceptance and cancellation (until
-    a day after expiry, by TTL) so that a spent token gets a clear answer rather than 'unknown'."""
+class TokenPointer(NamedTuple):
+    tenant_id: str
+    invitation_id: str
+    kind: str  # "resident" (an apartment's invitation) or "member" (staff: store.members)
+
+
+def find_by_token(token_hash: str) -> TokenPointer | None:
+    """(tenantId, invitationId, kind) of a token, or None. The pointer outlives acceptance and cancellation
+    (until a day after expiry, by TTL) so that a spent token gets a clear answer rather than 'unknown'."""
     item = table.get(keys.invitation_token(token_hash))
     if not item:
         return None
-    return str(item["tenantId"]), str(item["invitationId"])
+    return TokenPointer(str(item["tenantId"]), str(item["invitationId"]), str(item.get("kind") or "resident"))
 
 
 def pending_page(tenant_id: str, *, now: str, limit: int, start_key: dict[str, Any] | None

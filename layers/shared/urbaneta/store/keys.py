@@ -51,6 +51,38 @@ def user_email(email: str) -> Key:
     return pk_sk(f"EMAIL#{email.strip().lower()}", "EMAIL")
 
 
+def staff_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#STAFF"
+
+
+def staff_index(tenant_id: str, email: str, user_id: str) -> Key:
+    """GSI2: the organisation's members (staff users only, never residents), by e-mail."""
+    return gsi("GSI2", staff_partition(tenant_id), f"{email}#{user_id}")
+
+
+def organization_profile(tenant_id: str) -> Key:
+    """The organisation's profile (legal details, language, logo), next to its tenant item."""
+    return pk_sk(_t(tenant_id), "PROFILE")
+
+
+def member_invitation(tenant_id: str, invitation_id: str) -> Key:
+    return pk_sk(f"{_t(tenant_id)}#MINV#{invitation_id}", "MEMBER_INVITATION")
+
+
+def member_invitations_index(tenant_id: str, expires_at: str, invitation_id: str) -> Key:
+    """GSI1: pending member invitations (removed on acceptance or cancellation), soonest expiry first."""
+    return gsi("GSI1", member_invitations_partition(tenant_id), f"{expires_at}#{invitation_id}")
+
+
+def member_invitations_partition(tenant_id: str) -> str:
+    return f"{_t(tenant_id)}#MINVITATIONS"
+
+
+def member_invitation_guard(tenant_id: str, email: str) -> Key:
+    """Uniqueness guard: one pending staff invitation per organisation and e-mail."""
+    return pk_sk(f"{_t(tenant_id)}#MINVGUARD#{email.strip().lower()}", "MEMBER_INVITATION_GUARD")
+
+
 def session(tenant_id: str, session_id: str) -> Key:
     """A login session = one refresh-token family; access tokens name it in their ``sid`` claim."""
     return pk_sk(f"{_t(tenant_id)}#SESSION#{session_id}", "SESSION")

@@ -38,6 +38,8 @@ def _user_item(tenant_id: str, user_id: str, *, email: str, name: str, role: str
     }
     if apartment_ids:
         item["apartmentIds"] = set(apartment_ids)
+    if role != "resident":
+        item.update(keys.staff_index(tenant_id, email, user_id))
     return item
 
 
@@ -55,7 +57,7 @@ def create_tenant_with_owner(tenant_id: str, organisation_name: str, user_id: st
     user = _user_item(tenant_id, user_id, email=email, name=name, role="owner", password_hash=password_hash,
                       apartment_ids=[], now=now)
     tenant = {**keys.tenant(tenant_id), "entity": "tenant", "id": tenant_id, "name": organisation_name,
-              "ownerId": user_id, "createdAt": now, "updatedAt": now}
+              "ownerId": user_id, "owners": {user_id}, "createdAt": now, "updatedAt": now}
     try:
         transactions.transact([transactions.tx_put(_email_item(email, tenant_id, user_id)), transactions.tx_put(tenant),
                         transactions.tx_put(user)])

@@ -1,6 +1,8 @@
-"""Event data: Organisations, API keys, residents leaving and users disabled."""
+"""Event data: Organisations, their profile and members, API keys, residents leaving and users disabled."""
 
 from __future__ import annotations
+
+from pydantic import Field
 
 from urbaneta.domain.events import EventData
 
@@ -36,3 +38,39 @@ class UserDisabled(EventData):
     role: str | None
     revoked_api_keys: list[str]
     disabled_by: str
+
+
+class OrganizationUpdated(EventData):
+    changed: list[str] = Field(description="The profile fields that changed (API names, e.g. `vatNumber`, `logo`).")
+    updated_by: str
+
+
+class MemberInvited(EventData):
+    invitation_id: str
+    email: str
+    role: str = Field(description="owner, manager, accountant or board")
+    expires_at: str
+    invited_by: str
+
+
+class MemberJoined(EventData):
+    user_id: str
+    invitation_id: str
+    role: str
+    linked_existing_user: bool = Field(description="A resident of the organisation became a member too.")
+
+
+class MemberRoleChanged(EventData):
+    user_id: str
+    previous_role: str
+    role: str
+    changed_by: str
+
+
+class MemberRemoved(EventData):
+    user_id: str
+    role: str = Field(description="The role the member had.")
+    remains_resident: bool = Field(description="The person still lives in one of the organisation's apartments "
+                                               "and keeps a resident's access to it.")
+    revoked_api_keys: list[str] = Field(description="The API keys the member created, revoked with them.")
+    removed_by: str

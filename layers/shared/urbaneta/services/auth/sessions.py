@@ -77,7 +77,8 @@ def refresh(body: RefreshRequest) -> TokensOut:
                            extra={"tenantId": tenant_id, "sessionId": session_id})
         raise Unauthorized(BAD_REFRESH)
     user = users.get_user(tenant_id, user_id)
-    if not user or user.get("status") != "active":
+    if not user or user.get("status") != "active" or session.get("role", user.get("role")) != user.get("role"):
+        # a disabled or removed user, or a member whose role changed: the session ends (sign in again)
         revoke_session(tenant_id, session_id, reason="user_inactive", now=now)
         raise Unauthorized(BAD_REFRESH)
     principal = principal_of(user, session_id)
