@@ -28,7 +28,7 @@ def api_event(method: str, path: str, *, body: Any = None, headers: dict[str, st
               query: dict[str, str] | None = None, raw_body: str | bytes | None = None,
               token: str | None = None) -> dict[str, Any]:
     event = copy.deepcopy(load_event("api/base"))
-    full = path if path.startswith("/api") else f"/api{path}"
+    full = path if path.startswith("/api/") else f"/api{path}"
     event["rawPath"] = full
     event["requestContext"]["http"]["method"] = method.upper()
     event["requestContext"]["http"]["path"] = full
