@@ -167,16 +167,21 @@ COLUMNS = (("doc.col.description", 0.36, "L"), ("doc.col.quantity", 0.11, "R"), 
            ("doc.col.vat", 0.13, "R"))
 
 
-def _description(line: PdfLine, tx: Texts) -> tuple[str, str | None]:
-    """The line's name (a charge's as the manager typed it) and, for a metered line, its readings."""
+def line_text(line: PdfLine, tx: Texts) -> str:
+    """The line's name: a charge's as the manager typed it; late interest in the recipient's language."""
     if line.kind == "late_interest" and line.interest_through is not None:
         return tx.t("doc.late_interest_line", days=tx.number(abs(line.quantity)),
-                    through=tx.date(line.interest_through)), None
+                    through=tx.date(line.interest_through))
+    return line.description
+
+
+def _description(line: PdfLine, tx: Texts) -> tuple[str, str | None]:
+    """The line's name and, for a metered line, its readings."""
     if line.previous_reading is not None and line.current_reading is not None:
         consumption = f"{tx.number(line.current_reading - line.previous_reading)} {line.unit}"
-        return line.description, tx.t("doc.readings", previous=tx.number(line.previous_reading),
-                                      current=tx.number(line.current_reading), consumption=consumption)
-    return line.description, None
+        return line_text(line, tx), tx.t("doc.readings", previous=tx.number(line.previous_reading),
+                                         current=tx.number(line.current_reading), consumption=consumption)
+    return line_text(line, tx), None
 
 
 def _lines(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
@@ -206,8 +211,8 @@ def _lines(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
 
 
 def _totals(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
-    """Subtotal, VAT and this invoice's total (late interest is a line of it); then, when the invoice carries the apartment's account, the
-    previous balance and the payments received; the total to pay last and largest."""
+    """Subtotal, VAT and this invoice's total (late interest is a line of it); then, when the invoice carries the
+    apartment's account, the previous balance and the payments received; the total to pay last and largest."""
     rows: list[tuple[str, int, float]] = [(tx.t("doc.subtotal"), doc.subtotal_cents, 9.5),
                                           (tx.t("doc.vat_total"), doc.vat_total_cents, 9.5),
                                           (tx.t("doc.invoice_total"), doc.total_cents, 10)]
