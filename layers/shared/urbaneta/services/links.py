@@ -14,8 +14,8 @@ from urbaneta.adapters.secrets import derived_key
 from urbaneta.domain.invoices import Invoice
 from urbaneta.settings import get_settings
 
-PAY_LINK_DAYS_AFTER_DUE = 365
-"""An invoice's hosted page opens until a year after its due date."""
+PAY_LINK_DAYS = 365
+"""An invoice's hosted page opens for a year after the later of its due date and the day the link was made."""
 
 _PURPOSE = "urbaneta/pay-link/v1"
 
@@ -47,10 +47,12 @@ def _signature(payload: str) -> str:
     return _b64(hmac.new(derived_key(_PURPOSE), payload.encode(), hashlib.sha256).digest()[:20])
 
 
-def pay_token(inv: Invoice) -> str:
+def pay_token(inv: Invoice, *, today: date | None = None) -> str:
     """Signed (HMAC-SHA256 with a key derived from the application secret) and expiring; names the invoice."""
-    expires = datetime.combine(inv.due_date + timedelta(days=PAY_LINK_DAYS_AFTER_DUE), datetime.min.time(),
-                               tzinfo=UTC)
+    from urbaneta.clock import today as current_day
+
+    start = max(inv.due_date, today or current_day())
+    expires = datetime.combine(start + timedelta(days=PAY_LINK_DAYS), datetime.min.time(), tzinfo=UTC)
     payload = f"{inv.tenant_id}.{inv.id}.{int(expires.timestamp())}"
     return f"{_b64(payload.encode())}.{_signature(payload)}"
 

@@ -44,7 +44,7 @@ def _invitation_mail(inv: Invitation, token: str, building_name: str, language: 
     from urbaneta.services.links import token_link
     from urbaneta.services.mails import invitation_mail
 
-    org = organisation(inv.tenant_id)
+    org = organisation(inv.tenant_id, fallback_name=building_name)
     tx = texts(language or apartment_language(inv.tenant_id, None, default=org.default_language))
     return invitation_mail(tx, building=building_name, apartment=inv.apartment_number, role=inv.role,
                            expires=parse_rfc3339(inv.expires_at).date(),
