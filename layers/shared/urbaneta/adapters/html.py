@@ -50,7 +50,7 @@ SCRIPT = """(function () {
         out.className = 'ok';
         out.textContent = form.getAttribute('data-done');
         var data = {};
-        try { data = JSON.parse(r.text); } catch (e) { data = {}; }
+        try { data = JSON.parse(r.text).data || {}; } catch (e) { data = {}; }
         if (data.accessToken) {
           document.getElementById('tokens').textContent = JSON.stringify({accessToken: data.accessToken,
             refreshToken: data.refreshToken, expiresIn: data.expiresIn}, null, 2);

@@ -6,15 +6,16 @@ The secret is JSON::
                  "test": false},
      "maksekeskus": {"shopId": "...", "secretKey": "...", "test": false}}
 
-``test: false`` means production: a callback marked as a test payment is refused then. An empty
-``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
+Read at most once a minute per container (``RELOAD_AFTER_SECONDS``), so credentials filled in after deployment
+are used without redeploying. ``test: false`` means production: a callback marked as a test payment is refused
+then. An empty ``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from abc import abstractmethod
-from functools import lru_cache
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,17 +79,29 @@ class ProviderSettings(BaseModel):
     maksekeskus: MakeCommerceConfig = Field(default_factory=MakeCommerceConfig)
 
 
-@lru_cache(maxsize=1)
+RELOAD_AFTER_SECONDS = 60.0
+"""Credentials filled in (or rotated) after deployment reach running functions within a minute."""
+
+_cached: tuple[float, ProviderSettings] | None = None
+
+
 def load() -> ProviderSettings:
+    """The credentials, read at most once a minute per container."""
+    global _cached
+    if _cached is not None and time.monotonic() - _cached[0] < RELOAD_AFTER_SECONDS:
+        return _cached[1]
     arn = get_settings().provider_secret_arn
-    if not arn:
-        return ProviderSettings()
-    raw: dict[str, Any] = json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
-    return ProviderSettings.model_validate(raw)
+    settings = ProviderSettings()
+    if arn:
+        raw: dict[str, Any] = json.loads(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+        settings = ProviderSettings.model_validate(raw)
+    _cached = (time.monotonic(), settings)
+    return settings
 
 
 def reset() -> None:
-    load.cache_clear()
+    global _cached
+    _cached = None
 
 
 def callback_base() -> str:
