@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.helpers import PASSWORD, register_owner, wait_for_job
+from tests.e2e.helpers import PASSWORD, new_building, register_owner, wait_for_job
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -82,12 +82,7 @@ def test_every_emailed_link_opens_a_working_page_in_chromium(stack, http, browse
     ARTIFACTS.mkdir(exist_ok=True)
     # Given an association with a building and an Estonian-speaking apartment
     staff = register_owner(http, "Korteriühistu Tamme 12", "Mari Mägi")
-    building = http.post("/api/buildings", headers=staff, json={
-        "name": "Tamme 12", "address": {"street": "Tamme tn 12", "city": "Tallinn", "postalCode": "10115",
-                                        "country": "EE"},
-        "billing": {"dueDays": 14, "vatRate": 22, "iban": "EE382200221020145685", "bankName": "Swedbank"}})
-    assert building.status_code == 201, building.text
-    bid = building.json()["data"]["id"]
+    bid = new_building(http, staff, "Tamme 12", "Tamme tn 12", "Tallinn", "10115", iban="EE382200221020145685")
     resident = f"resident-{uuid.uuid4().hex[:8]}@example.com"
     apt = http.post(f"/api/buildings/{bid}/apartments", headers=staff, json={
         "number": "14", "area": 54.3, "ownerName": "Jaan Tamm", "email": resident, "language": "et"})

@@ -14,15 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.invoicing_helpers import (
-    generate,
-    invoices_of,
-    new_apartment,
-    new_building,
-    new_charge,
-    run_sending,
-    sent_mail,
-)
+from tests.integration import invoicing_helpers as billing
 from tests.integration.test_auth import register, send
 from tests.integration.test_auth import sent_mail as mailbox
 from tests.support import call, unique
@@ -40,14 +32,14 @@ def pdf_text(content: bytes) -> str:
 
 def billed_in(caller: Any, language: str, email: str) -> dict[str, Any]:
     """A building with one apartment whose residents read ``language``, billed and e-mailed for January 2025."""
-    b = new_building(caller, vatRate=22)
-    apt = new_apartment(caller, b["id"], "7", 48.2, ownerName="Mari Mägi", email=email, language=language)
-    new_charge(caller, b["id"], "Haldustasu", "per_area", 0.55)
-    generate(caller, b["id"], issueDate="2025-02-01", dueDate="2025-02-15")
-    (inv,) = invoices_of(caller, buildingId=b["id"])
+    b = billing.new_building(caller, vatRate=22)
+    apt = billing.new_apartment(caller, b["id"], "7", 48.2, ownerName="Mari Mägi", email=email, language=language)
+    billing.new_charge(caller, b["id"], "Haldustasu", "per_area", 0.55)
+    billing.generate(caller, b["id"], issueDate="2025-02-01", dueDate="2025-02-15")
+    (inv,) = billing.invoices_of(caller, buildingId=b["id"])
     res = call("invoices", "POST", "/invoices/send-bulk", token=caller.token, body={"invoiceIds": [inv["id"]]})
-    assert res.status == 202 and not run_sending()
-    (mail,) = [m for m in sent_mail() if m["to"] == [email]]
+    assert res.status == 202 and not billing.run_sending()
+    (mail,) = [m for m in billing.sent_mail() if m["to"] == [email]]
     return {"building": b, "apartment": apt, "invoice": inv, "mail": mail}
 
 
@@ -172,8 +164,8 @@ def test_the_invitation_link_opens_a_form_in_the_apartments_language(make_caller
     from tests.integration.test_residents import body_text, outbox
 
     mgr = make_caller("manager")
-    b = new_building(mgr)
-    apt = new_apartment(mgr, b["id"], "3", language="ru")
+    b = billing.new_building(mgr)
+    apt = billing.new_apartment(mgr, b["id"], "3", language="ru")
     with outbox() as sent:
         res = call("residents", "POST", "/invitations", token=mgr.token,
                    body={"apartmentId": apt["id"], "email": f"{unique('inv-')}@example.com", "role": "tenant"})

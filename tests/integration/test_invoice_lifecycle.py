@@ -59,7 +59,8 @@ def test_get_invoice_has_the_contract_fields(billed):
                 "paidDate", "recipient"}
     assert expected <= set(res.data)
     assert set(res.data["lines"][0]) == {"description", "quantity", "unit", "unitPrice", "amount", "vatRate",
-                                         "vatAmount"}
+                                         "vatAmount", "previousReading", "currentReading"}  # readings: metered lines
+    assert res.data["lines"][0]["previousReading"] is None
     assert res.data["currency"] == "EUR" and res.data["recipient"]["name"] == BALTIC_NAME
 
 

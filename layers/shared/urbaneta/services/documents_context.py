@@ -7,27 +7,27 @@ nothing else changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from urbaneta.adapters.pdf import Association
 from urbaneta.domain.languages import DEFAULT_LANGUAGE, Language, pick
 from urbaneta.errors import NotFound
 
 
 @dataclass(frozen=True)
-class OrganisationDetails:
-    name: str
+class OrganisationDetails(Association):
+    """The association as documents show it (``Association``), plus its legal name and default language."""
+
     legal_name: str | None = None
-    registry_code: str | None = None
-    vat_number: str | None = None
-    address: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
     default_language: Language = DEFAULT_LANGUAGE
 
     @property
     def display_name(self) -> str:
         return self.legal_name or self.name
+
+    def on_documents(self) -> Association:
+        """The details a document prints, under the legal name when there is one."""
+        return replace(self, name=self.display_name)
 
 
 def _address(value: object) -> str | None:

@@ -32,7 +32,7 @@ def _lines(inv: Invoice) -> list[Any]:
 def document(inv: Invoice) -> tuple[Any, Texts]:
     """What the PDF shows (the invoice with its association's legal details, building and apartment), and the
     texts of its recipient: the apartment's language, else the organisation's default."""
-    from urbaneta.adapters.pdf import Association, InvoiceDocument
+    from urbaneta.adapters.pdf import InvoiceDocument
     from urbaneta.services.documents_context import organisation
     from urbaneta.store import buildings
 
@@ -49,8 +49,7 @@ def document(inv: Invoice) -> tuple[Any, Texts]:
         credit_note=bool(inv.credit_note_of), number=inv.number, reference_number=inv.reference_number,
         issue_date=inv.issue_date, due_date=inv.due_date, period_start=inv.period_start, period_end=inv.period_end,
         currency=inv.currency,
-        association=Association(org.display_name, org.registry_code, org.vat_number, org.address, org.email,
-                                org.phone, org.website),
+        association=org.on_documents(),
         iban=building.billing.iban, bank_name=building.billing.bank_name, building_name=building.name,
         building_address=f"{addr.street}, {addr.postal_code} {addr.city}, {addr.country}",
         apartment_number=apartment_number, recipient_name=inv.recipient.name, recipient_email=inv.recipient.email,
