@@ -131,14 +131,15 @@ def test_the_invoice_page_starts_a_bank_link_and_redirects_to_the_provider(make_
     token = re.search(r"/pay/(\S+)", got["mail"]["text"]).group(1)
     sm = boto3.client("secretsmanager")
     before = sm.get_secret_value(SecretId=aws["PROVIDER_SECRET_ARN"])["SecretString"]
-    # Given no provider configured, the page offers no button and says to pay by transfer
-    config.reset()
-    page = call("payments", "GET", f"/pay/{token}").content.decode()
-    assert "banklink" not in page and texts("lt").t("page.pay.unavailable") in page
-    sm.put_secret_value(SecretId=aws["PROVIDER_SECRET_ARN"], SecretString=json.dumps(
-        {"paysera": {"projectId": "123456", "password": "pw-" + unique(), "test": True}}))
-    config.reset()
     try:
+        # Given no provider configured, the page offers no button and says to pay by transfer
+        sm.put_secret_value(SecretId=aws["PROVIDER_SECRET_ARN"], SecretString="{}")
+        config.reset()
+        page = call("payments", "GET", f"/pay/{token}").content.decode()
+        assert "banklink" not in page and texts("lt").t("page.pay.unavailable") in page
+        sm.put_secret_value(SecretId=aws["PROVIDER_SECRET_ARN"], SecretString=json.dumps(
+            {"paysera": {"projectId": "123456", "password": "pw-" + unique(), "test": True}}))
+        config.reset()
         # When Paysera is configured, the page shows its button
         page = call("payments", "GET", f"/pay/{token}").content.decode()
         assert texts("lt").t("page.pay.banklink", provider="Paysera") in page and f'{token}/banklink' in page

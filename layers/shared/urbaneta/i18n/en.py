@@ -121,5 +121,6 @@ MESSAGES: dict[str, str] = {
     "status.paid": "paid",
     "status.overdue": "overdue",
     "status.cancelled": "cancelled",
+    "pay.paytext": "Invoice {number} (order [order_nr]) [site_name]",
     "doc.status": "Status",
 }

@@ -120,5 +120,6 @@ MESSAGES: dict[str, str] = {
     "status.paid": "tasutud",
     "status.overdue": "tähtaeg ületatud",
     "status.cancelled": "tühistatud",
+    "pay.paytext": "Arve {number} (tellimus [order_nr]) [site_name]",
     "doc.status": "Olek",
 }

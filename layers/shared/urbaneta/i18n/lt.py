@@ -119,5 +119,6 @@ MESSAGES: dict[str, str] = {
     "status.paid": "apmokėta",
     "status.overdue": "pavėluota",
     "status.cancelled": "anuliuota",
+    "pay.paytext": "Sąskaita {number} (užsakymas [order_nr]) [site_name]",
     "doc.status": "Būsena",
 }

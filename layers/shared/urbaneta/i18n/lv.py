@@ -117,5 +117,6 @@ MESSAGES: dict[str, str] = {
     "status.paid": "apmaksāts",
     "status.overdue": "kavēts",
     "status.cancelled": "anulēts",
+    "pay.paytext": "Rēķins {number} (pasūtījums [order_nr]) [site_name]",
     "doc.status": "Statuss",
 }

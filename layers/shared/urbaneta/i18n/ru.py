@@ -121,5 +121,6 @@ MESSAGES: dict[str, str] = {
     "status.paid": "оплачен",
     "status.overdue": "просрочен",
     "status.cancelled": "аннулирован",
+    "pay.paytext": "Счёт {number} (заказ [order_nr]) [site_name]",
     "doc.status": "Статус",
 }

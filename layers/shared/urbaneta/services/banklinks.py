@@ -80,11 +80,12 @@ def _paysera_url(cfg: Any, pending: Payment, invoice: Invoice, return_url: str, 
                  locale: str | None) -> str:
     from urbaneta.adapters.providers import config as provider_config
     from urbaneta.adapters.providers.paysera import PayseraClient
+    from urbaneta.i18n import texts
 
     return str(PayseraClient(cfg).checkout_url(
         order_id=pending.id, amount_cents=pending.amount_cents, currency=pending.currency, accept_url=return_url,
         cancel_url=cancel_url, callback_url=f"{provider_config.callback_base()}/payments/callbacks/paysera",
-        paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=locale,
+        paytext=texts(locale).t("pay.paytext", number=invoice.number), locale=locale,
         email=invoice.recipient.email))
 
 

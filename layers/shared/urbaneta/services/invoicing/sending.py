@@ -83,9 +83,14 @@ def _send_one(inv: Invoice) -> Invoice:
                         original_number=doc.cancels_number)
     pdf = ensure_pdf(inv, (doc, tx))
     send_email([str(inv.recipient.email)], mail.subject, mail.text, html=mail.html,
-               attachments=[Attachment(f"{tx.t('doc.credit_note' if doc.credit_note else 'doc.invoice')}-"
-                                       f"{inv.number}.pdf", "application/pdf", pdf)])
+               attachments=[Attachment(_filename(tx.t("doc.credit_note" if doc.credit_note else "doc.invoice"),
+                                                 inv.number), "application/pdf", pdf)])
     return mark_sent(inv)
+
+
+def _filename(title: str, number: str) -> str:
+    """The attachment's name in the recipient's language: ``Arve-2025-000142.pdf``."""
+    return f"{'-'.join(title.split())}-{number}.pdf"
 
 
 def mark_sent(inv: Invoice) -> Invoice:
