@@ -218,3 +218,41 @@ def test_registration_links_open_pages_in_the_language_asked_for(aws):
     link = re.search(r"(https?://\S+/auth/sign-in)\b", known["text"]).group(1)
     assert send("GET", "/auth/sign-in", headers={"accept-language": "lv"}).status == 200 and link
     assert send("GET", "/auth/register/verify", query={"token": token}).status == 404
+
+
+# ---- where links point, and the organisation's default language ----------------------------------------------
+
+
+def test_public_app_url_sends_every_link_to_the_organisations_front_end(aws, monkeypatch):
+    from urbaneta.settings import get_settings
+
+    # Given an installation whose organisations have their own front end
+    owner = register()
+    monkeypatch.setattr(get_settings(), "public_app_url", "https://app.example.ee/")
+    # When a sign-in link and a registration note are e-mailed
+    assert send("POST", "/auth/magic-link", body={"email": owner["email"]}).status == 202
+    body = {"organizationName": "X", "email": owner["email"], "password": PASSWORD, "name": "Kadri"}
+    assert send("POST", "/auth/register", body=body).status == 202
+    # Then their links open the front end's pages, with the same paths and token parameters
+    magic, known = mailbox(owner["email"], "sign-in")[-1], mailbox(owner["email"], "registration")[-1]
+    assert re.search(r"https://app\.example\.ee/auth/magic-link/verify\?token=\S+", magic["text"])
+    assert "https://app.example.ee/auth/sign-in" in known["text"] and "https://app.example.ee/" in known["html"]
+
+
+def test_an_apartment_without_a_language_reads_the_organisations_default(aws):
+    from tests.integration.test_residents import body_text, outbox
+    from urbaneta.store import keys, table
+
+    # Given an organisation whose default language is Latvian, and an apartment that chose none
+    owner = register()
+    table.update(keys.tenant(owner["tenantId"]), "SET defaultLanguage = :l", vals={":l": "lv"})
+    staff = type("Caller", (), {"token": owner["accessToken"]})()
+    b = billing.new_building(staff)
+    apt = billing.new_apartment(staff, b["id"], "2")
+    # When a resident is invited / Then the e-mail is Latvian
+    with outbox() as sent:
+        assert call("residents", "POST", "/invitations", token=owner["accessToken"],
+                    body={"apartmentId": apt["id"], "email": f"{unique('lv-')}@example.com",
+                          "role": "owner"}).status == 201
+    text = body_text(sent[-1])
+    assert texts("lv").t("mail.invitation.action") in text and english_left(text, ["KÜ Õunapuu 5", "KÜ Kase 12"]) == []
