@@ -142,7 +142,7 @@ def _facts(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
              (tx.t("doc.period"), f"{tx.date(doc.period_start)} – {tx.date(doc.period_end)}")]
     top = pdf.get_y()
     ends = []
-    for (column, label_share, value_share), rows in (((0.0, 0.14, 0.36), left), ((0.53, 0.2, 0.27), right)):
+    for (column, label_share, value_share), rows in (((0.0, 0.14, 0.36), left), ((0.51, 0.23, 0.26), right)):
         pdf.set_y(top)
         for label, value in rows:
             if not value:
@@ -157,8 +157,8 @@ def _facts(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
         ends.append(pdf.get_y())
     pdf.set_y(max(ends) + 3)
     if doc.credit_note and doc.cancels_number:
-        pdf.multi_cell(width, 6, tx.t("doc.credit_note_for", number=doc.cancels_number), new_x="LMARGIN",
-                       new_y="NEXT")
+        pdf.multi_cell(width, 6, tx.t("doc.credit_note_for", number=doc.cancels_number), align="L",
+                       new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
 
@@ -184,6 +184,17 @@ def _description(line: PdfLine, tx: Texts) -> tuple[str, str | None]:
     return line_text(line, tx), None
 
 
+def _fit(pdf: Any, text: str, room: float) -> str:
+    """The text in its column: a smaller font first (down to 7 pt), then cut with an ellipsis."""
+    size = 9.0
+    while pdf.get_string_width(text) > room and size > 7:
+        size -= 0.5
+        pdf.set_font(FAMILY, "", size)
+    while pdf.get_string_width(text) > room and len(text) > 1:
+        text = text[:-2] + "…"
+    return text
+
+
 def _lines(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
     width = _width(pdf)
     pdf.set_font(FAMILY, "", 8.5)
@@ -196,9 +207,9 @@ def _lines(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
         values = [name, tx.number(line.quantity), tx.unit(line.unit), tx.number(line.unit_price, min_places=2),
                   tx.money(line.amount_cents, doc.currency), tx.number(line.vat_rate),
                   tx.money(line.vat_cents, doc.currency)]
-        pdf.set_font(FAMILY, "", 9)
         for (_key, share, align), value in zip(COLUMNS, values, strict=True):
-            pdf.cell(width * share, 6, value, align=align, new_x="RIGHT", new_y="TOP")
+            pdf.set_font(FAMILY, "", 9)
+            pdf.cell(width * share, 6, _fit(pdf, value, width * share - 2), align=align, new_x="RIGHT", new_y="TOP")
         pdf.ln(6)
         if readings:
             pdf.set_font(FAMILY, "", 7.5)
@@ -238,7 +249,7 @@ def _payment(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
     pdf.ln(6)
     pdf.set_font(FAMILY, "", 10)
     pdf.set_fill_color(244, 246, 248)
-    pdf.multi_cell(_width(pdf), 6, text, fill=True, padding=3, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(_width(pdf), 6, text, align="L", fill=True, padding=3, new_x="LMARGIN", new_y="NEXT")
 
 
 def render_invoice(doc: InvoiceDocument, tx: Texts) -> bytes:

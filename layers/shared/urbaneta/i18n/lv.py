@@ -19,7 +19,7 @@ MESSAGES: dict[str, str] = {
     "doc.bank": "Banka",
     "doc.col.description": "Apraksts",
     "doc.col.quantity": "Daudzums",
-    "doc.col.unit": "Mērvienība",
+    "doc.col.unit": "Mērv.",
     "doc.col.unit_price": "Cena",
     "doc.col.amount": "Summa",
     "doc.col.vat_rate": "PVN %",
