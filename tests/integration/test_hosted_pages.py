@@ -256,3 +256,20 @@ def test_an_apartment_without_a_language_reads_the_organisations_default(aws):
                           "role": "owner"}).status == 201
     text = body_text(sent[-1])
     assert texts("lv").t("mail.invitation.action") in text and english_left(text, ["KÜ Õunapuu 5", "KÜ Kase 12"]) == []
+
+
+def test_a_pdf_made_before_the_apartment_chose_its_language_is_made_again_in_it(make_caller):
+    # Given an invoice whose PDF the manager opened while the apartment had no language (English)
+    mgr = make_caller("manager")
+    b = billing.new_building(mgr)
+    apt = billing.new_apartment(mgr, b["id"], "4", ownerName="Mari Mägi", email=f"{unique('p-')}@example.com")
+    billing.new_charge(mgr, b["id"], "Haldustasu", "per_area", 0.5)
+    billing.generate(mgr, b["id"])
+    (inv,) = billing.invoices_of(mgr, buildingId=b["id"])
+    english = pdf_text(call("invoices", "GET", f"/invoices/{inv['id']}/pdf", token=mgr.token).content)
+    assert texts("en").t("doc.total_to_pay") in english
+    # When the apartment chooses Estonian / Then the same invoice's PDF is Estonian
+    assert call("buildings", "PATCH", f"/buildings/{b['id']}/apartments/{apt['id']}", token=mgr.token,
+                body={"language": "et"}).status == 200
+    estonian = pdf_text(call("invoices", "GET", f"/invoices/{inv['id']}/pdf", token=mgr.token).content)
+    assert texts("et").t("doc.total_to_pay") in estonian and english_left(estonian, USER_DATA) == []

@@ -60,17 +60,20 @@ def document(inv: Invoice) -> tuple[Any, Texts]:
 
 
 def ensure_pdf(inv: Invoice, rendered: tuple[Any, Texts] | None = None) -> bytes:
-    """The invoice's PDF: rendered on first need (first GET or sending), then kept in the documents bucket and
-    served from there (an issued invoice never changes, so its PDF does not either). ``rendered``: the
-    invoice's ``document`` when the caller has it already."""
+    """The invoice's PDF in its recipient's current language: rendered on first need (first GET or sending),
+    then kept in the documents bucket, one object per language, and served from there (an issued invoice never
+    changes; an apartment that changes its language gets a new rendering). ``rendered``: the invoice's
+    ``document`` when the caller has it already."""
     from urbaneta.adapters import documents
     from urbaneta.adapters.pdf import render_invoice
 
-    key = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
+    doc, tx = rendered or document(inv)
+    base = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
+    key = base if tx.language == "en" else f"{base.removesuffix('.pdf')}.{tx.language}.pdf"
     kept = documents.read(key)
     if kept is not None:
         return kept
-    content = render_invoice(*(rendered or document(inv)))
+    content = render_invoice(doc, tx)
     documents.put_pdf(key, content, invoice_number=inv.number)
     return content
 
