@@ -104,8 +104,12 @@ def invoice_page_pdf(token: PayToken):
     if found is None:
         out = not_found(_language())
         return html(out.status, out.html)
+    from urllib.parse import quote
+
+    ascii_name = found.filename.encode("ascii", "replace").decode().replace("?", "_")
     return Response(200, "application/pdf", found.content, headers={
-        "Content-Disposition": f'inline; filename="{found.filename}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(found.filename)}",
+        "Cache-Control": "no-store"})
 
 
 @app.post("/pay/<token>/banklink", include_in_schema=False)

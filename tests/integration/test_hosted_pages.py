@@ -70,7 +70,8 @@ def test_an_emailed_invoice_is_in_the_residents_language_end_to_end(make_caller,
     assert page.headers["cache-control"] == "no-store" and "script-src 'sha256-" in page.headers[
         "content-security-policy"]
     assert english_left(visible(html), USER_DATA) == []
-    assert call("payments", "GET", f"/pay/{token}/pdf").content == pdf
+    pdf_answer = call("payments", "GET", f"/pay/{token}/pdf")
+    assert pdf_answer.content == pdf and "filename*=UTF-8''" in pdf_answer.headers["content-disposition"]
 
 
 def forged(token: str, **swap: str) -> str:
@@ -268,8 +269,15 @@ def test_a_pdf_made_before_the_apartment_chose_its_language_is_made_again_in_it(
     (inv,) = billing.invoices_of(mgr, buildingId=b["id"])
     english = pdf_text(call("invoices", "GET", f"/invoices/{inv['id']}/pdf", token=mgr.token).content)
     assert texts("en").t("doc.total_to_pay") in english
-    # When the apartment chooses Estonian / Then the same invoice's PDF is Estonian
+    # When the apartment chooses Estonian and the invoice is sent
     assert call("buildings", "PATCH", f"/buildings/{b['id']}/apartments/{apt['id']}", token=mgr.token,
                 body={"language": "et"}).status == 200
-    estonian = pdf_text(call("invoices", "GET", f"/invoices/{inv['id']}/pdf", token=mgr.token).content)
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"invoiceIds": [inv["id"]]})
+    assert res.status == 202 and not billing.run_sending()
+    # Then the e-mailed PDF is Estonian, and so is every download from then on
+    (mail,) = [m for m in billing.sent_mail() if m["to"] == [apt["email"]]]
+    (name, _ctype, attached), = mail["attachments"]
+    assert name == f"Arve-{inv['number']}.pdf"
+    estonian = pdf_text(attached)
     assert texts("et").t("doc.total_to_pay") in estonian and english_left(estonian, USER_DATA) == []
+    assert call("invoices", "GET", f"/invoices/{inv['id']}/pdf", token=mgr.token).content == attached

@@ -90,10 +90,15 @@ class HostedPdf:
 
 
 def invoice_pdf(token: str) -> HostedPdf | None:
-    from urbaneta.services.invoicing.documents import ensure_pdf
+    """The PDF in the recipient's current language (the page's link)."""
+    from urbaneta.services.invoicing.documents import document, ensure_pdf
 
     inv = _invoice(token)
-    return None if inv is None else HostedPdf(f"invoice-{inv.number}.pdf", ensure_pdf(inv))
+    if inv is None:
+        return None
+    rendered = document(inv)
+    title = "-".join(rendered[1].t("doc.credit_note" if rendered[0].credit_note else "doc.invoice").split())
+    return HostedPdf(f"{title}-{inv.number}.pdf", ensure_pdf(inv, rendered))
 
 
 def start_banklink(token: str, provider: str, client_ip: str | None) -> str | None:

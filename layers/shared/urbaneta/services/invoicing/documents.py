@@ -60,21 +60,20 @@ def document(inv: Invoice) -> tuple[Any, Texts]:
 
 
 def ensure_pdf(inv: Invoice, rendered: tuple[Any, Texts] | None = None) -> bytes:
-    """The invoice's PDF in its recipient's current language: rendered on first need (first GET or sending),
-    then kept in the documents bucket, one object per language, and served from there (an issued invoice never
-    changes; an apartment that changes its language gets a new rendering). ``rendered``: the invoice's
-    ``document`` when the caller has it already."""
+    """The invoice's PDF: rendered on first need (first GET or sending), then kept in the documents bucket and
+    served from there (an issued invoice never changes). ``rendered``: the invoice's ``document`` with its
+    recipient's texts, which sending always has: a kept PDF in another language (the apartment chose one after
+    it was made) is then made again, so the e-mailed PDF and every later download are in the current one."""
     from urbaneta.adapters import documents
     from urbaneta.adapters.pdf import render_invoice
 
+    key = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
+    kept = documents.read_with_metadata(key)
+    if kept is not None and (rendered is None or kept[1].get("language", "en") == rendered[1].language):
+        return kept[0]
     doc, tx = rendered or document(inv)
-    base = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
-    key = base if tx.language == "en" else f"{base.removesuffix('.pdf')}.{tx.language}.pdf"
-    kept = documents.read(key)
-    if kept is not None:
-        return kept
     content = render_invoice(doc, tx)
-    documents.put_pdf(key, content, invoice_number=inv.number)
+    documents.put_pdf(key, content, invoice_number=inv.number, language=tx.language)
     return content
 
 
