@@ -38,7 +38,7 @@ test: install browser ## Run every test (unit, integration, e2e)
 browser: ## Debian's Chromium for the docs-page browser test (needs apt-get as root; skipped otherwise)
 	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "chromium is not available: the docs-page browser test will be skipped"
+	  echo "chromium is not available: the browser tests (docs page, hosted pages) will be skipped"
 
 lint: install
 	$(BIN)/ruff check .

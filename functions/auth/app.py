@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
-from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
+from urbaneta.http.responses import accepted, created, doc, html, no_content, ok, page
 from urbaneta.models.auth import (
     AccessTokenOut,
     ApiKeyCreate,
@@ -27,6 +27,7 @@ from urbaneta.models.auth import (
 )
 from urbaneta.services import auth as service
 from urbaneta.services import leaving
+from urbaneta.services.hosted import accounts as hosted
 from urbaneta.settings import require
 from urbaneta.store.pages import parse_limit
 
@@ -57,6 +58,29 @@ def register(body: Annotated[RegisterRequest, Body()]):
 def register_verify(body: Annotated[RegisterVerifyRequest, Body()]):
     """Finish a registration with the e-mailed token"""
     return created(service.verify_registration(body, source_ip=_source_ip()))
+
+
+def _language() -> str | None:
+    return app.current_event.get_header_value("accept-language")
+
+
+PageToken = Annotated[str, Query(max_length=512)]
+
+
+@app.get("/auth/register/verify", include_in_schema=False)
+@public
+def register_page(token: PageToken = ""):
+    """The page the registration e-mail links to: the password again, POSTed to this address."""
+    out = hosted.registration_page(token, _language())
+    return html(out.status, out.html)
+
+
+@app.get("/auth/sign-in", include_in_schema=False)
+@public
+def sign_in_page():
+    """A page that asks for a sign-in link by e-mail (POST /auth/magic-link)."""
+    out = hosted.sign_in_page(_language())
+    return html(out.status, out.html)
 
 
 @app.post("/auth/login", responses=doc(200, TokensOut))
@@ -110,6 +134,14 @@ def magic_link(body: Annotated[MagicLinkRequest, Body()]):
     already sent stay valid.
     """
     return accepted(service.request_magic_link(body, source_ip=_source_ip()))
+
+
+@app.get("/auth/magic-link/verify", include_in_schema=False)
+@public
+def magic_link_page(token: PageToken = ""):
+    """The page the sign-in e-mail links to: one button that POSTs the token to this address."""
+    out = hosted.magic_link_page(token, _language())
+    return html(out.status, out.html)
 
 
 @app.post("/auth/magic-link/verify", responses=doc(200, TokensOut))

@@ -34,7 +34,7 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="nextCursor of
 @app.get("/organization", responses=doc(200, OrganizationOut), summary="Read the organisation's profile",
          description="The legal details every invoice, statement and reminder shows, the default language and the "
                      "logo (with a link valid for 15 minutes). An organisation that never saved its profile has "
-                     "only its registered name and the default language `et`.")
+                     "only its registered name and the language chosen when registering (else `en`).")
 @allow(READERS)
 def get_organization():
     return ok(service.read(principal()))

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
-from urbaneta.errors import ValidationFailed
+from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
-from urbaneta.http.responses import created, doc, ok, page
+from urbaneta.http.responses import created, doc, html, ok, page
 from urbaneta.models.payments import (
     BanklinkCreate,
     BanklinkOut,
@@ -28,6 +28,8 @@ from urbaneta.models.payments import (
 )
 from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payments as service
+from urbaneta.services.hosted import invoices as hosted
+from urbaneta.services.hosted.common import not_found
 from urbaneta.settings import require
 
 require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -102,6 +104,61 @@ def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     """
     ip = app.current_event.request_context.http.source_ip
     return created(banklinks.start_banklink(principal(), body, ip).wire())
+
+
+# ---- the invoice's hosted page (signed, expiring link from the invoice e-mail) --------------------------------
+
+PayToken = Annotated[str, Path(min_length=1, max_length=400)]
+
+
+def _language() -> str | None:
+    return app.current_event.get_header_value("accept-language")
+
+
+@app.get("/pay/<token>", include_in_schema=False)
+@public
+def invoice_page(token: PayToken):
+    out = hosted.invoice_page(token, _language())
+    return html(out.status, out.html)
+
+
+@app.get("/pay/<token>/pdf", include_in_schema=False)
+@public
+def invoice_page_pdf(token: PayToken):
+    found = hosted.invoice_pdf(token)
+    if found is None:
+        out = not_found(_language())
+        return html(out.status, out.html)
+    from urllib.parse import quote
+
+    ascii_name = found.filename.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(200, "application/pdf", found.content, headers={
+        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(found.filename)}",
+        "Cache-Control": "no-store"})
+
+
+@app.post("/pay/<token>/banklink", include_in_schema=False)
+@public
+def invoice_page_banklink(token: PayToken):
+    """The page's "pay by bank link" form (provider=…): 303 to the provider's payment page; an invoice with
+    nothing left to pay, or a provider not configured, goes back to the page, which says why."""
+    from urllib.parse import parse_qs
+
+    provider = (parse_qs(_raw_body().decode("utf-8", "replace")).get("provider") or [""])[0]
+    if provider not in hosted.PROVIDER_NAMES:
+        return _see_other(hosted.page_url(token))
+    try:
+        url = hosted.start_banklink(token, provider, app.current_event.request_context.http.source_ip)
+    except Conflict:
+        url = hosted.page_url(token)
+    if url is None:
+        out = not_found(_language())
+        return html(out.status, out.html)
+    return _see_other(url)
+
+
+def _see_other(url: str) -> Response:
+    return Response(303, "text/plain", "", headers={"Location": url, "Cache-Control": "no-store"})
 
 
 PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2, ss3), verified by ss3 (RSA-SHA256 with "

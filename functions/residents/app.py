@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import BUILDING_ADMIN, READERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
-from urbaneta.http.responses import created, doc, no_content, ok, page
+from urbaneta.http.responses import created, doc, html, no_content, ok, page
 from urbaneta.models.residents import (
     AcceptedOut,
     InvitationAccept,
@@ -17,6 +17,7 @@ from urbaneta.models.residents import (
 )
 from urbaneta.services import leaving
 from urbaneta.services import residents as service
+from urbaneta.services.hosted import accounts as hosted
 from urbaneta.settings import require
 
 require("residents")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -81,6 +82,14 @@ def get_invitation(invitation_id: Id):
 def cancel_invitation(invitation_id: Id):
     service.cancel_invitation(principal(), invitation_id)
     return no_content()
+
+
+@app.get("/invitations/accept", include_in_schema=False)
+@public
+def invitation_page(token: Annotated[str, Query(max_length=512)] = ""):
+    """The page the invitation e-mail links to: a form that POSTs to this address (below)."""
+    out = hosted.invitation_page(token, app.current_event.get_header_value("accept-language"))
+    return html(out.status, out.html)
 
 
 @app.post("/invitations/accept", responses=doc(200, AcceptedOut), summary="Accept an invitation",

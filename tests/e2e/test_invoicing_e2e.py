@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from tests.e2e.helpers import register_owner, wait_for_job
+from tests.e2e.helpers import new_building, register_owner, wait_for_job
 
 
 def test_generate_send_and_sweep_through_the_stack(stack, http):
     # Given an organisation with a building of two apartments and two charges
     tag = uuid.uuid4().hex[:8]
     staff = register_owner(http, "KÜ Õunapuu", "Mari Maasikas")
-    building = http.post("/api/buildings", headers=staff, json={
-        "name": "Õunapuu 5", "address": {"street": "Õunapuu 5", "city": "Tartu", "postalCode": "50104",
-                                         "country": "EE"},
-        "billing": {"dueDays": 14, "vatRate": 22, "iban": "EE061010220000000016", "bankName": "Swedbank"}})
-    assert building.status_code == 201, building.text
-    bid = building.json()["data"]["id"]
+    bid = new_building(http, staff, "Õunapuu 5", "Õunapuu 5", "Tartu", "50104")
     emails = [f"jurate-{tag}@example.com", f"oie-{tag}@example.com"]
     for number, area, owner, email in (("1", 52.5, "Jūratė Šeškauskienė", emails[0]),
                                        ("2", 47.5, "Õie Ärm", emails[1])):

@@ -40,7 +40,7 @@ def test_invited_resident_accepts_and_follows_a_maintenance_request(stack, http)
     # Then the invitation e-mail is in the local mailbox, with the token
     mails = [m for m in stack.mail() if resident in m["to"]]
     assert len(mails) == 1 and "Kase 4" in mails[0]["subject"]
-    token = re.search(r"token: (\S+)", mails[0]["text"]).group(1)
+    token = re.search(r"token=(\S+)", mails[0]["text"]).group(1)
 
     # When the resident accepts it (no bearer token needed)
     accepted = http.post("/api/invitations/accept", json={"token": token, "name": "Rein Resident",

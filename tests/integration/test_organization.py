@@ -49,7 +49,7 @@ def test_a_new_organisation_has_defaults_and_the_profile_is_set_field_by_field(m
     owner = make_caller("owner")
     # Given an organisation that never saved its profile / Then it reads with the defaults
     first = call(FN, "GET", "/organization", token=owner.token)
-    assert first.status == 200 and first.data["defaultLanguage"] == "et" and first.data["legalName"] is None
+    assert first.status == 200 and first.data["defaultLanguage"] == "en" and first.data["legalName"] is None
     # When the owner sets the legal details
     with published() as events:
         res = patch(owner, EE)
@@ -59,7 +59,7 @@ def test_a_new_organisation_has_defaults_and_the_profile_is_set_field_by_field(m
     assert res.data["email"] == "juhatus@kase12.ee"
     assert [e["event"] for e in events] == ["organization.updated"]
     assert set(events[0]["data"]["changed"]) == {"legalName", "registryCode", "vatNumber", "address", "email",
-                                                  "phone", "website"}
+                                                  "phone", "website", "defaultLanguage"}
     # And a manager changes one field and clears another; the rest stays
     manager = make_caller("manager", tenant_id=owner.tenant_id)
     res = patch(manager, {"phone": None, "defaultLanguage": "ru"})

@@ -214,7 +214,7 @@ def test_fifty_concurrent_payments_leave_exactly_the_right_balance(org, atomic_c
     # (Each Lambda invocation has its own container; the resolver object is per container, so the threads
     # call what the handler calls, with the caller's principal.)
     who = Principal(caller.tenant_id, caller.user_id, Role.MANAGER, "s")
-    body = ManualPaymentCreate.model_validate({"invoiceId": invoice["id"], "amount": "1.50",
+    body = ManualPaymentCreate.model_validate({"invoiceId": invoice["id"], "amount": 1.50,
                                               "paidDate": "2024-03-05", "method": "bank_transfer"})
     results: list[bool] = []
     errors: list[BaseException] = []

@@ -72,7 +72,7 @@ def published() -> Iterator[list[dict[str, Any]]]:
 
 
 def body_text(msg: email.message.Message) -> str:
-    part = msg.get_body(preferencelist=("plain",)) if hasattr(msg, "get_body") else msg
+    part = next((p for p in msg.walk() if p.get_content_type() == "text/plain"), msg)
     payload = part.get_payload(decode=True)
     return payload.decode() if isinstance(payload, bytes) else str(part.get_payload())
 
@@ -84,7 +84,7 @@ def invite(caller: Any, apartment_id: str, address: str, role: str = "owner") ->
                    body={"apartmentId": apartment_id, "email": address, "role": role})
     token = None
     if sent:
-        match = re.search(r"token: (\S+)", body_text(sent[-1]))
+        match = re.search(r"token=(\S+)", body_text(sent[-1]))
         token = match.group(1) if match else None
     return res, token
 
@@ -129,7 +129,7 @@ def test_invitation_is_emailed_listed_and_accepted_once(org):
         "pending", invitee, "owner", org["a1"], org["b1"])
     assert len(sent) == 1 and sent[0]["To"] == invitee
     text = body_text(sent[0])
-    token = re.search(r"token: (\S+)", text).group(1)
+    token = re.search(r"token=(\S+)", text).group(1)
     assert f"/invitations/accept?token={token}" in text
     assert token not in res.content.decode() and "tokenHash" not in inv
     assert [e["event"] for e in events] == ["invitation.created"]
@@ -436,7 +436,7 @@ def test_sample_events_drive_the_function(org):
     with outbox() as sent:
         made = sample("create-invitation", accessToken=manager.token, apartmentId=org["a1"], email=invitee)
     assert made.status == 201
-    token = re.search(r"token: (\S+)", body_text(sent[-1])).group(1)
+    token = re.search(r"token=(\S+)", body_text(sent[-1])).group(1)
     accepted = sample("accept-invitation", token=token, password=PASSWORD)
     assert accepted.status == 200
     listed = sample("list-residents", accessToken=manager.token)

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     app_secret_arn: str = Field(description="APP_SECRET_ARN: signing keys and sealing keys derive from it")
     mail_from: str = Field(description="MAIL_FROM: the sender of every e-mail")
     public_base_url: str = Field(description="PUBLIC_BASE_URL: links in e-mails, provider callbacks")
+    public_app_url: str | None = None  # PUBLIC_APP_URL: an organisation's own front end; e-mail links go there
     # required by some functions only (see NEEDS): None when not given; ``need(name)`` refuses None
     invoice_generation_queue_url: str | None = None
     invoice_sending_queue_url: str | None = None
@@ -115,6 +116,7 @@ _ENV = {
     "provider_secret_arn": "PROVIDER_SECRET_ARN",
     "mail_from": "MAIL_FROM",
     "public_base_url": "PUBLIC_BASE_URL",
+    "public_app_url": "PUBLIC_APP_URL",
     "max_body_bytes": "MAX_BODY_BYTES",
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "aws_endpoint_url": "AWS_ENDPOINT_URL",

@@ -18,17 +18,24 @@ def statement_key(tenant_id: str, statement_id: str, extension: str) -> str:
 
 def read(key: str) -> bytes | None:
     """The object's bytes, or None when there is none."""
+    found = read_with_metadata(key)
+    return None if found is None else found[0]
+
+
+def read_with_metadata(key: str) -> tuple[bytes, dict[str, str]] | None:
+    """The object's bytes and its user metadata, or None when there is none."""
     s3 = client("s3")
     try:
-        body: bytes = s3.get_object(Bucket=get_settings().documents_bucket, Key=key)["Body"].read()
+        out = s3.get_object(Bucket=get_settings().documents_bucket, Key=key)
     except s3.exceptions.NoSuchKey:
         return None
-    return body
+    return bytes(out["Body"].read()), {str(k): str(v) for k, v in (out.get("Metadata") or {}).items()}
 
 
-def put_pdf(key: str, content: bytes, *, invoice_number: str) -> None:
+def put_pdf(key: str, content: bytes, *, invoice_number: str, language: str | None = None) -> None:
+    metadata = {"invoice-number": invoice_number, **({"language": language} if language else {})}
     client("s3").put_object(Bucket=get_settings().documents_bucket, Key=key, Body=content,
-                            ContentType="application/pdf", Metadata={"invoice-number": invoice_number})
+                            ContentType="application/pdf", Metadata=metadata)
 
 
 def put_statement(key: str, content: bytes, content_type: str) -> None:

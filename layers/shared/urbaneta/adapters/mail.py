@@ -67,12 +67,12 @@ def send_email(to: Sequence[str], subject: str, text: str, *, html: str | None =
     return str(out["MessageId"])
 
 
-def send_email_quietly(to: str, subject: str, text: str, *, what: str) -> None:
+def send_email_quietly(to: str, subject: str, text: str, *, what: str, html: str | None = None) -> None:
     """Send an account e-mail whose failure must not change the caller's answer (which would tell a stranger
     whether an address has an account). The failure is logged with ``what`` was being sent."""
     from urbaneta.observability import logger
 
     try:
-        send_email([to], subject, text)
+        send_email([to], subject, text, html=html)
     except Exception:  # logged; the caller's answer is the same either way
         logger.exception("%s e-mail could not be sent", what)

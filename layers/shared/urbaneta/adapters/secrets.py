@@ -17,14 +17,14 @@ SECRET_MAX_AGE = 300
 _provider: dict[str, Any] = {}
 
 
-def secret_json(arn: str) -> dict[str, Any]:
-    """The secret ``arn`` as JSON, from this container's cache when younger than SECRET_MAX_AGE."""
+def secret_json(arn: str, *, max_age: int = SECRET_MAX_AGE) -> dict[str, Any]:
+    """The secret ``arn`` as JSON, from this container's cache when younger than ``max_age`` seconds."""
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
     provider = _provider.get("secrets")
     if provider is None:
         provider = _provider["secrets"] = SecretsProvider(boto3_client=client("secretsmanager"))
-    value = provider.get(arn, max_age=SECRET_MAX_AGE, transform="json")
+    value = provider.get(arn, max_age=max_age, transform="json")
     if not isinstance(value, dict):
         raise ValueError("the secret is not a JSON object")
     return value

@@ -89,6 +89,13 @@ def consumption_in_period(meter: Meter, readings: Sequence[Reading], start: date
     """The reading at (or last before) the period's end minus the reading at (or last before) its start,
     confirmed readings first and submitted ones otherwise. None when the meter has no reading in the period.
     A meter installed during the period counts from its first (initial) reading."""
+    pair = readings_in_period(meter, readings, start, end)
+    return None if pair is None else pair[1] - pair[0]
+
+
+def readings_in_period(meter: Meter, readings: Sequence[Reading], start: date, end: date
+                       ) -> tuple[Decimal, Decimal] | None:
+    """The (opening, closing) values ``consumption_in_period`` subtracts; None when it has none."""
     usable = [r for r in readings if r.status != "rejected"]
     closing = _pick(r for r in usable if start < r.reading_date <= end)
     if closing is None:
@@ -99,9 +106,9 @@ def consumption_in_period(meter: Meter, readings: Sequence[Reading], start: date
         if earliest and earliest[0].id != closing.id:
             opening = earliest[0]
     if opening is not None:
-        return closing.value - opening.value
+        return opening.value, closing.value
     if meter.initial_reading is not None:
-        return closing.value - meter.initial_reading
+        return meter.initial_reading, closing.value
     return None
 
 
@@ -114,6 +121,8 @@ class Consumption:
 
     by_type: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # type -> (quantity, unit)
     missing: dict[str, list[str]] = field(default_factory=dict)  # type -> meter ids without a reading
+    # type -> (opening, closing) of its one meter (the invoice line shows them); a type of several meters has none
+    readings: dict[str, tuple[Decimal, Decimal] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -129,12 +138,13 @@ def apartment_consumption(meters: Sequence[Meter], readings: dict[str, list[Read
     for meter in meters:
         if meter.status == "replaced" and meter.last_reading_date is not None and meter.last_reading_date <= start:
             continue  # replaced before the period: its successor carries the period
-        value = consumption_in_period(meter, readings.get(meter.id, []), start, end)
-        if value is None:
+        pair = readings_in_period(meter, readings.get(meter.id, []), start, end)
+        if pair is None:
             out.missing.setdefault(meter.type, []).append(meter.id)
             continue
         quantity, _unit = out.by_type.get(meter.type, (Decimal(0), meter.unit))
-        out.by_type[meter.type] = (quantity + value, meter.unit)
+        out.readings[meter.type] = None if meter.type in out.by_type else pair
+        out.by_type[meter.type] = (quantity + pair[1] - pair[0], meter.unit)
     return out
 
 
@@ -174,8 +184,11 @@ def build_lines(apartment: Apartment, charges: Sequence[Charge], *, default_vat_
                                      vat_cents=vat_cents(amount, rate)))
             continue
         amount = line_amount_cents(quantity, price)
+        pair = consumption.readings.get(charge.meter_type or "") if charge.type == "metered" else None
         lines.append(InvoiceLine(description=charge.name, quantity=quantity, unit=unit, unit_price=price,
-                                 amount_cents=amount, vat_rate=rate, vat_cents=vat_cents(amount, rate)))
+                                 amount_cents=amount, vat_rate=rate, vat_cents=vat_cents(amount, rate),
+                                 previous_reading=pair[0] if pair else None,
+                                 current_reading=pair[1] if pair else None))
     return lines, problems
 
 

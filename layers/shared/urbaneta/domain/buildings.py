@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from urbaneta.domain.entity import BuildingPart, Entity
+from urbaneta.domain.languages import Language
 from urbaneta.domain.meters import MeterType
 
 ChargeType = Literal["per_area", "per_apartment", "per_resident", "metered", "shared_by_area"]
@@ -48,6 +49,7 @@ class Apartment(BuildingPart):
     residents_count: int = Field(default=0, alias="residentsCount")
     owner_name: str | None = Field(default=None, alias="ownerName")
     email: str | None = None
+    language: Language | None = None  # the residents' language; None: the organisation's default
     reference_number: str = Field(alias="referenceNumber")  # permanent 7-3-1 payment reference
     metadata: dict[str, str] = Field(default_factory=dict)
     created_at: str = Field(alias="createdAt")

@@ -25,6 +25,9 @@ class InvoiceLine(Entity):
     # invoicing: a late-interest line names the overdue invoice and the day its interest is charged through
     interest_on: str | None = Field(default=None, alias="interestOn")
     interest_through: date | None = Field(default=None, alias="interestThrough")
+    # a metered line of one meter: the readings its quantity comes from (shown on the PDF)
+    previous_reading: Decimal | None = Field(default=None, alias="previousReading")
+    current_reading: Decimal | None = Field(default=None, alias="currentReading")
 
 
 class Recipient(Entity):

@@ -15,9 +15,8 @@ from typing import Any, Literal, get_args
 from pydantic import Field
 
 from urbaneta.domain.entity import Entity
+from urbaneta.domain.languages import DEFAULT_LANGUAGE, Language
 
-Language = Literal["et", "lv", "lt", "ru", "en"]
-LANGUAGES: tuple[str, ...] = get_args(Language)
 Country = Literal["EE", "LV", "LT"]
 MemberRole = Literal["owner", "manager", "accountant", "board"]
 MEMBER_ROLES: tuple[str, ...] = get_args(MemberRole)
@@ -50,7 +49,7 @@ class Organization(Entity):
     email: str | None = None
     phone: str | None = None
     website: str | None = None
-    default_language: Language = Field(default="et", alias="defaultLanguage")
+    default_language: Language = Field(default=DEFAULT_LANGUAGE, alias="defaultLanguage")
     logo: Logo | None = None
     version: int = 0
     updated_at: str | None = Field(default=None, alias="updatedAt")

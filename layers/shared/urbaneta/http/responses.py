@@ -81,3 +81,12 @@ def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False
     if model is None:
         return {status: {"description": desc}}
     return {status: {"description": desc, "content": {"application/json": {"model": _envelope(model, many)}}}}
+
+
+def html(status: int, body: str) -> Response:
+    """A hosted page: never cached, never framed, no referrer (its address held a token), nothing from elsewhere."""
+    from urbaneta.adapters.html import CSP
+
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body, headers={
+        "Content-Security-Policy": CSP, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff"})

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field
 
+from urbaneta.domain.languages import Language
 from urbaneta.models.common import ApiModel, Name, ResponseModel
 
 # Lengths are bounded so that nothing unbounded reaches argon2 or the JWT parser; the password's real
@@ -20,6 +21,8 @@ class RegisterRequest(ApiModel):
     password: str = Field(min_length=10, max_length=128, description="10-128 characters; not a common password, "
                           "a simple sequence or repetition, nor based on the e-mail address or name.")
     name: Name
+    language: Language | None = Field(default=None, description="The language of the registration e-mail and "
+                                      "page (et, lv, lt, ru, en); English when not given")
 
 
 class LoginRequest(ApiModel):

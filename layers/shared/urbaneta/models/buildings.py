@@ -23,6 +23,7 @@ from pydantic import (
 from urbaneta.domain.buildings import Apartment, Building, Charge, ChargeType
 from urbaneta.domain.iban import compact as compact_iban
 from urbaneta.domain.iban import iban_problem
+from urbaneta.domain.languages import Language
 from urbaneta.domain.meters import MeterType
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.common import (
@@ -141,12 +142,17 @@ class BuildingDelete(ApiModel):
         default=None, description="The caller's own password (missing or wrong: 403)")
 
 
+LANGUAGE = ("The language of the apartment's invoices, e-mails and pages (et, lv, lt, ru, en); null: the "
+            "organisation's default language")
+
+
 class ApartmentCreate(ApiModel):
     number: ApartmentNumber = Field(description="Unique in the building (case-insensitive), e.g. 12A")
     area: Area = Field(description="m², greater than 0, at most 2 decimals")
     residents_count: ResidentsCount = 0
     owner_name: Name | None = None
     email: EmailStr | None = None
+    language: Language | None = Field(default=None, description=LANGUAGE)
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -156,6 +162,7 @@ class ApartmentPatch(ApiModel):
     residents_count: ResidentsCount | None = None
     owner_name: Name | None = None
     email: EmailStr | None = None
+    language: Language | None = Field(default=None, description=LANGUAGE)
     metadata: Metadata | None = None
 
     _nulls = field_validator("number", "area", "residents_count", "metadata")(_not_null)
@@ -255,6 +262,7 @@ class ApartmentOut(ResponseModel):
     residents_count: int
     owner_name: str | None
     email: str | None
+    language: Language | None = Field(description="The residents' language; null: the organisation's default")
     reference_number: str = Field(description="Permanent 7-3-1 payment reference of the apartment")
     metadata: dict[str, str]
     created_at: str
@@ -264,7 +272,8 @@ class ApartmentOut(ResponseModel):
     def of(cls, a: Apartment) -> ApartmentOut:
         return cls(
             id=a.id, building_id=a.building_id, number=a.number, area=a.area, residents_count=a.residents_count,
-            owner_name=a.owner_name, email=a.email, reference_number=a.reference_number, metadata=a.metadata,
+            owner_name=a.owner_name, email=a.email, language=a.language, reference_number=a.reference_number,
+            metadata=a.metadata,
             created_at=a.created_at, updated_at=a.updated_at,
         )
 

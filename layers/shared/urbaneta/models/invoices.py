@@ -85,6 +85,9 @@ class InvoiceLineOut(ResponseModel):
     amount: Money
     vat_rate: Number
     vat_amount: Money
+    previous_reading: Number | None = Field(default=None, description="A metered line of one meter: the reading "
+                                            "the period starts from (the PDF shows it)")
+    current_reading: Number | None = Field(default=None, description="… and the reading it ends at")
 
 
 class RecipientOut(ResponseModel):
@@ -126,7 +129,8 @@ class InvoiceOut(ResponseModel):
             issue_date=inv.issue_date, due_date=inv.due_date, status=inv.status, currency=inv.currency,
             lines=[InvoiceLineOut(description=ln.description, quantity=ln.quantity, unit=ln.unit,
                                   unit_price=ln.unit_price, amount=from_cents(ln.amount_cents), vat_rate=ln.vat_rate,
-                                  vat_amount=from_cents(ln.vat_cents)) for ln in inv.lines],
+                                  vat_amount=from_cents(ln.vat_cents), previous_reading=ln.previous_reading,
+                                  current_reading=ln.current_reading) for ln in inv.lines],
             subtotal=from_cents(inv.subtotal_cents), vat_total=from_cents(inv.vat_total_cents),
             total=from_cents(inv.total_cents), amount_paid=from_cents(inv.amount_paid_cents),
             balance_due=from_cents(inv.balance_due_cents), paid_date=inv.paid_date,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from urbaneta.adapters.events import publish
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso, today
+from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents, to_cents
 from urbaneta.domain.payments import Payment
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
@@ -34,13 +36,19 @@ PAYSERA_PAID = "1"
 def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | None) -> BanklinkOut:
     """Create a pending payment for the invoice's open balance and the provider's order; answer the URL the
     payer's browser goes to."""
-    from urbaneta.adapters.providers import config as provider_config
-    from urbaneta.adapters.providers.maksekeskus import MakeCommerceClient
-    from urbaneta.adapters.providers.paysera import PayseraClient
-
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
     if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
         raise NotFound("Invoice not found.")
+    return start_for_invoice(invoice, body.provider, return_url=str(body.return_url),
+                             cancel_url=str(body.cancel_url or body.return_url), locale=body.locale,
+                             client_ip=client_ip, recorded_by=caller.user_id)
+
+
+def start_for_invoice(invoice: Invoice, provider: str, *, return_url: str, cancel_url: str, locale: str | None,
+                      client_ip: str | None, recorded_by: str) -> BanklinkOut:
+    """The bank link of an invoice the caller may pay (``start_banklink``, or the invoice's hosted page)."""
+    from urbaneta.adapters.providers import config as provider_config
+
     if invoice.status not in PAYABLE or invoice.balance_due_cents <= 0:
         raise Conflict("This invoice has nothing left to pay." if invoice.balance_due_cents <= 0
                        else f"An invoice in status {invoice.status} takes no payments.")
@@ -48,40 +56,54 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
     payment_id = new_id()
     now = now_iso()
     pending = Payment(
-        id=payment_id, tenant_id=caller.tenant_id, invoice_id=invoice.id, apartment_id=invoice.apartment_id,
+        id=payment_id, tenant_id=invoice.tenant_id, invoice_id=invoice.id, apartment_id=invoice.apartment_id,
         amount_cents=invoice.balance_due_cents, currency=invoice.currency, paid_date=today(), method="banklink",
-        status="pending", provider=body.provider, reference=invoice.number, recorded_by=caller.user_id,
+        status="pending", provider=provider, reference=invoice.number, recorded_by=recorded_by,
         created_at=now, updated_at=now,
     )
     work = UnitOfWork().add(store.put_payment_op(pending),
-                            store.order_pointer_op(body.provider, payment_id, caller.tenant_id, payment_id))
-    callback_base = provider_config.callback_base()
+                            store.order_pointer_op(provider, payment_id, invoice.tenant_id, payment_id))
     # the provider's configuration is checked before anything is written (a 409 leaves no pending payment)
-    if body.provider == "paysera":
+    if provider == "paysera":
         settings.paysera.require()
         work.commit()
-        url = PayseraClient(settings.paysera).checkout_url(
-            order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
-            accept_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
-            callback_url=f"{callback_base}/payments/callbacks/paysera",
-            paytext=f"Invoice {invoice.number} (order [order_nr]) [site_name]", locale=body.locale,
-            email=invoice.recipient.email)
+        url = _paysera_url(settings.paysera, pending, invoice, return_url, cancel_url, locale)
     else:
         settings.maksekeskus.require()
         work.commit()
-        try:
-            created = MakeCommerceClient(settings.maksekeskus).create_transaction(
-                order_id=payment_id, amount_cents=pending.amount_cents, currency=pending.currency,
-                return_url=str(body.return_url), cancel_url=str(body.cancel_url or body.return_url),
-                notification_url=f"{callback_base}/payments/callbacks/maksekeskus", client_ip=client_ip,
-                locale=body.locale or "et", email=invoice.recipient.email)
-        except Exception:
-            store.fail_pending(caller.tenant_id, payment_id)  # the payer never got a page: nothing is pending
-            raise
-        store.set_provider_transaction(caller.tenant_id, payment_id, created.transaction_id)
-        url = created.redirect_url
-    return BanklinkOut(payment_id=payment_id, provider=body.provider, redirect_url=url,
+        url = _maksekeskus_url(settings.maksekeskus, pending, invoice, return_url, cancel_url, locale, client_ip)
+    return BanklinkOut(payment_id=payment_id, provider=provider, redirect_url=url,
                        amount=from_cents(pending.amount_cents), currency=pending.currency)
+
+
+def _paysera_url(cfg: Any, pending: Payment, invoice: Invoice, return_url: str, cancel_url: str,
+                 locale: str | None) -> str:
+    from urbaneta.adapters.providers import config as provider_config
+    from urbaneta.adapters.providers.paysera import PayseraClient
+    from urbaneta.i18n import texts
+
+    return str(PayseraClient(cfg).checkout_url(
+        order_id=pending.id, amount_cents=pending.amount_cents, currency=pending.currency, accept_url=return_url,
+        cancel_url=cancel_url, callback_url=f"{provider_config.callback_base()}/payments/callbacks/paysera",
+        paytext=texts(locale).t("pay.paytext", number=invoice.number), locale=locale,
+        email=invoice.recipient.email))
+
+
+def _maksekeskus_url(cfg: Any, pending: Payment, invoice: Invoice, return_url: str, cancel_url: str,
+                     locale: str | None, client_ip: str | None) -> str:
+    from urbaneta.adapters.providers import config as provider_config
+    from urbaneta.adapters.providers.maksekeskus import MakeCommerceClient
+
+    try:
+        created = MakeCommerceClient(cfg).create_transaction(
+            order_id=pending.id, amount_cents=pending.amount_cents, currency=pending.currency, return_url=return_url,
+            cancel_url=cancel_url, notification_url=f"{provider_config.callback_base()}/payments/callbacks/maksekeskus",
+            client_ip=client_ip, locale=locale or "et", email=invoice.recipient.email)
+    except Exception:
+        store.fail_pending(pending.tenant_id, pending.id)  # the payer never got a page: nothing is pending
+        raise
+    store.set_provider_transaction(pending.tenant_id, pending.id, created.transaction_id)
+    return str(created.redirect_url)
 
 
 @dataclass(frozen=True)

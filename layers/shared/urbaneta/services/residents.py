@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
-from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
+from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain.events.residents import InvitationAccepted, InvitationCancelled, InvitationCreated
 from urbaneta.domain.residents import Invitation, Residence, Resident, check_usable
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from urbaneta.models.residents import AcceptedOut, InvitationAccept, InvitationCreate, InvitationOut, ResidentOut
 from urbaneta.observability import logger
-from urbaneta.settings import get_settings
 from urbaneta.store import buildings as buildings_store
 from urbaneta.store import invitations as invitations_store
 from urbaneta.store import residents as residents_store
@@ -37,16 +37,18 @@ def hash_token(token: str) -> str:
 # --- invitations ----------------------------------------------------------------------------------------
 
 
-def _invitation_mail(inv: Invitation, token: str, building_name: str) -> tuple[str, str]:
-    link = f"{get_settings().public_base_url.rstrip('/')}/invitations/accept?token={token}"
-    subject = f"Invitation to {building_name}, apartment {inv.apartment_number}"
-    text = (
-        f"Hello,\n\nyou are invited to join {building_name}, apartment {inv.apartment_number}, as its "
-        f"{inv.role} on Urbaneta.\n\nAccept the invitation here: {link}\n\n"
-        f"or send POST /invitations/accept with this token: {token}\n\n"
-        f"The invitation is valid until {inv.expires_at} and can be used once.\n"
-    )
-    return subject, text
+def _invitation_mail(inv: Invitation, token: str, building_name: str, language: str | None) -> Any:
+    """In the apartment's language; the link opens the hosted page (``GET /invitations/accept``)."""
+    from urbaneta.i18n import texts
+    from urbaneta.services.documents_context import apartment_language, organisation
+    from urbaneta.services.links import token_link
+    from urbaneta.services.mails import invitation_mail
+
+    org = organisation(inv.tenant_id, fallback_name=building_name)
+    tx = texts(language or apartment_language(inv.tenant_id, None, default=org.default_language))
+    return invitation_mail(tx, building=building_name, apartment=inv.apartment_number, role=inv.role,
+                           expires=parse_rfc3339(inv.expires_at).date(),
+                           url=token_link("/invitations/accept", token), association=org.display_name)
 
 
 def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOut:
@@ -63,9 +65,9 @@ def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOu
         expires_at=rfc3339(now + INVITATION_TTL), created_at=rfc3339(now),
     )
     invitations_store.create(inv)
-    subject, text = _invitation_mail(inv, token, building.name)
+    mail = _invitation_mail(inv, token, building.name, apartment.language)
     try:
-        send_email([inv.email], subject, text)
+        send_email([inv.email], mail.subject, mail.text, html=mail.html)
     except MailRefused as exc:  # permanent: trying again cannot help, the address is the caller's to fix
         logger.info("invitation e-mail refused", extra={"invitationId": inv.id, "reason": str(exc)})
         invitations_store.cancel(inv, now=now_iso())

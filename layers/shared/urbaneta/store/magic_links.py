@@ -20,3 +20,10 @@ def spend(token_hash: str, *, now: int) -> dict[str, Any] | None:
                             vals={":now": now}, return_old=True)
     except table.ConditionFailed:
         return None
+
+
+def peek(token_hash: str, *, now: int) -> dict[str, Any] | None:
+    """The link if it exists and has not expired, without spending it (the hosted page shows a button; a mail
+    scanner that opens the page spends nothing)."""
+    item = table.get(keys.magic_link(token_hash), consistent=True)
+    return item if item and int(item.get("expiresAt", 0)) > now else None

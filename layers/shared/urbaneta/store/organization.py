@@ -3,6 +3,7 @@ version so that two concurrent PATCHes cannot both win."""
 
 from __future__ import annotations
 
+from urbaneta.domain.languages import pick
 from urbaneta.domain.organization import Organization
 from urbaneta.errors import Conflict
 from urbaneta.store import keys, table
@@ -15,8 +16,9 @@ def get(tenant_id: str) -> Organization:
     items = table.batch_get([keys.tenant(tenant_id), keys.organization_profile(tenant_id)], consistent=True)
     by_sk = {str(i["SK"]): i for i in items}
     tenant, profile = by_sk.get("TENANT") or {}, by_sk.get("PROFILE")
-    if profile is None:
-        return Organization(tenant_id=tenant_id, name=str(tenant.get("name") or ""))
+    if profile is None:  # the language chosen when registering, else the product's default
+        return Organization(tenant_id=tenant_id, name=str(tenant.get("name") or ""),
+                            default_language=pick(tenant.get("defaultLanguage")))
     return Organization.model_validate({**table.strip_keys(profile), "name": str(tenant.get("name") or "")})
 
 

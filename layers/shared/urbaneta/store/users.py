@@ -52,12 +52,13 @@ _DUPLICATE = Conflict("An account with this e-mail already exists.",
 
 
 def create_tenant_with_owner(tenant_id: str, organisation_name: str, user_id: str, *, email: str, name: str,
-                             password_hash: str, now: str) -> dict[str, Any]:
+                             password_hash: str, now: str, language: str | None = None) -> dict[str, Any]:
     """The organisation, its owner and the owner's e-mail pointer, all or nothing."""
     user = _user_item(tenant_id, user_id, email=email, name=name, role="owner", password_hash=password_hash,
                       apartment_ids=[], now=now)
     tenant = {**keys.tenant(tenant_id), "entity": "tenant", "id": tenant_id, "name": organisation_name,
-              "ownerId": user_id, "owners": {user_id}, "createdAt": now, "updatedAt": now}
+              "ownerId": user_id, "owners": {user_id}, "createdAt": now, "updatedAt": now,
+              **({"defaultLanguage": language} if language else {})}
     try:
         transactions.transact([transactions.tx_put(_email_item(email, tenant_id, user_id)), transactions.tx_put(tenant),
                         transactions.tx_put(user)])

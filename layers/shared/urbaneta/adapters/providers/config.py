@@ -6,8 +6,9 @@ The secret is JSON::
                  "test": false},
      "maksekeskus": {"shopId": "...", "secretKey": "...", "test": false}}
 
-``test: false`` means production: a callback marked as a test payment is refused then. An empty
-``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
+Read at most once a minute per container (``RELOAD_AFTER_SECONDS``), so credentials filled in after deployment
+are used without redeploying. ``test: false`` means production: a callback marked as a test payment is refused
+then. An empty ``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
 """
 
 from __future__ import annotations
@@ -77,12 +78,16 @@ class ProviderSettings(BaseModel):
     maksekeskus: MakeCommerceConfig = Field(default_factory=MakeCommerceConfig)
 
 
+RELOAD_AFTER_SECONDS = 60
+"""Credentials filled in (or rotated) after deployment reach running functions within a minute."""
+
+
 def load() -> ProviderSettings:
-    """The providers' credentials (cached with the secret for ``secrets.SECRET_MAX_AGE`` seconds)."""
+    """The providers' credentials (the secret read again at most once a minute per container)."""
     arn = get_settings().provider_secret_arn
     if not arn:
         return ProviderSettings()
-    raw = secret_json(arn)
+    raw = secret_json(arn, max_age=RELOAD_AFTER_SECONDS)
     cached = _parsed.get(arn)
     if cached is None or cached[0] is not raw:
         cached = _parsed[arn] = (raw, ProviderSettings.model_validate(raw))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from urbaneta.auth.tokens import token_hash
 from urbaneta.errors import Unauthorized
@@ -37,23 +38,21 @@ def request_magic_link(body: MagicLinkRequest, *, source_ip: str) -> MagicLinkAc
     token = secrets.token_urlsafe(32)
     magic_links.create(token_hash(token), tenant_id=user["tenantId"], user_id=user["id"],
                        expires_at=common.now_seconds() + MAGIC_LINK_TTL)
-    _send_magic_link(email, token)
+    _send_magic_link(email, token, user)
     return MagicLinkAccepted()
 
 
-def _send_magic_link(email: str, token: str) -> None:
-    from urllib.parse import quote
-
+def _send_magic_link(email: str, token: str, user: dict[str, Any]) -> None:
+    """In the user's language; the link opens the hosted sign-in page (``GET /auth/magic-link/verify``)."""
     from urbaneta.adapters.mail import send_email_quietly
+    from urbaneta.i18n import texts
+    from urbaneta.services.documents_context import user_language
+    from urbaneta.services.links import token_link
+    from urbaneta.services.mails import magic_link_mail
 
-    link = f"{get_settings().public_base_url.rstrip('/')}/auth/magic-link/verify?token={quote(token)}"
-    text = (
-        "Hello,\n\nsomeone (hopefully you) asked to sign in to Urbaneta with this e-mail address.\n\n"
-        f"Sign-in link (valid for 15 minutes, usable once):\n{link}\n\n"
-        f"Sign-in code for apps: {token}\n\n"
-        "If you did not ask for this, ignore this e-mail; nobody can sign in without it.\n"
-    )
-    send_email_quietly(email, "Your Urbaneta sign-in link", text, what="magic link")
+    mail = magic_link_mail(texts(user_language(user)), url=token_link("/auth/magic-link/verify", token),
+                           token=token)
+    send_email_quietly(email, mail.subject, mail.text, html=mail.html, what="magic link")
 
 
 def verify_magic_link(body: MagicLinkVerifyRequest, *, source_ip: str) -> TokensOut:

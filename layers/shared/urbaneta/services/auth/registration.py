@@ -31,31 +31,27 @@ def register(body: RegisterRequest, *, source_ip: str) -> RegisterAccepted:
     password_hash = passwords.hash_password(body.password)
     limit_attempts("register-email-address", f"{email}|{source_ip}", settings.magic_links_per_email)
     if users.find_by_email(email) is not None:
-        _send_registration(email, None)
+        _send_registration(email, None, body.language)
         return RegisterAccepted()
     token = secrets.token_urlsafe(32)
     registrations.create(token_hash(token), organisation_name=body.organization_name, email=email, name=body.name,
-                         password_hash=password_hash, expires_at=common.now_seconds() + REGISTRATION_TTL)
-    _send_registration(email, token)
+                         password_hash=password_hash, expires_at=common.now_seconds() + REGISTRATION_TTL,
+                         language=body.language)
+    _send_registration(email, token, body.language)
     return RegisterAccepted()
 
 
-def _send_registration(email: str, token: str | None) -> None:
-    from urllib.parse import quote
-
+def _send_registration(email: str, token: str | None, language: str | None) -> None:
+    """A new address: the link to the hosted page that finishes the registration; a known one: a note with the
+    link to the page that sends a sign-in link. In the language asked for when registering."""
     from urbaneta.adapters.mail import send_email_quietly
+    from urbaneta.i18n import texts
+    from urbaneta.services.links import app_base, token_link
+    from urbaneta.services.mails import registration_mail
 
-    base = get_settings().public_base_url.rstrip("/")
-    if token:
-        text = ("Hello,\n\nsomeone (hopefully you) registered an organisation on Urbaneta with this e-mail "
-                f"address.\n\nFinish the registration (valid for 24 hours, usable once):\n"
-                f"{base}/auth/register/verify?token={quote(token)}\n\nRegistration code for apps: {token}\n\n"
-                "If you did not register, ignore this e-mail; nothing is created without it.\n")
-    else:
-        text = ("Hello,\n\nsomeone (hopefully you) tried to register on Urbaneta with this e-mail address, "
-                "which already has an account.\n\nSign in, or ask for a sign-in link, at "
-                f"{base}/auth/login\n\nIf it was not you, ignore this e-mail; nothing has changed.\n")
-    send_email_quietly(email, "Your Urbaneta registration", text, what="registration")
+    url = token_link("/auth/register/verify", token) if token else f"{app_base()}/auth/sign-in"
+    mail = registration_mail(texts(language), url=url, token=token)
+    send_email_quietly(email, mail.subject, mail.text, html=mail.html, what="registration")
 
 
 def verify_registration(body: RegisterVerifyRequest, *, source_ip: str) -> RegisterOut:
@@ -69,7 +65,8 @@ def verify_registration(body: RegisterVerifyRequest, *, source_ip: str) -> Regis
     tenant_id, user_id, now = new_id(), new_id(), now_iso()
     email, organisation = str(pending["email"]), str(pending["organisationName"])
     user = users.create_tenant_with_owner(tenant_id, organisation, user_id, email=email, name=str(pending["name"]),
-                                          password_hash=str(pending["passwordHash"]), now=now)
+                                          password_hash=str(pending["passwordHash"]), now=now,
+                                          language=str(pending["language"]) if pending.get("language") else None)
     from urbaneta.adapters.events import domain_event, publish
     from urbaneta.domain.events.auth import OrganizationCreated
 

@@ -26,7 +26,8 @@ def create_apartment(caller: Principal, building_id: str, body: ApartmentCreate)
     now = now_iso()
     draft = Apartment(
         id=new_id(), tenant_id=caller.tenant_id, building_id=building_id, number=body.number, area=body.area,
-        residents_count=body.residents_count, owner_name=body.owner_name, email=body.email, metadata=body.metadata,
+        residents_count=body.residents_count, owner_name=body.owner_name, email=body.email, language=body.language,
+        metadata=body.metadata,
         reference_number="0", created_at=now, updated_at=now,
     )
     apartment = store.create_apartment(draft)

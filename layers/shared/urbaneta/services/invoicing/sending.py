@@ -9,7 +9,6 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.jobs import Job
-from urbaneta.domain.money import from_cents
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.invoices import JobAccepted, SendBulk
 from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
@@ -72,29 +71,26 @@ def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> 
     return len(bodies)
 
 
-def _mail_text(inv: Invoice, iban: str | None) -> tuple[str, str]:
-    total = f"{from_cents(inv.total_cents)} {inv.currency}"
-    if inv.credit_note_of:
-        return (f"Credit note {inv.number}",
-                f"Hello {inv.recipient.name or ''},\n\nattached is credit note {inv.number} ({total}).\n")
-    text = (f"Hello {inv.recipient.name or ''},\n\nattached is invoice {inv.number} for "
-            f"{inv.period_start.isoformat()} to {inv.period_end.isoformat()}.\n\n"
-            f"Amount: {total}\nDue date: {inv.due_date.isoformat()}\nReference number: {inv.reference_number}\n")
-    if iban:
-        text += f"Account: {iban}\n"
-    return f"Invoice {inv.number}", text
-
-
 def _send_one(inv: Invoice) -> Invoice:
+    """The e-mail and the PDF in the recipient's language; the e-mail links to the invoice's hosted page."""
     from urbaneta.adapters.mail import Attachment, send_email
-    from urbaneta.store import buildings
+    from urbaneta.services.invoicing.documents import document
+    from urbaneta.services.links import pay_link
+    from urbaneta.services.mails import invoice_mail
 
-    building = buildings.get_building(inv.tenant_id, inv.building_id, include_archived=True)
-    subject, text = _mail_text(inv, building.billing.iban)
-    pdf = ensure_pdf(inv)
-    send_email([str(inv.recipient.email)], subject, text,
-               attachments=[Attachment(f"invoice-{inv.number}.pdf", "application/pdf", pdf)])
+    doc, tx = document(inv)
+    mail = invoice_mail(tx, inv, association=doc.association.name, iban=doc.iban, pay_url=pay_link(inv),
+                        original_number=doc.cancels_number)
+    pdf = ensure_pdf(inv, (doc, tx))
+    send_email([str(inv.recipient.email)], mail.subject, mail.text, html=mail.html,
+               attachments=[Attachment(_filename(tx.t("doc.credit_note" if doc.credit_note else "doc.invoice"),
+                                                 inv.number), "application/pdf", pdf)])
     return mark_sent(inv)
+
+
+def _filename(title: str, number: str) -> str:
+    """The attachment's name in the recipient's language: ``Arve-2025-000142.pdf``."""
+    return f"{'-'.join(title.split())}-{number}.pdf"
 
 
 def mark_sent(inv: Invoice) -> Invoice:
