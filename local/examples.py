@@ -76,22 +76,46 @@ def record() -> dict[str, dict[str, Any]]:
         if path is None or not 200 <= status < 300:
             return
         op = f"{method} {path}"
-        body = result.get("body") or ""
-        if op in seen or result.get("isBase64Encoded") or not body.startswith("{"):
-            seen.setdefault(op, {"status": str(status)})
+        if op in seen:
             return
-        request = event.get("body")
-        seen[op] = {"status": str(status), "response": json.loads(body),
+        body, request = result.get("body") or "", event.get("body")
+        seen[op] = {"status": str(status),
+                    **({"response": json.loads(body)} if body.startswith("{") and not result.get("isBase64Encoded")
+                       else {}),
                     **({"request": json.loads(request)} if request and request.startswith("{") else {})}
 
     os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
+    events: dict[str, dict[str, Any]] = {}
     with emulated_aws("urbaneta-examples"):
         _record_handlers(keep)
+        _record_events(events)
         from local.example_scenario import run
 
         run()
     stand_ins = Stand_ins()
-    return {op: stand_ins.value(found) for op, found in sorted(seen.items())}
+    found = {op: stand_ins.value(found) for op, found in sorted(seen.items())}
+    found.update({f"EVENT {name}": stand_ins.value(event) for name, event in sorted(events.items())})
+    return found
+
+
+def _record_events(events: dict[str, dict[str, Any]]) -> None:
+    """The first event of each type the scenario publishes (the webhooks section's examples), read from what
+    goes to EventBridge."""
+    from urbaneta.adapters import events as bus
+
+    client = bus.client
+
+    class Recording:
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def put_events(self, **kwargs: Any) -> Any:
+            for entry in kwargs.get("Entries", []):
+                detail = json.loads(entry["Detail"])
+                events.setdefault(detail["event"], detail)
+            return self.real.put_events(**kwargs)
+
+    bus.client = lambda name: Recording(client(name)) if name == "events" else client(name)  # type: ignore
 
 
 def _record_handlers(keep: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:

@@ -50,6 +50,12 @@ ERROR_SCHEMA = {
             },
         }
     },
+    "examples": [{"error": {
+        "code": "VALIDATION_FAILED", "message": "The request is invalid.",
+        "requestId": "3f2b8c1e-4d5a-4e8b-9c7d-2a1b0c9d8e7f",
+        "errors": [{"field": "billing.iban",
+                    "message": "must be an IBAN of 20 characters for Estonia; this one has 21"}],
+    }}],
 }
 ERRORS = {
     "400": "Malformed request (bad JSON, bad cursor)",
@@ -178,6 +184,59 @@ def _decorate(op: dict[str, Any], method: str, policy: frozenset[str] | None, ta
             params.append({"name": "Idempotency-Key", "in": "header", "required": False,
                            "description": "Makes a retried POST safe: the first response is replayed",
                            "schema": {"type": "string", "maxLength": 255}})
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "openapi-examples.json"
+
+
+def _attach_examples(doc: dict[str, Any]) -> None:
+    """The answers ``python -m local.examples`` recorded: on each operation's body and answer, and on every model
+    they show (the first value seen of it, nested models included)."""
+    if not EXAMPLES.exists():
+        return
+    recorded: dict[str, dict[str, Any]] = json.loads(EXAMPLES.read_text())
+    schemas = doc["components"]["schemas"]
+
+    def model_example(ref: str, value: Any) -> None:
+        schema = schemas.get(ref.rsplit("/", 1)[-1])
+        if schema is None or value is None:
+            return
+        if isinstance(value, dict) and "examples" not in schema:
+            schema["examples"] = [value]
+        for name, prop in schema.get("properties", {}).items():
+            if isinstance(value, dict) and name in value:
+                _nested(prop, value[name])
+
+    def _nested(prop: dict[str, Any], value: Any) -> None:
+        for option in [prop, *prop.get("anyOf", []), *prop.get("allOf", [])]:
+            if "$ref" in option:
+                model_example(option["$ref"], value)
+            elif "$ref" not in prop and option is not prop and isinstance(value, dict):
+                for name, sub in option.get("properties", {}).items():
+                    if name in value:
+                        _nested(sub, value[name])
+            elif option.get("type") == "array" and isinstance(value, list) and value:
+                _nested(option.get("items", {}), value[0])
+
+    for name, hook in doc.get("webhooks", {}).items():
+        event = recorded.get(f"EVENT {name}")
+        body = hook["post"]["requestBody"]["content"]["application/json"]
+        if event is not None:
+            body["example"] = event
+            _nested(body["schema"], event)
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            found = recorded.get(f"{method.upper()} {path}")
+            if not found:
+                continue
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None and "request" in found:
+                body["example"] = found["request"]
+                _nested(body.get("schema", {}), found["request"])
+            answer = op.get("responses", {}).get(found["status"], {}).get("content", {}).get("application/json")
+            if answer is not None and "response" in found:
+                answer["example"] = found["response"]
+                _nested(answer.get("schema", {}), found["response"])
 
 
 def _declare_timestamps(doc: dict[str, Any]) -> None:
@@ -327,6 +386,7 @@ def build() -> dict[str, Any]:
         doc["components"]["schemas"][name] = schema
     _declare_etags(doc)
     _declare_timestamps(doc)
+    _attach_examples(doc)
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc
