@@ -138,7 +138,9 @@ def test_manual_payment_validation_and_access(org, make_caller):
     assert {e["field"] for e in bad.error["errors"]} >= {"amount", "paidDate", "method"}
     assert pay(caller, invoice["id"], 1.234).status == 422
     future = (date.today() + timedelta(days=3)).isoformat()
-    assert pay(caller, invoice["id"], 1, paidDate=future).status == 422
+    refused = pay(caller, invoice["id"], 1, paidDate=future)
+    assert refused.status == 422 and refused.error["errors"][0]["field"] == "paidDate"
+    assert refused.error["errors"][0]["message"].startswith("must not be in the future (today is ")
     # Given an unknown invoice or another tenant's invoice / Then 404
     assert pay(caller, "missing", 1).status == 404
     stranger = make_caller("manager")

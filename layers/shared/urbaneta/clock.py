@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -24,6 +24,15 @@ def parse_rfc3339(value: str) -> datetime:
 
 def today() -> date:
     return utcnow().date()
+
+
+BALTIC_OFFSET = timedelta(hours=3)
+"""Tallinn, Riga and Vilnius are UTC+2, UTC+3 in summer: the latest date it can be there."""
+
+
+def baltic_today() -> date:
+    """The date it already is in the Baltics (the bound of a date a person says has happened)."""
+    return (utcnow() + BALTIC_OFFSET).date()
 
 
 def new_id() -> str:

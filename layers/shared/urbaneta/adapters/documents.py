@@ -46,7 +46,6 @@ def put_statement(key: str, content: bytes, content_type: str) -> None:
 # ---- statement uploads: tmp/<tenantId>/statements/<uploadId>.<xml|csv> in the uploads bucket (tmp/ expires) ------
 
 _STATEMENT_UPLOAD = re.compile(r"^tmp/(?P<tenant>[0-9A-Za-z-]{1,64})/statements/[0-9a-f-]{36}\.(?P<ext>xml|csv)$")
-UPLOAD_SECONDS = 900
 
 
 def statement_upload_key(tenant_id: str, upload_id: str, extension: str) -> str:
@@ -59,15 +58,6 @@ def statement_upload_kind(tenant_id: str, key: str) -> str | None:
     if found is None or found.group("tenant") != tenant_id:
         return None
     return found.group("ext")
-
-
-def presigned_statement_upload(key: str, content_type: str, *, max_bytes: int) -> tuple[str, dict[str, str]]:
-    """A presigned POST that lets a client put one statement file of at most ``max_bytes`` at ``key``."""
-    out = client("s3").generate_presigned_post(
-        Bucket=get_settings().uploads_bucket, Key=key, Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-        ExpiresIn=UPLOAD_SECONDS)
-    return str(out["url"]), {k: str(v) for k, v in out["fields"].items()}
 
 
 def upload_size(key: str) -> int | None:

@@ -6,9 +6,9 @@ bucket's lifecycle expires the prefix after a day) and ``tenants/<tenantId>/orga
 from __future__ import annotations
 
 from urbaneta.adapters.aws import client, read_bounded
+from urbaneta.adapters.uploads import UPLOAD_SECONDS
 from urbaneta.settings import get_settings
 
-UPLOAD_SECONDS = 900
 LINK_SECONDS = 900
 
 

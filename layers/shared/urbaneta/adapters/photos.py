@@ -60,18 +60,6 @@ def remove(key: str) -> None:
     client("s3").delete_object(Bucket=get_settings().uploads_bucket, Key=key)
 
 
-UPLOAD_SECONDS = 900
-
-
-def presigned_upload(key: str, content_type: str, *, max_bytes: int) -> tuple[str, dict[str, str]]:
-    """A presigned POST that lets a client put one photo of at most ``max_bytes`` at ``key`` (15 minutes)."""
-    out = client("s3").generate_presigned_post(
-        Bucket=get_settings().uploads_bucket, Key=key, Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-        ExpiresIn=UPLOAD_SECONDS)
-    return str(out["url"]), {k: str(v) for k, v in out["fields"].items()}
-
-
 def read(key: str, *, max_bytes: int) -> bytes | None:
     """The bytes of a stored photo; None when there is none. A larger object is refused unread (ValueError)."""
     return read_bounded(get_settings().uploads_bucket, key, max_bytes=max_bytes)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class Entity(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    def stored(self) -> dict[str, Any]:
+        """The entity as its item's attributes: camelCase, no empty optional fields."""
+        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class BuildingPart(Entity):

@@ -12,7 +12,7 @@ the caller's role may not make is forbidden (403).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -78,5 +78,3 @@ class MaintenanceRequest(BuildingPart):
     sort_time: str = Field(alias="sortTime")  # creation time to the microsecond: the list order within a stage
     updated_at: str = Field(alias="updatedAt")
 
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)

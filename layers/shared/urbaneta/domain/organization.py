@@ -10,7 +10,7 @@ country. VAT numbers must be EE, LV or LT numbers with a valid check digit (``st
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -59,8 +59,6 @@ class Organization(Entity):
         """The legal name when given, else the name the organisation registered with."""
         return self.legal_name or self.name
 
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class Member(Entity):
@@ -86,8 +84,6 @@ class MemberInvitation(Entity):
     expires_at: str = Field(alias="expiresAt")
     created_at: str = Field(alias="createdAt")
 
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 # --- legal identifiers ------------------------------------------------------------------------------------

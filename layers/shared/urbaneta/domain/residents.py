@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
@@ -45,8 +45,6 @@ class Invitation(Entity):
     accepted_by: str | None = Field(default=None, alias="acceptedBy")
     cancelled_at: str | None = Field(default=None, alias="cancelledAt")
 
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 class Residence(Entity):
@@ -69,5 +67,3 @@ class Resident(Entity):
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")
 
-    def stored(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True)

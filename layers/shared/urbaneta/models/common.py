@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from urbaneta.clock import baltic_today
 from urbaneta.errors import PreconditionFailed
 
 
@@ -92,6 +94,16 @@ def number_schema(**bounds: float) -> WithJsonSchema:
 
 AS_NUMBER = BeforeValidator(json_number)
 NUMBER_OUT = PlainSerializer(number_out, return_type=float, when_used="json")
+
+
+def _not_future(value: date) -> date:
+    if value > baltic_today():
+        raise ValueError(f"must not be in the future (today is {baltic_today().isoformat()})")
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_not_future)]
+"""A date something happened on (a payment's): not later than today in the Baltics."""
 
 
 def _two_places(value: Decimal) -> Decimal:

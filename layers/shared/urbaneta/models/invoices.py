@@ -11,7 +11,7 @@ from pydantic import Field, PlainSerializer
 from urbaneta.domain.invoices import Invoice, InvoiceStatus
 from urbaneta.domain.jobs import Job
 from urbaneta.domain.money import from_cents
-from urbaneta.models.common import ApiModel, Money, ResponseModel
+from urbaneta.models.common import ApiModel, Money, PastDate, ResponseModel
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Number = Annotated[Decimal, PlainSerializer(lambda v: float(v), return_type=float, when_used="json")]
@@ -34,7 +34,7 @@ class SendBulk(ApiModel):
 
 class InvoicePatch(ApiModel):
     status: InvoiceStatus | None = None
-    paid_date: date | None = None
+    paid_date: PastDate | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=140)
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, HttpUrl, field_validator
 
 from urbaneta.domain.money import from_cents
 from urbaneta.domain.payments import BankEntry, ManualMethod, Payment, Provider, UnusableNote
-from urbaneta.models.common import ApiModel, Money, PositiveAmount, ResponseModel
+from urbaneta.models.common import ApiModel, Money, PastDate, PositiveAmount, ResponseModel
 
 # ---- stored ---------------------------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ from urbaneta.models.common import ApiModel, Money, PositiveAmount, ResponseMode
 class ManualPaymentCreate(ApiModel):
     invoice_id: str = Field(min_length=1, max_length=64)
     amount: PositiveAmount
-    paid_date: date
+    paid_date: PastDate
     method: ManualMethod
     reference: str | None = Field(default=None, max_length=140)
 

@@ -221,8 +221,6 @@ def record_manual_payment(caller: Principal, body: ManualPaymentCreate) -> Payme
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
     if invoice.status not in PAYABLE:
         raise Conflict(f"An invoice in status {invoice.status} takes no payments.")
-    if body.paid_date > today():
-        raise ValidationFailed.one("paidDate", "must not be in the future")
     draft = PaymentDraft(
         tenant_id=caller.tenant_id, apartment_id=invoice.apartment_id, amount_cents=to_cents(body.amount),
         currency=invoice.currency, paid_date=body.paid_date, method=body.method, named_invoice_id=invoice.id,

@@ -13,29 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from urbaneta.adapters.statements import model
-from urbaneta.adapters.statements.common import (
-    EntryProblem,
-    Partial,
-    bank_of_account,
-    bank_refs,
-    cents_from_decimal_text,
-    currency_code,
-    iso_date,
-)
-from urbaneta.adapters.statements.common import (
-    xml_child as _child,
-)
-from urbaneta.adapters.statements.common import (
-    xml_children as _children,
-)
-from urbaneta.adapters.statements.common import (
-    xml_local as _local,
-)
-from urbaneta.adapters.statements.common import (
-    xml_text as _text,
-)
+from urbaneta.adapters.statements import common, model
 from urbaneta.adapters.statements.model import BankTransaction, ParsedStatement, StatementError, UnusableEntry
+
+_child, _children, _local, _text = common.xml_child, common.xml_children, common.xml_local, common.xml_text
 
 NAMESPACES = {
     "http://bankasoc.lv/fidavista/fidavista0101.xsd": "1.01",
@@ -69,7 +50,7 @@ def parse_fidavista_root(root: Any) -> ParsedStatement:
             if not own:
                 raise StatementError("the statement names no account (AccountSet/AccNo)")
             own_first = own_first or own
-            bank = bank_of_account(own)[0]
+            bank = common.bank_of_account(own)[0]
             for ccy_stmt in _children(account_set, "CcyStmt"):
                 statement_ccy = _text(ccy_stmt, "Ccy")
                 for trx in _children(ccy_stmt, "TrxSet"):
@@ -78,8 +59,8 @@ def parse_fidavista_root(root: Any) -> ParsedStatement:
     if own_first is None:
         raise StatementError("the statement names no account (AccountSet/AccNo)")
     return ParsedStatement(format=f"fidavista.{version}", transactions=transactions, own_iban=own_first,
-                           unusable=unusable, bank=bank_of_account(own_first)[0],
-                           country=bank_of_account(own_first)[1])
+                           unusable=unusable, bank=common.bank_of_account(own_first)[0],
+                           country=common.bank_of_account(own_first)[1])
 
 
 def _entry(trx: Any, own: str, bank: str | None, statement_ccy: str | None, position: int,
@@ -89,28 +70,28 @@ def _entry(trx: Any, own: str, bank: str | None, statement_ccy: str | None, posi
     is_iban = bool(payer_acc and re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{8,30}", payer_acc))
     bank_ref = _text(trx, "BankRef")
     info = _text(trx, "PmtInfo")
-    part = Partial(own_iban=own, payer_name=_text(party, "AccHolder", "Name"),
+    part = common.Partial(own_iban=own, payer_name=_text(party, "AccHolder", "Name"),
                    payer_iban=payer_acc if is_iban else None, texts=(info,) if info else (),
-                   bank_reference=bank_ref, bank_refs=bank_refs(bank, bank_ref))
+                   bank_reference=bank_ref, bank_refs=common.bank_refs(bank, bank_ref))
     try:
         mark = (_text(trx, "CorD") or "").upper()
         if mark in ("C", "D"):
             part.credit = mark == "C"
         booked, valued = _text(trx, "BookDate"), _text(trx, "ValueDate")
-        booking = iso_date(booked or valued)
+        booking = common.iso_date(booked or valued)
         part.booking_date = booking
-        value_date = iso_date(valued) if valued else None
+        value_date = common.iso_date(valued) if valued else None
         raw_amount = _text(trx, "AccAmt") or ""
         if "," in raw_amount and "." not in raw_amount:  # some exports write a decimal comma
             raw_amount = raw_amount.replace(",", ".")
-        cents = cents_from_decimal_text(raw_amount)
+        cents = common.cents_from_decimal_text(raw_amount)
         part.amount_cents = cents
-        currency = part.currency = currency_code(statement_ccy)
+        currency = part.currency = common.currency_code(statement_ccy)
         if part.credit is None:
-            raise EntryProblem(model.MISSING_DIRECTION, "the line is neither C nor D")
+            raise common.EntryProblem(model.MISSING_DIRECTION, "the line is neither C nor D")
         if cents == 0:
-            raise EntryProblem(model.ZERO_AMOUNT, "the amount is 0.00")
-    except EntryProblem as problem:
+            raise common.EntryProblem(model.ZERO_AMOUNT, "the amount is 0.00")
+    except common.EntryProblem as problem:
         unusable.append(part.unusable(position, problem))
         return
     transactions.append(BankTransaction(

@@ -6,7 +6,7 @@ import base64
 import binascii
 import time
 
-from urbaneta.adapters import photos
+from urbaneta.adapters import photos, uploads
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, today
 from urbaneta.errors import FieldError, ValidationFailed
@@ -115,6 +115,6 @@ def _uploaded_image(p: Principal, key: str) -> tuple[bytes, str]:
 def photo_upload(p: Principal, body: PhotoUploadCreate) -> PhotoUploadOut:
     """A presigned S3 POST for one photo (at most 5 MB) under the tenant, to read with POST /meters/ocr."""
     key = photos.upload_key(p.tenant_id, new_id(), body.content_type)
-    url, fields = photos.presigned_upload(key, body.content_type, max_bytes=MAX_IMAGE_BYTES)
-    return PhotoUploadOut(photo_key=key, upload_url=url, fields=fields, expires_in=photos.UPLOAD_SECONDS,
+    url, fields = uploads.presigned_post(key, body.content_type, max_bytes=MAX_IMAGE_BYTES)
+    return PhotoUploadOut(photo_key=key, upload_url=url, fields=fields, expires_in=uploads.UPLOAD_SECONDS,
                           max_bytes=MAX_IMAGE_BYTES)

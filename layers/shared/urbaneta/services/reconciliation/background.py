@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from urbaneta.adapters import documents
+from urbaneta.adapters import documents, uploads
 from urbaneta.adapters.statements import ParsedStatement
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
@@ -64,8 +64,8 @@ def start_job(caller: Principal, parsed: ParsedStatement, plan: lines.Plan, key:
 def upload(caller: Principal, body: StatementUploadCreate) -> StatementUploadOut:
     kind = "csv" if body.content_type == "text/csv" else "xml"
     key = documents.statement_upload_key(caller.tenant_id, new_id(), kind)
-    url, fields = documents.presigned_statement_upload(key, body.content_type, max_bytes=MAX_UPLOAD_BYTES)
-    return StatementUploadOut(upload_key=key, upload_url=url, fields=fields, expires_in=documents.UPLOAD_SECONDS,
+    url, fields = uploads.presigned_post(key, body.content_type, max_bytes=MAX_UPLOAD_BYTES)
+    return StatementUploadOut(upload_key=key, upload_url=url, fields=fields, expires_in=uploads.UPLOAD_SECONDS,
                               max_bytes=MAX_UPLOAD_BYTES)
 
 
