@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -366,3 +367,27 @@ def test_an_organisation_registered_before_staff_existed_lists_its_owner_once_it
     # Then the owner is listed, and is still the last owner
     assert [(m["id"], m["role"]) for m in members_of(boss)] == [(boss.user_id, "owner")]
     assert call(FN, "DELETE", f"/organization/members/{boss.user_id}", token=boss.token).status == 409
+
+
+@pytest.mark.parametrize(("language", "words"), [("et", "raamatupidaja"), ("lv", "grāmatvedis"), ("ru", "бухгалтер")])
+def test_a_staff_invitation_e_mail_and_page_speak_the_organisations_language(org, language, words):
+    # Given an organisation whose profile says its language
+    owner = org["owner"]
+    assert call(FN, "PATCH", "/organization", token=owner.token, body={"defaultLanguage": language}).status == 200
+    # When the owner invites an accountant
+    with outbox() as sent:
+        res = call(FN, "POST", "/organization/members", token=owner.token,
+                   body={"email": f"{unique('acc-')}@example.com", "role": "accountant"})
+    assert res.status == 201, res
+    text = body_text(sent[-1])
+    found = re.search(r"/invitations/accept\?token=([A-Za-z0-9_%-]+)", text)
+    assert found
+    token = unquote(found.group(1))
+    # Then the e-mail names the role in that language, and its link opens a page in it, with the form
+    assert words in text
+    page = call("residents", "GET", "/invitations/accept", query={"token": token})
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.content.decode()
+    assert words in html and f'lang="{language}"' in html
+    # And a wrong token shows nothing
+    assert call("residents", "GET", "/invitations/accept", query={"token": token[:-2] + "xx"}).status == 404

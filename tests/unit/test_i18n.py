@@ -140,6 +140,8 @@ def all_mails(lang: str):
                                           original_number="2025-000141"),
         "invitation": mails.invitation_mail(tx, building="Tamme 12", apartment="14", role="owner",
                                             expires=day(2025, 2, 8), url=url, association="KÜ Tamme 12"),
+        "staff invitation": mails.member_invitation_mail(tx, organization="KÜ Tamme 12", role="accountant",
+                                                         expires=day(2025, 2, 8), url=url),
         "magic link": mails.magic_link_mail(tx, url=url, token="abc"),
         "registration": mails.registration_mail(tx, url=url, token="abc"),
         "registration (known address)": mails.registration_mail(tx, url=url, token=None),

@@ -54,6 +54,8 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.action": "View and pay the invoice",
     "mail.credit.subject": "Credit note {number} from {association}",
     "mail.credit.body": "credit note {number} is attached: invoice {original} is cancelled ({amount}).",
+    "mail.member.subject": "Invitation to join {organization}",
+    "mail.member.body": "you are invited to join the staff of {organization} as {role}.",
     "mail.invitation.subject": "Invitation to {building}, apartment {apartment}",
     "mail.invitation.body": "you are invited to join {building}, apartment {apartment}, as its {role}.",
     "mail.invitation.action": "Accept the invitation",

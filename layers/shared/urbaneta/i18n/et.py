@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.action": "Vaata ja maksa arvet",
     "mail.credit.subject": "Kreeditarve {number} – {association}",
     "mail.credit.body": "manuses on kreeditarve {number}: arve {original} on tühistatud ({amount}).",
+    "mail.member.subject": "Kutse liituda: {organization}",
+    "mail.member.body": "Teid kutsutakse liituma ühingu {organization} meeskonnaga rollis: {role}.",
     "mail.invitation.subject": "Kutse: {building}, korter {apartment}",
     "mail.invitation.body": "Teid kutsutakse liituma: {building}, korter {apartment}, rollis {role}.",
     "mail.invitation.action": "Võta kutse vastu",

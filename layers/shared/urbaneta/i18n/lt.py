@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.action": "Peržiūrėti ir apmokėti sąskaitą",
     "mail.credit.subject": "Kreditinė sąskaita {number} – {association}",
     "mail.credit.body": "prisegta kreditinė sąskaita {number}: sąskaita {original} anuliuota ({amount}).",
+    "mail.member.subject": "Kvietimas prisijungti: {organization}",
+    "mail.member.body": "Esate pakviesti prisijungti prie {organization} komandos, vaidmuo: {role}.",
     "mail.invitation.subject": "Kvietimas: {building}, butas {apartment}",
     "mail.invitation.body": "esate kviečiami prisijungti: {building}, butas {apartment}, kaip {role}.",
     "mail.invitation.action": "Priimti kvietimą",

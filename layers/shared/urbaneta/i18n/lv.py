@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.action": "Skatīt un apmaksāt rēķinu",
     "mail.credit.subject": "Kredītrēķins {number} – {association}",
     "mail.credit.body": "pielikumā ir kredītrēķins {number}: rēķins {original} ir anulēts ({amount}).",
+    "mail.member.subject": "Ielūgums pievienoties: {organization}",
+    "mail.member.body": "Jūs esat uzaicināts pievienoties {organization} komandai ar lomu: {role}.",
     "mail.invitation.subject": "Ielūgums: {building}, dzīvoklis {apartment}",
     "mail.invitation.body": "Jūs esat ielūgts pievienoties: {building}, dzīvoklis {apartment}, lomā {role}.",
     "mail.invitation.action": "Pieņemt ielūgumu",

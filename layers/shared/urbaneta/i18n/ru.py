@@ -52,6 +52,8 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.action": "Посмотреть и оплатить счёт",
     "mail.credit.subject": "Кредит-нота {number} – {association}",
     "mail.credit.body": "во вложении кредит-нота {number}: счёт {original} аннулирован ({amount}).",
+    "mail.member.subject": "Приглашение в {organization}",
+    "mail.member.body": "Вас приглашают в команду {organization}, роль: {role}.",
     "mail.invitation.subject": "Приглашение: {building}, квартира {apartment}",
     "mail.invitation.body": "Вас приглашают присоединиться: {building}, квартира {apartment}, в роли «{role}».",
     "mail.invitation.action": "Принять приглашение",

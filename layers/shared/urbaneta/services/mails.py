@@ -61,6 +61,14 @@ def invitation_mail(tx: Texts, *, building: str, apartment: str, role: str, expi
                    after=[tx.t("mail.invitation.expiry", date=tx.date(expires))], sender=association)
 
 
+def member_invitation_mail(tx: Texts, *, organization: str, role: str, expires: date, url: str) -> MailContent:
+    """An invitation to the organisation's staff, in the organisation's language."""
+    body = tx.t("mail.member.body", organization=organization, role=tx.t(f"role.{role}"))
+    return compose(tx, tx.t("mail.member.subject", organization=organization), [_hello(tx, None, body)],
+                   action=(tx.t("mail.invitation.action"), url),
+                   after=[tx.t("mail.invitation.expiry", date=tx.date(expires))], sender=organization)
+
+
 def magic_link_mail(tx: Texts, *, url: str, token: str) -> MailContent:
     return compose(tx, tx.t("mail.magic.subject"), [_hello(tx, None, tx.t("mail.magic.body"))],
                    action=(tx.t("mail.magic.action"), url),

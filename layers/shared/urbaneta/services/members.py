@@ -15,7 +15,7 @@ from typing import Any
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal, Role
 from urbaneta.auth.tokens import revoke_user, token_hash
-from urbaneta.clock import new_id, now_iso, rfc3339, utcnow
+from urbaneta.clock import new_id, now_iso, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain.events.auth import MemberInvited, MemberJoined, MemberRemoved, MemberRoleChanged
 from urbaneta.domain.organization import MemberInvitation
 from urbaneta.domain.residents import check_usable
@@ -25,7 +25,7 @@ from urbaneta.models.organization import MemberInvitationOut, MemberInvite, Memb
 from urbaneta.models.residents import AcceptedOut, InvitationAccept
 from urbaneta.observability import logger
 from urbaneta.services.leaving import revoke_keys_of
-from urbaneta.settings import get_settings
+from urbaneta.services.mails import MailContent
 from urbaneta.store import members as store
 from urbaneta.store import users as users_store
 from urbaneta.store.pages import Page, PageRequest
@@ -33,15 +33,17 @@ from urbaneta.store.pages import Page, PageRequest
 INVITATION_TTL = timedelta(days=7)
 
 
-def _mail(inv: MemberInvitation, token: str, organisation: str) -> tuple[str, str]:
-    from urllib.parse import quote
+def _mail(inv: MemberInvitation, token: str) -> MailContent:
+    """In the organisation's language; the link opens the hosted acceptance page."""
+    from urbaneta.i18n import texts
+    from urbaneta.services.documents_context import organisation
+    from urbaneta.services.links import token_link
+    from urbaneta.services.mails import member_invitation_mail
 
-    link = f"{get_settings().public_base_url.rstrip('/')}/invitations/accept?token={quote(token)}"
-    subject = f"Invitation to join {organisation} on Urbaneta"
-    text = (f"Hello,\n\nyou are invited to join {organisation} on Urbaneta as its {inv.role}.\n\n"
-            f"Accept the invitation here: {link}\n\nInvitation code for apps: {token}\n\n"
-            f"The invitation is valid until {inv.expires_at} and can be used once.\n")
-    return subject, text
+    org = organisation(inv.tenant_id)
+    return member_invitation_mail(texts(org.default_language), organization=org.display_name or "Urbaneta",
+                                  role=inv.role, expires=parse_rfc3339(inv.expires_at).date(),
+                                  url=token_link("/invitations/accept", token))
 
 
 def _signed_in(caller: Principal) -> None:
@@ -54,7 +56,6 @@ def invite(caller: Principal, body: MemberInvite) -> MemberInvitationOut:
     """E-mail a one-time token (only its hash is stored) valid 7 days. One pending invitation per e-mail
     (409); a current member's e-mail is 409 too (change their role instead)."""
     from urbaneta.adapters.mail import MailRefused, send_email
-    from urbaneta.services.organization import get_profile
 
     _signed_in(caller)
     store.ensure_listed(caller.tenant_id, caller.user_id)  # organisations registered before staff existed
@@ -68,9 +69,9 @@ def invite(caller: Principal, body: MemberInvite) -> MemberInvitationOut:
                            token_hash=token_hash(token), invited_by=caller.user_id,
                            expires_at=rfc3339(now + INVITATION_TTL), created_at=rfc3339(now))
     store.create_invitation(inv)
-    subject, text = _mail(inv, token, get_profile(caller.tenant_id).display_name or "your organisation")
+    mail = _mail(inv, token)
     try:
-        send_email([email], subject, text)
+        send_email([email], mail.subject, mail.text, html=mail.html)
     except MailRefused as exc:
         store.cancel_invitation(inv, now=now_iso())
         raise ValidationFailed.one("email", "was refused by the mail service; check the address") from exc
