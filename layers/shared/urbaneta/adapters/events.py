@@ -1,4 +1,5 @@
-"""Domain events onto the EventBridge bus, in batches of 10 (PutEvents' limit), retrying failed entries."""
+"""Domain events onto the EventBridge bus, in batches of at most 10 entries and 256 KB (PutEvents' limits),
+retrying failed entries."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from pydantic import BaseModel, ConfigDict
 
 from urbaneta import backoff
 from urbaneta.adapters.aws import client
+from urbaneta.adapters.batching import bounded
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain import event_types
 from urbaneta.domain.events import EventData
 from urbaneta.settings import get_settings
 
 PUT_EVENTS_LIMIT = 10
+PUT_EVENTS_BYTES = 256 * 1024
+"""EventBridge's limit on one entry and on a PutEvents call's entries together (256 KB)."""
+
+
+def entry_size(entry: dict[str, Any]) -> int:
+    """An entry's size as EventBridge counts it: the UTF-8 bytes of Source, DetailType, Detail and resources."""
+    size = sum(len(str(entry.get(name) or "").encode()) for name in ("Source", "DetailType", "Detail"))
+    return size + sum(len(str(r).encode()) for r in entry.get("Resources") or [])
 
 
 class DomainEvent(BaseModel):
@@ -54,8 +64,8 @@ def publish(events: Iterable[DomainEvent]) -> int:
     """Send events in batches of 10; entries EventBridge refuses are retried. Returns PutEvents calls made."""
     entries = [_entry(e) for e in events]
     calls = 0
-    for start in range(0, len(entries), PUT_EVENTS_LIMIT):
-        pending = entries[start : start + PUT_EVENTS_LIMIT]
+    for pending in bounded(entries, max_count=PUT_EVENTS_LIMIT, max_bytes=PUT_EVENTS_BYTES, size=entry_size,
+                           what="an event"):
         for _ in backoff.attempts(6, message="Events could not be published; try again."):
             out = client("events").put_events(Entries=pending)
             calls += 1

@@ -1,4 +1,4 @@
-"""SQS: typed messages in batches of 10 (SendMessageBatch's limit), refused entries retried one by one;
+"""SQS: typed messages in batches of at most 10 and 1 MiB (SendMessageBatch's limits), refused entries retried;
 single messages (dead letters) and visibility changes (a retry's wait)."""
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from pydantic import BaseModel
 
 from urbaneta import backoff
 from urbaneta.adapters.aws import client
+from urbaneta.adapters.batching import bounded
 
 SEND_BATCH_LIMIT = 10
+SEND_BATCH_BYTES = 1024 * 1024
+"""SQS's limit on one message and on a SendMessageBatch's bodies together (1 MiB)."""
 MAX_VISIBILITY_SECONDS = 43_200  # SQS hides a message for at most 12 hours per receive
 
 
@@ -29,9 +32,10 @@ def send_all(queue_url: str, bodies: Sequence[BaseModel | dict[str, Any] | str])
     """Send every body as one message; entries SQS refuses are sent again (up to 6 tries, with backoff), then
     ServiceUnavailable. Returns the SendMessageBatch calls made."""
     calls = 0
-    for start in range(0, len(bodies), SEND_BATCH_LIMIT):
-        chunk = bodies[start : start + SEND_BATCH_LIMIT]
-        pending = [{"Id": str(i), "MessageBody": encode(b)} for i, b in enumerate(chunk)]
+    encoded = [encode(b) for b in bodies]
+    for chunk in bounded(encoded, max_count=SEND_BATCH_LIMIT, max_bytes=SEND_BATCH_BYTES,
+                         size=lambda body: len(body.encode()), what="a queue message"):
+        pending = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(chunk)]
         for _ in backoff.attempts(6, message="The work could not be queued; try again."):
             out = client("sqs").send_message_batch(QueueUrl=queue_url, Entries=pending)
             calls += 1
