@@ -202,3 +202,43 @@ def test_payments_under_throttling_leave_the_exact_balance(make_caller, monkeypa
     assert Decimal(str(after["amountPaid"])) == Decimal("4.25")
     assert Decimal(str(after["balanceDue"])) == total - Decimal("4.25")
     assert sum(hits) == 4
+
+
+def test_ses_throttling_is_waited_out_and_every_invoice_is_sent_exactly_once(make_caller, monkeypatch):
+    from moto.ses.exceptions import SesError
+    from moto.ses.models import SESBackend
+
+    from local import mailbox
+
+    class Throttled(SesError):
+        code = "Throttling"
+
+    from urbaneta import backoff
+    from urbaneta.adapters import mail
+
+    # Given three invoices, and SES that throttles 10 calls in a row after the first e-mail (more than one e-mail's
+    # tries: the chunk must come back from the queue)
+    mgr = make_caller("manager")
+    b, apts = _building_with(mgr, 3)
+    generate(mgr, b["id"])
+    real_send = SESBackend.send_raw_email
+    calls = {"n": 0}
+
+    def throttling(backend: Any, source: str, destinations: list[str], raw_data: str) -> Any:
+        calls["n"] += 1
+        if 2 <= calls["n"] <= 11:
+            raise Throttled("Maximum sending rate exceeded.")
+        return real_send(backend, source, destinations, raw_data)
+
+    monkeypatch.setattr(SESBackend, "send_raw_email", throttling)
+    monkeypatch.setattr(backoff, "pause", lambda *a, **k: None)  # the waits themselves are not what is tested
+    # When the manager sends them and the worker runs until the queue is empty
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"buildingId": b["id"]})
+    assert not run_sending()
+    # Then throttling was retried, never a failure: every invoice is sent and each resident got one e-mail
+    assert calls["n"] == 11 + 2 and mail.THROTTLE_ATTEMPTS == 8
+    assert {i["status"] for i in invoices_of(mgr, buildingId=b["id"])} == {"sent"}
+    mails = [m["to"][0] for m in mailbox.messages() if m["to"][0] in {a["email"] for a in apts}]
+    assert sorted(mails) == sorted(a["email"] for a in apts)
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert job["status"] == "completed" and job["failed"] == 0

@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from urbaneta import backoff
 from urbaneta.adapters.aws import client
 from urbaneta.settings import get_settings
 
 PERMANENT_REFUSALS = frozenset({"MessageRejected", "InvalidParameterValue"})
 """SES error codes that say this message, as built, will never be accepted: sending it again cannot help."""
+THROTTLING = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
+"""SES's answers to sending faster than the account's rate (14 mails a second by default): wait and send again."""
+THROTTLE_ATTEMPTS = 8
+"""Tries of one e-mail while SES throttles (about 6 s of waiting in all), then MailThrottled."""
+
+
+class MailThrottled(Exception):
+    """SES kept throttling: the e-mail was not sent, and sending it later will work (never a permanent failure)."""
 
 
 class MailRefused(Exception):
@@ -56,15 +65,22 @@ def send_email(to: Sequence[str], subject: str, text: str, *, html: str | None =
     from botocore.exceptions import ClientError
 
     msg = build_message(to, subject, text, html=html, attachments=attachments)
-    try:
-        out = client("ses").send_raw_email(
-            Source=str(msg["From"]), Destinations=list(to), RawMessage={"Data": msg.as_bytes()}
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in PERMANENT_REFUSALS:
-            raise MailRefused(str(exc.response["Error"].get("Message") or "refused")) from exc
-        raise
-    return str(out["MessageId"])
+    data = msg.as_bytes()
+    for attempt in range(THROTTLE_ATTEMPTS):
+        if attempt:
+            backoff.pause(attempt - 1, base=0.1, cap=2.0, jitter=True)
+        try:
+            out = client("ses").send_raw_email(Source=str(msg["From"]), Destinations=list(to),
+                                               RawMessage={"Data": data})
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in PERMANENT_REFUSALS:
+                raise MailRefused(str(exc.response["Error"].get("Message") or "refused")) from exc
+            if code in THROTTLING:
+                continue
+            raise
+        return str(out["MessageId"])
+    raise MailThrottled("SES kept throttling the sending rate")
 
 
 def send_email_quietly(to: str, subject: str, text: str, *, what: str, html: str | None = None) -> None:

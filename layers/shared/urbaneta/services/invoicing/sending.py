@@ -5,6 +5,7 @@
 from typing import Any
 
 from urbaneta.adapters.events import publish
+from urbaneta.adapters.mail import MailThrottled
 from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
@@ -128,6 +129,11 @@ def send_chunk(message: SendingChunk) -> ChunkResult:
             continue
         try:
             result.created.append(_send_one(inv))
+        except MailThrottled:
+            # SES is over its rate: what was sent is announced, and the chunk comes back from the queue later;
+            # the invoices already sent are then skipped (no longer drafts), the others sent
+            publish([invoice_event("invoice.sent", i) for i in result.created if i.status == "sent"])
+            raise
         except Exception as exc:  # the e-mail failed: the invoice stays as it was, the job reports it
             logger.warning("invoice e-mail failed", extra={"invoiceId": inv.id, "error": str(exc)})
             result.failed += 1
