@@ -60,7 +60,16 @@ def build_organisation(http: httpx.Client, label: str) -> Organisation:
     ids["webhook_id"] = data_of(http.post("/api/webhooks", headers=h, json={
         "url": "http://127.0.0.1:9/urbaneta-hook", "events": ["invoice.created"]}))["id"]
     ids["key_id"] = data_of(http.post("/api/api-keys", headers=h, json={"name": "Accounting export"}))["id"]
+    data_of(http.post("/api/organization/members", headers=h, json={  # the owner is listed from the first invite
+        "email": f"raamatupidaja-{uuid.uuid4().hex[:8]}@example.com", "role": "accountant"}))
+    ids["user_id"] = _owner_id(http, h)
     return org
+
+
+def _owner_id(http: httpx.Client, headers: dict[str, str]) -> str:
+    """The owner's own user id: a member id of this organisation for /organization/members/{user_id}."""
+    members = data_of(http.get("/api/organization/members", headers=headers))
+    return str(next(m["id"] for m in members if m["role"] == "owner"))
 
 
 
