@@ -12,6 +12,7 @@ from urbaneta.auth.principal import EVERYONE, STAFF
 from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, ok, page
+from urbaneta.models.accounts import PaymentReverse
 from urbaneta.models.payments import (
     BanklinkCreate,
     BanklinkOut,
@@ -27,6 +28,7 @@ from urbaneta.models.payments import (
     StatementUploadOut,
 )
 from urbaneta.services import banklinks, reconciliation
+from urbaneta.services.accounts import corrections
 from urbaneta.services import payments as service
 from urbaneta.settings import require
 
@@ -70,6 +72,15 @@ def list_payments(
 def get_payment(payment_id: Id):
     """One payment (a resident: only their apartments' payments)."""
     return ok(service.get_payment(principal(), payment_id).wire())
+
+
+@app.post("/payments/<payment_id>/reverse", responses=doc(200, PaymentOut), summary="Reverse a payment",
+          description="Undo a received payment with a reason: its invoices reopen, its credit is taken back, the "
+                      "apartment account shows the payment and its reversal. Publishes `payment.reversed`. A "
+                      "reversed (or pending) payment is 409.")
+@allow(STAFF)
+def reverse_payment(payment_id: Id, body: Annotated[PaymentReverse, Body()]):
+    return ok(corrections.reverse_by_hand(principal(), payment_id, body.reason).wire())
 
 
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))

@@ -85,8 +85,14 @@ _TYPES = (
     EventType("payment.received", "payments", "A payment was recorded: manual (`POST /payments`), a bank link "
               "callback, a statement line matched, or apartment credit used by a new invoice.",
               "invoicing.PaymentReceived"),
-    EventType("payment.reversed", "payments", "A bank reversal undid a payment: its invoices are open again, its "
-              "credit taken back.", "invoicing.PaymentReversed"),
+    EventType("payment.reversed", "payments", "A payment was reversed (a bank reversal, or "
+              "`POST /payments/{id}/reverse` with a reason): its invoices are open again, its credit taken back, and "
+              "the apartment account shows both entries.", "invoicing.PaymentReversed"),
+    EventType("account.opening_balance_recorded", "accounts", "An apartment's opening balance was imported "
+              "(`POST /apartments/opening-balances`), once per apartment and date.", "accounts.OpeningBalanceRecorded"),
+    EventType("credit_note.issued", "accounts", "A partial credit note was issued (`POST /invoices/{id}/credit-note` "
+              "with lines or an amount): the credited amount reduced the invoice, became apartment credit or was "
+              "refunded.", "accounts.CreditNoteIssued"),
 )
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -119,3 +119,9 @@ def changed_on(shard: int, day: str) -> Iterator[tuple[str, str, str]]:
     """(tenant, building, apartment) of the accounts last changed on ``day`` in one shard (the daily check)."""
     for item in t.query_all(keys.account_check_partition(shard), index="GSI3", sk_prefix=f"{day}#"):
         yield str(item["tenantId"]), str(item["buildingId"]), str(item["apartmentId"])
+
+
+def apartment_numbers(tenant_id: str, apartment_ids: Sequence[str]) -> dict[str, str]:
+    """The numbers of these apartments (the debtor report's labels): one BatchGetItem per 100."""
+    items = t.batch_get([keys.apartment(tenant_id, a) for a in apartment_ids])
+    return {str(i["id"]): str(i["number"]) for i in items if i.get("entity") == "apartment"}
