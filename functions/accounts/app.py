@@ -50,7 +50,7 @@ def get_account(
     apartment_id: Id,
     date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
     date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
-    format: Format = None,  # noqa: A002 - the query parameter's name
+    format: Format = None,
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
@@ -92,7 +92,7 @@ def import_opening_balances():
 def debtor_report(
     building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
     as_of: Annotated[str | None, Query(alias="asOf", pattern=DATE)] = None,
-    format: Format = None,  # noqa: A002
+    format: Format = None,
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):

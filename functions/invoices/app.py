@@ -5,11 +5,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, STAFF
 from urbaneta.http.app import allow, create_app, make_handler, principal
+from urbaneta.http.errors import from_validation_errors
 from urbaneta.http.responses import accepted, created, doc, ok, page
+from urbaneta.models.accounts import CreditNoteCreate
 from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
+from urbaneta.services.accounts import corrections
 from urbaneta.services.invoicing import documents, lifecycle, queries, sending, starting
 from urbaneta.settings import require
 
@@ -78,8 +82,19 @@ def get_pdf(invoice_id: Id):
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
 @allow(STAFF)
 def credit_note(invoice_id: Id):
-    """Issue a credit note (negative amounts, its own number); the invoice becomes cancelled."""
-    out = lifecycle.create_credit_note(principal(), invoice_id)
+    """Without a body: a credit note of the whole unpaid invoice (negative amounts, its own number), which becomes
+    cancelled. With a body `{lines: [positions] | amount, reason, refund?}` (CreditNoteCreate): a partial credit
+    note, also on a paid or partly paid invoice; the invoice's balance falls, the part already paid becomes
+    apartment credit (or, with `refund`, a recorded refund). Both are entries of the apartment account."""
+    raw = app.current_event.body or ""
+    if raw.strip():
+        try:
+            body = CreditNoteCreate.model_validate_json(app.current_event.decoded_body)
+        except ValidationError as exc:
+            raise from_validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+        out = corrections.partial_credit_note(principal(), invoice_id, body)
+    else:
+        out = lifecycle.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
 

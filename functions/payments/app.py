@@ -28,8 +28,8 @@ from urbaneta.models.payments import (
     StatementUploadOut,
 )
 from urbaneta.services import banklinks, reconciliation
-from urbaneta.services.accounts import corrections
 from urbaneta.services import payments as service
+from urbaneta.services.accounts import corrections
 from urbaneta.settings import require
 
 require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)

@@ -6,7 +6,7 @@ a negative (prepaid) opening balance are negative. A balance above zero is debt,
 
 Ageing is balance-forward (VÕS § 88: money pays the oldest debt first): the debt of an apartment is made of its
 NEWEST charges, so a positive balance is attributed to the charges (by due date) from the newest back; each part
-is aged by ``as_of − due date``. The aggregate keeps the charges summed per due date (``charges``).
+is aged by ``as_of - due date``. The aggregate keeps the charges summed per due date (``charges``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def change_of(entries: Sequence[LedgerEntry], due: date | None = None) -> Balanc
     """What ``entries`` change: the balance, the payments received and (for charges) the charges by ``due``."""
     total = sum(e.amount_cents for e in entries)
     received = -sum(e.amount_cents for e in entries if e.type in ("payment", "payment_reversal"))
-    charged = sum(e.amount_cents for e in entries if e.type in ("invoice", "late_interest", "credit_note")
+    charged = sum(e.amount_cents for e in entries if e.type in ("invoice", "late_interest", "credit_note", "refund")
                   or (e.type == "opening_balance" and e.amount_cents > 0))
     paid_on = [e.date for e in entries if e.type == "payment"]
     invoiced = [e.date for e in entries if e.type == "invoice"]
@@ -133,7 +133,7 @@ def order_key(entry: LedgerEntry) -> tuple[str, str]:
 def statement(current_cents: int, since_from: Iterable[LedgerEntry], date_from: date | None,
               date_to: date | None) -> Statement:
     """A statement from the current balance and every entry dated on or after ``date_from`` (or all of them):
-    opening = current − those entries; then each entry up to ``date_to`` with its running balance."""
+    opening = current - those entries; then each entry up to ``date_to`` with its running balance."""
     entries = sorted(since_from, key=order_key)
     after_from = [e for e in entries if date_from is None or e.date >= date_from]
     opening = current_cents - sum(e.amount_cents for e in after_from)

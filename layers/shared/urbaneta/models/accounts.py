@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from urbaneta.domain.ledger import BUCKETS, AccountBalance, Bucket, EntryType, StatementLine
 from urbaneta.domain.money import from_cents
-from urbaneta.models.common import MAX_AMOUNT, ApiModel, Money, ResponseModel
+from urbaneta.models.common import MAX_AMOUNT, Amount, ApiModel, Money, ResponseModel
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_OPENING_ROWS = 1000
@@ -134,3 +134,21 @@ def money(cents: int) -> Decimal:
 
 class PaymentReverse(ApiModel):
     reason: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CreditNoteCreate(ApiModel):
+    """A partial credit note: chosen lines of the invoice (0-based positions) or an amount, with a reason."""
+
+    lines: list[Annotated[int, Field(ge=0, le=500)]] | None = Field(default=None, min_length=1, max_length=500)
+    amount: Amount | None = Field(default=None, gt=0)
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    refund: bool = Field(default=False, description="The part already paid is refunded (recorded on the account) "
+                                                    "instead of becoming apartment credit")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> CreditNoteCreate:
+        if (self.lines is None) == (self.amount is None):
+            raise ValueError("give either lines or amount")
+        if self.lines is not None and len(set(self.lines)) != len(self.lines):
+            raise ValueError("a line is credited once")
+        return self

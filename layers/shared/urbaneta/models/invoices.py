@@ -115,6 +115,7 @@ class InvoiceOut(ResponseModel):
     reference: str | None = None
     credit_note_of: str | None = None
     cancelled_by: str | None = None
+    credited: Money = Field(default=Decimal(0), description="Credited by partial credit notes")
     previous_balance: Money | None = Field(default=None, description="The apartment's balance before this invoice "
                                            "(negative: a prepayment), as its account said when it was generated")
     payments_received: Money | None = Field(default=None, description="Payments received since the previous "
@@ -137,7 +138,8 @@ class InvoiceOut(ResponseModel):
             balance_due=from_cents(inv.balance_due_cents), paid_date=inv.paid_date,
             recipient=RecipientOut(name=inv.recipient.name, email=inv.recipient.email), reference=inv.reference,
             credit_note_of=inv.credit_note_of, cancelled_by=inv.cancelled_by, created_at=inv.created_at,
-            updated_at=inv.updated_at, previous_balance=_money(inv.previous_balance_cents),
+            updated_at=inv.updated_at, credited=from_cents(inv.credited_cents),
+            previous_balance=_money(inv.previous_balance_cents),
             payments_received=_money(inv.payments_received_cents), total_to_pay=_money(inv.total_to_pay_cents),
         )
 

@@ -77,6 +77,13 @@ def credit_note_entry(note: Invoice, original: Invoice, cents: int, reason: str 
                   invoice_id=original.id, reason=reason)
 
 
+def refund_entry(note: Invoice, cents: int, reason: str | None) -> LedgerEntry:
+    """The part of a credit note already paid, paid back to the payer (recorded; the money leaves elsewhere)."""
+    return _entry(note.tenant_id, note.building_id, note.apartment_id, f"refund:{note.id}", note.issue_date,
+                  "refund", cents, f"Refund of credit note {note.number}", invoice_id=note.credit_note_of,
+                  reason=reason)
+
+
 def opening_entry(tenant_id: str, building_id: str, apartment_id: str, on: date, cents: int,
                   reason: str | None = None) -> LedgerEntry:
     return _entry(tenant_id, building_id, apartment_id, f"opening:{on.isoformat()}", on, "opening_balance", cents,

@@ -10,7 +10,8 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
    reservation (conditioned on the chunk not having one yet: a retried chunk gets its earlier block back);
 4. TransactWriteItems, 24 invoices per call, each with its ledger entries and its apartment's balance
    (``services.accounts.posting``: the invoice's previousBalance/paymentsReceived/totalToPay come from the
-   balances read in one BatchGetItem, the account update is conditioned on them); then the job's progress (one UpdateItem, counted once per chunk);
+   balances read in one BatchGetItem, the account update is conditioned on them); then the job's progress (one
+   UpdateItem, counted once per chunk);
 5. ``invoice.created`` events, 10 per PutEvents (event ids derived from the invoice: a redelivered chunk
    re-publishes the same events, consumers deduplicate).
 """

@@ -32,7 +32,7 @@ def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = ()) 
 
 
 _TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt", "overdueAt", "cancelledAt",
-            "cancelledBy", "reference")
+            "cancelledBy", "reference", "creditedCents")
 
 
 def transition_op(inv: Invoice, after: Invoice) -> Op:
