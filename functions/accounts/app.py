@@ -2,7 +2,7 @@
 /reports/debtors (debtor report with ageing, JSON or CSV) and /reports/account-check (consistency check)."""
 
 import base64
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ValidationError
@@ -29,8 +29,13 @@ app = create_app()
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json (default) or csv")]
-CSV_ANSWER = {200: {"description": "The document; `?format=csv`: text/csv", "content": {
-    "text/csv": {"schema": {"type": "string"}}}}}
+
+
+def _or_csv(model: Any) -> dict[int, Any]:
+    """The JSON document, or with ``?format=csv`` the same as text/csv."""
+    answer = doc(200, model, description="The document; `?format=csv`: text/csv")
+    answer[200]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return answer
 
 
 def _raw_body() -> str:
@@ -39,7 +44,7 @@ def _raw_body() -> str:
     return base64.b64decode(body).decode("utf-8", "replace") if event.is_base64_encoded else body
 
 
-@app.get("/apartments/<apartment_id>/account", responses={**doc(200, AccountStatementOut), **CSV_ANSWER},
+@app.get("/apartments/<apartment_id>/account", responses=_or_csv(AccountStatementOut),
          summary="An apartment's account statement",
          description="Opening balance, the entries of the period with their running balance, closing balance "
                      "(positive: owed; negative: prepaid). `from`/`to` are entry dates, both optional. Entries are "
@@ -83,7 +88,7 @@ def import_opening_balances():
     return ok(opening.import_opening_balances(principal(), body).wire())
 
 
-@app.get("/reports/debtors", responses={**doc(200, DebtorReportOut), **CSV_ANSWER},
+@app.get("/reports/debtors", responses=_or_csv(DebtorReportOut),
          summary="Debtor report of a building",
          description="Per apartment account: balance, overdue, ageing buckets on `asOf` (default today), last payment "
                      "date, reminder level. Totals of the building on the first page. Read from the balance "

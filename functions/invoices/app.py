@@ -89,7 +89,7 @@ def credit_note(invoice_id: Id):
     raw = app.current_event.body or ""
     if raw.strip():
         try:
-            body = CreditNoteCreate.model_validate_json(app.current_event.decoded_body)
+            body = CreditNoteCreate.model_validate_json(app.current_event.decoded_body or "{}")
         except ValidationError as exc:
             raise from_validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
         out = corrections.partial_credit_note(principal(), invoice_id, body)

@@ -122,5 +122,5 @@ def import_opening_balances(caller: Principal, body: OpeningBalanceImport) -> Op
                 apartment_id=row.apartment_id, building_id=buildings[row.apartment_id], date=row.date,
                 balance=row.balance)))
     publish(events)
-    created = sum(r.status == "created" for r in results)
-    return OpeningImportOut(created=created, duplicates=len(results) - created, rows=results)
+    count = sum(r.status == "created" for r in results)
+    return OpeningImportOut(created=count, duplicates=len(results) - count, rows=results)
