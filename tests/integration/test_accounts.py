@@ -283,3 +283,19 @@ def test_consistency_check_finds_drift_and_the_schedule_runs_it(billed, make_cal
                 query={"buildingId": building["id"]}).status == 404
     assert call(FN, "GET", "/reports/account-check", token=mgr.token).status == 422
     assert cents(drift["drift"][0]["difference"]) == 1
+
+
+def test_invoice_pdf_prints_the_account_lines(billed):
+    mgr, building, apts, invoices = billed
+    apt = apts[0]["id"]
+    pay(mgr, invoices[apt]["id"], 30, "2025-02-10")
+    feb = bill_month(mgr, building["id"], "2025-02", "2025-03-01")[apt]
+    # When February's PDF is rendered / Then it shows the previous balance, the payments and the total to pay
+    res = call("invoices", "GET", f"/invoices/{feb['id']}/pdf", token=mgr.token)
+    assert res.status == 200
+    import io
+
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(res.content)).pages)
+    assert "Previous balance" in text and "70.00" in text and "Total to pay" in text and "170.00" in text

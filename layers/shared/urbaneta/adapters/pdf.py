@@ -50,6 +50,7 @@ class InvoiceDocument:
     total_cents: int
     lines: list[PdfLine] = field(default_factory=list)
     note: str | None = None  # e.g. "Cancels invoice 2025-000012"
+    account: tuple[tuple[str, int], ...] = ()  # the apartment account's lines under the totals (label, cents)
 
 
 def money(cents: int) -> str:
@@ -124,7 +125,8 @@ def render_invoice(doc: InvoiceDocument) -> bytes:
     pdf.ln(3)
 
     for label, cents, size in (("Subtotal", doc.subtotal_cents, 10), ("VAT", doc.vat_total_cents, 10),
-                               (f"Total ({doc.currency})", doc.total_cents, 12)):
+                               (f"Total ({doc.currency})", doc.total_cents, 12),
+                               *((text, amount, 10) for text, amount in doc.account)):
         pdf.set_font(FAMILY, "", size)
         pdf.cell(width * 0.75, 7, label, align="R", new_x="RIGHT", new_y="TOP")
         pdf.cell(width * 0.25, 7, money(cents), align="R", new_x="LMARGIN", new_y="NEXT")

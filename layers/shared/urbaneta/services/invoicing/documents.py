@@ -42,8 +42,17 @@ def _document(inv: Invoice) -> Any:
         subtotal_cents=inv.subtotal_cents, vat_total_cents=inv.vat_total_cents, total_cents=inv.total_cents,
         lines=[PdfLine(ln.description, ln.quantity, ln.unit, ln.unit_price, ln.amount_cents, ln.vat_rate, ln.vat_cents)
                for ln in inv.lines],
-        note=note,
+        note=note, account=_account_lines(inv),
     )
+
+
+def _account_lines(inv: Invoice) -> tuple[tuple[str, int], ...]:
+    """What the apartment account said when the invoice was generated (none on credit notes and older invoices)."""
+    if inv.previous_balance_cents is None or inv.total_to_pay_cents is None:
+        return ()
+    return (("Previous balance", inv.previous_balance_cents),
+            ("Payments received since the last invoice", inv.payments_received_cents or 0),
+            ("Total to pay", inv.total_to_pay_cents))
 
 
 def ensure_pdf(inv: Invoice) -> bytes:
