@@ -31,12 +31,10 @@ def cell(text: str | None) -> str:
 
 
 def parse_date(raw: str | None, field_name: str) -> date | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(field_name, "must be a date (YYYY-MM-DD)") from exc
+    """A date query parameter (422 naming it when it is not YYYY-MM-DD), as the invoice list parses its own."""
+    from urbaneta.services.invoicing.queries import _date_param
+
+    return _date_param(field_name, raw)
 
 
 def period(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date | None]:
