@@ -4,6 +4,7 @@
 import base64
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ValidationError
 
@@ -29,12 +30,16 @@ app = create_app()
 Id = Annotated[str, Path(min_length=1, max_length=64)]
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 Format = Annotated[str | None, Query(pattern="^(json|csv)$", description="json (default) or csv")]
+StatementFormat = Annotated[str | None, Query(pattern="^(json|csv|pdf)$", description="json (default), csv or pdf")]
 
 
-def _or_csv(model: Any) -> dict[int, Any]:
-    """The JSON document, or with ``?format=csv`` the same as text/csv."""
-    answer = doc(200, model, description="The document; `?format=csv`: text/csv")
+def _or_csv(model: Any, pdf: bool = False) -> dict[int, Any]:
+    """The JSON document, or with ``?format=csv`` the same as text/csv (``pdf``: also ``?format=pdf``)."""
+    answer = doc(200, model, description="The document; `?format=csv`: text/csv" + ("; `?format=pdf`: a PDF"
+                                                                                     if pdf else ""))
     answer[200]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    if pdf:
+        answer[200]["content"]["application/pdf"] = {"schema": {"type": "string", "format": "binary"}}
     return answer
 
 
@@ -44,7 +49,7 @@ def _raw_body() -> str:
     return base64.b64decode(body).decode("utf-8", "replace") if event.is_base64_encoded else body
 
 
-@app.get("/apartments/<apartment_id>/account", responses=_or_csv(AccountStatementOut),
+@app.get("/apartments/<apartment_id>/account", responses=_or_csv(AccountStatementOut, pdf=True),
          summary="An apartment's account statement",
          description="Opening balance, the entries of the period with their running balance, closing balance "
                      "(positive: owed; negative: prepaid). `from`/`to` are entry dates, both optional. Entries are "
@@ -55,10 +60,14 @@ def get_account(
     apartment_id: Id,
     date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
     date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
-    format: Format = None,
+    format: StatementFormat = None,
     limit: Annotated[str | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
+    if format == "pdf":
+        content = statements.account_pdf(principal(), apartment_id, raw_from=date_from, raw_to=date_to)
+        return Response(status_code=200, content_type="application/pdf", body=content,
+                        headers={"Content-Disposition": f'inline; filename="account-{apartment_id}.pdf"'})
     if format == "csv":
         body = statements.account_csv(principal(), apartment_id, raw_from=date_from, raw_to=date_to)
         return csv_file(body, f"account-{apartment_id}.csv")

@@ -110,6 +110,21 @@ def test_statement_refuses_bad_input_and_hides_other_tenants_and_residents(bille
     assert account(mine, apt).status == 200
     assert account(mine, apts[1]["id"]).status == 404
     assert account(mine, apt, format="csv").status == 200
+    assert account(mine, apt, format="xml").status == 422
+
+
+def test_statement_as_pdf(billed):
+    mgr, _, apts, invoices = billed
+    apt = apts[0]["id"]
+    pay(mgr, invoices[apt]["id"], 12.34, "2025-02-10")
+    res = account(mgr, apt, format="pdf")
+    assert res.status == 200 and res.headers["content-type"] == "application/pdf"
+    import io
+
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(res.content)).pages)
+    assert "Opening balance" in text and "87.66" in text and "Closing balance" in text
 
 
 # ---- opening balances ------------------------------------------------------------------------------------------

@@ -97,3 +97,22 @@ def account_csv(caller: Principal, apartment_id: str, *, raw_from: str | None, r
     writer.writerow([date_to.isoformat() if date_to else "", "closing", "Closing balance", "",
                      from_cents(st.closing_cents), "", "", ""])
     return out.getvalue()
+
+
+def account_pdf(caller: Principal, apartment_id: str, *, raw_from: str | None, raw_to: str | None) -> bytes:
+    """The whole statement as an A4 PDF (rendered on each request: a statement changes with every entry)."""
+    from urbaneta.adapters.statement_pdf import StatementDocument, StatementRow, render_statement
+    from urbaneta.store import buildings, users
+
+    date_from, date_to = period(raw_from, raw_to)
+    apt, _, st = _statement(caller, apartment_id, date_from, date_to)
+    building = buildings.get_building(caller.tenant_id, apt.building_id, include_archived=True)
+    tenant = users.get_tenant(caller.tenant_id) or {}
+    addr = building.address
+    span = f"{date_from or 'the first entry'} to {date_to or 'today'}"
+    return render_statement(StatementDocument(
+        association=str(tenant.get("name") or building.name), period=span, currency=building.currency,
+        apartment=f"{addr.street}, {addr.postal_code} {addr.city}, apt {apt.number}",
+        opening_cents=st.opening_cents, closing_cents=st.closing_cents,
+        rows=[StatementRow(ln.entry.date, ln.entry.type, ln.entry.description, ln.entry.amount_cents,
+                           ln.balance_cents) for ln in st.lines]))
