@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
+
 from tests.integration.accounts_helpers import bill_month, billed_building, cents, full_statement, pay
 from tests.integration.invoicing_helpers import load_event_sweep
+from tests.integration.test_payments import atomic_calls  # noqa: F401 - the fixture
 from tests.support import call
 
 MONTHS = ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06")
@@ -131,3 +134,59 @@ def test_partial_credit_note_refusals(make_caller):
     after = _invoice(mgr, inv["id"])
     assert (after["credited"], after["balanceDue"], after["status"]) == (60.0, 40.0, "sent")
     assert full_statement(mgr, apts[0]["id"])["closingBalance"] == 40.0
+
+
+@pytest.mark.usefixtures("atomic_calls")
+def test_concurrent_payments_and_a_redelivered_chunk_post_each_entry_once(make_caller):
+    import json
+    import threading
+
+    from tests.integration.invoicing_helpers import receive_all
+    from urbaneta.auth.principal import Principal, Role
+    from urbaneta.models.messages import GenerationChunk
+    from urbaneta.models.payments import ManualPaymentCreate
+    from urbaneta.services import payments as service
+    from urbaneta.services.invoicing import generation as invoicing
+
+    mgr = make_caller("manager")
+    building, apts = billed_building(mgr, apartments=2)
+    jan = bill_month(mgr, building["id"], "2025-01", "2025-02-01")
+    apt = apts[0]["id"]
+    # When twelve payments of 10.00 arrive at once for one apartment (each thread as its own Lambda would)
+    who = Principal(mgr.tenant_id, mgr.user_id, Role.MANAGER, "s")
+    body = ManualPaymentCreate.model_validate({"invoiceId": jan[apt]["id"], "amount": "10", "paidDate": "2025-02-10",
+                                              "method": "cash"})
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        try:
+            service.record_manual_payment(who, body)
+            outcome = "ok"
+        except Exception as exc:  # reported by the assertion below
+            outcome = repr(exc)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["ok"] * 12
+    # And February's chunk is delivered twice
+    res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token, body={
+        "buildingId": building["id"], "periodStart": "2025-02-01", "periodEnd": "2025-02-28",
+        "issueDate": "2025-03-01"})
+    assert res.status == 202
+    for m in receive_all("INVOICE_GENERATION_QUEUE_URL"):  # the plan
+        invoicing.handle_generation_message(json.loads(m["Body"]))
+    chunk = next(json.loads(m["Body"]) for m in receive_all("INVOICE_GENERATION_QUEUE_URL"))
+    invoicing.generate_chunk(GenerationChunk.parse(chunk))
+    invoicing.generate_chunk(GenerationChunk.parse(chunk))
+    # Then every payment and invoice is one entry, and the balances agree with their entries
+    doc = full_statement(mgr, apt)
+    assert sorted(e["type"] for e in doc["entries"]) == ["invoice", "invoice"] + ["payment"] * 12
+    assert cents(doc["closingBalance"]) == 20000 - 12000 == cents(doc["currentBalance"])
+    check = call("accounts", "GET", "/reports/account-check", token=mgr.token, query={"buildingId": building["id"]})
+    assert check.data == {"checked": 2, "drift": []}
