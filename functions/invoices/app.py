@@ -10,11 +10,20 @@ from pydantic import ValidationError
 from urbaneta.auth.principal import EVERYONE, STAFF
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.errors import from_validation_errors
-from urbaneta.http.responses import accepted, created, doc, ok, page
+from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.accounts import CreditNoteCreate
-from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
+from urbaneta.models.invoices import (
+    DraftLines,
+    GenerateBulk,
+    InvoiceCreate,
+    InvoiceOut,
+    InvoicePatch,
+    JobAccepted,
+    JobOut,
+    SendBulk,
+)
 from urbaneta.services.accounts import corrections
-from urbaneta.services.invoicing import documents, lifecycle, queries, sending, starting
+from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, sending, starting
 from urbaneta.settings import require
 
 require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -67,6 +76,33 @@ def get_invoice(invoice_id: Id):
 def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     """Move an invoice along its life cycle (draft→sent, sent/overdue→paid); 409 for any other transition."""
     return ok(lifecycle.patch_invoice(principal(), invoice_id, body).wire())
+
+
+@app.post("/invoices", responses=doc(201, InvoiceOut), summary="Create a one-off invoice",
+          description="Free lines for one apartment (a key replacement, a repair charged to one owner): a draft with "
+                      "the next number of the building's series, the apartment's reference, the same PDF, e-mail "
+                      "(send-bulk with `invoiceIds`) and events as monthly invoices. Posted to the apartment account.")
+@allow(STAFF)
+def create_invoice(body: Annotated[InvoiceCreate, Body()]):
+    out = oneoff.create_invoice(principal(), body)
+    return created(out.wire(), location=f"/api/invoices/{out.id}")
+
+
+@app.put("/invoices/<invoice_id>/lines", responses=doc(200, InvoiceOut), summary="Replace a draft's lines",
+         description="Until it is issued (sent), a draft's lines can be replaced; the account gets an adjustment of "
+                     "the difference. 409 for an issued invoice or a draft that has received money.")
+@allow(STAFF)
+def replace_lines(invoice_id: Id, body: Annotated[DraftLines, Body()]):
+    return ok(oneoff.replace_lines(principal(), invoice_id, body).wire())
+
+
+@app.delete("/invoices/<invoice_id>", responses=doc(204), summary="Delete a draft",
+            description="A draft is deleted by cancelling it: its number stays used (the series has no gap) and its "
+                        "total is taken back from the account. 409 for an issued invoice.")
+@allow(STAFF)
+def delete_draft(invoice_id: Id):
+    oneoff.delete_draft(principal(), invoice_id)
+    return no_content()
 
 
 @app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF",

@@ -190,3 +190,62 @@ def test_concurrent_payments_and_a_redelivered_chunk_post_each_entry_once(make_c
     assert cents(doc["closingBalance"]) == 20000 - 12000 == cents(doc["currentBalance"])
     check = call("accounts", "GET", "/reports/account-check", token=mgr.token, query={"buildingId": building["id"]})
     assert check.data == {"checked": 2, "drift": []}
+
+
+# ---- one-off invoices and drafts (item 6) ------------------------------------------------------------------
+
+
+def test_one_off_invoice_is_numbered_posted_and_its_draft_editable_then_deletable(make_caller):
+    mgr = make_caller("manager")
+    building, apts = billed_building(mgr, apartments=1, invoicePrefix="K")
+    apt = apts[0]["id"]
+    bill_month(mgr, building["id"], "2025-01", "2025-02-01")
+    # When a key replacement is billed to the apartment
+    res = call("invoices", "POST", "/invoices", token=mgr.token, body={
+        "apartmentId": apt, "issueDate": "2025-02-05", "lines": [
+            {"description": "Võtme asendus", "quantity": 2, "unitPrice": 12.5, "vatRate": 22}]})
+    # Then it is a draft with the next number of the series, its VAT, and the account's balances
+    assert res.status == 201, res
+    inv = res.data
+    assert inv["number"] == "K-000002" and inv["status"] == "draft" and inv["total"] == 30.5
+    assert (inv["previousBalance"], inv["totalToPay"]) == (100.0, 130.5)
+    assert full_statement(mgr, apt)["closingBalance"] == 130.5
+    # When its lines are replaced / Then the account follows with an adjustment
+    put = call("invoices", "PUT", f"/invoices/{inv['id']}/lines", token=mgr.token,
+               body={"lines": [{"description": "Võti", "unitPrice": 10}]})
+    assert put.status == 200 and put.data["total"] == 10.0 and put.data["totalToPay"] == 110.0
+    assert full_statement(mgr, apt)["closingBalance"] == 110.0
+    # When the draft is deleted / Then it stays cancelled (no gap in the series) and the account is back
+    assert call("invoices", "DELETE", f"/invoices/{inv['id']}", token=mgr.token).status == 204
+    assert call("invoices", "GET", f"/invoices/{inv['id']}", token=mgr.token).data["status"] == "cancelled"
+    doc = full_statement(mgr, apt)
+    assert doc["closingBalance"] == 100.0
+    assert [e["type"] for e in doc["entries"]].count("adjustment") == 2
+    # And a deleted or issued invoice is not changed again (409)
+    assert call("invoices", "DELETE", f"/invoices/{inv['id']}", token=mgr.token).status == 409
+
+
+def test_one_off_invoice_refusals(make_caller):
+    mgr = make_caller("manager")
+    building, apts = billed_building(mgr, apartments=1)
+    apt = apts[0]["id"]
+    line = {"description": "Remont", "unitPrice": 50}
+    post = lambda who, body: call("invoices", "POST", "/invoices", token=who.token, body=body)  # noqa: E731
+    assert post(mgr, {"apartmentId": apt, "lines": []}).status == 422
+    bad = post(mgr, {"apartmentId": apt, "lines": [{"description": "", "unitPrice": -1, "quantity": 0}]})
+    assert bad.status == 422 and {"lines.0.unitPrice", "lines.0.quantity"} <= {e["field"] for e in bad.error["errors"]}
+    assert post(mgr, {"apartmentId": apt, "lines": [line], "issueDate": "2025-02-05",
+                      "dueDate": "2025-02-01"}).status == 422
+    # another organisation's apartment is unknown; a resident may not bill
+    stranger = make_caller("manager")
+    assert post(stranger, {"apartmentId": apt, "lines": [line]}).status == 422
+    resident = make_caller("resident", tenant_id=mgr.tenant_id, apartment_ids=(apt,))
+    assert post(resident, {"apartmentId": apt, "lines": [line]}).status == 403
+    made = post(mgr, {"apartmentId": apt, "lines": [line]}).data
+    # an issued invoice's lines are not replaced; another tenant's draft is 404
+    assert call("invoices", "PUT", f"/invoices/{made['id']}/lines", token=stranger.token,
+                body={"lines": [line]}).status == 404
+    assert call("invoices", "DELETE", f"/invoices/{made['id']}", token=stranger.token).status == 404
+    call("invoices", "PATCH", f"/invoices/{made['id']}", token=mgr.token, body={"status": "sent"})
+    assert call("invoices", "PUT", f"/invoices/{made['id']}/lines", token=mgr.token,
+                body={"lines": [line]}).status == 409

@@ -2,7 +2,8 @@
 
 Sign: an entry's ``amount_cents`` is what it adds to the money the apartment owes. An invoice, a late-interest
 charge, a positive opening balance, a payment reversal and a refund are positive; a payment, a credit note and
-a negative (prepaid) opening balance are negative. A balance above zero is debt, below zero a prepayment.
+a negative (prepaid) opening balance are negative. An ``adjustment`` (a draft's lines changed, a draft voided)
+has either sign. A balance above zero is debt, below zero a prepayment.
 
 Ageing is balance-forward (VÕS § 88: money pays the oldest debt first): the debt of an apartment is made of its
 NEWEST charges, so a positive balance is attributed to the charges (by due date) from the newest back; each part
@@ -21,7 +22,7 @@ from pydantic import Field
 from urbaneta.domain.entity import Entity
 
 EntryType = Literal["opening_balance", "invoice", "late_interest", "payment", "payment_reversal", "credit_note",
-                    "refund"]
+                    "refund", "adjustment"]
 
 ENTRY_TYPES: tuple[str, ...] = EntryType.__args__  # type: ignore[attr-defined]
 
@@ -90,7 +91,8 @@ def change_of(entries: Sequence[LedgerEntry], due: date | None = None) -> Balanc
     """What ``entries`` change: the balance, the payments received and (for charges) the charges by ``due``."""
     total = sum(e.amount_cents for e in entries)
     received = -sum(e.amount_cents for e in entries if e.type in ("payment", "payment_reversal"))
-    charged = sum(e.amount_cents for e in entries if e.type in ("invoice", "late_interest", "credit_note", "refund")
+    charged = sum(e.amount_cents for e in entries if e.type in ("invoice", "late_interest", "credit_note", "refund",
+                                                                "adjustment")
                   or (e.type == "opening_balance" and e.amount_cents > 0))
     paid_on = [e.date for e in entries if e.type == "payment"]
     invoiced = [e.date for e in entries if e.type == "invoice"]
@@ -103,7 +105,7 @@ def change_of(entries: Sequence[LedgerEntry], due: date | None = None) -> Balanc
 
 def check_sign(entry: LedgerEntry) -> None:
     """An entry's sign follows its type (a programming error otherwise)."""
-    if entry.type == "opening_balance":
+    if entry.type in ("opening_balance", "adjustment"):
         return
     if (entry.amount_cents > 0) != (entry.type in DEBITS) and entry.amount_cents != 0:
         raise ValueError(f"a {entry.type} entry cannot be {entry.amount_cents}")

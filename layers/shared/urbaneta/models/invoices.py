@@ -146,3 +146,34 @@ class InvoiceOut(ResponseModel):
 
 def _money(cents: int | None) -> Decimal | None:
     return None if cents is None else from_cents(cents)
+
+
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), decimal_places=3, max_digits=10)]
+UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal(10_000_000), decimal_places=4, max_digits=12)]
+
+
+class FreeLine(ApiModel):
+    """A line of a one-off invoice (a key replacement, a repair charged to one owner)."""
+
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+    quantity: Quantity = Decimal(1)
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = "pc"
+    unit_price: UnitPrice
+    vat_rate: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] | None = Field(
+        default=None, description="percent; the building's rate when left out")
+
+
+class InvoiceCreate(ApiModel):
+    """POST /invoices: a one-off invoice of one apartment, numbered in its building's series (a draft)."""
+
+    apartment_id: Id
+    lines: list[FreeLine] = Field(min_length=1, max_length=100)
+    issue_date: date | None = None
+    due_date: date | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=140)
+
+
+class DraftLines(ApiModel):
+    """PUT /invoices/{id}/lines: a draft's lines, replaced."""
+
+    lines: list[FreeLine] = Field(min_length=1, max_length=100)

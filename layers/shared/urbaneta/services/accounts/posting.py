@@ -84,6 +84,11 @@ def refund_entry(note: Invoice, cents: int, reason: str | None) -> LedgerEntry:
                   reason=reason)
 
 
+def adjustment_entry(inv: Invoice, entry_id: str, on: date, cents: int, text: str) -> LedgerEntry:
+    return _entry(inv.tenant_id, inv.building_id, inv.apartment_id, entry_id, on, "adjustment", cents, text,
+                  invoice_id=inv.id)
+
+
 def opening_entry(tenant_id: str, building_id: str, apartment_id: str, on: date, cents: int,
                   reason: str | None = None) -> LedgerEntry:
     return _entry(tenant_id, building_id, apartment_id, f"opening:{on.isoformat()}", on, "opening_balance", cents,
@@ -123,7 +128,8 @@ def stamp(inv: Invoice, before: AccountBalance) -> Invoice:
                                   "total_to_pay_cents": b.total_to_pay_cents})
 
 
-def _invoice_ops(inv: Invoice, before: AccountBalance) -> list[Op]:
+def invoice_ops(inv: Invoice, before: AccountBalance) -> list[Op]:
+    """A new invoice with its entries and its account (conditioned on the account as ``before`` read it)."""
     from urbaneta.store import invoices as invoice_store
 
     create = invoice_store.create_op(inv)._replace(label=f"invoice:{inv.id}")
@@ -145,7 +151,7 @@ def write_invoices(invoices: Sequence[Invoice]) -> list[Invoice]:
         for start in range(0, len(pending), INVOICES_PER_TRANSACTION):
             group = [stamp(i, before[i.apartment_id]) for i in pending[start:start + INVOICES_PER_TRANSACTION]]
             try:
-                transact([op for inv in group for op in _invoice_ops(inv, before[inv.apartment_id])])
+                transact([op for inv in group for op in invoice_ops(inv, before[inv.apartment_id])])
             except ConditionFailed as exc:
                 exists = {label.split(":", 1)[1] for label in exc.labels if label.startswith("invoice:")}
                 retry += [i for i in group if i.id not in exists]
