@@ -227,7 +227,7 @@ def test_one_off_invoice_is_numbered_posted_and_its_draft_editable_then_deletabl
 
 def test_one_off_invoice_refusals(make_caller):
     mgr = make_caller("manager")
-    building, apts = billed_building(mgr, apartments=1)
+    _, apts = billed_building(mgr, apartments=1)
     apt = apts[0]["id"]
     line = {"description": "Remont", "unitPrice": 50}
     post = lambda who, body: call("invoices", "POST", "/invoices", token=who.token, body=body)  # noqa: E731
