@@ -20,6 +20,7 @@ AREAS = {
     "meters": "Meters and readings",
     "invoicing": "Invoices",
     "payments": "Payments",
+    "accounts": "Apartment accounts",
     "webhooks": "Webhooks",
 }
 REF = "#/components/schemas/{model}"

@@ -99,6 +99,8 @@ TAGS = {  # tag -> description, in the order the docs page shows them
     "Jobs": "Long work (bulk generation, bulk sending) runs as a job: 202 with its id, then its progress here.",
     "Payments": "Manual payments, bank-link payments (Paysera, MakeCommerce) and bank statement import with "
                 "automatic reconciliation.",
+    "Accounts": "Apartment accounts: statements with running balances (JSON, CSV), opening balances, the debtor "
+                "report with ageing, and the consistency check of balances against their entries.",
     "Maintenance": "Maintenance requests from residents and their follow-up by the manager.",
     "Webhooks": "Signed webhooks: endpoints, deliveries, tests, redelivery and secret rotation.",
     "Docs": "This document and its browsable page.",

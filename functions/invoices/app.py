@@ -5,12 +5,25 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
-from urbaneta.http.responses import accepted, created, doc, ok, page
-from urbaneta.models.invoices import GenerateBulk, InvoiceOut, InvoicePatch, JobAccepted, JobOut, SendBulk
-from urbaneta.services.invoicing import documents, lifecycle, queries, sending, starting
+from urbaneta.http.errors import from_validation_errors
+from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
+from urbaneta.models.accounts import CreditNoteCreate
+from urbaneta.models.invoices import (
+    DraftLines,
+    GenerateBulk,
+    InvoiceCreate,
+    InvoiceOut,
+    InvoicePatch,
+    JobAccepted,
+    JobOut,
+    SendBulk,
+)
+from urbaneta.services.accounts import corrections
+from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, sending, starting
 from urbaneta.settings import require
 
 require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -94,6 +107,33 @@ def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     return ok(lifecycle.patch_invoice(principal(), invoice_id, body, if_match()).wire())
 
 
+@app.post("/invoices", responses=doc(201, InvoiceOut), summary="Create a one-off invoice",
+          description="Free lines for one apartment (a key replacement, a repair charged to one owner): a draft with "
+                      "the next number of the building's series, the apartment's reference, the same PDF, e-mail "
+                      "(send-bulk with `invoiceIds`) and events as monthly invoices. Posted to the apartment account.")
+@allow(FINANCE)
+def create_invoice(body: Annotated[InvoiceCreate, Body()]):
+    out = oneoff.create_invoice(principal(), body)
+    return created(out.wire(), location=f"/api/invoices/{out.id}")
+
+
+@app.put("/invoices/<invoice_id>/lines", responses=doc(200, InvoiceOut), summary="Replace a draft's lines",
+         description="Until it is issued (sent), a draft's lines can be replaced; the account gets an adjustment of "
+                     "the difference. 409 for an issued invoice or a draft that has received money.")
+@allow(FINANCE)
+def replace_lines(invoice_id: Id, body: Annotated[DraftLines, Body()]):
+    return ok(oneoff.replace_lines(principal(), invoice_id, body).wire())
+
+
+@app.delete("/invoices/<invoice_id>", responses=doc(204), summary="Delete a draft",
+            description="A draft is deleted by cancelling it: its number stays used (the series has no gap) and its "
+                        "total is taken back from the account. 409 for an issued invoice.")
+@allow(FINANCE)
+def delete_draft(invoice_id: Id):
+    oneoff.delete_draft(principal(), invoice_id)
+    return no_content()
+
+
 @app.get("/invoices/<invoice_id>/pdf", responses=doc(200, description="The invoice as a PDF",
                                                             media_type="application/pdf"))
 @allow(EVERYONE)
@@ -111,14 +151,24 @@ def get_pdf(invoice_id: Id):
 @app.post("/invoices/<invoice_id>/credit-note", responses=doc(201, InvoiceOut))
 @allow(FINANCE)
 def credit_note(invoice_id: Id):
-    """Issue a credit note for an invoice
+    """Issue a credit note for an invoice, whole or in part
 
-    Creates a draft credit note with the invoice's lines negated and its own number of the same
-    series, and cancels the invoice; answers 201 with the note and its `Location`. An invoice that is cancelled, is
-    itself a credit note, has payments, or cannot be cancelled in its status is 409. Publishes `invoice.cancelled` and
-    `invoice.created`.
+    Without a body: a credit note of the whole unpaid invoice (negative amounts, its own number of the same series),
+    and the invoice becomes cancelled; an invoice that is cancelled, is itself a credit note or has payments is 409.
+    With a body `{lines: [positions] | amount, reason, refund?}`: a partial credit note, also on a paid or partly
+    paid invoice; the invoice's balance falls, and the part already paid becomes apartment credit (or, with
+    `refund`, a recorded refund). Both are entries of the apartment account; answers 201 with the note and its
+    `Location`. Publishes `invoice.cancelled`/`credit_note.issued` and `invoice.created`.
     """
-    out = lifecycle.create_credit_note(principal(), invoice_id)
+    raw = app.current_event.body or ""
+    if raw.strip():
+        try:
+            body = CreditNoteCreate.model_validate_json(app.current_event.decoded_body or "{}")
+        except ValidationError as exc:
+            raise from_validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+        out = corrections.partial_credit_note(principal(), invoice_id, body)
+    else:
+        out = lifecycle.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
 

@@ -1,11 +1,14 @@
-"""The daily overdue sweep (EventBridge schedule "overdue-sweep"): "today" is the scheduled event's time."""
+"""The daily overdue sweep (EventBridge schedule "overdue-sweep"): "today" is the scheduled event's time. After
+the sweep, the apartment accounts that changed yesterday or today are checked against their entries."""
 
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from urbaneta.clock import parse_rfc3339, utcnow
 from urbaneta.observability import logger, metrics
+from urbaneta.services.accounts import check
 from urbaneta.services.invoicing import sweep as service
 from urbaneta.settings import require
 
@@ -19,4 +22,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = service.sweep_overdue(moment)
     logger.info("overdue sweep done", extra={"today": result.today.isoformat(), "examined": result.examined,
                                              "marked": result.marked})
-    return {"today": result.today.isoformat(), "examined": result.examined, "marked": result.marked}
+    checked = [check.check_changed(day) for day in (result.today - timedelta(days=1), result.today)]
+    return {"today": result.today.isoformat(), "examined": result.examined, "marked": result.marked,
+            "accountsChecked": sum(c.checked for c in checked), "accountsDrifting": sum(len(c.drift) for c in checked)}

@@ -12,6 +12,7 @@ from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, html, ok, page
+from urbaneta.models.accounts import PaymentReverse
 from urbaneta.models.payments import (
     BanklinkCreate,
     BanklinkOut,
@@ -28,6 +29,7 @@ from urbaneta.models.payments import (
 )
 from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payments as service
+from urbaneta.services.accounts import corrections
 from urbaneta.services.hosted import invoices as hosted
 from urbaneta.services.hosted.common import not_found
 from urbaneta.settings import require
@@ -90,6 +92,15 @@ def get_payment(payment_id: Id):
     is 404. The answer shows how it was allocated to invoices and any credit left.
     """
     return ok(service.get_payment(principal(), payment_id).wire())
+
+
+@app.post("/payments/<payment_id>/reverse", responses=doc(200, PaymentOut), summary="Reverse a payment",
+          description="Undo a received payment with a reason: its invoices reopen, its credit is taken back, the "
+                      "apartment account shows the payment and its reversal. Publishes `payment.reversed`. A "
+                      "reversed (or pending) payment is 409.")
+@allow(FINANCE)
+def reverse_payment(payment_id: Id, body: Annotated[PaymentReverse, Body()]):
+    return ok(corrections.reverse_by_hand(principal(), payment_id, body.reason).wire())
 
 
 @app.post("/payments/banklink", responses=doc(201, BanklinkOut))

@@ -186,20 +186,20 @@ def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch)
 
 def test_a_chunk_that_dies_after_reserving_reuses_its_numbers(make_caller, aws, monkeypatch):
     # Given a generation chunk whose worker dies after reserving numbers, before writing the invoices
+    from urbaneta.services.accounts import posting as store
     from urbaneta.services.invoicing import generation as invoicing
-    from urbaneta.store import invoices as store
 
     mgr = make_caller("manager")
     first, second = _two_jobs(mgr, "R", 3)[:2]
-    write_new = store.write_new
+    write_new = store.write_invoices
 
     def die(invoices):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(store, "write_new", die)
+    monkeypatch.setattr(store, "write_invoices", die)
     with contextlib.suppress(RuntimeError):
         invoicing.generate_chunk(GenerationChunk.parse(first))
-    monkeypatch.setattr(store, "write_new", write_new)
+    monkeypatch.setattr(store, "write_invoices", write_new)
     # When another chunk takes numbers, then the first chunk is delivered again
     invoicing.generate_chunk(GenerationChunk.parse(second))
     again = invoicing.generate_chunk(GenerationChunk.parse(first))
@@ -210,16 +210,16 @@ def test_a_chunk_that_dies_after_reserving_reuses_its_numbers(make_caller, aws, 
 
 def test_a_chunk_that_dies_half_way_through_writing_completes_the_rest(make_caller, aws, monkeypatch):
     # Given a chunk whose worker wrote part of its invoices and died
+    from urbaneta.services.accounts import posting as store
     from urbaneta.services.invoicing import generation as invoicing
-    from urbaneta.store import invoices as store
 
     mgr = make_caller("manager")
     first = _two_jobs(mgr, "H", 4)[0]
-    write_new = store.write_new
-    monkeypatch.setattr(store, "write_new", lambda invoices: (write_new(invoices[:2]), 1 / 0))
+    write_new = store.write_invoices
+    monkeypatch.setattr(store, "write_invoices", lambda invoices: (write_new(invoices[:2]), 1 / 0))
     with contextlib.suppress(ZeroDivisionError):
         invoicing.generate_chunk(GenerationChunk.parse(first))
-    monkeypatch.setattr(store, "write_new", write_new)
+    monkeypatch.setattr(store, "write_invoices", write_new)
     assert len(invoices_of(mgr)) == 2
     # When it is delivered again
     again = invoicing.generate_chunk(GenerationChunk.parse(first))
@@ -279,11 +279,11 @@ def test_generation_writes_one_transaction_per_chunk(make_caller, aws, monkeypat
     # When the worker generates them, counting AWS calls
     with count_calls("dynamodb") as ddb, count_calls("events") as events:
         assert not run_generation()
-    # Then the writes are: per chunk ONE reservation, one BatchWriteItem per 25 invoices and one progress update;
-    # then the completion and the release of the reservations (2), and the plan's signing key (1) - nothing per
-    # invoice; and one PutEvents per 10 invoices of a chunk
-    assert ddb.count("BatchWriteItem") == 3
-    assert ddb.count("TransactWriteItems", "PutItem", "DeleteItem") == 0
+    # Then the writes are: per chunk ONE reservation, one TransactWriteItems per 24 invoices (each with its
+    # ledger entries and account) and one progress update; then the completion and the release of the
+    # reservations (2), and the plan's signing key (1) - nothing per invoice; and one PutEvents per 10 invoices
+    assert ddb.count("TransactWriteItems") == 3
+    assert ddb.count("BatchWriteItem", "PutItem", "DeleteItem") == 0
     assert ddb.count("UpdateItem") == 3 + 3 + 2 + 1
     assert events.count("PutEvents") == 3  # 3, 3 and 1 events
     assert len(invoices_of(mgr, buildingId=b["id"])) == 7

@@ -8,7 +8,11 @@ from tests.security.world import build_world, read_route_calls
 BUDGET = 2
 # a building's meters: the building is read first, so an archived or unknown building is 404 (not empty)
 # a statement: its header, then a page of its entries; a webhook's deliveries: the endpoint, then the page
-KNOWN = {"GET /meters": 3, "GET /bank-statements/{statement_id}": 3, "GET /webhooks/{webhook_id}/deliveries": 3}
+# an account statement: the apartment (tenancy, building), its balance aggregate, the Query of its entries
+# the debtor report: the building, a page of accounts, their apartment numbers, the totals (first page)
+# the account check recomputes every account of the building from its entries (one Query each): a manager's tool
+KNOWN = {"GET /meters": 3, "GET /bank-statements/{statement_id}": 3, "GET /webhooks/{webhook_id}/deliveries": 3,
+         "GET /apartments/{apartment_id}/account": 4, "GET /reports/debtors": 5, "GET /reports/account-check": 4}
 
 
 def test_every_read_route_stays_within_its_dynamodb_budget(aws):

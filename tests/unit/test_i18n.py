@@ -120,6 +120,30 @@ def test_the_invoice_and_credit_note_pdfs_render_in_every_language(lang):
             assert english_left(text, sample_user_data(sample)) == []
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_account_statement_pdf_renders_in_every_language(lang):
+    from datetime import date as day
+
+    from urbaneta.adapters.statement_pdf import StatementDocument, StatementRow, render_statement
+    from urbaneta.domain.ledger import ENTRY_TYPES
+
+    # Given a statement with one entry of every type
+    rows = [StatementRow(day(2025, 1, n + 1), kind, f"2025-00014{n}", 1234 * (n + 1), 5678) for n, kind in
+            enumerate(ENTRY_TYPES)]
+    doc = StatementDocument(association="KÜ Tamme 12", street="Tamme 12, 10111 Tallinn", apartment="14",
+                            date_from=day(2025, 1, 1), date_to=None, currency="EUR", opening_cents=-1050,
+                            closing_cents=123456, rows=rows)
+    # When it is rendered in this language
+    text = pdf_text(render_statement(doc, texts(lang)))
+    flat = " ".join(text.split())
+    # Then every entry type and the title are in the language, money by its locale, and no English is left
+    tx = texts(lang)
+    assert tx.t("statement.title") in flat and tx.t("entry.late_interest") in flat
+    assert " ".join(tx.money(123456).split()) in flat
+    if lang != "en":
+        assert english_left(text, ["KÜ Tamme 12", "Tamme 12", "Tallinn"]) == []
+
+
 def all_mails(lang: str):
     from datetime import date as day
 

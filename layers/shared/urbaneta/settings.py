@@ -69,6 +69,7 @@ REQUIRED = ("AWS_REGION", "TABLE_NAME", "EVENT_BUS_NAME", "EVENT_SOURCE", "DOCUM
 """What every function needs (template.yaml's Globals; Lambda sets AWS_REGION)."""
 
 NEEDS: dict[str, tuple[str, ...]] = {
+    "accounts": REQUIRED,
     "auth": REQUIRED,
     "buildings": REQUIRED,
     "docs": (),

@@ -82,8 +82,9 @@ _TYPES = (
     EventType("reading.rejected", "meters", "A manager rejected a submitted reading.", "meters.ReadingRejected"),
     EventType("meter.replaced", "meters", "A meter was replaced by a new one (`POST /meters/{id}/replace`).",
               "meters.MeterReplaced"),
-    EventType("invoice.created", "invoicing", "An invoice was issued: bulk generation wrote it (draft), or a "
-              "credit note was issued (`creditNoteOf` set, negative `total`).", "invoicing.InvoiceEventData"),
+    EventType("invoice.created", "invoicing", "An invoice was issued: bulk generation wrote it (draft), a one-off "
+              "invoice was created (`POST /invoices`), or a credit note was issued (`creditNoteOf` set, negative "
+              "`total`).", "invoicing.InvoiceEventData"),
     EventType("invoice.sent", "invoicing", "An invoice was e-mailed to its recipient by the sending worker, or "
               "`PATCH {status: \"sent\"}`.", "invoicing.InvoiceEventData"),
     EventType("invoice.paid", "invoicing", "An invoice was paid in full: `PATCH {status: \"paid\"}`, or a payment "
@@ -91,12 +92,21 @@ _TYPES = (
     EventType("invoice.overdue", "invoicing", "The daily sweep found an invoice sent, unpaid and past its due "
               "date (once per invoice).", "invoicing.InvoiceEventData"),
     EventType("invoice.cancelled", "invoicing", "A credit note cancelled an invoice "
-              "(`POST /invoices/{id}/credit-note`).", "invoicing.InvoiceEventData"),
+              "(`POST /invoices/{id}/credit-note`), or a draft was deleted (`DELETE /invoices/{id}`: it stays, "
+              "cancelled, so that the number series keeps no gap).", "invoicing.InvoiceEventData"),
+    EventType("invoice.updated", "invoicing", "A draft's lines were replaced (`PUT /invoices/{id}/lines`).",
+              "invoicing.InvoiceEventData"),
     EventType("payment.received", "payments", "A payment was recorded: manual (`POST /payments`), a bank link "
               "callback, a statement line matched, or apartment credit used by a new invoice.",
               "invoicing.PaymentReceived"),
-    EventType("payment.reversed", "payments", "A bank reversal undid a payment: its invoices are open again, its "
-              "credit taken back.", "invoicing.PaymentReversed"),
+    EventType("payment.reversed", "payments", "A payment was reversed (a bank reversal, or "
+              "`POST /payments/{id}/reverse` with a reason): its invoices are open again, its credit taken back, and "
+              "the apartment account shows both entries.", "invoicing.PaymentReversed"),
+    EventType("account.opening_balance_recorded", "accounts", "An apartment's opening balance was imported "
+              "(`POST /apartments/opening-balances`), once per apartment and date.", "accounts.OpeningBalanceRecorded"),
+    EventType("credit_note.issued", "accounts", "A partial credit note was issued (`POST /invoices/{id}/credit-note` "
+              "with lines or an amount): the credited amount reduced the invoice, became apartment credit or was "
+              "refunded.", "accounts.CreditNoteIssued"),
 )
 
 EVENT_TYPES: dict[str, EventType] = {t.name: t for t in _TYPES}

@@ -82,7 +82,7 @@ def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) ->
     if invoice.credit_note_of is not None:
         raise Conflict("A credit note takes no payments.")
     paid = invoice.amount_paid_cents + delta_cents
-    balance = invoice.total_cents - paid
+    balance = invoice.total_cents - invoice.credited_cents - paid
     status = after_payment_status(invoice, balance)
     when = (invoice.paid_date if invoice.status == "paid" else paid_date) if status == "paid" else None
     return invoice.model_copy(update={"amount_paid_cents": paid, "balance_due_cents": balance, "status": status,
@@ -91,4 +91,29 @@ def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) ->
 
 def payment_settles(invoice: Invoice, delta_cents: int) -> bool:
     """Whether a payment of ``delta_cents`` makes the invoice paid (``invoice.paid`` is emitted then)."""
-    return invoice.status != "paid" and invoice.total_cents - invoice.amount_paid_cents - delta_cents <= 0
+    return invoice.status != "paid" and invoice.total_cents - invoice.credited_cents - invoice.amount_paid_cents \
+        - delta_cents <= 0
+
+
+def check_partial_credit(invoice: Invoice, cents: int) -> None:
+    """A partial credit note (issue 14, item 7): on an issued invoice, paid or not, up to what is not credited yet."""
+    if invoice.credit_note_of is not None:
+        raise Conflict("A credit note cannot itself be credited.")
+    if invoice.status in ("cancelled", "draft"):
+        raise Conflict(f"A {invoice.status} invoice takes no partial credit note.")
+    if cents <= 0 or cents > invoice.total_cents - invoice.credited_cents:
+        from urbaneta.errors import ValidationFailed
+
+        raise ValidationFailed.one("amount", "must be more than 0 and at most what is not credited yet")
+
+
+def after_credit(invoice: Invoice, cents: int, on: date) -> tuple[Invoice, int]:
+    """The invoice once ``cents`` are credited: its balance falls by up to ``cents`` (paid at zero); returns it and
+    the part that was already paid (it goes to the apartment's credit or is refunded)."""
+    reduce = min(cents, max(0, invoice.balance_due_cents))
+    balance = invoice.balance_due_cents - reduce
+    status: InvoiceStatus = "paid" if balance <= 0 else invoice.status
+    return invoice.model_copy(update={"credited_cents": invoice.credited_cents + cents, "balance_due_cents": balance,
+                                      "status": status,
+                                      "paid_date": invoice.paid_date or (on if status == "paid" else None)}), \
+        cents - reduce

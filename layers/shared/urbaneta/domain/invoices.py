@@ -65,6 +65,11 @@ class Invoice(Entity):
     sent_at: str | None = Field(default=None, alias="sentAt")
     overdue_at: str | None = Field(default=None, alias="overdueAt")
     cancelled_at: str | None = Field(default=None, alias="cancelledAt")
+    credited_cents: int = Field(default=0, alias="creditedCents")  # partial credit notes (balance = total-paid-this)
+    # accounts: what the apartment's ledger said when the invoice was generated (None on credit notes, old ones)
+    previous_balance_cents: int | None = Field(default=None, alias="previousBalanceCents")
+    payments_received_cents: int | None = Field(default=None, alias="paymentsReceivedCents")
+    total_to_pay_cents: int | None = Field(default=None, alias="totalToPayCents")
     version: int = 0  # optimistic lock for payments and transitions
     created_at: str = Field(alias="createdAt")
     updated_at: str = Field(alias="updatedAt")

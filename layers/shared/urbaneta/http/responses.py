@@ -41,6 +41,17 @@ def page(items: Iterable[Any], next_cursor: str | None) -> Response:
     return _json({"data": [_wire(i) for i in items], "nextCursor": next_cursor}, 200)
 
 
+def paged(data: Any, next_cursor: str | None) -> Response:
+    """One document whose list part is paged (e.g. an account statement): ``{"data": {...}, "nextCursor": ...}``."""
+    return _json({"data": _wire(data), "nextCursor": next_cursor}, 200)
+
+
+def csv_file(body: str, filename: str) -> Response:
+    """A CSV download (UTF-8 with a BOM, so spreadsheets read the Baltic letters right)."""
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body="\ufeff" + body,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 def no_content() -> Response:
     return Response(status_code=204, body="", headers={})
 

@@ -118,6 +118,12 @@ class InvoiceOut(ResponseModel):
     reference: str | None = None
     credit_note_of: str | None = None
     cancelled_by: str | None = None
+    credited: Money = Field(default=Decimal(0), description="Credited by partial credit notes")
+    previous_balance: Money | None = Field(default=None, description="The apartment's balance before this invoice "
+                                           "(negative: a prepayment), as its account said when it was generated")
+    payments_received: Money | None = Field(default=None, description="Payments received since the previous "
+                                            "invoice")
+    total_to_pay: Money | None = Field(default=None, description="previousBalance + total")
     created_at: str
     updated_at: str
 
@@ -136,5 +142,42 @@ class InvoiceOut(ResponseModel):
             balance_due=from_cents(inv.balance_due_cents), paid_date=inv.paid_date,
             recipient=RecipientOut(name=inv.recipient.name, email=inv.recipient.email), reference=inv.reference,
             credit_note_of=inv.credit_note_of, cancelled_by=inv.cancelled_by, created_at=inv.created_at,
-            updated_at=inv.updated_at,
+            updated_at=inv.updated_at, credited=from_cents(inv.credited_cents),
+            previous_balance=_money(inv.previous_balance_cents),
+            payments_received=_money(inv.payments_received_cents), total_to_pay=_money(inv.total_to_pay_cents),
         )
+
+
+def _money(cents: int | None) -> Decimal | None:
+    return None if cents is None else from_cents(cents)
+
+
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), decimal_places=3, max_digits=10)]
+UnitPrice = Annotated[Decimal, Field(ge=0, le=Decimal(10_000_000), decimal_places=4, max_digits=12)]
+
+
+class FreeLine(ApiModel):
+    """A line of a one-off invoice (a key replacement, a repair charged to one owner)."""
+
+    description: Annotated[str, Field(min_length=1, max_length=200)]
+    quantity: Quantity = Decimal(1)
+    unit: Annotated[str, Field(min_length=1, max_length=20)] = "pc"
+    unit_price: UnitPrice
+    vat_rate: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] | None = Field(
+        default=None, description="percent; the building's rate when left out")
+
+
+class InvoiceCreate(ApiModel):
+    """POST /invoices: a one-off invoice of one apartment, numbered in its building's series (a draft)."""
+
+    apartment_id: Id
+    lines: list[FreeLine] = Field(min_length=1, max_length=100)
+    issue_date: date | None = None
+    due_date: date | None = None
+    reference: str | None = Field(default=None, min_length=1, max_length=140)
+
+
+class DraftLines(ApiModel):
+    """PUT /invoices/{id}/lines: a draft's lines, replaced."""
+
+    lines: list[FreeLine] = Field(min_length=1, max_length=100)

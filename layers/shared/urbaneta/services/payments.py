@@ -28,6 +28,7 @@ from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from urbaneta.models.payments import ManualPaymentCreate, PaymentOut
 from urbaneta.observability import metrics
+from urbaneta.services.accounts import posting
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
 from urbaneta.store.pages import PageRequest
@@ -129,11 +130,12 @@ def _backoff(attempt: int) -> None:
     backoff.pause(attempt, base=0.002, cap=0.1, jitter=True)
 
 
-def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, by_id: dict[str, Invoice]
-                  ) -> UnitOfWork:
+def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, by_id: dict[str, Invoice],
+                  building_id: str) -> UnitOfWork:
     """The payment with everything it changes, as one unit: ``payment`` (new, or a pending one received once),
     ``dedupe`` (the import identity), ``invoice:<id>`` per allocation (version-checked), ``credit``,
-    ``signature``, ``payer``, and the draft's own extra operations."""
+    ``signature``, ``payer``, the ledger entry with the account (``entry:<apt>``, ``account:<apt>``) and the
+    draft's own extra operations."""
     work = UnitOfWork()
     work.add(store.receive_pending_op(payment) if draft.pending else store.put_payment_op(payment))
     if draft.dedupe:
@@ -148,6 +150,8 @@ def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, b
         work.add(store.signature_op(payment))
     if draft.payer_iban:
         work.add(store.known_payer_op(draft.tenant_id, draft.payer_iban, draft.apartment_id))
+    entry = posting.payment_entry(payment, building_id)
+    work.extend(posting.post_ops([entry] if entry else []))  # the apartment account, in the same unit
     return work.extend(draft.extra_ops)
 
 
@@ -155,12 +159,13 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     """Record a payment and its effect on invoices and credit atomically; retried on invoice version conflicts.
     Raises DuplicatePayment when the dedupe guard exists, Conflict when a pending payment was received before."""
     current = list(invoices) if invoices is not None else _open_invoices(draft)
+    building_id = posting.building_of(draft.tenant_id, draft.apartment_id, current)
     for attempt in range(MAX_ATTEMPTS):
         plan, by_id = _plan(draft, current)
         if draft.only_named and plan.credit_cents:
             raise ConditionFailed("The invoice's balance changed.", ())
         payment = _payment(draft, plan)
-        work = _payment_work(draft, payment, plan, by_id)
+        work = _payment_work(draft, payment, plan, by_id, building_id)
         try:
             work.commit()
         except ConditionFailed as exc:
@@ -188,13 +193,19 @@ def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = N
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
 
 
-def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = ()) -> list[DomainEvent]:
+def reverse_payment(original: Payment, entry_id: str, extra_ops: Sequence[Op] = (), *, reason: str | None = None,
+                    on: date | None = None) -> list[DomainEvent]:
     """Undo a received payment: its invoice allocations come off again (status back to sent/overdue), its
-    credit is taken back, and the payment is marked reversed. Retried on invoice version conflicts."""
+    credit is taken back, the payment is marked reversed and the account gets a ``payment_reversal`` entry
+    dated ``on`` (today). Retried on invoice version conflicts."""
+    building_id: str | None = None
     for attempt in range(MAX_ATTEMPTS):
         invoices = {a.invoice_id: invoice_store.get_invoice(original.tenant_id, a.invoice_id)
                     for a in original.allocations}
-        work = UnitOfWork().add(store.reverse_op(original, entry_id))
+        building_id = building_id or posting.building_of(original.tenant_id, original.apartment_id,
+                                                         invoices.values())
+        entry = posting.reversal_entry(original, building_id, on or today(), reason)
+        work = UnitOfWork().add(store.reverse_op(original, entry_id)).extend(posting.post_ops([entry] if entry else []))
         for a in original.allocations:
             work.add(invoice_store.transition_op(invoices[a.invoice_id], invoice_state.after_payment(
                 invoices[a.invoice_id], -a.amount_cents, None)))

@@ -471,6 +471,44 @@ def webhook_counter(tenant_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#WHCOUNT", "COUNTER")
 
 
+# --- apartment accounts: ledger entries, balance aggregates, the daily consistency watch -------------------
+
+ACCOUNT_CHECK_SHARDS = 8  # the consistency check's sparse index of accounts changed on a day
+
+
+def ledger_partition(tenant_id: str, apartment_id: str) -> str:
+    return f"{_t(tenant_id)}#A#{apartment_id}#LEDGER"
+
+
+def ledger_sort(entry_date: str, entry_id: str) -> str:
+    return f"E#{entry_date}#{entry_id}"
+
+
+def ledger_entry(tenant_id: str, apartment_id: str, entry_date: str, entry_id: str) -> Key:
+    """One entry of an apartment account, by date then its cause-derived id (statements query a date range)."""
+    return pk_sk(ledger_partition(tenant_id, apartment_id), ledger_sort(entry_date, entry_id))
+
+
+def accounts_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#ACCOUNTS"
+
+
+def account_balance(tenant_id: str, building_id: str, apartment_id: str) -> Key:
+    """The balance aggregate of an apartment, in its building's accounts collection (the debtor report reads the
+    collection page by page; a statement reads one item)."""
+    return pk_sk(accounts_partition(tenant_id, building_id), f"A#{apartment_id}")
+
+
+def account_check_partition(shard: int) -> str:
+    return f"ACCOUNTCHECK#{shard}"
+
+
+def account_check_index(tenant_id: str, day: str, building_id: str, apartment_id: str) -> Key:
+    """GSI3: accounts by the day they last changed (the daily consistency check re-adds those of a day)."""
+    shard = sum(tenant_id.encode()) % ACCOUNT_CHECK_SHARDS
+    return gsi("GSI3", account_check_partition(shard), f"{day}#{tenant_id}#{building_id}#{apartment_id}")
+
+
 # --- invoicing: invoices, numbers, counters, due watch, generation locks, jobs ---------------------------
 
 DUE_SHARDS = 8  # the overdue sweep's sparse index is spread over this many partitions

@@ -8,7 +8,10 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
    when the job was planned and travels in the message, so chunks agree to the cent;
 3. ONE UpdateItem on the counter reserves exactly as many numbers as there are invoices to write and records the
    reservation (conditioned on the chunk not having one yet: a retried chunk gets its earlier block back);
-4. BatchWriteItem, 25 invoices per call; then the job's progress (one UpdateItem, counted once per chunk);
+4. TransactWriteItems, 24 invoices per call, each with its ledger entries and its apartment's balance
+   (``services.accounts.posting``: the invoice's previousBalance/paymentsReceived/totalToPay come from the
+   balances read in one BatchGetItem, the account update is conditioned on them); then the job's progress (one
+   UpdateItem, counted once per chunk);
 5. ``invoice.created`` events, 10 per PutEvents (event ids derived from the invoice: a redelivered chunk
    re-publishes the same events, consumers deduplicate).
 """
@@ -32,13 +35,14 @@ from urbaneta.errors import NotFound
 from urbaneta.models.messages import BilledApartment, GenerationChunk, GenerationPlan, parse_generation
 from urbaneta.observability import logger, metrics
 from urbaneta.services import payments
+from urbaneta.services.accounts import posting
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
 from urbaneta.store import payments as payments_store
 
-GENERATION_CHUNK = 400  # 1 reservation + 16 BatchWriteItem + 1 progress per 400 invoices; 40 PutEvents
+GENERATION_CHUNK = 400  # 1 reservation + 4 BatchGetItem + 17 TransactWriteItems + 1 progress per 400; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
 
 
@@ -243,7 +247,7 @@ def generate_chunk(message: GenerationChunk) -> ChunkResult:
     result = ChunkResult()
     lines_of, no_lines = _bill(message, apartments, {a.id for a in apartments if state[a.id][1] is None}, result)
     reserved, mine, fresh = _number(message, apartments, state, lines_of, result)
-    store.write_new(fresh)
+    fresh = posting.write_invoices(fresh)  # each with its ledger entries and account, in one transaction
     result.created = mine + fresh
     result.failed = len(no_lines - set(reserved))
     result.skipped = len(apartments) - len(reserved) - result.failed

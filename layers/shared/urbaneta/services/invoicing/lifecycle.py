@@ -11,6 +11,7 @@ from urbaneta.domain.invoices import Invoice, InvoiceStatus
 from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.models.common import require_match
 from urbaneta.models.invoices import InvoiceOut, InvoicePatch
+from urbaneta.services.accounts import posting
 from urbaneta.services.invoicing.common import invoice_event, pause, visible
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
@@ -45,7 +46,10 @@ def patch_invoice(caller: Principal, invoice_id: str, body: InvoicePatch, if_mat
         changes["paid_date"] = body.paid_date
     if body.reference is not None:
         changes["reference"] = body.reference
-    after = store.save_transition(inv, inv.model_copy(update=changes))
+    after = inv.model_copy(update={**changes, "updated_at": max(now_iso(), inv.updated_at)})  # answered as stored
+    entry = posting.marked_paid_entry(inv, after.paid_date or today()) if event == "invoice.paid" else None
+    store.apply([store.transition_op(inv, after), *posting.post_ops([entry] if entry else [])])
+    after = after.model_copy(update={"version": inv.version + 1})
     if event:
         publish([invoice_event(event, after)])
     return InvoiceOut.of(after)
@@ -70,7 +74,9 @@ def create_credit_note(caller: Principal, invoice_id: str) -> InvoiceOut:
             balance_due_cents=0, recipient=inv.recipient, credit_note_of=inv.id,
             pdf_key=pdf_key(inv.tenant_id, note_id), version=0, created_at=now, updated_at=now)
         cancelled = inv.model_copy(update={"status": "cancelled", "cancelled_by": note.id, "cancelled_at": now})
-        ops = [store.counter_op(inv.tenant_id, prefix, last, last + 1), *store.credit_note_ops(inv, cancelled, note)]
+        entry = posting.credit_note_entry(note, inv, inv.balance_due_cents, None)
+        ops = [store.counter_op(inv.tenant_id, prefix, last, last + 1), *store.credit_note_ops(inv, cancelled, note),
+               *posting.post_ops([entry], due=inv.due_date)]
         try:
             transact(ops)
         except ConditionFailed as exc:

@@ -61,7 +61,8 @@ def reverse_line(tenant_id: str, line: Line, entry: BankEntry, counts: Counts) -
                                     "rule": "reversal", "confidence": "certain"})
     try:
         counts.events.extend(reverse_payment(original, line.entry_id,
-                                             [store.save_entry_op(done, expect_status="pending")]))
+                                             [store.save_entry_op(done, expect_status="pending")],
+                                             reason="bank reversal", on=entry.booking_date))
     except Conflict:
         counts.duplicates += 1
         return entry

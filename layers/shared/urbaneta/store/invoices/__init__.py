@@ -20,7 +20,7 @@ Modules: ``items`` (mapping, ids), ``reads``, ``numbers`` (counter, reservations
 lock), ``lifecycle`` (transitions, credit notes); every public name is importable from here."""
 
 from urbaneta.store.invoices.items import CHANGED, NOT_FOUND, invoice_id_for, invoice_item
-from urbaneta.store.invoices.lifecycle import apply, credit_note_ops, save_transition, transition_op
+from urbaneta.store.invoices.lifecycle import apply, credit_note_ops, lines_op, save_transition, transition_op
 from urbaneta.store.invoices.numbers import (
     Reservation,
     counter_op,
@@ -75,6 +75,7 @@ __all__ = [
     "invoice_ids_by_number",
     "invoice_item",
     "invoices_of_building",
+    "lines_op",
     "list_invoices_page",
     "list_open_invoices_for_apartment",
     "lock_generation",

@@ -32,7 +32,7 @@ def _versioned(inv: Invoice, sets: dict[str, Any], removes: Sequence[str] = (), 
 
 
 _TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt", "overdueAt", "cancelledAt",
-            "cancelledBy", "reference")
+            "cancelledBy", "reference", "creditedCents")
 
 
 def transition_op(inv: Invoice, after: Invoice) -> Op:
@@ -75,3 +75,15 @@ def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> lis
     """Cancel the original (versioned) and create the credit note with its own number. The next generation of
     the period then finds the original cancelled and creates the next revision."""
     return [transition_op(original, cancelled), create_op(note)]
+
+
+def lines_op(inv: Invoice, after: Invoice) -> Op:
+    """A draft's new lines and totals (versioned, like every invoice change)."""
+    sets = {"lines": plain_value([ln.model_dump(by_alias=True, exclude_none=True) for ln in after.lines]),
+            "subtotalCents": after.subtotal_cents, "vatTotalCents": after.vat_total_cents,
+            "totalCents": after.total_cents, "balanceDueCents": after.balance_due_cents}
+    if after.total_to_pay_cents is not None:
+        sets["totalToPayCents"] = after.total_to_pay_cents
+    expression, names, vals, condition = _versioned(inv, sets)
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
+                     label=f"invoice:{inv.id}")
