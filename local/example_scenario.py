@@ -39,15 +39,19 @@ def run() -> None:
     _reads(world)
     owner = _auth()
     _changes(world)
+    _accounts(world)
     _actions(world)
     _removals(world, owner)
+
+
+NEEDS_BUILDING = ("/meters", "/reports/debtors")
 
 
 def _reads(world: Any) -> None:
     for op in operations():
         if op.method != "get" or op.public:
             continue
-        query = {"buildingId": world.ids["building_id"]} if op.path == "/meters" else None
+        query = {"buildingId": world.ids["building_id"]} if op.path in NEEDS_BUILDING else None
         call(op.function, "GET", op.url(world.ids), token=world.owner.token, query=query)
 
 
@@ -86,6 +90,26 @@ def _changes(world: Any) -> None:
         "legalName": "Korteriühistu Kase 12", "registryCode": "80123455", "address": "Kase 12, 10115 Tallinn",
         "email": "juhatus@kase12.ee", "phone": "+372 5123 4567", "website": "https://kase12.ee"})
     ok("organization", "PATCH", f"/organization/members/{ids['user_id']}", token=token, body={"role": "board"})
+
+
+def _accounts(world: Any) -> None:
+    """Opening balances, a one-off invoice and its draft edits, a partial credit note, a reversed payment."""
+    ids, token = world.ids, world.owner.token
+    a = ids["apartment_id"]
+    ok("accounts", "POST", "/apartments/opening-balances", token=token, body={"balances": [
+        {"apartmentId": a, "date": "2024-12-31", "balance": 42.5, "reason": "Saldo eelmisest programmist"}]})
+    ok("accounts", "GET", f"/apartments/{a}/account", token=token, query={"from": "2024-12-01"})
+    ok("accounts", "GET", "/reports/debtors", token=token, query={"buildingId": ids["building_id"]})
+    one_off = ok("invoices", "POST", "/invoices", token=token, body={"apartmentId": a, "lines": [
+        {"description": "Välisukse võtme asendamine", "quantity": 2, "unit": "tk", "unitPrice": 12.5}]})
+    ok("invoices", "PUT", f"/invoices/{one_off['id']}/lines", token=token, body={"lines": [
+        {"description": "Välisukse võtme asendamine", "quantity": 1, "unit": "tk", "unitPrice": 12.5}]})
+    ok("invoices", "DELETE", f"/invoices/{one_off['id']}", token=token)
+    paid = ok("payments", "POST", "/payments", token=token, body={"invoiceId": ids["invoice_id"], "amount": 5,
+                                                                 "paidDate": "2025-02-10", "method": "cash"})
+    ok("payments", "POST", f"/payments/{paid['id']}/reverse", token=token, body={"reason": "Kanti tagasi maksjale"})
+    ok("invoices", "POST", f"/invoices/{ids['invoice_id']}/credit-note", token=token,
+       body={"amount": 2.5, "reason": "Koristus jäi jaanuaris ära"})
 
 
 def _actions(world: Any) -> None:

@@ -35,8 +35,8 @@ StatementFormat = Annotated[str | None, Query(pattern="^(json|csv|pdf)$", descri
 
 def _or_csv(model: Any, pdf: bool = False) -> dict[int, Any]:
     """The JSON document, or with ``?format=csv`` the same as text/csv (``pdf``: also ``?format=pdf``)."""
-    answer = doc(200, model, description="The document; `?format=csv`: text/csv" + ("; `?format=pdf`: a PDF"
-                                                                                     if pdf else ""))
+    answer = doc(200, model, paged=True, description="The document (its entries page with `limit` and "
+                 "`cursor`); `?format=csv`: text/csv" + ("; `?format=pdf`: a PDF" if pdf else ""))
     answer[200]["content"]["text/csv"] = {"schema": {"type": "string"}}
     if pdf:
         answer[200]["content"]["application/pdf"] = {"schema": {"type": "string", "format": "binary"}}

@@ -59,29 +59,36 @@ def no_content() -> Response:
 # --- OpenAPI documentation of the envelopes ----------------------------------------------------------------
 
 _DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content"}
-_envelopes: dict[tuple[str, bool], type[BaseModel]] = {}
+_envelopes: dict[tuple[str, bool, bool], type[BaseModel]] = {}
+_NEXT = "Opaque cursor of the next page"
 
 
-def _envelope(model: type[BaseModel], many: bool) -> type[BaseModel]:
+def _envelope(model: type[BaseModel], many: bool, paged: bool = False) -> type[BaseModel]:
     from pydantic import Field, create_model
 
-    key = (f"{model.__module__}.{model.__qualname__}", many)
+    key = (f"{model.__module__}.{model.__qualname__}", many, paged)
     if key not in _envelopes:
-        if many:
+        if paged:  # one document whose list part pages (``paged``)
+            _envelopes[key] = create_model(
+                f"{model.__name__}PagedDocument", data=(model, ...),
+                nextCursor=(str | None, Field(default=None, description=_NEXT)),
+            )
+        elif many:
             _envelopes[key] = create_model(
                 f"{model.__name__}Page",
                 data=(list[model], ...),  # type: ignore[valid-type]
-                nextCursor=(str | None, Field(default=None, description="Opaque cursor of the next page")),
+                nextCursor=(str | None, Field(default=None, description=_NEXT)),
             )
         else:
             _envelopes[key] = create_model(f"{model.__name__}Envelope", data=(model, ...))
     return _envelopes[key]
 
 
-def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False,
+def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False, paged: bool = False,
         description: str | None = None, media_type: str | None = None) -> dict[int, Any]:
-    """``responses=`` for a route: the success envelope of ``model`` (``many``: a cursor page), or a binary
-    body of ``media_type`` (e.g. ``application/pdf``).
+    """``responses=`` for a route: the success envelope of ``model`` (``many``: a cursor page; ``paged``: one
+    document whose list part pages, answered by ``paged()``), or a binary body of ``media_type`` (e.g.
+    ``application/pdf``).
 
     Example: ``@app.get("/buildings", responses=doc(200, BuildingOut, many=True))``.
     Error responses are added to every operation when the OpenAPI document is generated."""
@@ -91,7 +98,7 @@ def doc(status: int, model: type[BaseModel] | None = None, *, many: bool = False
                          "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
     if model is None:
         return {status: {"description": desc}}
-    return {status: {"description": desc, "content": {"application/json": {"model": _envelope(model, many)}}}}
+    return {status: {"description": desc, "content": {"application/json": {"model": _envelope(model, many, paged)}}}}
 
 
 def html(status: int, body: str) -> Response:
