@@ -30,7 +30,7 @@ class ApiModel(BaseModel):
     """Request bodies: camelCase only (``unit_price`` next to ``unitPrice`` is an unknown field, not a synonym),
     strict about unknown fields (so server-owned fields cannot be set)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=False, validate_by_alias=True,
+    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, validate_by_name=False, validate_by_alias=True,
                               extra="forbid", str_strip_whitespace=True)
 
 
@@ -69,7 +69,7 @@ def require_match(if_match: str | None, current: ResponseModel) -> None:
 class ResponseModel(BaseModel):
     """Response bodies: camelCase on the wire."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, populate_by_name=True)
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
