@@ -30,8 +30,8 @@ class ApiModel(BaseModel):
     """Request bodies: camelCase only (``unit_price`` next to ``unitPrice`` is an unknown field, not a synonym),
     strict about unknown fields (so server-owned fields cannot be set)."""
 
-    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, validate_by_name=False, validate_by_alias=True,
-                              extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, validate_by_name=False,
+                              validate_by_alias=True, extra="forbid", str_strip_whitespace=True)
 
 
 def _without_signed_links(value: Any) -> Any:

@@ -19,7 +19,8 @@ from pydantic.alias_generators import to_camel
 class EventData(BaseModel):
     """The base of every event's ``data``: snake_case in Python, camelCase on the wire, nothing else allowed."""
 
-    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, alias_generator=to_camel, populate_by_name=True, frozen=True,
+                              extra="forbid")
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
