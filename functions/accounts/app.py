@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ValidationError
 
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
-from urbaneta.errors import UnsupportedMediaType, ValidationFailed
+from urbaneta.errors import UnsupportedMediaType
 from urbaneta.http.app import allow, create_app, make_handler, principal
 from urbaneta.http.errors import from_validation_errors
 from urbaneta.http.responses import csv_file, doc, ok, paged
@@ -104,7 +104,7 @@ def import_opening_balances():
                      "aggregates only: per page one Query and one BatchGetItem (apartment numbers).")
 @allow(READERS)
 def debtor_report(
-    building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
+    building_id: Annotated[str, Query(alias="buildingId", min_length=1, max_length=64)],
     as_of: Annotated[str | None, Query(alias="asOf", pattern=DATE)] = None,
     format: Format = None,
     limit: Annotated[str | None, Query()] = None,
@@ -122,9 +122,7 @@ def debtor_report(
          description="Every account of the building: the stored balance against the sum of its entries. Any "
                      "difference is listed as drift (and logged); none is corrected automatically.")
 @allow(READERS)
-def account_check(building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None):
-    if not building_id:
-        raise ValidationFailed.one("buildingId", "is required")
+def account_check(building_id: Annotated[str, Query(alias="buildingId", min_length=1, max_length=64)]):
     return ok(check.consistency(principal(), building_id).wire())
 
 
