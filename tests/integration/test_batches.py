@@ -57,3 +57,24 @@ def test_events_that_together_exceed_256_kb_go_in_several_calls(aws):
     # When they are published / Then each call stays under the limit: 3 calls (4 + 4 + 2)
     with count_calls("events") as counter:
         assert publish(events) == counter.count("PutEvents") == 3
+
+
+def test_a_jobs_error_list_stops_growing_while_its_counts_stay_exact(aws, monkeypatch):
+    # Given a job of 40 chunks, each with 3 failed items, and a cap of 10 kept errors
+    from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.jobs import Job
+    from urbaneta.store import jobs
+
+    monkeypatch.setattr(jobs, "MAX_ERRORS", 10)
+    now = now_iso()
+    job = Job(id=new_id(), tenant_id=unique("t"), type="invoice_sending", status="queued", created_at=now,
+              updated_at=now)
+    jobs.create_job(job)
+    # When every chunk reports its errors (one chunk twice: a redelivery)
+    for chunk in [*range(40), 7]:
+        errors = [{"invoiceId": f"i-{chunk}-{n}", "message": "no e-mail address"} for n in range(3)]
+        jobs.progress(job.tenant_id, job.id, chunk, total=120, processed=3, failed=3, errors=errors)
+    # Then the counts are exact, the redelivery counted once, and the kept errors stopped at the cap plus one chunk
+    after = jobs.get_job(job.tenant_id, job.id)
+    assert (after.processed, after.failed) == (120, 120)
+    assert 10 <= len(after.errors) <= 10 + 3

@@ -13,7 +13,7 @@ from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys
 from urbaneta.store.table import Item, get, plain_item, put_new, strip_keys, update
 
-MAX_ERRORS = 500  # a job keeps at most this many error entries (counts stay exact)
+MAX_ERRORS = 500  # a job keeps about this many error entries (MAX_ERRORS plus one chunk's at most); counts stay exact
 
 
 
@@ -72,19 +72,32 @@ def progress(tenant_id: str, job_id: str, chunk: int, *, total: int, processed: 
         item = update(
             keys.job(tenant_id, job_id),
             "ADD #processed :p, #created :c, #skipped :s, #failed :f, doneChunks :chunkset "
-            "SET #errors = list_append(if_not_exists(#errors, :empty), :errs), #total = :total, #st = :running, "
-            "updatedAt = :now",
+            "SET #total = :total, #st = :running, updatedAt = :now",
             names={"#processed": "processed", "#created": "created", "#skipped": "skipped", "#failed": "failed",
-                   "#errors": "errors", "#total": "total", "#st": "status"},
+                   "#total": "total", "#st": "status"},
             vals={":p": processed, ":c": created, ":s": skipped, ":f": failed, ":chunkset": {chunk}, ":chunk": chunk,
-                  ":empty": [], ":errs": list(errors)[:MAX_ERRORS], ":now": now_iso(), ":total": total,
-                  ":running": "running", ":queued": "queued"},
+                  ":now": now_iso(), ":total": total, ":running": "running", ":queued": "queued"},
             condition="attribute_exists(PK) AND #st IN (:queued, :running) "
                       "AND (attribute_not_exists(doneChunks) OR NOT contains(doneChunks, :chunk))",
         )
     except Conflict:
         return None
+    if errors:
+        _keep_errors(tenant_id, job_id, errors)
     return Job.model_validate(strip_keys(item or {}))
+
+
+def _keep_errors(tenant_id: str, job_id: str, errors: Sequence[dict[str, str]]) -> None:
+    """Append a chunk's errors while the job keeps fewer than MAX_ERRORS (so the item never grows with the job:
+    at most MAX_ERRORS plus one chunk's entries); beyond, only the counts tell. One call, only for a chunk with
+    errors, after the chunk was counted."""
+    try:
+        update(keys.job(tenant_id, job_id), "SET #errors = list_append(if_not_exists(#errors, :empty), :errs)",
+               names={"#errors": "errors"}, vals={":empty": [], ":errs": list(errors)[:MAX_ERRORS], ":max": MAX_ERRORS},
+               condition="attribute_exists(PK) AND (attribute_not_exists(#errors) OR size(#errors) < :max)",
+               return_new=False)
+    except Conflict:
+        return
 
 
 def complete(tenant_id: str, job_id: str) -> bool:
