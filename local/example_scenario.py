@@ -39,12 +39,13 @@ def run() -> None:
     _reads(world)
     owner = _auth()
     _changes(world)
+    _bank_link(world)
     _accounts(world)
     _actions(world)
     _removals(world, owner)
 
 
-NEEDS_BUILDING = ("/meters", "/reports/debtors")
+NEEDS_BUILDING = ("/meters", "/reports/debtors", "/reports/account-check")
 
 
 def _reads(world: Any) -> None:
@@ -92,6 +93,25 @@ def _changes(world: Any) -> None:
     ok("organization", "PATCH", f"/organization/members/{ids['user_id']}", token=token, body={"role": "board"})
 
 
+def _bank_link(world: Any) -> None:
+    """A Paysera bank-link payment of February's invoice, and Paysera's signed callback that pays it."""
+    import os
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.integration.test_payments import configure
+    from tests.integration.test_paysera_callbacks import PROJECT, ss3_callback
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    configure({"PROVIDER_SECRET_ARN": os.environ["PROVIDER_SECRET_ARN"]}, key)
+    invoice = _unpaid_invoice(world)
+    order = ok("payments", "POST", "/payments/banklink", token=world.owner.token, body={
+        "invoiceId": invoice, "provider": "paysera", "returnUrl": "https://kase12.ee/makse/tehtud",
+        "cancelUrl": "https://kase12.ee/makse/katkestatud", "locale": "et"})
+    ss3_callback(key, {"projectid": PROJECT, "orderid": order["paymentId"], "amount": "500", "currency": "EUR",
+                       "test": "0", "status": "1"})
+
+
 def _accounts(world: Any) -> None:
     """Opening balances, a one-off invoice and its draft edits, a partial credit note, a reversed payment."""
     ids, token = world.ids, world.owner.token
@@ -132,20 +152,46 @@ def _actions(world: Any) -> None:
        body={"invoiceId": ids["invoice_id"]})
     ok("invoices", "POST", f"/invoices/{_unpaid_invoice(world)}/credit-note", token=token)
     ok("webhooks", "POST", f"/webhooks/{ids['webhook_id']}/rotate-secret", token=token, body={"graceHours": 24})
-    ok("organization", "POST", "/organization/logo", token=token, body={"contentType": "image/png"})
+    _logo(world)
     ok("organization", "POST", "/organization/members", token=token,
        body={"email": "raamatupidaja@kase12.ee", "role": "accountant"})
     _resident(world)
 
 
 def _unpaid_invoice(world: Any) -> str:
-    """February's invoice of a second apartment (January's has a payment, and a paid invoice is not credited)."""
+    """February's invoice of a second apartment (January's has a payment, and a paid invoice is not credited);
+    a new month each time it is asked for, so each caller gets an invoice of its own."""
     from tests.integration.invoicing_helpers import generate, invoices_of, new_apartment
 
     b, manager = world.ids["building_id"], world.manager
-    apartment = new_apartment(manager, b, "2", 61.8, ownerName="Kati Karu", email="kati.karu@example.ee")
-    generate(manager, b, "2025-02-01", "2025-02-28")
-    return next(i["id"] for i in invoices_of(manager, buildingId=b) if i["apartmentId"] == apartment["id"])
+    if "second_apartment" not in world.ids:
+        world.ids["second_apartment"] = new_apartment(manager, b, "2", 61.8, ownerName="Kati Karu",
+                                                      email="kati.karu@example.ee")["id"]
+    month = world.ids["months_billed"] = str(int(world.ids.get("months_billed", "1")) + 1)
+    start = f"2025-{int(month):02d}-01"
+    generate(manager, b, start, f"2025-{int(month):02d}-28")
+    return next(i["id"] for i in invoices_of(manager, buildingId=b)
+                if i["apartmentId"] == world.ids["second_apartment"] and i["periodStart"] == start)
+
+
+def _logo(world: Any) -> None:
+    """A logo: the upload URL, the PNG's bytes put where it points, and the check of what arrived."""
+    import io
+
+    from PIL import Image
+
+    from urbaneta.adapters import logos
+    from urbaneta.adapters.aws import client
+    from urbaneta.settings import get_settings
+
+    upload = ok("organization", "POST", "/organization/logo", token=world.owner.token,
+                body={"contentType": "image/png"})
+    png = io.BytesIO()
+    Image.new("RGB", (240, 80), (23, 94, 84)).save(png, format="PNG")
+    client("s3").put_object(Bucket=get_settings().documents_bucket, Body=png.getvalue(), ContentType="image/png",
+                            Key=logos.upload_key(world.tenant_id, upload["uploadId"]))
+    ok("organization", "POST", "/organization/logo/confirm", token=world.owner.token,
+       body={"uploadId": upload["uploadId"]})
 
 
 def _resident(world: Any) -> None:
@@ -157,6 +203,7 @@ def _resident(world: Any) -> None:
                   body={"token": _token_in_mail(email), "name": "Jüri Õunapuu", "password": PASSWORD})
     ok("residents", "POST", f"/residents/{accepted['userId']}/move-out", token=token,
        body={"apartmentId": ids["apartment_id"], "endDate": "2025-03-31"})
+    ok("residents", "GET", "/residents", token=token)
     ok("auth", "POST", f"/auth/users/{accepted['userId']}/disable", token=token)
 
 

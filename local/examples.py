@@ -76,8 +76,8 @@ def record() -> dict[str, dict[str, Any]]:
         if path is None or not 200 <= status < 300:
             return
         op = f"{method} {path}"
-        if op in seen:
-            return
+        if op in seen and seen[op].get("response", {}).get("data") != []:
+            return  # the first answer is kept, unless it was an empty list and this one shows items
         body, request = result.get("body") or "", event.get("body")
         seen[op] = {"status": str(status),
                     **({"response": json.loads(body)} if body.startswith("{") and not result.get("isBase64Encoded")
