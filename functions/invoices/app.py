@@ -11,7 +11,6 @@ from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.errors import from_validation_errors
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
-from urbaneta.models.accounts import CreditNoteCreate
 from urbaneta.models.invoices import (
     DraftLines,
     GenerateBulk,
@@ -22,7 +21,6 @@ from urbaneta.models.invoices import (
     JobOut,
     SendBulk,
 )
-from urbaneta.services.accounts import corrections
 from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, sending, starting
 from urbaneta.settings import require
 
@@ -161,7 +159,10 @@ def credit_note(invoice_id: Id):
     `Location`. Publishes `invoice.cancelled`/`credit_note.issued` and `invoice.created`.
     """
     raw = app.current_event.body or ""
-    if raw.strip():
+    if raw.strip():  # the account's rules load only for a partial credit note (a rare request: cold starts stay small)
+        from urbaneta.models.accounts import CreditNoteCreate
+        from urbaneta.services.accounts import corrections
+
         try:
             body = CreditNoteCreate.model_validate_json(app.current_event.decoded_body or "{}")
         except ValidationError as exc:

@@ -29,7 +29,6 @@ from urbaneta.models.payments import (
 )
 from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payments as service
-from urbaneta.services.accounts import corrections
 from urbaneta.services.hosted import invoices as hosted
 from urbaneta.services.hosted.common import not_found
 from urbaneta.settings import require
@@ -100,6 +99,7 @@ def get_payment(payment_id: Id):
                       "reversed (or pending) payment is 409.")
 @allow(FINANCE)
 def reverse_payment(payment_id: Id, body: Annotated[PaymentReverse, Body()]):
+    from urbaneta.services.accounts import corrections  # loaded only for a reversal (rare)
     return ok(corrections.reverse_by_hand(principal(), payment_id, body.reason).wire())
 
 
