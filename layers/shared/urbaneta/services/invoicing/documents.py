@@ -1,8 +1,10 @@
 """Invoice PDFs: rendered on first need from the invoice, in the apartment's language (else the organisation's),
 kept in the documents bucket, served from there."""
 
+from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from urbaneta.auth.principal import Principal
 from urbaneta.domain.invoices import Invoice
@@ -10,6 +12,10 @@ from urbaneta.errors import NotFound
 from urbaneta.i18n import Texts, texts
 from urbaneta.services.invoicing.common import visible
 from urbaneta.store import invoices as store
+
+if TYPE_CHECKING:
+    from urbaneta.domain.buildings import Apartment, Building
+    from urbaneta.services.documents_context import OrganisationDetails
 
 LEDGER_FIELDS = ("previous_balance_cents", "payments_received_cents", "total_to_pay_cents")
 """The apartment account's figures an invoice may carry (issue 14); the PDF shows those it has."""
@@ -29,20 +35,65 @@ def _lines(inv: Invoice) -> list[Any]:
                     interest_through=ln.interest_through) for ln in inv.lines]
 
 
-def document(inv: Invoice) -> tuple[Any, Texts]:
+class Lookups:
+    """What documents of one organisation read besides the invoice: its buildings, apartments and profile, each
+    read once. Sending gives one to a whole chunk (the building, the apartments in one BatchGetItem, the profile
+    once), a single PDF makes its own."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self._buildings: dict[str, Building] = {}
+        self._apartments: dict[str, Apartment | None] = {}
+        self._org: OrganisationDetails | None = None
+
+    def prefetch(self, invoices: Sequence[Invoice]) -> None:
+        """The buildings and apartments of these invoices, one BatchGetItem per building."""
+        from urbaneta.domain.buildings import Building as BuildingEntity
+        from urbaneta.store import buildings
+
+        for building_id in sorted({i.building_id for i in invoices} - set(self._buildings)):
+            wanted = sorted({i.apartment_id for i in invoices if i.building_id == building_id})
+            item, apartments = buildings.get_building_and_apartments(self.tenant_id, building_id, wanted)
+            if item is not None:
+                self._buildings[building_id] = BuildingEntity.model_validate(item)
+            found = {a.id: a for a in apartments}
+            self._apartments.update({a: found.get(a) for a in wanted})
+
+    def building(self, building_id: str) -> Building:
+        from urbaneta.store import buildings
+
+        if building_id not in self._buildings:
+            self._buildings[building_id] = buildings.get_building(self.tenant_id, building_id, include_archived=True)
+        return self._buildings[building_id]
+
+    def apartment(self, apartment_id: str) -> Apartment | None:
+        from urbaneta.store import buildings
+
+        if apartment_id not in self._apartments:
+            try:
+                self._apartments[apartment_id] = buildings.get_apartment(self.tenant_id, apartment_id)
+            except NotFound:
+                self._apartments[apartment_id] = None
+        return self._apartments[apartment_id]
+
+    def organisation(self, fallback_name: str) -> OrganisationDetails:
+        from urbaneta.services.documents_context import organisation
+
+        if self._org is None:
+            self._org = organisation(self.tenant_id, fallback_name=fallback_name)
+        return self._org
+
+
+def document(inv: Invoice, look: Lookups | None = None) -> tuple[Any, Texts]:
     """What the PDF shows (the invoice with its association's legal details, building and apartment), and the
     texts of its recipient: the apartment's language, else the organisation's default."""
     from urbaneta.adapters.pdf import InvoiceDocument
-    from urbaneta.services.documents_context import organisation
-    from urbaneta.store import buildings
 
-    building = buildings.get_building(inv.tenant_id, inv.building_id, include_archived=True)
-    try:
-        apartment = buildings.get_apartment(inv.tenant_id, inv.apartment_id)
-        apartment_number, language = apartment.number, apartment.language
-    except NotFound:
-        apartment_number, language = "?", None
-    org = organisation(inv.tenant_id, fallback_name=building.name)
+    look = look or Lookups(inv.tenant_id)
+    building = look.building(inv.building_id)
+    apartment = look.apartment(inv.apartment_id)
+    apartment_number, language = (apartment.number, apartment.language) if apartment else ("?", None)
+    org = look.organisation(building.name)
     cancels = store.get_invoice(inv.tenant_id, inv.credit_note_of).number if inv.credit_note_of else None
     addr = building.address
     return InvoiceDocument(

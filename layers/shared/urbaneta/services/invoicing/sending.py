@@ -10,12 +10,12 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.jobs import Job
-from urbaneta.errors import Conflict, NotFound, ValidationFailed
+from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.models.invoices import JobAccepted, SendBulk
 from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
 from urbaneta.observability import logger
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
-from urbaneta.services.invoicing.documents import ensure_pdf
+from urbaneta.services.invoicing.documents import Lookups, ensure_pdf
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
 
@@ -72,14 +72,14 @@ def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> 
     return len(bodies)
 
 
-def _send_one(inv: Invoice) -> Invoice:
+def _send_one(inv: Invoice, look: Lookups) -> Invoice:
     """The e-mail and the PDF in the recipient's language; the e-mail links to the invoice's hosted page."""
     from urbaneta.adapters.mail import Attachment, send_email
     from urbaneta.services.invoicing.documents import document
     from urbaneta.services.links import pay_link
     from urbaneta.services.mails import invoice_mail
 
-    doc, tx = document(inv)
+    doc, tx = document(inv, look)
     mail = invoice_mail(tx, inv, association=doc.association.name, iban=doc.iban, pay_url=pay_link(inv),
                         original_number=doc.cancels_number)
     pdf = ensure_pdf(inv, (doc, tx))
@@ -111,11 +111,11 @@ def send_chunk(message: SendingChunk) -> ChunkResult:
     tenant_id, job_id, chunk = message.tenant_id, message.job_id, message.chunk
     building_id = message.building_id
     result = ChunkResult()
+    found = {i.id: i for i in store.get_invoices(tenant_id, [str(i) for i in message.invoice_ids])}  # one batch
+    look = Lookups(tenant_id)
+    look.prefetch([i for i in found.values() if i.status == "draft"])  # buildings and apartments, once
     for invoice_id in message.invoice_ids:
-        try:
-            inv = store.get_invoice(tenant_id, str(invoice_id))
-        except NotFound:
-            inv = None
+        inv = found.get(str(invoice_id))
         if inv is None or (building_id and inv.building_id != building_id):
             result.failed += 1
             result.errors.append({"invoiceId": str(invoice_id), "message": "invoice not found"})
@@ -128,7 +128,7 @@ def send_chunk(message: SendingChunk) -> ChunkResult:
             result.errors.append({"invoiceId": inv.id, "number": inv.number, "message": "no e-mail address"})
             continue
         try:
-            result.created.append(_send_one(inv))
+            result.created.append(_send_one(inv, look))
         except MailThrottled:
             # SES is over its rate: what was sent is announced, and the chunk comes back from the queue later;
             # the invoices already sent are then skipped (no longer drafts), the others sent
