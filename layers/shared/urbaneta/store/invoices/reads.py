@@ -165,7 +165,8 @@ def invoices_of_building(tenant_id: str, building_id: str, *, status: str | None
         yield invoice_of(item)
 
 
-def due_before(shard: int, today: date) -> Iterator[tuple[str, str]]:
-    """(tenant id, invoice id) of every watched invoice due before ``today`` in one shard (the sweep)."""
+def due_before(shard: int, today: date) -> Iterator[Invoice]:
+    """Every watched invoice (sent or overdue, unpaid) due before ``today`` in one shard, as the index holds it
+    (eventually consistent: the daily schedule reads again, or writes conditionally, before it acts)."""
     for item in query_all(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat())):
-        yield str(item["tenantId"]), str(item["id"])
+        yield invoice_of(item)
