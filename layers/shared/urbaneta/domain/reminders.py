@@ -37,8 +37,7 @@ def due_level(levels: Sequence[ReminderLevel], inv: Invoice, today: date) -> int
 
 
 def next_level(levels: Sequence[ReminderLevel], inv: Invoice) -> int:
-    """The level a manager's reminder by hand sends: the next one after the last sent (the last level again
-    when all were sent); 0 when the building has no level."""
-    if not levels:
-        return 0
-    return min(inv.reminder_level + 1, len(levels))
+    """The level a manager's reminder by hand sends: the next one after the last sent; 0 when every level was sent
+    (or the building has none)."""
+    level = inv.reminder_level + 1
+    return level if level <= len(levels) else 0

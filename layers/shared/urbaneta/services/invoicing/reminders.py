@@ -173,8 +173,8 @@ def remind(caller: Principal, invoice_id: str) -> ReminderOut:
     places = _Places()
     building = places.building(inv.tenant_id, inv.building_id)
     level = rules.next_level(building.billing.reminders, inv) if building else 0
-    if not building or not level or inv.reminder_level >= level:
-        raise Conflict("No reminder level is left to send: configure the building's billing.reminders.")
+    if not building or not level:
+        raise Conflict("No reminder level is left to send (every level was sent, or the building has none).")
     p = Planned(inv, level, building, places.apartment(inv.tenant_id, inv.apartment_id))
     if p.status != "would_send":
         raise Conflict("Reminders are paused for this apartment." if p.status == "paused"
