@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from tests.integration.accounts_helpers import full_statement
-from tests.integration.invoicing_helpers import generate, invoices_of, new_apartment, new_building, new_charge, sent_mail
+from tests.integration.invoicing_helpers import (
+    generate,
+    invoices_of,
+    new_apartment,
+    new_building,
+    new_charge,
+    sent_mail,
+)
 from tests.support import LambdaContext, call, count_calls, function_module, load_event
 
 LEVELS = [{"daysAfterDue": 7, "message": "Palun tasuge võlg. Pay now, please!"},
@@ -123,7 +130,7 @@ def test_rem_02_schedule_sends_each_level_once_and_a_second_run_sends_nothing(re
 
 def test_rem_03_paused_and_paid_are_skipped_and_the_dry_run_says_why(reminded):
     mgr, b = reminded["mgr"], reminded["building"]
-    (a1, a2), (i1, i2) = reminded["apartments"], reminded["invoices"]
+    (a1, _), (i1, i2) = reminded["apartments"], reminded["invoices"]
     # Given apartment 1 paused (a payment plan) and apartment 2's invoice paid
     res = call("buildings", "PATCH", f"/buildings/{b['id']}/apartments/{a1['id']}", token=mgr.token,
                body={"remindersPaused": True})
