@@ -8,9 +8,10 @@ same day (or a concurrent one) is refused by that transaction and sends nothing:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from urbaneta.adapters.events import domain_event, publish
 from urbaneta.auth.principal import Principal
@@ -59,30 +60,28 @@ class _Places:
     """The buildings and apartments of the invoices at hand, each read once (None: gone)."""
 
     def __init__(self) -> None:
-        self._buildings: dict[tuple[str, str], Building | None] = {}
-        self._apartments: dict[tuple[str, str], Apartment | None] = {}
+        self._seen: dict[tuple[str, str, str], Any] = {}
+
+    def _once(self, kind: str, tenant_id: str, item_id: str, read: Callable[[str, str], Any]) -> Any:
+        key = (kind, tenant_id, item_id)
+        if key not in self._seen:
+            try:
+                self._seen[key] = read(tenant_id, item_id)
+            except NotFound:
+                self._seen[key] = None
+        return self._seen[key]
 
     def building(self, tenant_id: str, building_id: str) -> Building | None:
         from urbaneta.store import buildings
 
-        key = (tenant_id, building_id)
-        if key not in self._buildings:
-            try:
-                self._buildings[key] = buildings.get_building(tenant_id, building_id)
-            except NotFound:
-                self._buildings[key] = None
-        return self._buildings[key]
+        found: Building | None = self._once("building", tenant_id, building_id, buildings.get_building)
+        return found
 
     def apartment(self, tenant_id: str, apartment_id: str) -> Apartment | None:
         from urbaneta.store import buildings
 
-        key = (tenant_id, apartment_id)
-        if key not in self._apartments:
-            try:
-                self._apartments[key] = buildings.get_apartment(tenant_id, apartment_id)
-            except NotFound:
-                self._apartments[key] = None
-        return self._apartments[key]
+        found: Apartment | None = self._once("apartment", tenant_id, apartment_id, buildings.get_apartment)
+        return found
 
 
 def plan(invoices: Iterable[Invoice], today: date, places: _Places | None = None) -> Iterator[Planned]:
