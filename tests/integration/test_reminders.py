@@ -188,3 +188,27 @@ def test_rem_05_refusals_roles_and_tenancy(reminded, make_caller):
     assert remind(mgr, i1["id"]).status == 409
     assert patch_building(mgr, b["id"], {"reminders": []}).status == 200
     assert remind(mgr, reminded["invoices"][1]["id"]).status == 409
+
+
+def test_rem_06_a_refused_address_is_409_and_the_schedule_run_goes_on(reminded, monkeypatch):
+    from urbaneta.adapters import mail
+
+    mgr, i1 = reminded["mgr"], reminded["invoices"][0]
+    a1, a2 = reminded["apartments"]
+    real = mail.send_email
+
+    def refuse_mari(to, *args, **kwargs):
+        if a1["email"] in to:
+            raise mail.MailRefused("Address blacklisted")
+        return real(to, *args, **kwargs)
+
+    monkeypatch.setattr(mail, "send_email", refuse_mari)
+    # When a manager reminds apartment 1 by hand and SES refuses its address
+    res = remind(mgr, i1["id"])
+    # Then the answer is 409 naming the address (never 5xx); the reminder stays recorded (at most once)
+    assert res.status == 409 and "refused" in res.error["message"], res
+    assert [e["type"] for e in full_statement(mgr, i1["apartmentId"])["entries"]] == ["invoice", "reminder"]
+    # When the schedule runs 7 days after the due date: apartment 2 still gets its reminder
+    before = len(sent_mail())
+    result = sweep("2025-02-22T01:00:00Z")
+    assert len(mails_to(a2, before)) == 1 and result["remindersFailed"] == 0

@@ -20,7 +20,7 @@ from urbaneta.domain.buildings import Apartment, Building
 from urbaneta.domain.events.invoicing import ReminderSent
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents
-from urbaneta.errors import Conflict, NotFound
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
 from urbaneta.models.reminders import PlannedReminderOut, PlanStatus, ReminderOut, ReminderPlanOut
 from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as store
@@ -178,7 +178,16 @@ def remind(caller: Principal, invoice_id: str) -> ReminderOut:
     if p.status != "would_send":
         raise Conflict("Reminders are paused for this apartment." if p.status == "paused"
                        else "The invoice has no recipient e-mail address.")
-    if send(p, _today(), manual=True) is None:
+    from urbaneta.adapters.mail import MailRefused, MailThrottled
+
+    try:
+        sent = send(p, _today(), manual=True)
+    except MailRefused as exc:  # recorded (at most once): the address is the problem, not the request
+        raise Conflict("The reminder was recorded, but the recipient's address refused the e-mail.") from exc
+    except MailThrottled as exc:
+        raise ServiceUnavailable("The reminder was recorded, but the e-mail service is busy; it was not sent.") \
+            from exc
+    if sent is None:
         raise Conflict("This reminder was already sent, or the invoice changed meanwhile.")
     return ReminderOut(invoice_id=inv.id, number=inv.number, apartment_id=inv.apartment_id, level=level,
                        balance_due=from_cents(inv.balance_due_cents), statement_attached=p.attach)
