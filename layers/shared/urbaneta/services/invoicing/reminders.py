@@ -200,11 +200,13 @@ def _today() -> date:
 
 
 def dry_run(caller: Principal, building_id: str | None, raw_as_of: str | None) -> ReminderPlanOut:
-    """What the schedule would send for the building on ``asOf`` (default today); nothing is sent or marked."""
+    """What the schedule would send for the building on ``asOf`` (default today), oldest due date first, then by
+    number; nothing is sent or marked."""
     from urbaneta.services.accounts.debtors import building_and_day
 
     bid, as_of = building_and_day(caller, building_id, raw_as_of)
-    invoices = [i for i in store.invoices_of_building(caller.tenant_id, bid) if rules.remindable(i)]
+    invoices = sorted((i for i in store.invoices_of_building(caller.tenant_id, bid, status=("sent", "overdue"))
+                       if rules.remindable(i)), key=lambda i: (i.due_date, i.number))
     out = [PlannedReminderOut(
         invoice_id=p.invoice.id, number=p.invoice.number, apartment_id=p.invoice.apartment_id,
         apartment_number=p.apartment.number if p.apartment else None, level=p.level, due_date=p.invoice.due_date,

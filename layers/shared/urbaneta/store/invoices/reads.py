@@ -154,12 +154,15 @@ def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id:
     return [invoice_of(i) for i in items], last
 
 
-def invoices_of_building(tenant_id: str, building_id: str, *, status: str | None = None) -> Iterator[Invoice]:
-    """Every invoice of a building (workers only)."""
+def invoices_of_building(tenant_id: str, building_id: str, *, status: str | Sequence[str] | None = None
+                         ) -> Iterator[Invoice]:
+    """Every invoice of a building (workers, and the reminder dry run), of one or several statuses."""
     kwargs: dict[str, Any] = {}
     if status:
-        kwargs = {"filter_expression": "#st = :st", "filter_names": {"#st": "status"},
-                  "filter_values": {":st": status}}
+        wanted = [status] if isinstance(status, str) else list(status)
+        marks = {f":st{i}": s for i, s in enumerate(wanted)}
+        kwargs = {"filter_expression": f"#st IN ({', '.join(marks)})", "filter_names": {"#st": "status"},
+                  "filter_values": marks}
     for item in query_all(keys.invoices_partition(tenant_id), index="GSI1",
                           sk_prefix=keys.invoices_building_prefix(building_id), **kwargs):
         yield invoice_of(item)
