@@ -8,7 +8,6 @@ are ``Decimal``. A charge's ``unitPrice`` takes up to 4 decimals (``0.0345`` EUR
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from urbaneta.domain.buildings import Apartment, BillReadings, Building, Charge, ChargeType, ReminderLevel
+from urbaneta.domain.buildings import Apartment, BillReadings, Building, Charge, ChargeType
 from urbaneta.domain.iban import compact as compact_iban
 from urbaneta.domain.iban import iban_problem
 from urbaneta.domain.languages import Language
@@ -37,6 +36,7 @@ from urbaneta.models.common import (
     number_schema,
     single_line,
 )
+from urbaneta.models.reminders import ReminderLevelOut, Reminders
 
 Number = Annotated[Decimal, NUMBER_OUT]
 """A decimal quantity in a response, on the wire as a JSON number."""
@@ -97,28 +97,6 @@ class AddressPatch(ApiModel):
 BILL_READINGS = ("Which meter readings invoices bill: `submitted` (default: every submitted reading except flagged "
                  "ones awaiting review) or `confirmed` (only confirmed readings). A reading left out is reported in "
                  "the generation job like a missing one.")
-REMINDERS = ("The reminder levels, at most 5, in increasing `daysAfterDue` (level 1 is the first). The daily "
-             "schedule e-mails each unpaid invoice the highest level reached, once per invoice and level.")
-
-
-class ReminderLevelIn(ApiModel):
-    days_after_due: Annotated[StrictInt, Field(ge=1, le=365)] = Field(
-        description="Days after the invoice's due date when this level goes out")
-    message: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="The manager's text, sent as typed (in every recipient's e-mail, whatever its language)")
-    attach_statement: bool = Field(default=False, description="Attach the apartment's account statement (PDF)")
-
-
-def _increasing(levels: list[ReminderLevelIn] | None) -> list[ReminderLevelIn] | None:
-    days = [lv.days_after_due for lv in levels or []]
-    if any(b <= a for a, b in pairwise(days)):
-        raise ValueError("levels must have strictly increasing daysAfterDue")
-    return levels
-
-
-Reminders = Annotated[list[ReminderLevelIn], Field(max_length=5, description=REMINDERS), AfterValidator(_increasing)]
-
-
 class BillingIn(ApiModel):
     due_days: DueDays = 14
     vat_rate: VatRate = Field(default=Decimal(0), json_schema_extra={"default": 0})
@@ -251,18 +229,6 @@ class AddressOut(ResponseModel):
     city: str
     postal_code: str
     country: str
-
-
-class ReminderLevelOut(ResponseModel):
-    level: int = Field(description="1 for the first level")
-    days_after_due: int
-    message: str
-    attach_statement: bool
-
-    @classmethod
-    def all(cls, levels: list[ReminderLevel]) -> list[ReminderLevelOut]:
-        return [cls(level=i + 1, days_after_due=lv.days_after_due, message=lv.message,
-                    attach_statement=lv.attach_statement) for i, lv in enumerate(levels)]
 
 
 class BillingOut(ResponseModel):
