@@ -20,7 +20,9 @@ from urbaneta.models.accounts import (
     OpeningBalanceImport,
     OpeningImportOut,
 )
+from urbaneta.models.reminders import ReminderPlanOut
 from urbaneta.services.accounts import check, debtors, opening, statements
+from urbaneta.services.invoicing import reminders
 from urbaneta.settings import require
 
 require("accounts")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -124,6 +126,21 @@ def debtor_report(
 @allow(READERS)
 def account_check(building_id: Annotated[str, Query(alias="buildingId", min_length=1, max_length=64)]):
     return ok(check.consistency(principal(), building_id).wire())
+
+
+@app.get("/reports/reminders", responses=doc(200, ReminderPlanOut))
+@allow(FINANCE)
+def reminder_dry_run(
+    building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
+    as_of: Annotated[str | None, Query(alias="asOf", pattern=DATE)] = None,
+):
+    """Reminders the schedule would send (dry run)
+
+    For each sent or overdue, unpaid invoice of the building: the reminder level due on `asOf` (default today) and
+    not sent yet, with `would_send`, `paused` (the apartment's reminders are paused) or `no_address`. Nothing is
+    sent or recorded.
+    """
+    return ok(reminders.dry_run(principal(), building_id, as_of).wire())
 
 
 handler = make_handler(app)

@@ -21,7 +21,8 @@ from urbaneta.models.invoices import (
     JobOut,
     SendBulk,
 )
-from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, sending, starting
+from urbaneta.models.reminders import ReminderOut
+from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, reminders, sending, starting
 from urbaneta.settings import require
 
 require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
@@ -171,6 +172,20 @@ def credit_note(invoice_id: Id):
     else:
         out = lifecycle.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
+
+
+@app.post("/invoices/<invoice_id>/remind", responses=doc(200, ReminderOut))
+@allow(FINANCE)
+def remind(invoice_id: Id):
+    """Send a payment reminder by hand
+
+    E-mails the next reminder level of the building (`billing.reminders`) after the last one sent for this invoice,
+    in the recipient's language, with the manager's message as typed (and the account statement PDF when the
+    level says so). Recorded like the daily schedule's: a zero-amount `reminder` entry of the apartment account and
+    `invoice.reminder_sent`. 409 when the invoice is not sent or overdue and unpaid, when every level was sent,
+    when the apartment's reminders are paused, or when the invoice has no e-mail address.
+    """
+    return ok(reminders.remind(principal(), invoice_id).wire())
 
 
 @app.get("/jobs/<job_id>", responses=doc(200, JobOut))

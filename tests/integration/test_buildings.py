@@ -92,7 +92,8 @@ def test_create_get_and_list_building_with_defaults(aws, make_caller):
     assert res.headers["location"] == f"/api/buildings/{building['id']}"
     assert building["currency"] == "EUR" and building["status"] == "active"
     assert building["billing"] == {"dueDays": 14, "vatRate": 0, "iban": None, "bankName": None,
-                                   "invoicePrefix": None, "lateInterestDailyRate": None}
+                                   "invoicePrefix": None, "lateInterestDailyRate": None, "reminders": [],
+                                   "billReadings": "submitted"}
     assert building["address"]["postalCode"] == "10123" and building["metadata"] == {"registry": "8001"}
     assert "tenantId" not in building
     # And GET and the list return it
@@ -109,7 +110,8 @@ def test_sample_event_creates_a_building_with_billing_settings(aws, make_caller)
     # Then the billing settings are kept (IBAN normalised, VAT rate a JSON number)
     assert res.status == 201, res
     assert res.data["billing"] == {"dueDays": 14, "vatRate": 22, "iban": "EE382200221020145685",
-                                   "bankName": "Swedbank", "invoicePrefix": "PM12", "lateInterestDailyRate": None}
+                                   "bankName": "Swedbank", "invoicePrefix": "PM12", "lateInterestDailyRate": None,
+                                   "reminders": [], "billReadings": "submitted"}
     assert res.data["name"] == "Pärnu mnt 12 KÜ"
 
 

@@ -58,3 +58,40 @@ def test_a_metered_line_of_one_meter_carries_and_prints_its_readings(make_caller
     pdf = call("invoices", "GET", f"/invoices/{invoice['id']}/pdf", token=mgr.token).content
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "näit 100,5 → 104,25, tarbimine 3,75 m3" in text
+
+
+def test_a_confirmed_only_building_leaves_submitted_readings_out_and_reports_them(make_caller: Any) -> None:
+    # Given a building billing confirmed readings only, two apartments whose water meters read 104 on Jan 31,
+    # apartment 1's reading only submitted, apartment 2's confirmed by the manager
+    mgr = make_caller("manager")
+    b = new_building(mgr, billReadings="confirmed")
+    assert b["billing"]["billReadings"] == "confirmed"
+    new_charge(mgr, b["id"], "Haldus", "per_apartment", 10)
+    new_charge(mgr, b["id"], "Külm vesi", "metered", 2, meterType="cold_water")
+    meters = {}
+    for number in ("1", "2"):
+        apt = new_apartment(mgr, b["id"], number)
+        meter = call("meters", "POST", "/meters", token=mgr.token,
+                     body={"buildingId": b["id"], "apartmentId": apt["id"], "type": "cold_water", "unit": "m3",
+                           "serialNumber": unique("CW"), "initialReading": 100, "initialReadingDate": "2024-12-31"})
+        reading = call("meters", "POST", f"/meters/{meter.data['id']}/readings", token=mgr.token,
+                       body={"value": 104, "readingDate": "2025-01-31"})
+        meters[apt["id"]] = (meter.data["id"], reading.data["id"])
+    first, second = list(meters)
+    assert call("meters", "POST", f"/meters/{meters[second][0]}/readings/{meters[second][1]}/confirm",
+                token=mgr.token).status == 200
+    # When January is billed
+    job = generate(mgr, b["id"])
+    # Then apartment 2's water is billed (4 m3), apartment 1's is not, and the job says why, naming the meter
+    by_apartment = {i["apartmentId"]: i for i in invoices_of(mgr, buildingId=b["id"])}
+    assert [ln["description"] for ln in by_apartment[first]["lines"]] == ["Haldus"]
+    (water,) = [ln for ln in by_apartment[second]["lines"] if ln["description"] == "Külm vesi"]
+    assert water["quantity"] == 4
+    held = [e for e in job["errors"] if "awaits review or confirmation" in e["message"]]
+    assert [(e["apartmentId"], e["meterId"]) for e in held] == [(first, meters[first][0])]
+    # And a building may switch back to every submitted reading; another value is 422
+    res = call("buildings", "PATCH", f"/buildings/{b['id']}", token=mgr.token, body={"billing": {"billReadings": "x"}})
+    assert res.status == 422
+    res = call("buildings", "PATCH", f"/buildings/{b['id']}", token=mgr.token,
+               body={"billing": {"billReadings": "submitted"}})
+    assert res.status == 200 and res.data["billing"]["billReadings"] == "submitted"

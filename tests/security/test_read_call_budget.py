@@ -11,7 +11,9 @@ BUDGET = 2
 # an account statement: the apartment (tenancy, building), its balance aggregate, the Query of its entries
 # the debtor report: the building, a page of accounts, their apartment numbers, the totals (first page)
 # the account check recomputes every account of the building from its entries (one Query each): a manager's tool
-KNOWN = {"GET /meters": 3, "GET /bank-statements/{statement_id}": 3, "GET /webhooks/{webhook_id}/deliveries": 3,
+# the reminder dry run: the building, the Query of its invoices (then each apartment with a reminder due, once)
+KNOWN = {"GET /reports/reminders": 3,
+         "GET /meters": 3, "GET /bank-statements/{statement_id}": 3, "GET /webhooks/{webhook_id}/deliveries": 3,
          "GET /apartments/{apartment_id}/account": 4, "GET /reports/debtors": 5, "GET /reports/account-check": 4}
 
 

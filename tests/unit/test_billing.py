@@ -173,3 +173,36 @@ def test_late_interest_per_day_overdue_never_charging_a_day_twice():
     # a cancelled invoice's interest lines do not count as charged
     cancelled = march.model_copy(update={"status": "cancelled"})
     assert billing.late_interest_lines([overdue, cancelled], date(2025, 4, 1), D("0.05"))[0].quantity == D(45)
+
+
+# ---- which readings are billed (the building's billReadings) ---------------------------------------------------
+
+
+def _flagged(rid: str, value: str, day: str, status: str = "submitted") -> Reading:
+    return _reading(rid, value, day, status).model_copy(update={"flagged": True})
+
+
+def test_bill_u01_submitted_rule_leaves_out_flagged_readings_awaiting_review_and_names_the_meter():
+    # Given a flagged (unreviewed) reading at the period's end and a plain one before it
+    readings = {"m": [_reading("r0", "100", "2024-12-31", "confirmed"), _reading("r1", "103", "2025-01-20"),
+                      _flagged("r2", "190", "2025-01-31")]}
+    # When the apartment's consumption is taken under the default rule
+    got = billing.apartment_consumption([_meter()], readings, date(2025, 1, 1), date(2025, 1, 31))
+    # Then the plain one is billed (100 → 103), and the meter is named as having one left out
+    assert got.by_type["cold_water"][0] == D(3) and got.held == {"cold_water": ["m"]} and got.missing == {}
+    # And once the manager confirms the flagged reading it is billed
+    readings["m"][2] = _flagged("r2", "190", "2025-01-31", "confirmed")
+    got = billing.apartment_consumption([_meter()], readings, date(2025, 1, 1), date(2025, 1, 31))
+    assert got.by_type["cold_water"][0] == D(90) and got.held == {}
+
+
+def test_bill_u02_confirmed_rule_bills_confirmed_readings_only_and_reports_the_rest():
+    readings = {"m": [_reading("r1", "104", "2025-01-31")]}
+    got = billing.apartment_consumption([_meter()], readings, date(2025, 1, 1), date(2025, 1, 31), "confirmed")
+    assert got.by_type == {} and got.missing == {"cold_water": ["m"]} and got.held == {"cold_water": ["m"]}
+    charge = Charge(id="c", tenant_id="t", building_id="b", name="Vesi", type="metered", unit_price=D(2),
+                    meter_type="cold_water", created_at="", updated_at="")
+    _, problems = billing.build_lines(_apartment(), [charge], default_vat_rate=D(0), shared={}, consumption=got)
+    assert [p.meter_ids for p in problems] == [["m"], ["m"]] and "awaits review or confirmation" in problems[0].message
+    assert billing.billable(_reading("r", "1", "2025-01-31", "confirmed"), "confirmed")
+    assert not billing.billable(_reading("r", "1", "2025-01-31", "rejected"), "submitted")

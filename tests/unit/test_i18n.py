@@ -169,10 +169,16 @@ def all_mails(lang: str):
         "magic link": mails.magic_link_mail(tx, url=url, token="abc"),
         "registration": mails.registration_mail(tx, url=url, token="abc"),
         "registration (known address)": mails.registration_mail(tx, url=url, token=None),
+        "reminder": mails.reminder_mail(tx, inv, level=1, message=REMINDER_TEXT, association="KÜ Tamme 12",
+                                        iban="EE382200221020145685", pay_url=url),
+        "reminder with statement": mails.reminder_mail(tx, inv, level=2, message=REMINDER_TEXT,
+                                                       association="KÜ Tamme 12", iban=None, pay_url=url,
+                                                       statement=True),
     }
 
 
-USER_DATA = ["KÜ Tamme 12", "Tamme 12", "Mari Mägi", "EE382200221020145685", "Urbaneta"]
+REMINDER_TEXT = "Palun tasuge võlg 7 päeva jooksul."  # the manager's text: user data, sent as typed
+USER_DATA = ["KÜ Tamme 12", "Tamme 12", "Mari Mägi", "EE382200221020145685", "Urbaneta", REMINDER_TEXT]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -186,6 +192,8 @@ def test_every_email_renders_in_every_language_with_text_and_html(lang):
             assert english_left(f"{mail.subject} {mail.text} {visible(mail.html)}", USER_DATA) == [], kind
     invoice = all_mails(lang)["invoice"]
     assert texts(lang).money(17859) in invoice.text and "https://api.example.ee/api/x?token=abc" in invoice.html
+    reminder = all_mails(lang)["reminder"]
+    assert REMINDER_TEXT in reminder.text and texts(lang).money(17859) in reminder.text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

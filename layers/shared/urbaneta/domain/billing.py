@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.buildings import Apartment, BillReadings, Charge
 from urbaneta.domain.invoices import Invoice, InvoiceLine
 from urbaneta.domain.meters import Meter, Reading
 
@@ -85,6 +85,16 @@ def _pick(readings: Iterable[Reading]) -> Reading | None:
     return ordered[-1] if ordered else None
 
 
+def billable(reading: Reading, rule: BillReadings = "submitted") -> bool:
+    """Whether invoices may bill a reading under the building's ``billReadings``: ``confirmed``: confirmed readings
+    only; ``submitted`` (default): every reading except rejected ones and flagged ones awaiting review."""
+    if reading.status == "rejected":
+        return False
+    if rule == "confirmed":
+        return reading.status == "confirmed"
+    return not (reading.flagged and reading.status == "submitted")
+
+
 def consumption_in_period(meter: Meter, readings: Sequence[Reading], start: date, end: date) -> Decimal | None:
     """The reading at (or last before) the period's end minus the reading at (or last before) its start,
     confirmed readings first and submitted ones otherwise. None when the meter has no reading in the period.
@@ -121,6 +131,7 @@ class Consumption:
 
     by_type: dict[str, tuple[Decimal, str]] = field(default_factory=dict)  # type -> (quantity, unit)
     missing: dict[str, list[str]] = field(default_factory=dict)  # type -> meter ids without a reading
+    held: dict[str, list[str]] = field(default_factory=dict)  # type -> meter ids with a reading left out (billReadings)
     # type -> (opening, closing) of its one meter (the invoice line shows them); a type of several meters has none
     readings: dict[str, tuple[Decimal, Decimal] | None] = field(default_factory=dict)
 
@@ -132,13 +143,18 @@ class LineProblem:
     meter_ids: list[str] = field(default_factory=list)
 
 
-def apartment_consumption(meters: Sequence[Meter], readings: dict[str, list[Reading]], start: date, end: date
-                          ) -> Consumption:
+def apartment_consumption(meters: Sequence[Meter], readings: dict[str, list[Reading]], start: date, end: date,
+                          rule: BillReadings = "submitted") -> Consumption:
+    """Per meter type, the consumption of the billable readings (``rule``); a meter with a reading of the period
+    left out (awaiting review or confirmation) is named in ``held``, one with no billable pair in ``missing``."""
     out = Consumption()
     for meter in meters:
         if meter.status == "replaced" and meter.last_reading_date is not None and meter.last_reading_date <= start:
             continue  # replaced before the period: its successor carries the period
-        pair = readings_in_period(meter, readings.get(meter.id, []), start, end)
+        mine = readings.get(meter.id, [])
+        if any(r.status != "rejected" and not billable(r, rule) and start < r.reading_date <= end for r in mine):
+            out.held.setdefault(meter.type, []).append(meter.id)
+        pair = readings_in_period(meter, [r for r in mine if billable(r, rule)], start, end)
         if pair is None:
             out.missing.setdefault(meter.type, []).append(meter.id)
             continue
@@ -167,6 +183,8 @@ def build_lines(apartment: Apartment, charges: Sequence[Charge], *, default_vat_
         elif charge.type == "metered":
             meter_type = charge.meter_type or ""
             if meter_type in consumption.missing and meter_type not in consumption.by_type:
+                if meter_type in consumption.held:
+                    problems.append(_held(charge, meter_type, consumption))
                 problems.append(LineProblem(charge.id, f"no {meter_type} reading in the period; "
                                             f"'{charge.name}' not billed", consumption.missing[meter_type]))
                 continue
@@ -174,6 +192,8 @@ def build_lines(apartment: Apartment, charges: Sequence[Charge], *, default_vat_
                 problems.append(LineProblem(charge.id, f"no {meter_type} meter; '{charge.name}' not billed"))
                 continue
             quantity, unit = consumption.by_type[meter_type]
+            if meter_type in consumption.held:
+                problems.append(_held(charge, meter_type, consumption))
             if meter_type in consumption.missing:
                 problems.append(LineProblem(charge.id, f"some {meter_type} meters have no reading in the period",
                                             consumption.missing[meter_type]))
@@ -190,6 +210,11 @@ def build_lines(apartment: Apartment, charges: Sequence[Charge], *, default_vat_
                                  previous_reading=pair[0] if pair else None,
                                  current_reading=pair[1] if pair else None))
     return lines, problems
+
+
+def _held(charge: Charge, meter_type: str, consumption: Consumption) -> LineProblem:
+    return LineProblem(charge.id, f"a {meter_type} reading of the period awaits review or confirmation and was left "
+                                  f"out of '{charge.name}' (billReadings)", consumption.held[meter_type])
 
 
 def _share_fraction(amount_cents: int, total: Decimal) -> Decimal:

@@ -11,6 +11,7 @@ from urbaneta.domain.entity import BuildingPart, Entity
 from urbaneta.domain.languages import Language
 from urbaneta.domain.meters import MeterType
 
+BillReadings = Literal["submitted", "confirmed"]
 ChargeType = Literal["per_area", "per_apartment", "per_resident", "metered", "shared_by_area"]
 
 
@@ -21,6 +22,14 @@ class Address(Entity):
     country: str
 
 
+class ReminderLevel(Entity):
+    """One reminder level of a building: when it goes out and what it says (the manager's text, kept as typed)."""
+
+    days_after_due: int = Field(alias="daysAfterDue")
+    message: str
+    attach_statement: bool = Field(default=False, alias="attachStatement")
+
+
 class BillingSettings(Entity):
     due_days: int = Field(default=14, alias="dueDays")
     vat_rate: Decimal = Field(default=Decimal(0), alias="vatRate")  # percent, e.g. 22
@@ -28,6 +37,8 @@ class BillingSettings(Entity):
     bank_name: str | None = Field(default=None, alias="bankName")
     invoice_prefix: str | None = Field(default=None, alias="invoicePrefix")
     late_interest_daily_rate: Decimal | None = Field(default=None, alias="lateInterestDailyRate")  # percent/day
+    reminders: list[ReminderLevel] = Field(default_factory=list)  # ordered by daysAfterDue; level = position + 1
+    bill_readings: BillReadings = Field(default="submitted", alias="billReadings")
 
 
 class Building(Entity):
@@ -50,6 +61,7 @@ class Apartment(BuildingPart):
     owner_name: str | None = Field(default=None, alias="ownerName")
     email: str | None = None
     language: Language | None = None  # the residents' language; None: the organisation's default
+    reminders_paused: bool = Field(default=False, alias="remindersPaused")  # e.g. a payment plan
     reference_number: str = Field(alias="referenceNumber")  # permanent 7-3-1 payment reference
     metadata: dict[str, str] = Field(default_factory=dict)
     created_at: str = Field(alias="createdAt")

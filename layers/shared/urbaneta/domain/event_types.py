@@ -94,6 +94,9 @@ _TYPES = (
     EventType("invoice.cancelled", "invoicing", "A credit note cancelled an invoice "
               "(`POST /invoices/{id}/credit-note`), or a draft was deleted (`DELETE /invoices/{id}`: it stays, "
               "cancelled, so that the number series keeps no gap).", "invoicing.InvoiceEventData"),
+    EventType("invoice.reminder_sent", "invoicing", "A payment reminder of a level was e-mailed about an unpaid "
+              "invoice: by the daily schedule (once per invoice and level) or by hand "
+              "(`POST /invoices/{id}/remind`).", "invoicing.ReminderSent"),
     EventType("invoice.updated", "invoicing", "A draft's lines were replaced (`PUT /invoices/{id}/lines`).",
               "invoicing.InvoiceEventData"),
     EventType("payment.received", "payments", "A payment was recorded: manual (`POST /payments`), a bank link "

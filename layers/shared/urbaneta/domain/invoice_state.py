@@ -70,8 +70,9 @@ def after_payment_status(invoice: Invoice, balance_cents: int) -> InvoiceStatus:
 
 
 def watches_due(inv: Invoice) -> bool:
-    """Whether the invoice belongs in the overdue sweep's watch (sent, unpaid, not a credit note)."""
-    return inv.status == "sent" and inv.balance_due_cents > 0 and inv.credit_note_of is None
+    """Whether the invoice belongs in the daily schedule's watch (sent or overdue, unpaid, not a credit note): the
+    overdue sweep marks the sent ones past due, the reminder run reminds the unpaid ones."""
+    return inv.status in ("sent", "overdue") and inv.balance_due_cents > 0 and inv.credit_note_of is None
 
 
 def after_payment(invoice: Invoice, delta_cents: int, paid_date: date | None) -> Invoice:

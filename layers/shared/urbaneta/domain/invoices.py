@@ -65,6 +65,7 @@ class Invoice(Entity):
     sent_at: str | None = Field(default=None, alias="sentAt")
     overdue_at: str | None = Field(default=None, alias="overdueAt")
     cancelled_at: str | None = Field(default=None, alias="cancelledAt")
+    reminder_level: int = Field(default=0, alias="reminderLevel")  # the highest reminder level sent (0: none)
     credited_cents: int = Field(default=0, alias="creditedCents")  # partial credit notes (balance = total-paid-this)
     # accounts: what the apartment's ledger said when the invoice was generated (None on credit notes, old ones)
     previous_balance_cents: int | None = Field(default=None, alias="previousBalanceCents")

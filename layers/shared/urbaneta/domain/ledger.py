@@ -3,7 +3,8 @@
 Sign: an entry's ``amount_cents`` is what it adds to the money the apartment owes. An invoice, a late-interest
 charge, a positive opening balance, a payment reversal and a refund are positive; a payment, a credit note and
 a negative (prepaid) opening balance are negative. An ``adjustment`` (a draft's lines changed, a draft voided)
-has either sign. A balance above zero is debt, below zero a prepayment.
+has either sign. A ``reminder`` (a reminder e-mail sent about an invoice) moves no money: its amount is 0.
+A balance above zero is debt, below zero a prepayment.
 
 Ageing is balance-forward (VÕS § 88: money pays the oldest debt first): the debt of an apartment is made of its
 NEWEST charges, so a positive balance is attributed to the charges (by due date) from the newest back; each part
@@ -22,7 +23,7 @@ from pydantic import Field
 from urbaneta.domain.entity import Entity
 
 EntryType = Literal["opening_balance", "invoice", "late_interest", "payment", "payment_reversal", "credit_note",
-                    "refund", "adjustment"]
+                    "refund", "adjustment", "reminder"]
 
 ENTRY_TYPES: tuple[str, ...] = EntryType.__args__  # type: ignore[attr-defined]
 
@@ -61,6 +62,7 @@ class AccountBalance(Entity):
     last_payment_date: date | None = Field(default=None, alias="lastPaymentDate")
     last_invoice_date: date | None = Field(default=None, alias="lastInvoiceDate")
     charges: dict[str, int] = Field(default_factory=dict)  # due date (ISO) → cents charged with that due date
+    reminder_level: int | None = Field(default=None, alias="reminderLevel")  # the highest reminder level sent
     updated_at: str | None = Field(default=None, alias="updatedAt")
 
     @property
@@ -85,6 +87,7 @@ class BalanceChange:
     charges: Mapping[str, int] | None = None  # due date → cents
     last_payment_date: date | None = None
     invoice_date: date | None = None  # set: an invoice snapshot of ``received`` (payments since the last one)
+    reminder_level: int | None = None  # a reminder of this level was sent
 
 
 def change_of(entries: Sequence[LedgerEntry], due: date | None = None) -> BalanceChange:
@@ -97,14 +100,18 @@ def change_of(entries: Sequence[LedgerEntry], due: date | None = None) -> Balanc
     paid_on = [e.date for e in entries if e.type == "payment"]
     invoiced = [e.date for e in entries if e.type == "invoice"]
     charge_day = due or (entries[0].date if entries else None)
+    reminded = [int(e.id.rsplit(":", 1)[1]) for e in entries if e.type == "reminder"]
     return BalanceChange(balance_cents=total, entries=len(entries), received_cents=received,
                          charges={charge_day.isoformat(): charged} if charged and charge_day else None,
                          last_payment_date=max(paid_on) if paid_on else None,
-                         invoice_date=max(invoiced) if invoiced else None)
+                         invoice_date=max(invoiced) if invoiced else None,
+                         reminder_level=max(reminded) if reminded else None)
 
 
 def check_sign(entry: LedgerEntry) -> None:
     """An entry's sign follows its type (a programming error otherwise)."""
+    if entry.type == "reminder" and entry.amount_cents != 0:
+        raise ValueError("a reminder moves no money")
     if entry.type in ("opening_balance", "adjustment"):
         return
     if (entry.amount_cents > 0) != (entry.type in DEBITS) and entry.amount_cents != 0:

@@ -52,6 +52,10 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.reference": "Reference number: {reference}",
     "mail.invoice.account": "Account: {iban}",
     "mail.invoice.action": "View and pay the invoice",
+    "mail.reminder.subject": "Payment reminder {level}: invoice {number} from {association}",
+    "mail.reminder.body": "invoice {number} was due on {due} and is not paid yet.",
+    "mail.reminder.open": "Still to pay: {amount}",
+    "mail.reminder.statement": "Your account statement is attached.",
     "mail.credit.subject": "Credit note {number} from {association}",
     "mail.credit.body": "credit note {number} is attached: invoice {original} is cancelled ({amount}).",
     "mail.member.subject": "Invitation to join {organization}",
@@ -114,6 +118,7 @@ MESSAGES: dict[str, str] = {
     "entry.credit_note": "Credit note",
     "entry.refund": "Refund",
     "entry.adjustment": "Adjustment",
+    "entry.reminder": "Payment reminder",
     "page.invitation.intro": "You are invited to {building}, apartment {apartment}.",
     "page.invitation.hint": "New here: choose a password of at least 10 characters. Already have an account "
                             "with this e-mail address: give its password to add the apartment to it.",

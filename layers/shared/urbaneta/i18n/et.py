@@ -50,6 +50,10 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.reference": "Viitenumber: {reference}",
     "mail.invoice.account": "Arveldusarve: {iban}",
     "mail.invoice.action": "Vaata ja maksa arvet",
+    "mail.reminder.subject": "Maksemeeldetuletus {level}: arve {number} – {association}",
+    "mail.reminder.body": "arve {number} maksetähtaeg oli {due} ja see on veel tasumata.",
+    "mail.reminder.open": "Tasumata: {amount}",
+    "mail.reminder.statement": "Manuses on teie konto väljavõte.",
     "mail.credit.subject": "Kreeditarve {number} – {association}",
     "mail.credit.body": "manuses on kreeditarve {number}: arve {original} on tühistatud ({amount}).",
     "mail.member.subject": "Kutse liituda: {organization}",
@@ -113,6 +117,7 @@ MESSAGES: dict[str, str] = {
     "entry.credit_note": "Kreeditarve",
     "entry.refund": "Tagasimakse",
     "entry.adjustment": "Korrigeerimine",
+    "entry.reminder": "Maksemeeldetuletus",
     "page.invitation.intro": "Teid on kutsutud: {building}, korter {apartment}.",
     "page.invitation.hint": "Uus kasutaja: valige vähemalt 10-märgiline parool. Kui Teil on selle e-posti "
                             "aadressiga juba konto, sisestage selle parool ja korter lisatakse sellele.",

@@ -50,6 +50,10 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.reference": "Įmokos kodas: {reference}",
     "mail.invoice.account": "Sąskaita banke: {iban}",
     "mail.invoice.action": "Peržiūrėti ir apmokėti sąskaitą",
+    "mail.reminder.subject": "Priminimas apie mokėjimą {level}: sąskaita {number} – {association}",
+    "mail.reminder.body": "sąskaitą {number} reikėjo apmokėti iki {due}, tačiau ji dar neapmokėta.",
+    "mail.reminder.open": "Liko sumokėti: {amount}",
+    "mail.reminder.statement": "Pridedamas jūsų sąskaitos išrašas.",
     "mail.credit.subject": "Kreditinė sąskaita {number} – {association}",
     "mail.credit.body": "prisegta kreditinė sąskaita {number}: sąskaita {original} anuliuota ({amount}).",
     "mail.member.subject": "Kvietimas prisijungti: {organization}",
@@ -111,6 +115,7 @@ MESSAGES: dict[str, str] = {
     "entry.credit_note": "Kreditinė sąskaita",
     "entry.refund": "Grąžinimas",
     "entry.adjustment": "Koregavimas",
+    "entry.reminder": "Priminimas apie mokėjimą",
     "page.invitation.intro": "Esate pakviesti: {building}, butas {apartment}.",
     "page.invitation.hint": "Naujas naudotojas: pasirinkite bent 10 simbolių slaptažodį. Jei jau turite paskyrą "
                             "šiuo el. pašto adresu, įveskite jos slaptažodį, ir butas bus pridėtas prie jos.",

@@ -50,6 +50,10 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.reference": "Maksājuma kods: {reference}",
     "mail.invoice.account": "Konts: {iban}",
     "mail.invoice.action": "Skatīt un apmaksāt rēķinu",
+    "mail.reminder.subject": "Maksājuma atgādinājums {level}: rēķins {number} – {association}",
+    "mail.reminder.body": "rēķina {number} apmaksas termiņš bija {due}, un tas vēl nav apmaksāts.",
+    "mail.reminder.open": "Vēl jāsamaksā: {amount}",
+    "mail.reminder.statement": "Pielikumā ir jūsu konta izraksts.",
     "mail.credit.subject": "Kredītrēķins {number} – {association}",
     "mail.credit.body": "pielikumā ir kredītrēķins {number}: rēķins {original} ir anulēts ({amount}).",
     "mail.member.subject": "Ielūgums pievienoties: {organization}",
@@ -110,6 +114,7 @@ MESSAGES: dict[str, str] = {
     "entry.credit_note": "Kredītrēķins",
     "entry.refund": "Atmaksa",
     "entry.adjustment": "Korekcija",
+    "entry.reminder": "Maksājuma atgādinājums",
     "page.invitation.intro": "Jūs esat ielūgts: {building}, dzīvoklis {apartment}.",
     "page.invitation.hint": "Jauns lietotājs: izvēlieties vismaz 10 rakstzīmju paroli. Ja Jums jau ir konts ar "
                             "šo e-pasta adresi, ievadiet tā paroli, un dzīvoklis tiks pievienots tam.",

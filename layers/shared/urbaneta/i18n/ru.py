@@ -50,6 +50,10 @@ MESSAGES: dict[str, str] = {
     "mail.invoice.reference": "Номер ссылки: {reference}",
     "mail.invoice.account": "Расчётный счёт: {iban}",
     "mail.invoice.action": "Посмотреть и оплатить счёт",
+    "mail.reminder.subject": "Напоминание об оплате {level}: счёт {number} – {association}",
+    "mail.reminder.body": "срок оплаты счёта {number} истёк {due}, счёт ещё не оплачен.",
+    "mail.reminder.open": "Осталось оплатить: {amount}",
+    "mail.reminder.statement": "Выписка по вашему счёту во вложении.",
     "mail.credit.subject": "Кредит-нота {number} – {association}",
     "mail.credit.body": "во вложении кредит-нота {number}: счёт {original} аннулирован ({amount}).",
     "mail.member.subject": "Приглашение в {organization}",
@@ -113,6 +117,7 @@ MESSAGES: dict[str, str] = {
     "entry.credit_note": "Кредит-нота",
     "entry.refund": "Возврат",
     "entry.adjustment": "Корректировка",
+    "entry.reminder": "Напоминание об оплате",
     "page.invitation.intro": "Вас пригласили: {building}, квартира {apartment}.",
     "page.invitation.hint": "Новый пользователь: выберите пароль не короче 10 символов. Если у Вас уже есть "
                             "учётная запись с этим адресом, введите её пароль, и квартира будет добавлена к ней.",

@@ -66,13 +66,14 @@ class DebtorOut(ResponseModel):
     overdue: Money = Field(description="The part of the balance past its due date on asOf")
     ageing: AgeingOut
     last_payment_date: date | None = None
-    reminder_level: int | None = Field(default=None, description="null until reminders exist")
+    reminder_level: int | None = Field(default=None, description="The highest reminder level the apartment was "
+                                                                   "sent (null: none)")
 
     @classmethod
     def of(cls, account: AccountBalance, number: str | None, buckets: dict[Bucket, int], overdue: int) -> DebtorOut:
         return cls(apartment_id=account.apartment_id, apartment_number=number,
                    balance=from_cents(account.balance_cents), overdue=from_cents(overdue), ageing=AgeingOut.of(buckets),
-                   last_payment_date=account.last_payment_date)
+                   last_payment_date=account.last_payment_date, reminder_level=account.reminder_level)
 
 
 class DebtorTotalsOut(ResponseModel):

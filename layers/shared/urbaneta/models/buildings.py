@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from urbaneta.domain.buildings import Apartment, Building, Charge, ChargeType
+from urbaneta.domain.buildings import Apartment, BillReadings, Building, Charge, ChargeType
 from urbaneta.domain.iban import compact as compact_iban
 from urbaneta.domain.iban import iban_problem
 from urbaneta.domain.languages import Language
@@ -36,6 +36,7 @@ from urbaneta.models.common import (
     number_schema,
     single_line,
 )
+from urbaneta.models.reminders import ReminderLevelOut, Reminders
 
 Number = Annotated[Decimal, NUMBER_OUT]
 """A decimal quantity in a response, on the wire as a JSON number."""
@@ -93,6 +94,9 @@ class AddressPatch(ApiModel):
     _nulls = field_validator("street", "city", "postal_code", "country")(_not_null)
 
 
+BILL_READINGS = ("Which meter readings invoices bill: `submitted` (default: every submitted reading except flagged "
+                 "ones awaiting review) or `confirmed` (only confirmed readings). A reading left out is reported in "
+                 "the generation job like a missing one.")
 class BillingIn(ApiModel):
     due_days: DueDays = 14
     vat_rate: VatRate = Field(default=Decimal(0), json_schema_extra={"default": 0})
@@ -100,6 +104,8 @@ class BillingIn(ApiModel):
     bank_name: Text100 | None = None
     invoice_prefix: InvoicePrefix | None = None
     late_interest_daily_rate: DailyRate | None = None
+    reminders: Reminders = Field(default_factory=list)
+    bill_readings: BillReadings = Field(default="submitted", description=BILL_READINGS)
 
 
 class BillingPatch(ApiModel):
@@ -111,8 +117,10 @@ class BillingPatch(ApiModel):
     bank_name: Text100 | None = None
     invoice_prefix: InvoicePrefix | None = None
     late_interest_daily_rate: DailyRate | None = None
+    reminders: Reminders | None = None
+    bill_readings: BillReadings | None = Field(default=None, description=BILL_READINGS)
 
-    _nulls = field_validator("due_days", "vat_rate")(_not_null)
+    _nulls = field_validator("due_days", "vat_rate", "reminders", "bill_readings")(_not_null)
 
 
 # fields whose explicit null means "clear it"; every other field refuses null
@@ -142,6 +150,7 @@ class BuildingDelete(ApiModel):
         default=None, description="The caller's own password (missing or wrong: 403)")
 
 
+PAUSED = "True: no reminder goes out for the apartment's invoices (e.g. a payment plan); false resumes them"
 LANGUAGE = ("The language of the apartment's invoices, e-mails and pages (et, lv, lt, ru, en); null: the "
             "organisation's default language")
 
@@ -164,8 +173,9 @@ class ApartmentPatch(ApiModel):
     email: EmailStr | None = None
     language: Language | None = Field(default=None, description=LANGUAGE)
     metadata: Metadata | None = None
+    reminders_paused: bool | None = Field(default=None, description=PAUSED)
 
-    _nulls = field_validator("number", "area", "residents_count", "metadata")(_not_null)
+    _nulls = field_validator("number", "area", "residents_count", "metadata", "reminders_paused")(_not_null)
 
 
 def check_charge(type_: str, meter_type: str | None, unit_price: Decimal) -> None:
@@ -228,6 +238,8 @@ class BillingOut(ResponseModel):
     bank_name: str | None
     invoice_prefix: str | None
     late_interest_daily_rate: Number | None
+    reminders: list[ReminderLevelOut]
+    bill_readings: BillReadings
 
 
 class BuildingOut(ResponseModel):
@@ -250,7 +262,9 @@ class BuildingOut(ResponseModel):
                                country=b.address.country),
             billing=BillingOut(due_days=b.billing.due_days, vat_rate=b.billing.vat_rate, iban=b.billing.iban,
                                bank_name=b.billing.bank_name, invoice_prefix=b.billing.invoice_prefix,
-                               late_interest_daily_rate=b.billing.late_interest_daily_rate),
+                               late_interest_daily_rate=b.billing.late_interest_daily_rate,
+                               reminders=ReminderLevelOut.all(b.billing.reminders),
+                               bill_readings=b.billing.bill_readings),
         )
 
 
@@ -264,6 +278,7 @@ class ApartmentOut(ResponseModel):
     email: str | None
     language: Language | None = Field(description="The residents' language; null: the organisation's default")
     reference_number: str = Field(description="Permanent 7-3-1 payment reference of the apartment")
+    reminders_paused: bool = Field(description=PAUSED)
     metadata: dict[str, str]
     created_at: str
     updated_at: str
@@ -273,7 +288,7 @@ class ApartmentOut(ResponseModel):
         return cls(
             id=a.id, building_id=a.building_id, number=a.number, area=a.area, residents_count=a.residents_count,
             owner_name=a.owner_name, email=a.email, language=a.language, reference_number=a.reference_number,
-            metadata=a.metadata,
+            reminders_paused=a.reminders_paused, metadata=a.metadata,
             created_at=a.created_at, updated_at=a.updated_at,
         )
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.alias_generators import to_camel
 
-from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.buildings import Apartment, BillReadings, Charge
 
 
 class Message(BaseModel):
@@ -90,6 +90,7 @@ class GenerationChunk(JobMessage):
     currency: str
     vat_rate: Decimal
     late_interest_daily_rate: Decimal | None = None
+    bill_readings: BillReadings = "submitted"  # the building's rule: which meter readings are billed
     prefix: str
     charges: list[Charge]
     apartments: list[BilledApartment]

@@ -53,6 +53,20 @@ def invoice_mail(tx: Texts, inv: Invoice, *, association: str, iban: str | None,
                    action=(tx.t("mail.invoice.action"), pay_url), sender=association)
 
 
+def reminder_mail(tx: Texts, inv: Invoice, *, level: int, message: str, association: str, iban: str | None,
+                  pay_url: str, statement: bool = False) -> MailContent:
+    """A payment reminder: the manager's text as typed (user data, never translated), then the invoice's facts."""
+    body = tx.t("mail.reminder.body", number=inv.number, due=tx.date(inv.due_date))
+    facts = [tx.t("mail.reminder.open", amount=tx.money(inv.balance_due_cents, inv.currency)),
+             tx.t("mail.invoice.reference", reference=inv.reference_number)]
+    if iban:
+        facts.append(tx.t("mail.invoice.account", iban=iban))
+    after = [tx.t("mail.reminder.statement")] if statement else []
+    return compose(tx, tx.t("mail.reminder.subject", level=level, number=inv.number, association=association),
+                   [_hello(tx, inv.recipient.name, body), message, "\n".join(facts)],
+                   action=(tx.t("mail.invoice.action"), pay_url), after=after, sender=association)
+
+
 def invitation_mail(tx: Texts, *, building: str, apartment: str, role: str, expires: date, url: str,
                     association: str) -> MailContent:
     body = tx.t("mail.invitation.body", building=building, apartment=apartment, role=tx.t(f"role.{role}"))

@@ -19,6 +19,7 @@ from urbaneta.store import table as t
 from urbaneta.store.transactions import Op, tx_put, tx_update
 
 CHARGE_PREFIX = "CH#"
+REMINDER_PREFIX = "RL#"  # RL#<level>: how many reminders of that level the account was sent (the highest shows)
 
 
 def entry_item(e: LedgerEntry) -> dict[str, Any]:
@@ -51,6 +52,9 @@ def _expression(change: BalanceChange, vals: dict[str, Any], names: dict[str, st
         names[f"#c{i}"] = f"{CHARGE_PREFIX}{due}"
         vals[f":c{i}"] = cents
         adds.append(f"#c{i} :c{i}")
+    if change.reminder_level is not None:
+        names["#rl"], vals[":one"] = f"{REMINDER_PREFIX}{change.reminder_level}", 1
+        adds.append("#rl :one")
     return "SET " + ", ".join(sets) + " ADD " + ", ".join(adds)
 
 
@@ -76,8 +80,9 @@ def balance_op(tenant_id: str, building_id: str, apartment_id: str, change: Bala
 
 def balance_of(item: dict[str, Any]) -> AccountBalance:
     charges = {k[len(CHARGE_PREFIX):]: int(v) for k, v in item.items() if k.startswith(CHARGE_PREFIX)}
-    plain = {k: v for k, v in t.strip_keys(item).items() if not k.startswith(CHARGE_PREFIX)}
-    return AccountBalance.model_validate({**plain, "charges": charges})
+    levels = [int(k[len(REMINDER_PREFIX):]) for k in item if k.startswith(REMINDER_PREFIX)]
+    plain = {k: v for k, v in t.strip_keys(item).items() if not k.startswith((CHARGE_PREFIX, REMINDER_PREFIX))}
+    return AccountBalance.model_validate({**plain, "charges": charges, "reminderLevel": max(levels, default=None)})
 
 
 def get_balance(tenant_id: str, building_id: str, apartment_id: str) -> AccountBalance:

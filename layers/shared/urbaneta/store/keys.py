@@ -549,8 +549,9 @@ def due_shard(tenant_id: str) -> int:
 
 
 def due_partition(shard: int) -> str:
-    """The overdue sweep is the one cross-tenant reader: a sparse, sharded partition of GSI3 holding only
-    invoices that are sent, unpaid and not yet overdue. The item itself stays tenant-scoped."""
+    """The daily schedule is the one cross-tenant reader: a sparse, sharded partition of GSI3 holding only
+    invoices that are sent or overdue and unpaid (the overdue sweep and the reminder run). The item itself stays
+    tenant-scoped."""
     return f"DUE#{shard}"
 
 

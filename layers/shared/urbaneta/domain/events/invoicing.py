@@ -51,6 +51,20 @@ class InvoiceEventData(EventData):
         )
 
 
+class ReminderSent(EventData):
+    """A reminder e-mail about an unpaid invoice (the account shows it as a zero-amount ``reminder`` entry)."""
+
+    invoice_id: str = Field(description="the invoice reminded about")
+    number: str = Field(description="its number, as the e-mail shows it")
+    building_id: str
+    apartment_id: str = Field(description="the apartment whose account lists the reminder")
+    level: int = Field(description="1 for the first reminder level of the building")
+    due_date: date
+    balance_due: Amount = Field(description="what the invoice still owed when the reminder went out")
+    manual: bool = Field(description="true when a manager sent it by hand (`POST /invoices/{id}/remind`)")
+    statement_attached: bool = Field(description="the account statement PDF was attached")
+
+
 class AllocationData(EventData):
     invoice_id: str
     amount: Amount

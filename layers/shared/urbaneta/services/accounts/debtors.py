@@ -40,6 +40,12 @@ def _as_of(raw: str | None) -> date:
     return parse_date(raw, "asOf") or today()
 
 
+def building_and_day(caller: Principal, building_id: str | None, raw_as_of: str | None) -> tuple[str, date]:
+    """A staff report's building (422 without one; 404 for another organisation's) and its ``asOf`` day."""
+    as_of = _as_of(raw_as_of)
+    return _building(caller, building_id), as_of
+
+
 def _row(account: AccountBalance, number: str | None, as_of: date) -> DebtorOut:
     buckets = ledger.ageing(account.balance_cents, account.charges, as_of)
     return DebtorOut.of(account, number, buckets, ledger.overdue_of(buckets))
@@ -63,8 +69,7 @@ def _totals(accounts: Iterable[AccountBalance], as_of: date) -> DebtorTotalsOut:
 def debtor_report(caller: Principal, *, building_id: str | None, raw_as_of: str | None, limit: str | None,
                   cursor: str | None) -> tuple[DebtorReportOut, str | None]:
     """One page of the building's accounts, with their ageing on ``asOf``; the totals on the first page."""
-    as_of = _as_of(raw_as_of)
-    bid = _building(caller, building_id)
+    bid, as_of = building_and_day(caller, building_id, raw_as_of)
     req = PageRequest.parse(caller.tenant_id, f"debtors|{bid}|{as_of}", limit=limit, cursor=cursor)
     accounts, last = store.page_balances(caller.tenant_id, bid, limit=req.limit, start_key=req.start)
     numbers = store.apartment_numbers(caller.tenant_id, [a.apartment_id for a in accounts])
@@ -76,8 +81,7 @@ def debtor_report(caller: Principal, *, building_id: str | None, raw_as_of: str 
 
 def debtor_csv(caller: Principal, *, building_id: str | None, raw_as_of: str | None) -> str:
     """Every account of the building as CSV, and a totals row."""
-    as_of = _as_of(raw_as_of)
-    bid = _building(caller, building_id)
+    bid, as_of = building_and_day(caller, building_id, raw_as_of)
     accounts = list(store.all_balances(caller.tenant_id, bid))
     numbers = store.apartment_numbers(caller.tenant_id, [a.apartment_id for a in accounts])
     out = io.StringIO()
@@ -88,7 +92,7 @@ def debtor_csv(caller: Principal, *, building_id: str | None, raw_as_of: str | N
         ageing = row.ageing.model_dump()
         writer.writerow([row.apartment_id, cell(row.apartment_number), row.balance, row.overdue,
                          *(ageing[k] for k in ("not_due", "days1to30", "days31to60", "days61to90", "over90")),
-                         row.last_payment_date or "", ""])
+                         row.last_payment_date or "", row.reminder_level or ""])
     t = _totals(accounts, as_of)
     ageing = t.ageing.model_dump()
     writer.writerow(["total", "", t.balance, t.overdue,

@@ -89,6 +89,13 @@ def adjustment_entry(inv: Invoice, entry_id: str, on: date, cents: int, text: st
                   invoice_id=inv.id)
 
 
+def reminder_entry(inv: Invoice, level: int, on: date) -> LedgerEntry:
+    """A reminder sent about an invoice: it moves no money (0); its id is the "reminder sent" mark of the invoice
+    and level, so the same reminder is never recorded (or sent) twice."""
+    return _entry(inv.tenant_id, inv.building_id, inv.apartment_id, f"reminder:{inv.id}:{level}", on, "reminder",
+                  0, f"Payment reminder {level} on invoice {inv.number}", invoice_id=inv.id)
+
+
 def opening_entry(tenant_id: str, building_id: str, apartment_id: str, on: date, cents: int,
                   reason: str | None = None) -> LedgerEntry:
     return _entry(tenant_id, building_id, apartment_id, f"opening:{on.isoformat()}", on, "opening_balance", cents,

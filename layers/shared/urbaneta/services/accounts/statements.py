@@ -102,16 +102,27 @@ def account_csv(caller: Principal, apartment_id: str, *, raw_from: str | None, r
 def account_pdf(caller: Principal, apartment_id: str, *, raw_from: str | None, raw_to: str | None) -> bytes:
     """The whole statement as an A4 PDF in the apartment's language (rendered on each request: a statement changes
     with every entry)."""
-    from urbaneta.adapters.statement_pdf import StatementDocument, StatementRow, render_statement
-    from urbaneta.i18n import texts
-    from urbaneta.services.documents_context import apartment_language, organisation
-    from urbaneta.store import buildings
-
     date_from, date_to = period(raw_from, raw_to)
     apt, _, st = _statement(caller, apartment_id, date_from, date_to)
-    building = buildings.get_building(caller.tenant_id, apt.building_id, include_archived=True)
-    org = organisation(caller.tenant_id, fallback_name=building.name)
-    tx = texts(apartment_language(caller.tenant_id, apt.id, default=org.default_language))
+    return render_pdf(apt, st, date_from, date_to)
+
+
+def apartment_pdf(apt: Apartment) -> bytes:
+    """The apartment's whole statement as a PDF, for a worker (a reminder's attachment): no caller to check."""
+    balance = store.get_balance(apt.tenant_id, apt.building_id, apt.id)
+    return render_pdf(apt, ledger.statement(balance.balance_cents, store.entries_between(apt.tenant_id, apt.id, None),
+                                            None, None), None, None)
+
+
+def render_pdf(apt: Apartment, st: ledger.Statement, date_from: date | None, date_to: date | None) -> bytes:
+    from urbaneta.adapters.statement_pdf import StatementDocument, StatementRow, render_statement
+    from urbaneta.i18n import texts
+    from urbaneta.services.documents_context import organisation
+    from urbaneta.store import buildings
+
+    building = buildings.get_building(apt.tenant_id, apt.building_id, include_archived=True)
+    org = organisation(apt.tenant_id, fallback_name=building.name)
+    tx = texts(apt.language or org.default_language)
     addr = building.address
     return render_statement(StatementDocument(
         association=org.display_name, street=f"{addr.street}, {addr.postal_code} {addr.city}", apartment=apt.number,

@@ -77,6 +77,8 @@ def update_building(caller: Principal, building_id: str, body: BuildingPatch, if
         for name in body.billing.model_fields_set:
             path = f"billing.{type(body.billing).model_fields[name].alias}"
             value = getattr(body.billing, name)
+            if name == "reminders":  # stored as plain maps, in the wire's names
+                value = [dump(level) for level in value]
             if value is None and name in CLEARABLE_BILLING:
                 removes.append(path)
             else:

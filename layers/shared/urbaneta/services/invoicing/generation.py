@@ -28,7 +28,7 @@ from typing import Any
 from urbaneta.adapters.events import publish
 from urbaneta.clock import now_iso
 from urbaneta.domain import billing
-from urbaneta.domain.buildings import Apartment, Charge
+from urbaneta.domain.buildings import Apartment
 from urbaneta.domain.invoices import Invoice, Recipient
 from urbaneta.domain.meters import Meter, Reading
 from urbaneta.errors import NotFound
@@ -79,6 +79,7 @@ def plan_generation(tenant_id: str, job_id: str) -> int:
         building_id=building.id, period_start=job.period_start, period_end=job.period_end or job.period_start,
         issue_date=issue, due_date=date.fromisoformat(job.params["dueDate"]), currency=building.currency,
         vat_rate=building.billing.vat_rate, late_interest_daily_rate=building.billing.late_interest_daily_rate or None,
+        bill_readings=building.billing.bill_readings,
         prefix=billing.default_prefix(issue, building.billing.invoice_prefix), charges=charges, apartments=rows,
         shared=part_shared) for n, (rows, part_shared) in enumerate(parts)]
     if not bodies:
@@ -114,8 +115,9 @@ def _chunks(apartments: Sequence[Apartment], shared: dict[str, dict[str, int]]
     return out
 
 
-def _consumption(tenant_id: str, building_id: str, apartments: Sequence[Apartment], charges: Sequence[Charge],
-                 start: date, end: date) -> dict[str, billing.Consumption]:
+def _consumption(message: GenerationChunk, apartments: Sequence[Apartment]) -> dict[str, billing.Consumption]:
+    tenant_id, building_id, charges = message.tenant_id, message.building_id, message.charges
+    start, end = message.period_start, message.period_end
     types = {c.meter_type for c in charges if c.type == "metered" and c.meter_type}
     if not types or not apartments:
         return {}
@@ -128,7 +130,8 @@ def _consumption(tenant_id: str, building_id: str, apartments: Sequence[Apartmen
     by_apartment: dict[str, list[Meter]] = {}
     for m in wanted:
         by_apartment.setdefault(str(m.apartment_id), []).append(m)
-    return {a.id: billing.apartment_consumption(by_apartment.get(a.id, []), readings, start, end) for a in apartments}
+    return {a.id: billing.apartment_consumption(by_apartment.get(a.id, []), readings, start, end, message.bill_readings)
+            for a in apartments}
 
 
 def _new_invoice(message: GenerationChunk, a: Apartment, invoice_id: str, number: str, lines: list[Any],
@@ -163,8 +166,7 @@ def _bill(message: GenerationChunk, apartments: Sequence[Apartment], todo: set[s
     """The lines of every apartment in ``todo`` by its position in the chunk, and the positions with nothing to
     bill; problems go to ``result.errors``."""
     tenant_id, building_id = message.tenant_id, message.building_id
-    usage = _consumption(tenant_id, building_id, [a for a in apartments if a.id in todo], message.charges,
-                         message.period_start, message.period_end)
+    usage = _consumption(message, [a for a in apartments if a.id in todo])
     rate = message.late_interest_daily_rate
     lines_of: dict[int, list[Any]] = {}
     no_lines: set[int] = set()

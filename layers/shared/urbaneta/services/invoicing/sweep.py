@@ -28,10 +28,12 @@ def sweep_overdue(moment: datetime) -> SweepResult:
     result = SweepResult(today=moment.date())
     pending: list[DomainEvent] = []
     for shard in range(DUE_SHARDS):
-        for tenant_id, invoice_id in store.due_before(shard, result.today):
+        for indexed in store.due_before(shard, result.today):
+            if not invoice_state.becomes_overdue(indexed, result.today):
+                continue  # already overdue (watched for reminders)
             result.examined += 1
             try:
-                inv = store.get_invoice(tenant_id, invoice_id)
+                inv = store.get_invoice(indexed.tenant_id, indexed.id)
             except NotFound:
                 continue
             if not invoice_state.becomes_overdue(inv, result.today):

@@ -3,8 +3,9 @@
 - An invoice: ``PK = T#<t>#INV#<id>``, ``SK = INVOICE``, ONE item. Listed per building and apartment in GSI1
   (``T#<t>#INVOICES`` / ``B#<b>#A#<a>#<issueDate>#<number>``) and by number in GSI2 (``T#<t>#INVNO`` /
   ``<number>``: the lookup by number and the tenant-wide list).
-- While it is sent, unpaid and not yet overdue it also sits in GSI3's sparse, sharded ``DUE#<n>`` partition
-  (``<dueDate>#<t>#<id>``): the overdue sweep's only way in. Paying it, sweeping it or cancelling it removes it.
+- While it is sent or overdue and unpaid it also sits in GSI3's sparse, sharded ``DUE#<n>`` partition
+  (``<dueDate>#<t>#<id>``): the daily schedule's only way in (overdue sweep, reminders). Paying it or cancelling
+  it removes it.
 - Its id is derived from (tenant, apartment, period, revision): the identity of "this apartment's invoice for
   this period" is the item key itself, so a regenerated or redelivered chunk finds it (BatchGetItem) and never
   writes a second one. A credit note cancels revision r; the next generation creates revision r+1.
@@ -20,7 +21,14 @@ Modules: ``items`` (mapping, ids), ``reads``, ``numbers`` (counter, reservations
 lock), ``lifecycle`` (transitions, credit notes); every public name is importable from here."""
 
 from urbaneta.store.invoices.items import CHANGED, NOT_FOUND, invoice_id_for, invoice_item
-from urbaneta.store.invoices.lifecycle import apply, credit_note_ops, lines_op, save_transition, transition_op
+from urbaneta.store.invoices.lifecycle import (
+    apply,
+    credit_note_ops,
+    lines_op,
+    reminder_op,
+    save_transition,
+    transition_op,
+)
 from urbaneta.store.invoices.numbers import (
     Reservation,
     counter_op,
@@ -80,6 +88,7 @@ __all__ = [
     "list_open_invoices_for_apartment",
     "lock_generation",
     "release_reservations",
+    "reminder_op",
     "reserve_numbers",
     "save_transition",
     "transition_op",

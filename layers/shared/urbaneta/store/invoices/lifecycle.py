@@ -59,6 +59,17 @@ def transition_op(inv: Invoice, after: Invoice) -> Op:
                      label=f"invoice:{inv.id}")
 
 
+def reminder_op(inv: Invoice, level: int) -> Op:
+    """The "reminder sent" mark of ``level`` on the invoice (no new version: it changes nothing the invoice says),
+    only while the invoice is still unpaid and no level as high was sent: the reminder run's guard."""
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), "SET reminderLevel = :l",
+                     names={"#st": "status"},
+                     vals={":l": level, ":s": "sent", ":o": "overdue", ":zero": 0},
+                     condition="#st IN (:s, :o) AND balanceDueCents > :zero "
+                               "AND (attribute_not_exists(reminderLevel) OR reminderLevel < :l)",
+                     label=f"reminder:{inv.id}")
+
+
 def apply(ops: Sequence[Op]) -> None:
     """Run a transaction of invoice ops; a failed version check is a 409."""
     transact(ops, conflict_message=CHANGED)

@@ -154,18 +154,22 @@ def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id:
     return [invoice_of(i) for i in items], last
 
 
-def invoices_of_building(tenant_id: str, building_id: str, *, status: str | None = None) -> Iterator[Invoice]:
-    """Every invoice of a building (workers only)."""
+def invoices_of_building(tenant_id: str, building_id: str, *, status: str | Sequence[str] | None = None
+                         ) -> Iterator[Invoice]:
+    """Every invoice of a building (workers, and the reminder dry run), of one or several statuses."""
     kwargs: dict[str, Any] = {}
     if status:
-        kwargs = {"filter_expression": "#st = :st", "filter_names": {"#st": "status"},
-                  "filter_values": {":st": status}}
+        wanted = [status] if isinstance(status, str) else list(status)
+        marks = {f":st{i}": s for i, s in enumerate(wanted)}
+        kwargs = {"filter_expression": f"#st IN ({', '.join(marks)})", "filter_names": {"#st": "status"},
+                  "filter_values": marks}
     for item in query_all(keys.invoices_partition(tenant_id), index="GSI1",
                           sk_prefix=keys.invoices_building_prefix(building_id), **kwargs):
         yield invoice_of(item)
 
 
-def due_before(shard: int, today: date) -> Iterator[tuple[str, str]]:
-    """(tenant id, invoice id) of every watched invoice due before ``today`` in one shard (the sweep)."""
+def due_before(shard: int, today: date) -> Iterator[Invoice]:
+    """Every watched invoice (sent or overdue, unpaid) due before ``today`` in one shard, as the index holds it
+    (eventually consistent: the daily schedule reads again, or writes conditionally, before it acts)."""
     for item in query_all(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat())):
-        yield str(item["tenantId"]), str(item["id"])
+        yield invoice_of(item)
