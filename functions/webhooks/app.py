@@ -6,6 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from urbaneta.auth.principal import BUILDING_ADMIN, READERS
+from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import accepted, created, doc, no_content, ok, page
 from urbaneta.models.webhooks import (
@@ -100,6 +101,8 @@ def rotate_secret(webhook_id: Id, body: Annotated[SecretRotation | None, Body()]
     at most 168) every delivery carries signatures by both secrets, so the receiver can switch without missing events;
     `graceHours` 0 retires the previous secret at once. Unknown id 404.
     """
+    if body is None and (app.current_event.body or "").strip():  # a body that is not an object (e.g. a list)
+        raise ValidationFailed.one("body", "must be a JSON object, e.g. {\"graceHours\": 24}, or left out")
     return ok(service.rotate_secret(principal(), webhook_id, body or SecretRotation()).wire())
 
 

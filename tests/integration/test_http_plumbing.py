@@ -280,3 +280,22 @@ def test_an_anonymous_caller_learns_nothing_from_query_checks(aws):
     # Given no token / When a list is called with an unknown parameter / Then 401 comes first
     res = call("invoices", "GET", "/invoices", query={"sort": "number"})
     assert res.status == 401
+
+
+def test_an_empty_limit_is_refused_not_taken_for_the_default(aws, make_caller):
+    # Given a manager / When a list is asked for with ?limit= (empty) / Then 422 names limit (found by schemathesis)
+    manager = make_caller("manager")
+    res = call("invoices", "GET", "/invoices", token=manager.token, query={"limit": ""})
+    assert res.status == 422 and [e["field"] for e in res.error["errors"]] == ["limit"]
+
+
+def test_a_body_that_is_not_an_object_is_refused_where_the_body_is_optional(aws, make_caller):
+    # Given a webhook / When its secret is rotated with a JSON list as the body / Then 422, and no new secret
+    manager = make_caller("manager")
+    hook = call("webhooks", "POST", "/webhooks", token=manager.token,
+                body={"url": "http://127.0.0.1:9/hook", "events": ["invoice.created"]}).data
+    res = call("webhooks", "POST", f"/webhooks/{hook['id']}/rotate-secret", token=manager.token,
+               raw_body="[null, null]")
+    assert res.status == 422 and res.error["errors"][0]["field"] == "body"
+    after = call("webhooks", "GET", f"/webhooks/{hook['id']}", token=manager.token).data
+    assert after["updatedAt"] == hook["updatedAt"]

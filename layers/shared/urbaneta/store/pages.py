@@ -60,7 +60,8 @@ def decode_cursor(cursor: str | None, *, tenant_id: str, scope: str) -> dict[str
 
 
 def parse_limit(raw: str | None) -> int:
-    if raw is None or raw == "":
+    """Absent: the default; given, it must be a whole number 1..MAX_LIMIT (an empty ``?limit=`` too is 422)."""
+    if raw is None:
         return DEFAULT_LIMIT
     try:
         limit = int(raw)
