@@ -45,7 +45,7 @@ def run() -> None:
     _removals(world, owner)
 
 
-NEEDS_BUILDING = ("/meters", "/reports/debtors", "/reports/account-check")
+NEEDS_BUILDING = ("/meters", "/reports/debtors", "/reports/account-check", "/reports/reminders")
 
 
 def _reads(world: Any) -> None:

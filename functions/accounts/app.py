@@ -131,7 +131,7 @@ def account_check(building_id: Annotated[str, Query(alias="buildingId", min_leng
 @app.get("/reports/reminders", responses=doc(200, ReminderPlanOut))
 @allow(FINANCE)
 def reminder_dry_run(
-    building_id: Annotated[str | None, Query(alias="buildingId", min_length=1, max_length=64)] = None,
+    building_id: Annotated[str, Query(alias="buildingId", min_length=1, max_length=64)],
     as_of: Annotated[str | None, Query(alias="asOf", pattern=DATE)] = None,
 ):
     """Reminders the schedule would send (dry run)
