@@ -299,3 +299,17 @@ def test_a_body_that_is_not_an_object_is_refused_where_the_body_is_optional(aws,
     assert res.status == 422 and res.error["errors"][0]["field"] == "body"
     after = call("webhooks", "GET", f"/webhooks/{hook['id']}", token=manager.token).data
     assert after["updatedAt"] == hook["updatedAt"]
+
+
+@pytest.mark.parametrize(("function", "path_of", "body", "field"), [
+    ("webhooks", lambda ids: f"/webhooks/{ids['webhook']}/rotate-secret", {"graceHours": False}, "graceHours"),
+    ("invoices", lambda ids: "/invoices/missing", {"paidDate": 0, "status": "paid"}, "paidDate"),
+])
+def test_loose_types_found_by_schemathesis_are_refused(aws, make_caller, function, path_of, body, field):
+    # Given a manager / When a boolean is sent for a number, or a number for a date / Then 422 names the field
+    manager = make_caller("manager")
+    hook = call("webhooks", "POST", "/webhooks", token=manager.token,
+                body={"url": "http://127.0.0.1:9/hook", "events": ["invoice.created"]}).data
+    method = "POST" if function == "webhooks" else "PATCH"
+    res = call(function, method, path_of({"webhook": hook["id"]}), token=manager.token, body=body)
+    assert res.status == 422 and field in [e["field"] for e in res.error["errors"]], res

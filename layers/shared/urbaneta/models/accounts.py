@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from urbaneta.domain.ledger import BUCKETS, AccountBalance, Bucket, EntryType, StatementLine
 from urbaneta.domain.money import from_cents
@@ -143,7 +143,7 @@ class CreditNoteCreate(ApiModel):
     lines: list[Annotated[int, Field(ge=0, le=500)]] | None = Field(default=None, min_length=1, max_length=500)
     amount: Amount | None = Field(default=None, gt=0)
     reason: Annotated[str, Field(min_length=1, max_length=200)]
-    refund: bool = Field(default=False, description="The part already paid is refunded (recorded on the account) "
+    refund: StrictBool = Field(default=False, description="The part already paid is refunded (recorded on the account) "
                                                     "instead of becoming apartment credit")
 
     @model_validator(mode="after")

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StrictInt,
     StringConstraints,
     field_validator,
@@ -173,7 +174,7 @@ class ApartmentPatch(ApiModel):
     email: EmailStr | None = None
     language: Language | None = Field(default=None, description=LANGUAGE)
     metadata: Metadata | None = None
-    reminders_paused: bool | None = Field(default=None, description=PAUSED)
+    reminders_paused: StrictBool | None = Field(default=None, description=PAUSED)
 
     _nulls = field_validator("number", "area", "residents_count", "metadata", "reminders_paused")(_not_null)
 

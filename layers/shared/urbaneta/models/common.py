@@ -102,7 +102,14 @@ def _not_future(value: date) -> date:
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_not_future)]
+def date_text(value: Any) -> Any:
+    """A date in a request is its ISO text: a number (read as a timestamp by the parser) is refused."""
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date in the form YYYY-MM-DD, e.g. 2026-01-31")
+    return value
+
+
+PastDate = Annotated[date, BeforeValidator(date_text), AfterValidator(_not_future)]
 """A date something happened on (a payment's): not later than today in the Baltics."""
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer
+from pydantic import AfterValidator, Field, PlainSerializer, StrictBool
 
 from urbaneta.domain.meters import Meter, MeterType, MeterUnit, Reading, ReadingStatus
 from urbaneta.models.common import ApiModel, Metadata, ResponseModel
@@ -96,7 +96,7 @@ class OcrRequest(ApiModel):
     image: Annotated[str, Field(min_length=1, description="base64 of a JPEG or PNG, at most 5 MB")] | None = None
     photo_key: Annotated[str, Field(min_length=1, max_length=512)] | None = Field(
         default=None, description="An upload made with POST /meters/photos (for photos too large to send inline).")
-    submit: bool = Field(default=False, description="Also record the value as a reading of meterId.")
+    submit: StrictBool = Field(default=False, description="Also record the value as a reading of meterId.")
     reading_date: date | None = Field(default=None, description="With submit: the reading's date (default today).")
 
 

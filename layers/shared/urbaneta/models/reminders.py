@@ -6,7 +6,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, StringConstraints
 
 from urbaneta.domain.buildings import ReminderLevel
 from urbaneta.models.common import ApiModel, Money, ResponseModel
@@ -20,7 +20,7 @@ class ReminderLevelIn(ApiModel):
         description="Days after the invoice's due date when this level goes out")
     message: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         description="The manager's text, sent as typed (in every recipient's e-mail, whatever its language)")
-    attach_statement: bool = Field(default=False, description="Attach the apartment's account statement (PDF)")
+    attach_statement: StrictBool = Field(default=False, description="Attach the apartment's account statement (PDF)")
 
 
 def _increasing(levels: list[ReminderLevelIn] | None) -> list[ReminderLevelIn] | None:

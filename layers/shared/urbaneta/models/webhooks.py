@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from urbaneta.domain.event_types import ALL_EVENTS, is_known
 from urbaneta.domain.webhooks import AttemptStatus, Delivery, DeliveryStatus, Webhook, WebhookStatus
@@ -58,7 +58,7 @@ class WebhookUpdate(ApiModel):
 class SecretRotation(ApiModel):
     """How long the previous secret keeps signing beside the new one (0 = revoke it now)."""
 
-    grace_hours: int = Field(default=24, ge=0, le=168)
+    grace_hours: StrictInt = Field(default=24, ge=0, le=168)
 
 
 # --- stored entities ---------------------------------------------------------------------------------
