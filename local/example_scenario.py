@@ -136,13 +136,11 @@ def _actions(world: Any) -> None:
     ids, token = world.ids, world.owner.token
     b = ids["building_id"]
     ok("invoices", "POST", "/invoices/send-bulk", token=token, body={"buildingId": b})
-    readings = ok("meters", "GET", f"/meters/{ids['meter_id']}/readings", token=token)
     ok("meters", "POST", f"/meters/{ids['meter_id']}/readings/{ids['reading_id']}/confirm", token=token)
     second = ok("meters", "POST", f"/meters/{ids['meter_id']}/readings", token=token,
                 body={"value": 19.25, "readingDate": "2025-02-28"})
     ok("meters", "POST", f"/meters/{ids['meter_id']}/readings/{second['id']}/reject", token=token,
        body={"reason": "Näit on suurem kui arvesti lubab; palun pildista uuesti."})
-    del readings
     ok("meters", "POST", "/meters/photos", token=token, body={"contentType": "image/jpeg"})
     ok("meters", "POST", "/meters/ocr", token=token, body={"image": _meter_photo()})
     ok("meters", "POST", f"/meters/{ids['meter_id']}/replace", token=token, body={

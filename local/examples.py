@@ -27,6 +27,11 @@ _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
 _SECRET_KEYS = ("token", "accessToken", "refreshToken", "secret", "key", "apiKey", "uploadUrl", "url")
 
 
+def _stand_in_uuid(n: int) -> str:
+    """The n-th id of the examples: a valid UUID that reads as an example (5e7a0000-…)."""
+    return str(uuid.UUID(int=0x5E7A000000004000 << 64 | n))
+
+
 class Stand_ins:
     """The same real value always becomes the same stand-in, so ids still agree across examples."""
 
@@ -41,8 +46,7 @@ class Stand_ins:
     def text(self, value: str) -> str:
         value = _JWT.sub(lambda m: self._stable(m.group(0), lambda n: f"eyJhbGciOiJIUzI1NiJ9.example{n}.signature"),
                          value)
-        value = _UUID.sub(lambda m: self._stable(m.group(0), lambda n: str(uuid.UUID(int=0x5E7A000000004000 << 64 | n)
-                                                                             ).replace("-5e7a", "-5e7a")), value)
+        value = _UUID.sub(lambda m: self._stable(m.group(0), _stand_in_uuid), value)
         value = _HEX.sub(lambda m: self._stable(m.group(0), lambda n: f"{n:032x}"), value)
         return _UNIQUE_MAIL.sub(r"\1\2", value)  # the tests' unique e-mails: juhataja3f9a1c2b4d@ -> juhataja@
 
