@@ -60,8 +60,8 @@ lint-openapi: $(NODE_STAMP) ## redocly (recommended-strict) and spectral (spectr
 checkov: $(CHECKOV_STAMP) ## checkov on template.yaml, offline (.checkov.yaml: each skipped check and why)
 	CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
-build: install openapi ## sam build without Docker (arm64 wheels picked by the builder)
-	$(BIN)/sam build --region eu-north-1
+build: install openapi ## sam build without Docker (arm64 wheels; the layer ships compiled bytecode)
+	PYTHON=$(abspath $(BIN)/python) $(BIN)/sam build --region eu-north-1
 
 check: lint lint-openapi typecheck validate cfn-lint checkov test
 
