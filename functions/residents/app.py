@@ -1,4 +1,5 @@
-"""Residents and invitations: /residents, /invitations, /invitations/{id}, /invitations/accept."""
+"""Residents and invitations: /residents, /invitations, /invitations/{id}, /invitations/accept, and an apartment's
+ownership changes (/apartments/{id}/ownership-changes)."""
 
 from typing import Annotated
 
@@ -13,9 +14,11 @@ from urbaneta.models.residents import (
     InvitationCreate,
     InvitationOut,
     MoveOut,
+    OwnershipChange,
+    OwnershipChangeOut,
     ResidentOut,
 )
-from urbaneta.services import leaving
+from urbaneta.services import leaving, ownership
 from urbaneta.services import residents as service
 from urbaneta.services.hosted import accounts as hosted
 from urbaneta.settings import require
@@ -115,6 +118,27 @@ def accept_invitation(body: Annotated[InvitationAccept, Body()]):
 def move_out(user_id: Id, body: Annotated[MoveOut, Body()]):
     leaving.move_out(principal(), user_id, body)
     return no_content()
+
+
+@app.post("/apartments/<apartment_id>/ownership-changes", responses=doc(201, OwnershipChangeOut),
+          summary="An apartment changes owners",
+          description="One operation: the new owner is invited (the invitation e-mail, in `newOwner.language` or "
+                      "the apartment's); the apartment's owner becomes the new owner from `date` (their first day; "
+                      "today or up to 366 days back, after the apartment's last change; a future date is 422); "
+                      "every resident of the apartment leaves it at once (tokens refused, `resident.moved_out` "
+                      "each). With `formerOwners: ownInvoices` each former resident still reads the apartment's "
+                      "invoices whose billing period ended before `date`, their PDFs and payments, and nothing "
+                      "else (no meters, account, maintenance, new invoices, no payment); with `none`, nothing. "
+                      "Invoices of periods ending on or after `date` are the new owner's: drafts are addressed to "
+                      "them, and sending and reminders e-mail them only; an issued invoice straddling the date "
+                      "stays with the apartment as issued. The new owner, once accepted, reads invoices of "
+                      "periods ending on or after `date` and the account from `date`. Emits "
+                      "`apartment.owner_changed`. Another organisation's apartment is 404; a change on or before "
+                      "the last one recorded meanwhile 409; a refused invitation address 422 (nothing changes).")
+@allow(BUILDING_ADMIN)
+def change_owner(apartment_id: Id, body: Annotated[OwnershipChange, Body()]):
+    out = ownership.change_owner(principal(), apartment_id, body)
+    return created(out, location=f"/api/invitations/{out.invitation.id}")
 
 
 handler = make_handler(app)

@@ -44,6 +44,9 @@ _TYPES = (
               "apartment.", "residents.InvitationAccepted"),
     EventType("invitation.cancelled", "residents", "A pending invitation was cancelled.",
               "residents.InvitationCancelled"),
+    EventType("apartment.owner_changed", "residents", "An apartment changed owners "
+              "(`POST /apartments/{id}/ownership-changes`): its residents left, the new owner was invited.",
+              "residents.OwnerChanged"),
     EventType("building.created", "buildings", "A building was created (`POST /buildings`).",
               "buildings.BuildingCreated"),
     EventType("building.updated", "buildings", "A building's details changed (`PATCH /buildings/{id}`).",

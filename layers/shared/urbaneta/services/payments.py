@@ -254,9 +254,25 @@ def _date(raw: str | date | None, field_name: str) -> date | None:
 def get_payment(caller: Principal, payment_id: str) -> PaymentOut:
     """One payment: staff any of their organisation's; a resident only one of their apartments' (404 otherwise)."""
     payment = store.get_payment(caller.tenant_id, payment_id) if len(payment_id) <= 64 else None
-    if payment is None or not caller.can_see_apartment(payment.apartment_id):
+    if payment is None or not _payment_visible(caller, payment):
         raise NotFound("No such payment.")
     return PaymentOut.of(payment)
+
+
+def _payment_visible(caller: Principal, payment: Payment) -> bool:
+    """Staff: any. A resident: a payment of an invoice they see (after an ownership change, of their own
+    invoices only); one named for no invoice, of an apartment they live in and never changed owners."""
+    if caller.is_staff:
+        return True
+    if payment.invoice_id is None:
+        return caller.can_see_apartment(payment.apartment_id) and \
+            caller.invoice_windows(payment.apartment_id) == [(None, None)]
+    try:
+        invoice = invoice_store.get_invoice(caller.tenant_id, payment.invoice_id)
+    except NotFound:
+        return False
+    return invoice.apartment_id == payment.apartment_id and \
+        caller.can_see_invoice(invoice.apartment_id, invoice.status, invoice.period_end)
 
 
 def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str | date | None,
@@ -270,7 +286,7 @@ def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str |
         raise ValidationFailed.one("invoiceId", "is required for residents")
     if invoice_id:
         invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
-        if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
+        if not caller.can_see_invoice(invoice.apartment_id, invoice.status, invoice.period_end):
             raise NotFound("Invoice not found.")
     req = PageRequest.parse(caller.tenant_id, f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}",
                             limit=limit_raw, cursor=cursor)

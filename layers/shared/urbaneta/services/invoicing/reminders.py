@@ -20,6 +20,7 @@ from urbaneta.domain.buildings import Apartment, Building
 from urbaneta.domain.events.invoicing import ReminderSent
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents
+from urbaneta.domain.ownership import addressed
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
 from urbaneta.models.reminders import PlannedReminderOut, PlanStatus, ReminderOut, ReminderPlanOut
 from urbaneta.observability import logger, metrics
@@ -93,7 +94,8 @@ def plan(invoices: Iterable[Invoice], today: date, places: _Places | None = None
         building = places.building(inv.tenant_id, inv.building_id)
         level = rules.due_level(building.billing.reminders, inv, today) if building else 0
         if building and level:
-            yield Planned(inv, level, building, places.apartment(inv.tenant_id, inv.apartment_id))
+            apartment = places.apartment(inv.tenant_id, inv.apartment_id)
+            yield Planned(addressed(inv, apartment), level, building, apartment)
 
 
 def run_reminders(moment: datetime) -> ReminderRun:
@@ -174,7 +176,8 @@ def remind(caller: Principal, invoice_id: str) -> ReminderOut:
     level = rules.next_level(building.billing.reminders, inv) if building else 0
     if not building or not level:
         raise Conflict("No reminder level is left to send (every level was sent, or the building has none).")
-    p = Planned(inv, level, building, places.apartment(inv.tenant_id, inv.apartment_id))
+    apartment = places.apartment(inv.tenant_id, inv.apartment_id)
+    p = Planned(addressed(inv, apartment), level, building, apartment)
     if p.status != "would_send":
         raise Conflict("Reminders are paused for this apartment." if p.status == "paused"
                        else "The invoice has no recipient e-mail address.")
