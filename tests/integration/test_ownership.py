@@ -138,3 +138,26 @@ def test_own_04_a_change_must_be_later_than_the_last_and_the_new_owner_someone_e
     # And a later one is accepted, its residents (none accepted yet) leaving nobody behind
     later = change(mgr, apt["id"], body(f"y{building['new']}", date=_iso(C + timedelta(days=1)), formerOwners="none"))
     assert later.status == 201 and later.data["formerResidents"] == [], later
+
+
+def test_own_05_a_pay_link_the_former_owner_got_for_an_invoice_from_the_date_stops_opening(building):
+    import re
+
+    from urbaneta.services.links import pay_token
+    from urbaneta.store import invoices as store
+
+    mgr, apt, inv = building["mgr"], building["apartment"], building["invoices"]
+    # Given the links Mari was e-mailed before the sale: her own P1 and the straddling P2
+    own, straddling = (pay_token(store.get_invoice(mgr.tenant_id, inv[k]["id"])) for k in ("p1", "p2"))
+    assert call("payments", "GET", f"/pay/{straddling}").status == 200
+    # When the apartment is sold
+    assert change(mgr, apt["id"], body(building["new"])).status == 201
+    # Then her link to P2 (now the new owner's) opens nothing, page or PDF, and her own P1 still opens
+    assert call("payments", "GET", f"/pay/{straddling}").status == 404
+    assert call("payments", "GET", f"/pay/{straddling}/pdf").status == 404
+    assert call("payments", "GET", f"/pay/{own}").status == 200
+    # And the link in the new owner's reminder of P2 opens
+    before = len(sent_mail())
+    assert call("invoices", "POST", f"/invoices/{inv['p2']['id']}/remind", token=mgr.token).status == 200
+    link = re.search(r"/pay/(\S+)", sent_mail()[before]["text"]).group(1)  # type: ignore[union-attr]
+    assert call("payments", "GET", f"/pay/{link}").status == 200

@@ -157,7 +157,8 @@ def _mail(p: Planned) -> None:
     attach = p.attach and p.apartment is not None
     level = p.building.billing.reminders[p.level - 1]
     mail = reminder_mail(tx, p.invoice, level=p.level, message=level.message, association=doc.association.name,
-                         iban=doc.iban, pay_url=pay_link(p.invoice), statement=attach)
+                         iban=doc.iban, pay_url=pay_link(p.invoice, p.apartment.owner_since if p.apartment else None),
+                         statement=attach)
     files = [Attachment(f"{'-'.join(tx.t('statement.title').split())}.pdf", "application/pdf",
                         apartment_pdf(p.apartment))] if attach and p.apartment is not None else []
     send_email([str(p.invoice.recipient.email)], mail.subject, mail.text, html=mail.html, attachments=files)

@@ -78,17 +78,23 @@ def _send_one(inv: Invoice, mailed: Invoice, look: Lookups) -> Invoice:
     to ``mailed``'s recipient: the current owner when the apartment changed owners (``domain.ownership``)."""
     from urbaneta.adapters.mail import Attachment, send_email
     from urbaneta.services.invoicing.documents import document
-    from urbaneta.services.links import pay_link
     from urbaneta.services.mails import invoice_mail
 
     doc, tx = document(inv, look)
-    mail = invoice_mail(tx, mailed, association=doc.association.name, iban=doc.iban, pay_url=pay_link(inv),
+    mail = invoice_mail(tx, mailed, association=doc.association.name, iban=doc.iban, pay_url=_link(inv, look),
                         original_number=doc.cancels_number)
     pdf = ensure_pdf(inv, (doc, tx))
     send_email([str(mailed.recipient.email)], mail.subject, mail.text, html=mail.html,
                attachments=[Attachment(_filename(tx.t("doc.credit_note" if doc.credit_note else "doc.invoice"),
                                                  inv.number), "application/pdf", pdf)])
     return mark_sent(inv)
+
+
+def _link(inv: Invoice, look: Lookups) -> str:
+    from urbaneta.services.links import pay_link
+
+    apartment = look.apartment(inv.apartment_id)
+    return pay_link(inv, apartment.owner_since if apartment else None)
 
 
 def _filename(title: str, number: str) -> str:
