@@ -10,15 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.invoicing_helpers import (
-    generate,
-    invoices_of,
-    new_apartment,
-    new_building,
-    new_charge,
-    run_sending,
-    sent_mail,
-)
+from tests.integration import invoicing_helpers as helpers
+from tests.integration.invoicing_helpers import invoices_of, run_sending, sent_mail
 from tests.integration.test_residents import accept, invite, outbox
 from tests.support import call
 
@@ -44,15 +37,16 @@ def building(make_caller) -> dict[str, Any]:
     P1 ends the day before the change (a draft), P2 straddles it (sent), P3 starts after it (a draft)."""
     mgr = make_caller("manager")
     tag = uuid.uuid4().hex[:8]
-    b = new_building(mgr)
+    b = helpers.new_building(mgr)
     call("buildings", "PATCH", f"/buildings/{b['id']}", token=mgr.token,
          body={"billing": {"reminders": [{"daysAfterDue": 1, "message": "Palun tasuge."}]}})
-    apt = new_apartment(mgr, b["id"], "1", email=f"mari-{tag}@example.ee", ownerName="Mari Mägi", language="et")
-    new_charge(mgr, b["id"], "Haldus", "per_apartment", 80)
+    apt = helpers.new_apartment(mgr, b["id"], "1", email=f"mari-{tag}@example.ee", ownerName="Mari Mägi", language="et")
+    helpers.new_charge(mgr, b["id"], "Haldus", "per_apartment", 80)
     periods = {"p1": (C - timedelta(days=31), C - timedelta(days=1)), "p2": (C - timedelta(days=5), C + timedelta(2)),
                "p3": (C + timedelta(days=3), C + timedelta(days=8))}
     for start, end in periods.values():
-        generate(mgr, b["id"], _iso(start), _iso(end), issueDate=_iso(end), dueDate=_iso(end + timedelta(days=1)))
+        helpers.generate(mgr, b["id"], _iso(start), _iso(end), issueDate=_iso(end),
+                         dueDate=_iso(end + timedelta(days=1)))
     found = {i["periodEnd"]: i for i in invoices_of(mgr, apartmentId=apt["id"])}
     invoices = {k: found[_iso(end)] for k, (_, end) in periods.items()}
     assert call("invoices", "PATCH", f"/invoices/{invoices['p2']['id']}", token=mgr.token,

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_residents import accept, address, invite, new_apartment, new_building, outbox, published
+from tests.integration.test_residents import accept, address, new_apartment, new_building, outbox, published
 from tests.payments_support.org import Apt, new_invoice
+from tests.security.test_leaving import lived_in
 from tests.support import call, unique
 
 CHANGE = date.today() - timedelta(days=20)
@@ -37,20 +38,16 @@ def sold(make_caller):
     """An apartment with a meter, a maintenance request, the former owner's last invoice (period ending the day
     before the change), one of the new owner's (ending on the change date) and a resident signed in."""
     manager = make_caller("manager")
-    b = new_building(manager)
-    a = new_apartment(manager, b, "7")
-    _, token = invite(manager, a, address())
-    former = accept(token)
-    assert former.status == 200, former
+    b, a, former = lived_in(manager, "7")
     before = invoice(manager, b, a, CHANGE - timedelta(days=1))
     after = invoice(manager, b, a, CHANGE)
     meter = call("meters", "POST", "/meters", token=manager.token, body={
         "buildingId": b, "apartmentId": a, "type": "cold_water", "unit": "m3", "serialNumber": unique("SN")})
     assert meter.status == 201, meter
-    request = call("maintenance", "POST", "/maintenance-requests", token=former.data["accessToken"], body={
+    request = call("maintenance", "POST", "/maintenance-requests", token=former["accessToken"], body={
         "buildingId": b, "apartmentId": a, "title": "Kraan tilgub", "description": "Köögis"})
     assert request.status == 201, request
-    return {"manager": manager, "building": b, "apartment": a, "former": former.data, "before": before,
+    return {"manager": manager, "building": b, "apartment": a, "former": former, "before": before,
             "after": after, "meter": meter.data["id"], "request": request.data["id"]}
 
 
