@@ -18,7 +18,7 @@ from urbaneta.models.residents import (
     OwnershipChangeOut,
     ResidentOut,
 )
-from urbaneta.services import leaving, ownership
+from urbaneta.services import leaving
 from urbaneta.services import residents as service
 from urbaneta.services.hosted import accounts as hosted
 from urbaneta.settings import require
@@ -137,6 +137,8 @@ def move_out(user_id: Id, body: Annotated[MoveOut, Body()]):
                       "the last one recorded meanwhile 409; a refused invitation address 422 (nothing changes).")
 @allow(BUILDING_ADMIN)
 def change_owner(apartment_id: Id, body: Annotated[OwnershipChange, Body()]):
+    from urbaneta.services import ownership  # a rare operation: its imports stay out of the cold start
+
     out = ownership.change_owner(principal(), apartment_id, body)
     return created(out, location=f"/api/invitations/{out.invitation.id}")
 
