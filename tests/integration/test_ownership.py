@@ -155,3 +155,19 @@ def test_own_05_a_pay_link_the_former_owner_got_for_an_invoice_from_the_date_sto
     assert call("invoices", "POST", f"/invoices/{inv['p2']['id']}/remind", token=mgr.token).status == 200
     link = re.search(r"/pay/(\S+)", sent_mail()[before]["text"]).group(1)  # type: ignore[union-attr]
     assert call("payments", "GET", f"/pay/{link}").status == 200
+
+
+def test_own_06_pending_invitations_to_the_apartment_are_cancelled_and_the_buyers_is_replaced(building):
+    mgr, apt = building["mgr"], building["apartment"]
+    # Given a pending invitation for a member of the former household, and one the manager already sent the buyer
+    _, household = invite(mgr, apt["id"], f"pere-{uuid.uuid4().hex[:6]}@example.ee")
+    _, early = invite(mgr, apt["id"], building["new"])
+    # When the sale is recorded
+    res = change(mgr, apt["id"], body(building["new"]))
+    # Then it is not a 409 for the buyer's pending invitation; both earlier tokens no longer work
+    assert res.status == 201, res
+    assert accept(household).status == 409 and accept(early).status == 409
+    # And only the invitation the change made is pending for the apartment
+    pending = [i for i in call("residents", "GET", "/invitations", token=mgr.token).data
+               if i["apartmentId"] == apt["id"]]
+    assert [i["id"] for i in pending] == [res.data["invitation"]["id"]]

@@ -5,7 +5,8 @@
 2. the change is recorded with the apartment's new owner (``ownerName``, ``email``, ``ownerSince``): invoices
    generated from then on are addressed to them; a later or equal change recorded meanwhile is a 409 (and the
    invitation is cancelled);
-3. every resident of the apartment leaves it as a move-out does (their tokens are refused at once), keeping,
+3. the apartment's other pending invitations are cancelled (nobody joins the former household any more), and
+   every resident of the apartment leaves it as a move-out does (their tokens are refused at once), keeping,
    with ``ownInvoices``, read access to the invoices of periods that ended before the date;
 4. drafts of periods ending on or after the date are addressed to the new owner;
 5. ``resident.moved_out`` per former resident and ``apartment.owner_changed`` are published.
@@ -24,7 +25,7 @@ from urbaneta.clock import now_iso, today
 from urbaneta.domain.events.residents import OwnerChanged
 from urbaneta.domain.invoices import Recipient
 from urbaneta.domain.ownership import belongs_before, date_problem
-from urbaneta.domain.residents import Resident
+from urbaneta.domain.residents import Invitation, Resident
 from urbaneta.errors import Conflict, NotFound, ValidationFailed
 from urbaneta.models.residents import InvitationCreate, OwnershipChange, OwnershipChangeOut
 from urbaneta.services import residents as invitations
@@ -48,6 +49,8 @@ def change_owner(caller: Principal, apartment_id: str, body: OwnershipChange) ->
     email = str(body.new_owner.email).strip().lower()
     if any(r.email == email for r in formers):
         raise ValidationFailed.one("newOwner.email", "already lives in the apartment; a new owner is someone else")
+    pending = _pending_of(caller.tenant_id, apartment_id)
+    _cancel(caller, [i for i in pending if i.email == email])  # the buyer's earlier invitation: replaced
     invitation = invitations.create_invitation(
         caller, InvitationCreate.model_validate({"apartmentId": apartment_id, "email": email, "role": "owner"}),
         language=body.new_owner.language)
@@ -63,6 +66,7 @@ def change_owner(caller: Principal, apartment_id: str, body: OwnershipChange) ->
     except Conflict:
         invitations_store.cancel(invitations_store.get(caller.tenant_id, invitation.id), now=now_iso())
         raise
+    _cancel(caller, [i for i in pending if i.email != email])  # the former household's: nobody joins them now
     keep = body.change_date if body.former_owners == "ownInvoices" else None
     events = [_leave(r, apartment_id, caller.user_id, body.change_date - timedelta(days=1), keep) for r in formers]
     readdressed = _readdress_drafts(caller.tenant_id, apartment_id, body, Recipient(name=body.new_owner.name,
@@ -76,6 +80,25 @@ def change_owner(caller: Principal, apartment_id: str, body: OwnershipChange) ->
                               change_date=body.change_date, former_owners=body.former_owners,
                               former_residents=[r.user_id for r in formers], invitation=invitation,
                               readdressed_invoices=readdressed)
+
+
+def _pending_of(tenant_id: str, apartment_id: str) -> list[Invitation]:
+    """The apartment's pending invitations (one Query of the organisation's pending ones, 100 a page)."""
+    found: list[Invitation] = []
+    start = None
+    while True:
+        items, start = invitations_store.pending_page(tenant_id, now=now_iso(), limit=100, start_key=start)
+        found.extend(i for i in items if i.apartment_id == apartment_id)
+        if not start:
+            return found
+
+
+def _cancel(caller: Principal, pending: list[Invitation]) -> None:
+    for inv in pending:
+        try:
+            invitations.cancel_invitation(caller, inv.id)  # invitation.cancelled
+        except (Conflict, NotFound):
+            continue  # accepted or cancelled meanwhile
 
 
 def _residents_of(tenant_id: str, apartment_id: str) -> list[Resident]:
