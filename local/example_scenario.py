@@ -203,6 +203,23 @@ def _resident(world: Any) -> None:
        body={"apartmentId": ids["apartment_id"], "endDate": "2025-03-31"})
     ok("residents", "GET", "/residents", token=token)
     ok("auth", "POST", f"/auth/users/{accepted['userId']}/disable", token=token)
+    _sale(world)
+
+
+def _sale(world: Any) -> None:
+    """The apartment is sold on the first of this month (a change is dated today or up to a year back): its
+    resident leaves, keeping their own past invoices, and the buyer is invited."""
+    from datetime import date
+
+    ids, token = world.ids, world.owner.token
+    seller = "kadri.kask@example.ee"
+    ok("residents", "POST", "/invitations", token=token,
+       body={"apartmentId": ids["apartment_id"], "email": seller, "role": "owner"})
+    ok("residents", "POST", "/invitations/accept",
+       body={"token": _token_in_mail(seller), "name": "Kadri Kask", "password": PASSWORD})
+    ok("residents", "POST", f"/apartments/{ids['apartment_id']}/ownership-changes", token=token, body={
+        "date": date.today().replace(day=1).isoformat(), "formerOwners": "ownInvoices",
+        "newOwner": {"email": "mari.maasikas@example.ee", "name": "Mari Maasikas", "language": "et"}})
 
 
 def _removals(world: Any, owner: str) -> None:

@@ -28,6 +28,7 @@ from urbaneta.models.payments import (
     StatementUploadOut,
 )
 from urbaneta.services import banklinks, reconciliation
+from urbaneta.services import payment_reads as reads
 from urbaneta.services import payments as service
 from urbaneta.services.hosted import invoices as hosted
 from urbaneta.services.hosted.common import not_found
@@ -77,7 +78,7 @@ def list_payments(
     payment dates (YYYY-MM-DD, inclusive). Paged with `limit` (1..100, default 25) and `cursor` (the previous page's
     `nextCursor`).
     """
-    items, next_cursor = service.list_payments(principal(), invoice_id=invoice_id, date_from=date_from,
+    items, next_cursor = reads.list_payments(principal(), invoice_id=invoice_id, date_from=date_from,
                                                date_to=date_to, limit_raw=limit, cursor=cursor)
     return page([i.wire() for i in items], next_cursor)
 
@@ -90,7 +91,7 @@ def get_payment(payment_id: Id):
     Everyone; residents may read their apartments' payments only. Another organisation's or another resident's payment
     is 404. The answer shows how it was allocated to invoices and any credit left.
     """
-    return ok(service.get_payment(principal(), payment_id).wire())
+    return ok(reads.get_payment(principal(), payment_id).wire())
 
 
 @app.post("/payments/<payment_id>/reverse", responses=doc(200, PaymentOut), summary="Reverse a payment",

@@ -1,4 +1,5 @@
-"""Residents and invitations: /residents, /invitations, /invitations/{id}, /invitations/accept."""
+"""Residents and invitations: /residents, /invitations, /invitations/{id}, /invitations/accept, and an apartment's
+ownership changes (/apartments/{id}/ownership-changes)."""
 
 from typing import Annotated
 
@@ -13,6 +14,8 @@ from urbaneta.models.residents import (
     InvitationCreate,
     InvitationOut,
     MoveOut,
+    OwnershipChange,
+    OwnershipChangeOut,
     ResidentOut,
 )
 from urbaneta.services import leaving
@@ -115,6 +118,30 @@ def accept_invitation(body: Annotated[InvitationAccept, Body()]):
 def move_out(user_id: Id, body: Annotated[MoveOut, Body()]):
     leaving.move_out(principal(), user_id, body)
     return no_content()
+
+
+@app.post("/apartments/<apartment_id>/ownership-changes", responses=doc(201, OwnershipChangeOut),
+          summary="An apartment changes owners",
+          description="One operation: the new owner is invited (the invitation e-mail, in `newOwner.language` or "
+                      "the apartment's); the apartment's owner becomes the new owner from `date` (their first day; "
+                      "today or up to 366 days back, after the apartment's last change; a future date is 422); "
+                      "every resident of the apartment leaves it at once (tokens refused, `resident.moved_out` "
+                      "each), and the apartment's other pending invitations are cancelled. With `formerOwners: "
+                      "ownInvoices` each former resident still reads the apartment's "
+                      "invoices whose billing period ended before `date`, their PDFs and payments, and nothing "
+                      "else (no meters, account, maintenance, new invoices, no payment); with `none`, nothing. "
+                      "Invoices of periods ending on or after `date` are the new owner's: drafts are addressed to "
+                      "them, and sending and reminders e-mail them only; an issued invoice straddling the date "
+                      "stays with the apartment as issued. The new owner, once accepted, reads invoices of "
+                      "periods ending on or after `date` and the account from `date`. Emits "
+                      "`apartment.owner_changed`. Another organisation's apartment is 404; a change on or before "
+                      "the last one recorded meanwhile 409; a refused invitation address 422 (nothing changes).")
+@allow(BUILDING_ADMIN)
+def change_owner(apartment_id: Id, body: Annotated[OwnershipChange, Body()]):
+    from urbaneta.services import ownership  # a rare operation: its imports stay out of the cold start
+
+    out = ownership.change_owner(principal(), apartment_id, body)
+    return created(out, location=f"/api/invitations/{out.invitation.id}")
 
 
 handler = make_handler(app)

@@ -4,6 +4,7 @@ at once, a disabled user's sessions, tokens and API keys end at once, and each e
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,17 +13,23 @@ from tests.payments_support.org import Apt, new_invoice
 from tests.support import call, unique
 
 
+def lived_in(manager: Any, number: str = "1") -> tuple[str, str, dict[str, Any]]:
+    """A new building's apartment and the tokens of a resident who accepted an invitation to it."""
+    b = new_building(manager)
+    a = new_apartment(manager, b, number)
+    _, token = invite(manager, a, address())
+    signed_in = accept(token)
+    assert signed_in.status == 200, signed_in
+    return b, a, signed_in.data
+
+
 @pytest.fixture
 def home(make_caller):
     """An apartment with an issued invoice and a resident who accepted an invitation to it (with tokens)."""
     manager = make_caller("manager")
-    b = new_building(manager)
-    a1 = new_apartment(manager, b, "1")
-    _, token = invite(manager, a1, address())
-    signed_in = accept(token)
-    assert signed_in.status == 200, signed_in
+    b, a1, tokens = lived_in(manager)
     invoice = new_invoice(manager, b, Apt(a1, "1", "1234"), 10000)
-    return {"manager": manager, "building": b, "apartment": a1, "invoice": invoice, **signed_in.data}
+    return {"manager": manager, "building": b, "apartment": a1, "invoice": invoice, **tokens}
 
 
 def _user_id(tokens: dict) -> str:

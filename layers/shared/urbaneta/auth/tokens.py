@@ -2,7 +2,8 @@
 
 Access token claims: ``iss``, ``aud``, ``sub`` (user id, or the API key id), ``tid`` (organisation), ``role``,
 ``sid`` (session id, or the API key id), ``knd`` (``user`` | ``api_key``), ``apt`` (a resident's apartment
-ids), ``typ`` = ``access``, ``iat``, ``exp`` = ``iat + 900``. Refresh tokens carry ``typ`` = ``refresh``, a
+ids), ``win`` (optional: a resident's invoice windows from ownership changes, ``apartment|from|until``),
+``typ`` = ``access``, ``iat``, ``exp`` = ``iat + 900``. Refresh tokens carry ``typ`` = ``refresh``, a
 ``jti``, another audience and are signed with another derived key. Verification names the algorithm, checks
 the kid, the signature, issuer, audience and expiry, and requires every claim.
 
@@ -87,6 +88,7 @@ def access_claims(principal: Principal, iat: int) -> dict[str, Any]:
         "sid": principal.session_id,
         "knd": principal.kind,
         "apt": sorted(principal.apartment_ids),
+        **({"win": sorted(principal.windows)} if principal.windows else {}),
         "typ": ACCESS,
         "iat": iat,
         "ims": _issued_ms(iat),
@@ -104,8 +106,10 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     try:
         role = Role(claims["role"])
         apartments = claims["apt"]
-        if not isinstance(apartments, list) or not all(isinstance(a, str) for a in apartments):
-            raise ValueError("apt")
+        windows = claims.get("win", [])
+        for listed in (apartments, windows):
+            if not isinstance(listed, list) or not all(isinstance(a, str) for a in listed):
+                raise ValueError("apt/win")
         if claims["knd"] not in KINDS or int(claims["exp"]) - int(claims["iat"]) > ACCESS_TTL:
             raise ValueError("knd/lifetime")
         for name in ("sub", "tid", "sid"):
@@ -114,7 +118,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     except (KeyError, ValueError, TypeError) as exc:
         raise Unauthorized(_INVALID) from exc
     return Principal(tenant_id=claims["tid"], user_id=claims["sub"], role=role, session_id=claims["sid"],
-                     apartment_ids=frozenset(apartments), kind=str(claims["knd"]))
+                     apartment_ids=frozenset(apartments), kind=str(claims["knd"]), windows=frozenset(windows))
 
 
 # --- with the application's keyring ---------------------------------------------------------------------------
@@ -157,10 +161,10 @@ def verify_refresh_token(token: str) -> dict[str, Any]:
 
 def create_session(
     tenant_id: str, user_id: str, role: Role, *, apartment_ids: frozenset[str] = frozenset(), kind: str = "user",
-    refresh_jti: str | None = None, now: int | None = None,
+    refresh_jti: str | None = None, now: int | None = None, windows: frozenset[str] = frozenset(),
 ) -> Principal:
     """Write a session item (one refresh-token family); its id goes into every token of the session."""
-    principal = Principal(tenant_id, user_id, role, new_id(), apartment_ids, kind)
+    principal = Principal(tenant_id, user_id, role, new_id(), apartment_ids, kind, windows)
     moment = int(now if now is not None else time.time())
     sessions.put_session(
         tenant_id, principal.session_id, user_id=user_id, role=str(role), kind=kind,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -62,6 +63,8 @@ class Apartment(BuildingPart):
     email: str | None = None
     language: Language | None = None  # the residents' language; None: the organisation's default
     reminders_paused: bool = Field(default=False, alias="remindersPaused")  # e.g. a payment plan
+    # the first day of the current owner (ownerName, email) after an ownership change; None: never changed
+    owner_since: date | None = Field(default=None, alias="ownerSince")
     reference_number: str = Field(alias="referenceNumber")  # permanent 7-3-1 payment reference
     metadata: dict[str, str] = Field(default_factory=dict)
     created_at: str = Field(alias="createdAt")

@@ -44,6 +44,9 @@ _TYPES = (
               "apartment.", "residents.InvitationAccepted"),
     EventType("invitation.cancelled", "residents", "A pending invitation was cancelled.",
               "residents.InvitationCancelled"),
+    EventType("apartment.owner_changed", "residents", "An apartment changed owners "
+              "(`POST /apartments/{id}/ownership-changes`): its residents left, the new owner was invited.",
+              "residents.OwnerChanged"),
     EventType("building.created", "buildings", "A building was created (`POST /buildings`).",
               "buildings.BuildingCreated"),
     EventType("building.updated", "buildings", "A building's details changed (`PATCH /buildings/{id}`).",
@@ -72,8 +75,8 @@ _TYPES = (
               "sessions ended at once.", "auth.MemberRemoved"),
     EventType("api_key.created", "auth", "An API key was created.", "auth.ApiKeyCreatedData"),
     EventType("api_key.revoked", "auth", "An API key was revoked.", "auth.ApiKeyRevokedData"),
-    EventType("resident.moved_out", "auth", "A resident left an apartment (`POST /residents/{id}/move-out`): their "
-              "access to it ended at once.", "auth.ResidentMovedOut"),
+    EventType("resident.moved_out", "auth", "A resident left an apartment (`POST /residents/{id}/move-out`, or "
+              "each resident at an ownership change): their access to it ended at once.", "auth.ResidentMovedOut"),
     EventType("user.disabled", "auth", "A user was disabled (`POST /auth/users/{id}/disable`): their sessions, "
               "tokens and API keys ended at once.", "auth.UserDisabled"),
     EventType("reading.submitted", "meters", "A meter reading was recorded (`POST /meters/{id}/readings`, or "

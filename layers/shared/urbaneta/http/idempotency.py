@@ -76,7 +76,9 @@ def _config() -> Any:
 def scope_of(caller: Principal) -> str:
     """The principal a key belongs to: who (user or API key, in its organisation) and what it may see."""
     apartments = ",".join(sorted(caller.apartment_ids))
-    return f"{caller.kind}:{caller.tenant_id}:{caller.user_id}:{caller.role}:{apartments}"
+    windows = ",".join(sorted(caller.windows))  # an ownership change is a new scope too
+    return f"{caller.kind}:{caller.tenant_id}:{caller.user_id}:{caller.role}:{apartments}" + \
+        (f":{windows}" if windows else "")
 
 
 def _replayable(app: APIGatewayHttpResolver) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import BeforeValidator, EmailStr, Field
 
+from urbaneta.domain.languages import Language
+from urbaneta.domain.ownership import MAX_PAST_DAYS, FormerOwnersAccess
 from urbaneta.domain.residents import Invitation, Resident, ResidentRole
-from urbaneta.models.common import ApiModel, Name, ResponseModel
+from urbaneta.models.common import ApiModel, Name, ResponseModel, date_text
 
 InvitationStatusOut = Literal["pending", "accepted", "cancelled", "expired"]  # expired: pending past expiresAt
 
@@ -97,3 +99,36 @@ class MoveOut(ApiModel):
 
     apartment_id: str = Field(min_length=1, max_length=64)
     end_date: date = Field(description="The last day of the residence; today or earlier.")
+
+
+class NewOwner(ApiModel):
+    email: EmailStr = Field(description="Where the invitation goes; the apartment's invoices go here from the date.")
+    name: Name = Field(description="The owner's name, printed on the apartment's invoices from the date.")
+    language: Language | None = Field(default=None, description="The apartment's language from now on (the "
+                                      "invitation, invoices, reminders); omitted: unchanged.")
+
+
+class OwnershipChange(ApiModel):
+    """An apartment changes owners: its residents leave, the new owner is invited, invoices of periods ending
+    on or after the date are the new owner's."""
+
+    change_date: Annotated[date, BeforeValidator(date_text)] = Field(
+        alias="date", description=f"The new owner's first day: today or up to {MAX_PAST_DAYS} days back (a future "
+                                  "date is refused: record the change once it happened), and after the "
+                                  "apartment's last change.")
+    new_owner: NewOwner
+    former_owners: FormerOwnersAccess = Field(
+        description="`ownInvoices`: each former resident still reads the apartment's invoices whose billing period "
+                    "ended before the date (with their PDFs and payments), nothing else; `none`: nothing.")
+
+
+class OwnershipChangeOut(ResponseModel):
+    apartment_id: str
+    building_id: str
+    change_date: date = Field(alias="date")
+    former_owners: FormerOwnersAccess
+    former_residents: list[str] = Field(description="The user ids of the residents who left the apartment.")
+    invitation: InvitationOut = Field(description="The new owner's invitation (e-mailed in the apartment's "
+                                                  "language).")
+    readdressed_invoices: list[str] = Field(description="Draft invoices of periods ending on or after the date, "
+                                                        "now addressed to the new owner.")

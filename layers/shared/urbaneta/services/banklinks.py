@@ -37,7 +37,7 @@ def start_banklink(caller: Principal, body: BanklinkCreate, client_ip: str | Non
     """Create a pending payment for the invoice's open balance and the provider's order; answer the URL the
     payer's browser goes to."""
     invoice = invoice_store.get_invoice(caller.tenant_id, body.invoice_id)
-    if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
+    if not caller.can_pay_invoice(invoice.apartment_id, invoice.status, invoice.period_end):
         raise NotFound("Invoice not found.")
     return start_for_invoice(invoice, body.provider, return_url=str(body.return_url),
                              cancel_url=str(body.cancel_url or body.return_url), locale=body.locale,

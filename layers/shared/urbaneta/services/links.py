@@ -47,22 +47,30 @@ def _signature(payload: str) -> str:
     return _b64(hmac.new(derived_key(_PURPOSE), payload.encode(), hashlib.sha256).digest()[:20])
 
 
-def pay_token(inv: Invoice, *, today: date | None = None) -> str:
-    """Signed (HMAC-SHA256 with a key derived from the application secret) and expiring; names the invoice."""
+def pay_token(inv: Invoice, *, today: date | None = None, owner_since: date | None = None) -> str:
+    """Signed (HMAC-SHA256 with a key derived from the application secret) and expiring; names the invoice, and
+    the apartment's last ownership change when there was one (the hosted page refuses a link to an invoice from a
+    change that was made before it: one e-mailed to the former owner)."""
     from urbaneta.clock import today as current_day
 
     start = max(inv.due_date, today or current_day())
     expires = datetime.combine(start + timedelta(days=PAY_LINK_DAYS), datetime.min.time(), tzinfo=UTC)
-    payload = f"{inv.tenant_id}.{inv.id}.{int(expires.timestamp())}"
+    payload = f"{inv.tenant_id}.{inv.id}.{int(expires.timestamp())}" + (f".{owner_since}" if owner_since else "")
     return f"{_b64(payload.encode())}.{_signature(payload)}"
 
 
-def pay_link(inv: Invoice) -> str:
-    return f"{app_base()}/pay/{pay_token(inv)}"
+def pay_link(inv: Invoice, owner_since: date | None = None) -> str:
+    return f"{app_base()}/pay/{pay_token(inv, owner_since=owner_since)}"
 
 
 def read_pay_token(token: str, *, today: date | None = None) -> tuple[str, str] | None:
     """(tenant id, invoice id) of a genuine, unexpired token; None for anything else."""
+    found = read_pay_link(token, today=today)
+    return found[:2] if found else None
+
+
+def read_pay_link(token: str, *, today: date | None = None) -> tuple[str, str, date | None] | None:
+    """(tenant id, invoice id, the ownership change it was made after) of a genuine, unexpired token."""
     import time
 
     encoded, _, signature = token.partition(".")
@@ -75,9 +83,13 @@ def read_pay_token(token: str, *, today: date | None = None) -> tuple[str, str] 
     if not hmac.compare_digest(_signature(payload), signature):
         return None
     parts = payload.split(".")
-    if len(parts) != 3 or not parts[2].isdigit():
+    if len(parts) not in (3, 4) or not parts[2].isdigit():
         return None
     now = time.time() if today is None else datetime.combine(today, datetime.min.time(), UTC).timestamp()
     if int(parts[2]) <= now:
         return None
-    return parts[0], parts[1]
+    try:
+        since = date.fromisoformat(parts[3]) if len(parts) == 4 else None
+    except ValueError:
+        return None
+    return parts[0], parts[1], since

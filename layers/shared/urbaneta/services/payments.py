@@ -25,13 +25,12 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import to_cents
 from urbaneta.domain.payments import AllocationItem, Payment
 from urbaneta.domain.reconciliation import AllocationPlan, OpenInvoice, allocate
-from urbaneta.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
+from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
 from urbaneta.models.payments import ManualPaymentCreate, PaymentOut
 from urbaneta.observability import metrics
 from urbaneta.services.accounts import posting
 from urbaneta.store import invoices as invoice_store
 from urbaneta.store import payments as store
-from urbaneta.store.pages import PageRequest
 from urbaneta.store.table import ConditionFailed
 from urbaneta.store.transactions import Op, UnitOfWork
 
@@ -240,43 +239,6 @@ def record_manual_payment(caller: Principal, body: ManualPaymentCreate) -> Payme
     applied = apply_payment(draft)
     publish(applied.events)
     return PaymentOut.of(applied.payment)
-
-
-def _date(raw: str | date | None, field_name: str) -> date | None:
-    if raw is None or isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(field_name, "must be a date (YYYY-MM-DD)") from exc
-
-
-def get_payment(caller: Principal, payment_id: str) -> PaymentOut:
-    """One payment: staff any of their organisation's; a resident only one of their apartments' (404 otherwise)."""
-    payment = store.get_payment(caller.tenant_id, payment_id) if len(payment_id) <= 64 else None
-    if payment is None or not caller.can_see_apartment(payment.apartment_id):
-        raise NotFound("No such payment.")
-    return PaymentOut.of(payment)
-
-
-def list_payments(caller: Principal, *, invoice_id: str | None, date_from: str | date | None,
-                  date_to: str | date | None, limit_raw: str | None, cursor: str | None
-                  ) -> tuple[list[PaymentOut], str | None]:
-    """Staff: every payment (or one invoice's). Residents: one of their invoices' payments only."""
-    date_from, date_to = _date(date_from, "from"), _date(date_to, "to")
-    if date_from and date_to and date_from > date_to:
-        raise ValidationFailed.one("from", "must not be after 'to'")
-    if not caller.is_staff and not invoice_id:
-        raise ValidationFailed.one("invoiceId", "is required for residents")
-    if invoice_id:
-        invoice = invoice_store.get_invoice(caller.tenant_id, invoice_id)
-        if not caller.can_see_invoice(invoice.apartment_id, invoice.status):
-            raise NotFound("Invoice not found.")
-    req = PageRequest.parse(caller.tenant_id, f"payments|{invoice_id or ''}|{date_from or ''}|{date_to or ''}",
-                            limit=limit_raw, cursor=cursor)
-    items, last = store.list_payments(caller.tenant_id, invoice_id=invoice_id, date_from=date_from, date_to=date_to,
-                                      limit=req.limit, start_key=req.start)
-    return req.page([PaymentOut.of(p) for p in items], last)
 
 
 # ---- apartment credit → the next invoice ---------------------------------------------------------------------

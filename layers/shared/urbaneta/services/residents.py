@@ -51,7 +51,8 @@ def _invitation_mail(inv: Invitation, token: str, building_name: str, language: 
                            url=token_link("/invitations/accept", token), association=org.display_name)
 
 
-def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOut:
+def create_invitation(caller: Principal, body: InvitationCreate, *, language: str | None = None) -> InvitationOut:
+    """``language``: the e-mail's, when the apartment's is about to change (an ownership change)."""
     from urbaneta.adapters.mail import MailRefused, send_email
 
     apartment = buildings_store.get_apartment(caller.tenant_id, body.apartment_id)
@@ -65,7 +66,7 @@ def create_invitation(caller: Principal, body: InvitationCreate) -> InvitationOu
         expires_at=rfc3339(now + INVITATION_TTL), created_at=rfc3339(now),
     )
     invitations_store.create(inv)
-    mail = _invitation_mail(inv, token, building.name, apartment.language)
+    mail = _invitation_mail(inv, token, building.name, language or apartment.language)
     try:
         send_email([inv.email], mail.subject, mail.text, html=mail.html)
     except MailRefused as exc:  # permanent: trying again cannot help, the address is the caller's to fix
@@ -132,7 +133,7 @@ def accept_invitation(body: InvitationAccept) -> AcceptedOut:
         return members.accept(found.tenant_id, found.invitation_id, body)
     inv = _usable(found)
     try:
-        buildings_store.get_apartment(inv.tenant_id, inv.apartment_id)
+        apartment = buildings_store.get_apartment(inv.tenant_id, inv.apartment_id)
     except NotFound as exc:
         raise Conflict("The apartment of this invitation no longer exists.") from exc
     existing = users_store.find_by_email(inv.email)
@@ -156,7 +157,8 @@ def accept_invitation(body: InvitationAccept) -> AcceptedOut:
     user_id = str(user["id"])
     now = now_iso()
     invitations_store.claim(inv, user_id=user_id, now=now)
-    user = auth_service.add_apartment_to_user(inv.tenant_id, user_id, inv.apartment_id)
+    user = auth_service.add_apartment_to_user(inv.tenant_id, user_id, inv.apartment_id,
+                                              owner_since=apartment.owner_since)
     _link_resident(inv, user_id=user_id, name=str(user["name"]), now=now)
     tokens = auth_service.issue_tokens(user)
     publish([domain_event("invitation.accepted", inv.tenant_id, InvitationAccepted(

@@ -107,6 +107,11 @@ def apartment(tenant_id: str, apartment_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", "APARTMENT")
 
 
+def ownership_change(tenant_id: str, apartment_id: str, change_date: str) -> Key:
+    """One ownership change of an apartment (its date), in the apartment's item collection: its history."""
+    return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", f"OWNER#{change_date}")
+
+
 def apartments_partition(tenant_id: str, building_id: str) -> str:
     return f"{_t(tenant_id)}#B#{building_id}#APARTMENTS"
 

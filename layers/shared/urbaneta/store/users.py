@@ -96,18 +96,32 @@ def find_by_email(email: str) -> dict[str, Any] | None:
     return get_user(tenant_id, user_id)
 
 
-def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> dict[str, Any]:
+def add_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str, window: str | None = None
+                  ) -> dict[str, Any]:
+    """One more apartment; with ``window`` (the apartment changed owners) its invoices are read from then on."""
+    vals: dict[str, Any] = {":a": {apartment_id}, ":now": now, **({":w": {window}} if window else {})}
     try:
-        item = table.update(keys.user(tenant_id, user_id), "ADD apartmentIds :a SET updatedAt = :now",
-                            vals={":a": {apartment_id}, ":now": now}, condition="attribute_exists(PK)")
+        item = table.update(keys.user(tenant_id, user_id),
+                            "ADD apartmentIds :a" + (", invoiceWindows :w" if window else "") + " SET updatedAt = :now",
+                            vals=vals, condition="attribute_exists(PK)")
     except table.ConditionFailed as exc:
         raise NotFound("No such user.") from exc
     return table.strip_keys(item or {})
 
 
-def remove_apartment(tenant_id: str, user_id: str, apartment_id: str, *, now: str) -> None:
-    table.update(keys.user(tenant_id, user_id), "DELETE apartmentIds :a SET updatedAt = :now",
-                 vals={":a": {apartment_id}, ":now": now}, condition="attribute_exists(PK)", return_new=False)
+def leave_apartment(tenant_id: str, user_id: str, apartment_id: str, *, windows: set[str], seen: str,
+                    now: str) -> None:
+    """Take an apartment off a user and replace their invoice windows, if the user is unchanged since read
+    (``updatedAt`` = ``seen``; ConditionFailed otherwise, for the caller to read again)."""
+    vals: dict[str, Any] = {":a": {apartment_id}, ":now": now, ":seen": seen}
+    expression = "DELETE apartmentIds :a SET updatedAt = :now"
+    if windows:
+        expression += ", invoiceWindows = :w"
+        vals[":w"] = set(windows)
+    else:
+        expression += " REMOVE invoiceWindows"
+    table.update(keys.user(tenant_id, user_id), expression, vals=vals,
+                 condition="attribute_exists(PK) AND updatedAt = :seen", return_new=False)
 
 
 def set_status(tenant_id: str, user_id: str, status: str, *, now: str) -> dict[str, Any]:

@@ -31,6 +31,8 @@ class ResidentMovedOut(EventData):
     building_id: str
     end_date: str
     moved_out_by: str
+    keeps_own_invoices: bool = Field(default=False, description="An ownership change with `ownInvoices`: they still "
+                                     "read the apartment's invoices of periods that ended before the change date.")
 
 
 class UserDisabled(EventData):

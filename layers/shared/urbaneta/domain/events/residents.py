@@ -51,3 +51,19 @@ class InvitationAccepted(InvitationRef):
 class InvitationCancelled(InvitationRef):
     email: str
     cancelled_by: str
+
+
+class OwnerChanged(EventData):
+    apartment_id: str
+    building_id: str
+    date: str = Field(description="The new owner's first day (YYYY-MM-DD): invoices of periods ending on or after "
+                                  "it are theirs.")
+    former_owners: str = Field(description="`ownInvoices` (former residents read their own past invoices) or "
+                                           "`none`.")
+    former_residents: list[str] = Field(description="User ids of the residents who left (each also has a "
+                                                    "`resident.moved_out`).")
+    new_owner_email: str
+    invitation_id: str
+    readdressed_invoices: list[str] = Field(description="Drafts of periods from the date, now addressed to the new "
+                                                        "owner.")
+    changed_by: str

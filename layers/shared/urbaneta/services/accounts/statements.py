@@ -44,6 +44,21 @@ def period(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date 
     return date_from, date_to
 
 
+def caller_period(caller: Principal, apartment_id: str, raw_from: str | None, raw_to: str | None
+                  ) -> tuple[date | None, date | None]:
+    """The period asked for; a resident who came with an ownership change reads the account from its date on
+    (the former owner's entries stay theirs; the opening balance is what the apartment carried over)."""
+    date_from, date_to = period(raw_from, raw_to)
+    if caller.is_staff or not caller.can_see_apartment(apartment_id):
+        return date_from, date_to
+    start = caller.invoice_windows(apartment_id)[0][0]
+    if start is not None and (date_from is None or date_from < start):
+        date_from = start
+    if date_from and date_to and date_to < date_from:
+        date_to = date_from
+    return date_from, date_to
+
+
 def visible_apartment(caller: Principal, apartment_id: str) -> Apartment:
     """The caller's apartment, or 404 (another tenant's, another resident's, unknown)."""
     from urbaneta.store import buildings
@@ -65,7 +80,7 @@ def account_statement(caller: Principal, apartment_id: str, *, raw_from: str | N
                       limit: str | None, cursor: str | None) -> tuple[AccountStatementOut, str | None]:
     """The statement of the period, one page of its entries (``nextCursor`` for the rest); the opening and
     closing balances are the whole period's."""
-    date_from, date_to = period(raw_from, raw_to)
+    date_from, date_to = caller_period(caller, apartment_id, raw_from, raw_to)
     req = PageRequest.parse(caller.tenant_id, f"account|{apartment_id}|{date_from or ''}|{date_to or ''}",
                             limit=limit if limit is not None else STATEMENT_PAGE, cursor=cursor)
     apt, balance, st = _statement(caller, apartment_id, date_from, date_to)
@@ -83,7 +98,7 @@ def account_statement(caller: Principal, apartment_id: str, *, raw_from: str | N
 
 def account_csv(caller: Principal, apartment_id: str, *, raw_from: str | None, raw_to: str | None) -> str:
     """The whole statement as CSV: an opening row, one row per entry with its running balance, a closing row."""
-    date_from, date_to = period(raw_from, raw_to)
+    date_from, date_to = caller_period(caller, apartment_id, raw_from, raw_to)
     _, _, st = _statement(caller, apartment_id, date_from, date_to)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -102,7 +117,7 @@ def account_csv(caller: Principal, apartment_id: str, *, raw_from: str | None, r
 def account_pdf(caller: Principal, apartment_id: str, *, raw_from: str | None, raw_to: str | None) -> bytes:
     """The whole statement as an A4 PDF in the apartment's language (rendered on each request: a statement changes
     with every entry)."""
-    date_from, date_to = period(raw_from, raw_to)
+    date_from, date_to = caller_period(caller, apartment_id, raw_from, raw_to)
     apt, _, st = _statement(caller, apartment_id, date_from, date_to)
     return render_pdf(apt, st, date_from, date_to)
 

@@ -66,4 +66,6 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
     """A user without its credentials."""
     out = {k: user[k] for k in _PUBLIC_USER_FIELDS if k in user}
     out["apartmentIds"] = sorted(user.get("apartmentIds") or [])
+    if user.get("invoiceWindows"):
+        out["invoiceWindows"] = sorted(user["invoiceWindows"])
     return out

@@ -16,16 +16,24 @@ PROVIDER_NAMES = {"paysera": "Paysera", "maksekeskus": "MakeCommerce"}
 
 
 def _invoice(token: str) -> Invoice | None:
-    from urbaneta.services.links import read_pay_token
-    from urbaneta.store import invoices
+    """The token's invoice; None for a bad token, and for a link to an invoice from an ownership change that was
+    made before the change (it went to the former owner, whose invoice it no longer is)."""
+    from urbaneta.domain.ownership import belongs_before
+    from urbaneta.services.links import read_pay_link
+    from urbaneta.store import buildings, invoices
 
-    found = read_pay_token(token)
+    found = read_pay_link(token)
     if found is None:
         return None
+    tenant_id, invoice_id, since = found
     try:
-        return invoices.get_invoice(*found)
+        inv = invoices.get_invoice(tenant_id, invoice_id)
+        owner_since = buildings.get_apartment(tenant_id, inv.apartment_id).owner_since
     except NotFound:
         return None
+    if owner_since and not belongs_before(inv.period_end, owner_since) and since != owner_since:
+        return None
+    return inv
 
 
 def configured_providers() -> list[str]:

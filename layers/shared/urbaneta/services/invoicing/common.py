@@ -45,7 +45,7 @@ def pause(attempt: int) -> None:
 def visible(caller: Principal, invoice_id: str) -> Invoice:
     """The caller's invoice, or 404 (another tenant's id, another resident's apartment, a resident's draft)."""
     inv = store.get_invoice(caller.tenant_id, invoice_id)
-    if not caller.can_see_invoice(inv.apartment_id, inv.status):
+    if not caller.can_see_invoice(inv.apartment_id, inv.status, inv.period_end):
         raise NotFound(store.NOT_FOUND)
     return inv
 

@@ -20,6 +20,7 @@ from urbaneta.domain.buildings import Apartment, Building
 from urbaneta.domain.events.invoicing import ReminderSent
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents
+from urbaneta.domain.ownership import addressed
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
 from urbaneta.models.reminders import PlannedReminderOut, PlanStatus, ReminderOut, ReminderPlanOut
 from urbaneta.observability import logger, metrics
@@ -93,7 +94,8 @@ def plan(invoices: Iterable[Invoice], today: date, places: _Places | None = None
         building = places.building(inv.tenant_id, inv.building_id)
         level = rules.due_level(building.billing.reminders, inv, today) if building else 0
         if building and level:
-            yield Planned(inv, level, building, places.apartment(inv.tenant_id, inv.apartment_id))
+            apartment = places.apartment(inv.tenant_id, inv.apartment_id)
+            yield Planned(addressed(inv, apartment), level, building, apartment)
 
 
 def run_reminders(moment: datetime) -> ReminderRun:
@@ -155,7 +157,8 @@ def _mail(p: Planned) -> None:
     attach = p.attach and p.apartment is not None
     level = p.building.billing.reminders[p.level - 1]
     mail = reminder_mail(tx, p.invoice, level=p.level, message=level.message, association=doc.association.name,
-                         iban=doc.iban, pay_url=pay_link(p.invoice), statement=attach)
+                         iban=doc.iban, pay_url=pay_link(p.invoice, p.apartment.owner_since if p.apartment else None),
+                         statement=attach)
     files = [Attachment(f"{'-'.join(tx.t('statement.title').split())}.pdf", "application/pdf",
                         apartment_pdf(p.apartment))] if attach and p.apartment is not None else []
     send_email([str(p.invoice.recipient.email)], mail.subject, mail.text, html=mail.html, attachments=files)
@@ -174,7 +177,8 @@ def remind(caller: Principal, invoice_id: str) -> ReminderOut:
     level = rules.next_level(building.billing.reminders, inv) if building else 0
     if not building or not level:
         raise Conflict("No reminder level is left to send (every level was sent, or the building has none).")
-    p = Planned(inv, level, building, places.apartment(inv.tenant_id, inv.apartment_id))
+    apartment = places.apartment(inv.tenant_id, inv.apartment_id)
+    p = Planned(addressed(inv, apartment), level, building, apartment)
     if p.status != "would_send":
         raise Conflict("Reminders are paused for this apartment." if p.status == "paused"
                        else "The invoice has no recipient e-mail address.")

@@ -10,6 +10,7 @@ from urbaneta.auth.principal import Principal
 from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.jobs import Job
+from urbaneta.domain.ownership import addressed
 from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.models.invoices import JobAccepted, SendBulk
 from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
@@ -72,21 +73,28 @@ def plan_sending(tenant_id: str, job_id: str, invoice_ids: list[str] | None) -> 
     return len(bodies)
 
 
-def _send_one(inv: Invoice, look: Lookups) -> Invoice:
-    """The e-mail and the PDF in the recipient's language; the e-mail links to the invoice's hosted page."""
+def _send_one(inv: Invoice, mailed: Invoice, look: Lookups) -> Invoice:
+    """The e-mail and the PDF in the recipient's language; the e-mail links to the invoice's hosted page. It goes
+    to ``mailed``'s recipient: the current owner when the apartment changed owners (``domain.ownership``)."""
     from urbaneta.adapters.mail import Attachment, send_email
     from urbaneta.services.invoicing.documents import document
-    from urbaneta.services.links import pay_link
     from urbaneta.services.mails import invoice_mail
 
     doc, tx = document(inv, look)
-    mail = invoice_mail(tx, inv, association=doc.association.name, iban=doc.iban, pay_url=pay_link(inv),
+    mail = invoice_mail(tx, mailed, association=doc.association.name, iban=doc.iban, pay_url=_link(inv, look),
                         original_number=doc.cancels_number)
     pdf = ensure_pdf(inv, (doc, tx))
-    send_email([str(inv.recipient.email)], mail.subject, mail.text, html=mail.html,
+    send_email([str(mailed.recipient.email)], mail.subject, mail.text, html=mail.html,
                attachments=[Attachment(_filename(tx.t("doc.credit_note" if doc.credit_note else "doc.invoice"),
                                                  inv.number), "application/pdf", pdf)])
     return mark_sent(inv)
+
+
+def _link(inv: Invoice, look: Lookups) -> str:
+    from urbaneta.services.links import pay_link
+
+    apartment = look.apartment(inv.apartment_id)
+    return pay_link(inv, apartment.owner_since if apartment else None)
 
 
 def _filename(title: str, number: str) -> str:
@@ -123,12 +131,13 @@ def send_chunk(message: SendingChunk) -> ChunkResult:
         if inv.status != "draft":
             result.skipped += 1
             continue
-        if not inv.recipient.email:
+        mailed = addressed(inv, look.apartment(inv.apartment_id))
+        if not mailed.recipient.email:
             result.failed += 1
             result.errors.append({"invoiceId": inv.id, "number": inv.number, "message": "no e-mail address"})
             continue
         try:
-            result.created.append(_send_one(inv, look))
+            result.created.append(_send_one(inv, mailed, look))
         except MailThrottled:
             # SES is over its rate: what was sent is announced, and the chunk comes back from the queue later;
             # the invoices already sent are then skipped (no longer drafts), the others sent

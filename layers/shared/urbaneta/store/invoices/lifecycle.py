@@ -59,6 +59,15 @@ def transition_op(inv: Invoice, after: Invoice) -> Op:
                      label=f"invoice:{inv.id}")
 
 
+def recipient_op(inv: Invoice, recipient: dict[str, Any]) -> Op:
+    """A draft addressed to someone else (an ownership change: the new owner); versioned, and only while it is
+    still a draft (an issued invoice keeps the recipient it was issued to)."""
+    expression, names, vals, condition = _versioned(inv, {"recipient": recipient})
+    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names={**names, "#st": "status"},
+                     vals={**vals, ":draft": "draft"}, condition=f"({condition}) AND #st = :draft",
+                     label=f"invoice:{inv.id}")
+
+
 def reminder_op(inv: Invoice, level: int) -> Op:
     """The "reminder sent" mark of ``level`` on the invoice (no new version: it changes nothing the invoice says),
     only while the invoice is still unpaid and no level as high was sent: the reminder run's guard."""

@@ -118,10 +118,12 @@ def has_invoices_for_apartment(tenant_id: str, apartment_id: str) -> bool:
 
 def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id: str | None,
                        status: str | None, issued_from: date | None, issued_to: date | None, limit: int,
-                       start_key: dict[str, Any] | None, hide_drafts: bool = False
+                       start_key: dict[str, Any] | None, hide_drafts: bool = False,
+                       period_end_from: date | None = None, period_end_before: date | None = None,
                        ) -> tuple[list[Invoice], dict[str, Any] | None]:
     """One Query. An apartment: GSI1 with its prefix and the issue-date range in the key condition. A building:
-    GSI1 with the building prefix. Neither: GSI2 (number order). Status and the remaining ranges are filters."""
+    GSI1 with the building prefix. Neither: GSI2 (number order). Status, the remaining ranges and a resident's
+    window after an ownership change (the billing period's end: from, before) are filters."""
     lo, hi = (issued_from.isoformat() if issued_from else "0000"), (issued_to.isoformat() if issued_to else "9999")
     filters: list[str] = []
     names: dict[str, str] = {}
@@ -132,6 +134,12 @@ def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id:
     if hide_drafts:
         filters.append("#st <> :draft")
         names["#st"], vals[":draft"] = "status", "draft"
+    if period_end_from:
+        filters.append("periodEnd >= :pef")
+        vals[":pef"] = period_end_from.isoformat()
+    if period_end_before:
+        filters.append("periodEnd < :peb")
+        vals[":peb"] = period_end_before.isoformat()
     kwargs: dict[str, Any] = {}
     if apartment_id:
         where = apartment_query(tenant_id, apartment_id)
