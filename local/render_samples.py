@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from urbaneta.adapters.pdf import Association, InvoiceDocument, PdfLine, render_invoice
+from urbaneta.adapters.pdf import InvoiceDocument, PdfLine, render_invoice
+from urbaneta.domain.organization import Organization
 from urbaneta.i18n import texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ OUT = ROOT / "docs" / "invoices"
 @dataclass(frozen=True)
 class Sample:
     language: str
-    association: Association
+    association: Organization
     iban: str
     bank: str
     building: str
@@ -32,26 +33,33 @@ class Sample:
     charges: tuple[str, str, str, str, str]  # maintenance, repair fund, cold water, heating, waste
 
 
+def association(name: str, registry_code: str, vat_number: str | None, address: str, email: str,
+                phone: str | None = None, website: str | None = None) -> Organization:
+    """A sample association's profile, as `PATCH /organization` would hold it."""
+    return Organization(tenant_id="sample", name=name, registry_code=registry_code, vat_number=vat_number,
+                        address=address, email=email, phone=phone, website=website)
+
+
 SAMPLES = (
-    Sample("et", Association("Korteriühistu Tamme 12", "80123456", "EE101234567", "Tamme tn 12, 10115 Tallinn, Eesti",
+    Sample("et", association("Korteriühistu Tamme 12", "80123456", "EE101234567", "Tamme tn 12, 10115 Tallinn, Eesti",
                              "juhatus@tamme12.ee", "+372 5123 4567", "tamme12.ee"),
            "EE382200221020145685", "Swedbank", "Tamme 12", "Tamme tn 12, 10115 Tallinn, Eesti", "Mari Mägi",
            ("Haldustasu", "Remondifond", "Külm vesi", "Küte", "Prügivedu")),
-    Sample("lv", Association("Dzīvokļu īpašnieku biedrība \"Ķiršu 7\"", "40008123456", "LV40008123456",
+    Sample("lv", association("Dzīvokļu īpašnieku biedrība \"Ķiršu 7\"", "40008123456", "LV40008123456",
                              "Ķiršu iela 7, Rīga, LV-1010, Latvija", "valde@kirsu7.lv", "+371 2612 3456"),
            "LV80BANK0000435195001", "Citadele", "Ķiršu 7", "Ķiršu iela 7, LV-1010 Rīga, Latvija", "Jānis Bērziņš",
            ("Apsaimniekošanas maksa", "Uzkrājumu fonds", "Aukstais ūdens", "Apkure", "Atkritumu izvešana")),
-    Sample("lt", Association("Daugiabučio namo savininkų bendrija \"Žirmūnų 15\"", "304123456", "LT100012345678",
+    Sample("lt", association("Daugiabučio namo savininkų bendrija \"Žirmūnų 15\"", "304123456", "LT100012345678",
                              "Žirmūnų g. 15, LT-09214 Vilnius, Lietuva", "pirmininkas@zirmunu15.lt"),
            "LT121000011101001000", "Luminor", "Žirmūnų 15", "Žirmūnų g. 15, LT-09214 Vilnius, Lietuva",
            "Rūta Petrauskienė", ("Administravimas", "Kaupiamasis fondas", "Šaltas vanduo", "Šildymas",
                                  "Atliekų išvežimas")),
-    Sample("ru", Association("Квартирное товарищество «Ласнамяэ 41»", "80234567", None,
+    Sample("ru", association("Квартирное товарищество «Ласнамяэ 41»", "80234567", None,
                              "Ласнамяэ 41, 13914 Таллинн, Эстония", "pravlenie@lasna41.ee", "+372 5555 0101"),
            "EE471000001020145685", "SEB", "Ласнамяэ 41", "Lasnamäe tn 41, 13914 Tallinn, Eesti",
            "Ольга Смирнова", ("Плата за управление", "Ремонтный фонд", "Холодная вода", "Отопление",
                               "Вывоз мусора")),
-    Sample("en", Association("Tamme 12 Apartment Association", "80123456", "EE101234567",
+    Sample("en", association("Tamme 12 Apartment Association", "80123456", "EE101234567",
                              "Tamme tn 12, 10115 Tallinn, Estonia", "board@tamme12.ee", "+372 5123 4567"),
            "EE382200221020145685", "Swedbank", "Tamme 12", "Tamme tn 12, 10115 Tallinn, Estonia", "Anna Smith",
            ("Maintenance fee", "Repair fund", "Cold water", "Heating", "Waste collection")),

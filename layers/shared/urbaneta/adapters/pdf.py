@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from urbaneta.i18n import Texts
+
+if TYPE_CHECKING:
+    from urbaneta.domain.organization import Organization
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 REGULAR = FONTS / "DejaVuSans.ttf"
@@ -36,17 +39,6 @@ class PdfLine:
 
 
 @dataclass(frozen=True)
-class Association:
-    name: str
-    registry_code: str | None = None
-    vat_number: str | None = None
-    address: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    website: str | None = None
-
-
-@dataclass(frozen=True)
 class InvoiceDocument:
     """Everything billing.md asks the PDF to show."""
 
@@ -58,7 +50,7 @@ class InvoiceDocument:
     period_start: date
     period_end: date
     currency: str
-    association: Association
+    association: Organization  # printed under its display name, with its legal details
     iban: str | None
     bank_name: str | None
     building_name: str
@@ -102,7 +94,7 @@ def _header(pdf: Any, doc: InvoiceDocument, tx: Texts) -> None:
     org = doc.association
     pdf.set_font(FAMILY, "", 15)
     top = pdf.get_y()
-    pdf.multi_cell(width * 0.6, 7, org.name, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width * 0.6, 7, org.display_name, align="L", new_x="LMARGIN", new_y="NEXT")
     details = [
         " · ".join(p for p in (org.registry_code and f"{tx.t('doc.registry_code')} {org.registry_code}",
                                org.vat_number and f"{tx.t('doc.vat_number')} {org.vat_number}") if p),

@@ -5,39 +5,20 @@ The ONE place documents read the organisation's legal details: its profile
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from urbaneta.adapters.pdf import Association
-from urbaneta.domain.languages import DEFAULT_LANGUAGE, Language, pick
+from urbaneta.domain.languages import Language, pick
+from urbaneta.domain.organization import Organization
 from urbaneta.errors import NotFound
 
 
-@dataclass(frozen=True)
-class OrganisationDetails(Association):
-    """The association as documents show it (``Association``), plus its legal name and default language."""
-
-    legal_name: str | None = None
-    default_language: Language = DEFAULT_LANGUAGE
-
-    @property
-    def display_name(self) -> str:
-        return self.legal_name or self.name
-
-    def on_documents(self) -> Association:
-        """The details a document prints, under the legal name when there is one."""
-        return replace(self, name=self.display_name)
-
-
-def organisation(tenant_id: str, *, fallback_name: str = "") -> OrganisationDetails:
-    """The organisation's name and legal details from its profile (fields it has not given are None)."""
+def organisation(tenant_id: str, *, fallback_name: str = "") -> Organization:
+    """The organisation's profile as documents show it: documents print its ``display_name`` (the legal name
+    when given) and its legal details (fields it has not given are None); ``fallback_name`` stands in for a
+    profile without a name, and ``default_language`` is always one the product speaks."""
     from urbaneta.services.organization import get_profile
 
     org = get_profile(tenant_id)
-    return OrganisationDetails(
-        name=org.name or fallback_name, legal_name=org.legal_name, registry_code=org.registry_code,
-        vat_number=org.vat_number, address=org.address, email=org.email, phone=org.phone, website=org.website,
-        default_language=pick(org.default_language),
-    )
+    return org.model_copy(update={"name": org.name or fallback_name,
+                                  "default_language": pick(org.default_language)})
 
 
 def apartment_language(tenant_id: str, apartment_id: str | None, *, default: Language | None = None) -> Language:

@@ -85,7 +85,7 @@ def invoice_page(token: str, accept_language: str | None) -> HostedPage:
     balance = (f'<p class="total">{e(tx.t("page.pay.balance"))}: '
                f"{e(tx.money(max(inv.balance_due_cents, 0), inv.currency))}</p>")
     pdf = f'<p><a href="{e(token)}/pdf">{e(tx.t("page.pay.pdf"))}</a></p>'
-    body = (paragraphs([tx.t("page.pay.from", association=doc.association.name)]) + paragraphs(facts)
+    body = (paragraphs([tx.t("page.pay.from", association=doc.association.display_name)]) + paragraphs(facts)
             + _lines_table(tx, inv, doc) + balance + _payment(tx, inv, token, doc.iban) + pdf)
     title = tx.t("page.pay.title", number=inv.number)
     return HostedPage(200, page(tx.language, title, body))

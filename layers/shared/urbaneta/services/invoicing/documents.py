@@ -15,7 +15,7 @@ from urbaneta.store import invoices as store
 
 if TYPE_CHECKING:
     from urbaneta.domain.buildings import Apartment, Building
-    from urbaneta.services.documents_context import OrganisationDetails
+    from urbaneta.domain.organization import Organization
 
 LEDGER_FIELDS = ("previous_balance_cents", "payments_received_cents", "total_to_pay_cents")
 """The apartment account's figures an invoice may carry (issue 14); the PDF shows those it has."""
@@ -44,7 +44,7 @@ class Lookups:
         self.tenant_id = tenant_id
         self._buildings: dict[str, Building] = {}
         self._apartments: dict[str, Apartment | None] = {}
-        self._org: OrganisationDetails | None = None
+        self._org: Organization | None = None
 
     def prefetch(self, invoices: Sequence[Invoice]) -> None:
         """The buildings and apartments of these invoices, one BatchGetItem per building."""
@@ -76,7 +76,7 @@ class Lookups:
                 self._apartments[apartment_id] = None
         return self._apartments[apartment_id]
 
-    def organisation(self, fallback_name: str) -> OrganisationDetails:
+    def organisation(self, fallback_name: str) -> Organization:
         from urbaneta.services.documents_context import organisation
 
         if self._org is None:
@@ -100,7 +100,7 @@ def document(inv: Invoice, look: Lookups | None = None) -> tuple[Any, Texts]:
         credit_note=bool(inv.credit_note_of), number=inv.number, reference_number=inv.reference_number,
         issue_date=inv.issue_date, due_date=inv.due_date, period_start=inv.period_start, period_end=inv.period_end,
         currency=inv.currency,
-        association=org.on_documents(),
+        association=org,
         iban=building.billing.iban, bank_name=building.billing.bank_name, building_name=building.name,
         building_address=f"{addr.street}, {addr.postal_code} {addr.city}, {addr.country}",
         apartment_number=apartment_number, recipient_name=inv.recipient.name, recipient_email=inv.recipient.email,

@@ -156,7 +156,7 @@ def _mail(p: Planned) -> None:
     doc, tx = document(p.invoice)
     attach = p.attach and p.apartment is not None
     level = p.building.billing.reminders[p.level - 1]
-    mail = reminder_mail(tx, p.invoice, level=p.level, message=level.message, association=doc.association.name,
+    mail = reminder_mail(tx, p.invoice, level=p.level, message=level.message, association=doc.association.display_name,
                          iban=doc.iban, pay_url=pay_link(p.invoice, p.apartment.owner_since if p.apartment else None),
                          statement=attach)
     files = [Attachment(f"{'-'.join(tx.t('statement.title').split())}.pdf", "application/pdf",

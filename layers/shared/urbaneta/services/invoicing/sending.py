@@ -81,7 +81,7 @@ def _send_one(inv: Invoice, mailed: Invoice, look: Lookups) -> Invoice:
     from urbaneta.services.mails import invoice_mail
 
     doc, tx = document(inv, look)
-    mail = invoice_mail(tx, mailed, association=doc.association.name, iban=doc.iban, pay_url=_link(inv, look),
+    mail = invoice_mail(tx, mailed, association=doc.association.display_name, iban=doc.iban, pay_url=_link(inv, look),
                         original_number=doc.cancels_number)
     pdf = ensure_pdf(inv, (doc, tx))
     send_email([str(mailed.recipient.email)], mail.subject, mail.text, html=mail.html,
