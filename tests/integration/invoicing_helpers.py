@@ -135,8 +135,15 @@ def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, default=str)
 
 
+def run_sweep_slices() -> list[dict[str, Any]]:
+    """Feed the overdue sweep queue to its worker, one slice per invocation, until it is empty."""
+    return pump("OVERDUE_SWEEP_QUEUE_URL", "overdue_sweep_worker", "overdue_sweep", batch=1)
+
+
 def load_event_sweep(time: str) -> dict[str, Any]:
-    """Run the overdue sweep with the sample schedule event at ``time``."""
+    """Run the daily schedule with the sample schedule event at ``time``, then its sweep's slices (as the queue
+    would), so that the invoices it marks are overdue when this returns."""
     event = {**load_event("schedule/overdue_sweep"), "time": time}
     result: dict[str, Any] = function_module("overdue_sweep").handler(event, LambdaContext())
+    assert not run_sweep_slices()
     return result

@@ -22,11 +22,13 @@ lock), ``lifecycle`` (transitions, credit notes); every public name is importabl
 
 from urbaneta.store.invoices.items import CHANGED, NOT_FOUND, invoice_id_for, invoice_item
 from urbaneta.store.invoices.lifecycle import (
+    Stale,
     apply,
     credit_note_ops,
     lines_op,
     reminder_op,
     save_transition,
+    save_transition_alone,
     transition_op,
 )
 from urbaneta.store.invoices.numbers import (
@@ -47,6 +49,7 @@ from urbaneta.store.invoices.reads import (
     apartment_query,
     current_invoices,
     due_before,
+    due_page,
     find_invoice_by_number,
     get_invoice,
     get_invoices,
@@ -62,6 +65,7 @@ __all__ = [
     "CHANGED",
     "NOT_FOUND",
     "Reservation",
+    "Stale",
     "apartment_invoices",
     "apartment_query",
     "apply",
@@ -72,6 +76,7 @@ __all__ = [
     "credit_note_ops",
     "current_invoices",
     "due_before",
+    "due_page",
     "find_invoice_by_number",
     "find_reservation",
     "generation_lock_holder",
@@ -91,6 +96,7 @@ __all__ = [
     "reminder_op",
     "reserve_numbers",
     "save_transition",
+    "save_transition_alone",
     "transition_op",
     "write_new",
 ]
