@@ -11,21 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.invoicing_helpers import load_event_sweep, receive_all, run_sweep_slices
+from tests.integration.invoicing_helpers import load_event_sweep, receive_all, run_sweep_slices, watched_invoice
 from tests.support import LambdaContext, count_calls, function_module, load_event, sqs_event
 
 DAY = "2025-03-20T01:00:00Z"  # the schedule's day: invoices due before 2025-03-20 become overdue
-
-
-def invoice(tenant_id: str, n: int, *, due: str, status: str = "sent", balance: int = 1000) -> Any:
-    from urbaneta.clock import new_id, now_iso
-    from urbaneta.domain.invoices import Invoice
-
-    return Invoice(id=new_id(), tenant_id=tenant_id, number=f"2025-{n:06d}", reference_number="1234561",
-                   building_id="b-sweep", apartment_id=f"a{n}", period_start=date(2025, 2, 1),
-                   period_end=date(2025, 2, 28), issue_date=date(2025, 3, 1), due_date=date.fromisoformat(due),
-                   subtotal_cents=1000, vat_total_cents=0, total_cents=1000, balance_due_cents=balance,
-                   amount_paid_cents=1000 - balance, status=status, created_at=now_iso(), updated_at=now_iso())
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +27,10 @@ def portfolio(aws) -> dict[str, Any]:
     tenants = [new_id() for _ in range(30)]
     rows = {"due": [], "later": [], "overdue": [], "paid": []}
     for t in tenants:
-        rows["due"] += [invoice(t, n, due=f"2025-03-{10 + n:02d}") for n in range(3)]
-        rows["later"].append(invoice(t, 3, due="2025-03-20"))
-        rows["overdue"].append(invoice(t, 4, due="2025-03-01", status="overdue"))
-        rows["paid"].append(invoice(t, 5, due="2025-03-01", status="paid", balance=0))
+        rows["due"] += [watched_invoice(t, n, due=f"2025-03-{10 + n:02d}") for n in range(3)]
+        rows["later"].append(watched_invoice(t, 3, due="2025-03-20"))
+        rows["overdue"].append(watched_invoice(t, 4, due="2025-03-01", status="overdue"))
+        rows["paid"].append(watched_invoice(t, 5, due="2025-03-01", status="paid", balance=0))
     invoices.write_new([i for group in rows.values() for i in group])
     assert len({keys.due_shard(t) for t in tenants}) >= 4
     return {"tenants": set(tenants), **rows}
@@ -49,18 +38,11 @@ def portfolio(aws) -> dict[str, Any]:
 
 @pytest.fixture
 def announced(monkeypatch) -> list[Any]:
-    """The domain events the sweep publishes (then hands to EventBridge as it would)."""
+    """The domain events the sweep publishes, kept here instead of going to EventBridge."""
     from urbaneta.services.invoicing import sweep
 
     seen: list[Any] = []
-    real = sweep.publish
-
-    def capture(events: Any) -> int:
-        batch = list(events)
-        seen.extend(batch)
-        return real(batch)
-
-    monkeypatch.setattr(sweep, "publish", capture)
+    monkeypatch.setattr(sweep, "publish", lambda events: seen.extend(events) or 0)
     return seen
 
 
@@ -150,7 +132,7 @@ def test_an_invoice_the_index_shows_older_is_judged_on_what_dynamodb_answers(aws
     from urbaneta.store import invoices, keys
 
     tenant = new_id()
-    old = [invoice(tenant, n, due="2025-03-05") for n in range(3)]
+    old = [watched_invoice(tenant, n, due="2025-03-05") for n in range(3)]
     now = [old[0].model_copy(update={"version": 2, "balance_due_cents": 400, "amount_paid_cents": 600}),
            old[1].model_copy(update={"version": 2, "status": "paid", "balance_due_cents": 0,
                                      "amount_paid_cents": 1000}),
