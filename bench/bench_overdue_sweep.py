@@ -5,14 +5,14 @@ and 2 already overdue) are swept on two days in alternating order, one by the fa
 slices through the queue's worker), one by the serial sweep as it was until 2026-11-30 (one Query pass over
 every shard, then per invoice one GetItem and a one-item TransactWriteItems), then again with the roles swapped.
 Figures: DynamoDB calls per transition, write units per transition (a one-item transaction costs twice a plain
-conditional write), Lambda invocations per run, in-process time per transition (moto: the code's overhead).
+conditional write), Lambda invocations per run. No time figure: moto deep-copies the whole table for every
+TransactWriteItems, so the baseline's time in moto says nothing about DynamoDB's.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -81,16 +81,13 @@ def _measure(run: Any, day: date, expected: list[Any]) -> dict[str, float]:
     from urbaneta.store import invoices
 
     with count_calls("dynamodb") as ddb:
-        started = time.perf_counter()
         run(day)
-        elapsed = time.perf_counter() - started
     done = sum(invoices.get_invoice(i.tenant_id, i.id).status == "overdue" for i in expected)
     assert done == len(expected), (done, len(expected))
     writes = ddb.count("UpdateItem") + 2 * ddb.count("TransactWriteItems")
     # the serial sweep is one invocation; the fan-out, the schedule's and one per slice (each slice one Query)
     invocations = 1 if run is serial_sweep else 1 + ddb.count("Query")
-    return {"calls": ddb.count() / done, "writes": writes / done, "seconds": elapsed / done,
-            "invocations": invocations}
+    return {"calls": ddb.count() / done, "writes": writes / done, "invocations": invocations}
 
 
 def main() -> None:
@@ -99,7 +96,7 @@ def main() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     start_emulated_aws("urbaneta-bench")
-    tenants = 20 if quick() else 50
+    tenants = 10 if quick() else 25  # moto deep-copies the table for every transaction: keep the baseline short
     # alternating order on equal data: fan-out, serial, serial, fan-out, each run on its own day, over the data
     # set due the day before it (the earlier sets are overdue by then: filtered out, as in production)
     plan = [(fanned_out, "2025-04-02"), (serial_sweep, "2025-04-03"), (serial_sweep, "2025-04-04"),
@@ -117,10 +114,8 @@ def main() -> None:
     report("overdue_sweep", [
         Figure("overdue_sweep", f"DynamoDB calls per transition ({transitions}/run)", mean("fan-out", "calls"),
                "calls", mean("serial", "calls"), "<= 0.6x"),
-        Figure("overdue_sweep", "write units per transition (1 KB items)", mean("fan-out", "writes"), "WCU",
+        Figure("overdue_sweep", "table write units per transition (item < 1 KB)", mean("fan-out", "writes"), "WCU",
                mean("serial", "writes"), "0.5x"),
-        Figure("overdue_sweep", "in-process time per transition (moto)", mean("fan-out", "seconds") * 1000, "ms",
-               mean("serial", "seconds") * 1000, "informative"),
         Figure("overdue_sweep", "Lambda invocations per run", mean("fan-out", "invocations"), "invocations",
                mean("serial", "invocations"), "8 + continuations"),
     ])
