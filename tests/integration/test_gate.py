@@ -62,7 +62,7 @@ def test_concurrent_requests_of_one_organisation_spread_over_the_shards(make_cal
     colleague = make_caller("accountant", tenant_id=caller.tenant_id)
     import time
 
-    if time.time() % 60 > 50:  # keep every request in one quota minute (a new minute drops the one before last)
+    if time.time() % 60 > 50:  # keep every request in one quota minute (a new minute drops the last counter)
         time.sleep(61 - time.time() % 60)
     # When two users of the organisation make 48 requests, 4 at a time (each authenticated as the API's
     # functions do; one function instance serves one request at a time, so the threads call the gate itself)
