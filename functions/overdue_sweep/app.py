@@ -1,6 +1,8 @@
-"""The daily overdue sweep (EventBridge schedule "overdue-sweep"): "today" is the scheduled event's time. After
-the sweep, the payment reminders due today go out (once per invoice and level), then the apartment accounts that
-changed yesterday or today are checked against their entries."""
+"""The daily overdue sweep (EventBridge schedule "overdue-sweep"): "today" is the scheduled event's time. The sweep
+fans out: one message per shard of the due index goes to the overdue sweep queue, whose worker marks the sent,
+unpaid invoices due before today overdue (functions/overdue_sweep_worker). Then the payment reminders due today go
+out (once per invoice and level; a sent invoice is reminded like an overdue one, so they do not wait for the
+worker), then the apartment accounts that changed yesterday or today are checked against their entries."""
 
 from datetime import timedelta
 from typing import Any
@@ -21,15 +23,15 @@ require("overdue_sweep")  # fails the cold start, naming any missing variable (s
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     moment = parse_rfc3339(event["time"]) if event.get("time") else utcnow()
-    result = service.sweep_overdue(moment)
-    logger.info("overdue sweep done", extra={"today": result.today.isoformat(), "examined": result.examined,
-                                             "marked": result.marked})
+    today = moment.date()
+    slices = service.fan_out(moment)
+    logger.info("overdue sweep queued", extra={"today": today.isoformat(), "slices": slices})
     reminded = reminders.run_reminders(moment)
     logger.info("reminders done", extra={"sent": reminded.sent, "alreadySent": reminded.already_sent,
                                          "paused": reminded.paused, "noAddress": reminded.no_address,
                                          "failed": reminded.failed})
-    checked = [check.check_changed(day) for day in (result.today - timedelta(days=1), result.today)]
-    return {"today": result.today.isoformat(), "examined": result.examined, "marked": result.marked,
+    checked = [check.check_changed(day) for day in (today - timedelta(days=1), today)]
+    return {"today": today.isoformat(), "sweepSlicesQueued": slices,
             "remindersSent": reminded.sent, "remindersAlreadySent": reminded.already_sent,
             "remindersPaused": reminded.paused, "remindersFailed": reminded.failed,
             "accountsChecked": sum(c.checked for c in checked), "accountsDrifting": sum(len(c.drift) for c in checked)}

@@ -1,4 +1,5 @@
-"""What the end-to-end tests do over and over through the stack: sign up an organisation, wait for a job."""
+"""What the end-to-end tests do over and over through the stack: sign up an organisation, wait for a job or for
+what a worker does."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def wait_for_job(http: Any, headers: dict[str, str], job_id: str, timeout: float
         data: dict[str, Any] = http.get(f"/api/jobs/{job_id}", headers=headers).json()["data"]
         if data["status"] in ("completed", "failed") or time.monotonic() > deadline:
             return data
+        time.sleep(0.2)
+
+
+def wait_for_sweep(http: Any, headers: dict[str, str], building_id: str, day: str, timeout: float = 60) -> int:
+    """After the daily schedule fired for ``day``: poll the building's sent invoices until none is unpaid and due
+    before ``day`` (the sweep's worker has marked them overdue from its queue), or the timeout passes. Returns how
+    many were still waiting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sent = http.get("/api/invoices", headers=headers,
+                        params={"buildingId": building_id, "status": "sent", "limit": "100"}).json()["data"]
+        waiting = [i for i in sent if i["dueDate"] < day and i["balanceDue"] > 0]
+        if not waiting or time.monotonic() > deadline:
+            return len(waiting)
         time.sleep(0.2)
 
 

@@ -283,22 +283,27 @@ def test_forged_expired_foreign_and_refresh_tokens_are_401(stack, api):
 
 
 def test_organisation_quota_is_429_with_retry_after(stack, api):
-    """The stack's quota is the template's 6000 requests a minute. Rather than send 6000 requests, the
-    organisation's counter for this minute is set to 5998 (what 5998 earlier requests would have left),
-    then two requests are made over HTTP: the 5999th and 6000th pass, the 6001st is 429."""
+    """The stack's quota is the template's 6000 requests a minute, spread over the gate's 8 shards (750 each).
+    Rather than send 6000 requests, every shard's counter for this minute is set to 749 (what earlier requests
+    would have left): the next request passes; once every shard is at 750, the next one is 429."""
     owner = register(api)
     other = register(api)
     if time.time() % 60 > 50:  # keep the test inside one quota minute
         time.sleep(61 - time.time() % 60)
     minute = str(int(time.time() // 60))
-    aws_client(stack, "dynamodb").update_item(
-        TableName="urbaneta-local-table",
-        Key={"PK": {"S": f"T#{owner['tenantId']}#GATE"}, "SK": {"S": "GATE"}},
-        UpdateExpression="SET q.#m = :n", ExpressionAttributeNames={"#m": minute},
-        ExpressionAttributeValues={":n": {"N": "5998"}},
-    )
+
+    def fill(count: int) -> None:
+        for shard in range(8):
+            aws_client(stack, "dynamodb").update_item(
+                TableName="urbaneta-local-table",
+                Key={"PK": {"S": f"T#{owner['tenantId']}#GATE#{shard}"}, "SK": {"S": "GATE"}},
+                UpdateExpression="SET #m = :n", ExpressionAttributeNames={"#m": f"q:{minute}"},
+                ExpressionAttributeValues={":n": {"N": str(count)}},
+            )
+
+    fill(749)
     assert api.get("/api/api-keys", headers=bearer(owner["accessToken"])).status_code == 200
-    assert api.get("/api/buildings", headers=bearer(owner["accessToken"])).status_code == 200
+    fill(750)
     r = api.get("/api/api-keys", headers=bearer(owner["accessToken"]))
     assert r.status_code == 429 and 1 <= int(r.headers["Retry-After"]) <= 60
     assert r.json()["error"]["code"] == "TOO_MANY_REQUESTS"

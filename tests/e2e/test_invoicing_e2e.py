@@ -1,12 +1,13 @@
 """Invoicing over HTTP against the local stack: a manager generates a building's invoices (job → SQS → worker),
 follows the job to completion, sends them (job → SQS → worker → SES), and the residents' e-mails carry the PDFs;
-the overdue sweep, fired through the stack's schedule endpoint, marks the unpaid ones overdue."""
+the overdue sweep, fired through the stack's schedule endpoint, queues its slices and the sweep worker marks the
+unpaid ones overdue."""
 
 from __future__ import annotations
 
 import uuid
 
-from tests.e2e.helpers import new_building, register_owner, wait_for_job
+from tests.e2e.helpers import new_building, register_owner, wait_for_job, wait_for_sweep
 
 
 def test_generate_send_and_sweep_through_the_stack(stack, http):
@@ -56,7 +57,9 @@ def test_generate_send_and_sweep_through_the_stack(stack, http):
                for i in invoices)
 
     # When the daily sweep runs the day after the due date
-    stack.fire_schedule("overdue-sweep", time="2025-02-16T01:00:00Z")
-    # Then both unpaid invoices are overdue
+    fired = stack.fire_schedule("overdue-sweep", time="2025-02-16T01:00:00Z")
+    # Then it queued one slice per shard of the due index, and the worker made both unpaid invoices overdue
+    assert fired["sweepSlicesQueued"] == 8
+    assert wait_for_sweep(http, staff, bid, "2025-02-16") == 0
     assert all(http.get(f"/api/invoices/{i['id']}", headers=staff).json()["data"]["status"] == "overdue"
                for i in invoices)

@@ -135,8 +135,30 @@ def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, default=str)
 
 
+def run_sweep_slices() -> list[dict[str, Any]]:
+    """Feed the overdue sweep queue to its worker, one slice per invocation, until it is empty."""
+    return pump("OVERDUE_SWEEP_QUEUE_URL", "overdue_sweep_worker", "overdue_sweep", batch=1)
+
+
 def load_event_sweep(time: str) -> dict[str, Any]:
-    """Run the overdue sweep with the sample schedule event at ``time``."""
+    """Run the daily schedule with the sample schedule event at ``time``, then its sweep's slices (as the queue
+    would), so that the invoices it marks are overdue when this returns."""
     event = {**load_event("schedule/overdue_sweep"), "time": time}
     result: dict[str, Any] = function_module("overdue_sweep").handler(event, LambdaContext())
+    assert not run_sweep_slices()
     return result
+
+
+def watched_invoice(tenant_id: str, n: int, *, due: str, status: str = "sent", balance: int = 1000) -> Any:
+    """An invoice of 10.00 as the due index watches it (``status`` sent or overdue with a balance), made without
+    the API, to be written with ``store.invoices.write_new`` (many organisations at once, for the sweep)."""
+    from datetime import date
+
+    from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.invoices import Invoice
+
+    return Invoice(id=new_id(), tenant_id=tenant_id, number=f"2025-{n:06d}", reference_number="1234561",
+                   building_id="b-sweep", apartment_id=f"a{n}", period_start=date(2025, 2, 1),
+                   period_end=date(2025, 2, 28), issue_date=date(2025, 3, 1), due_date=date.fromisoformat(due),
+                   subtotal_cents=1000, vat_total_cents=0, total_cents=1000, balance_due_cents=balance,
+                   amount_paid_cents=1000 - balance, status=status, created_at=now_iso(), updated_at=now_iso())

@@ -18,15 +18,13 @@ from tests.integration.invoicing_helpers import (
     new_charge,
     sent_mail,
 )
-from tests.support import LambdaContext, call, count_calls, function_module, load_event
+from tests.integration.invoicing_helpers import (
+    load_event_sweep as sweep,
+)
+from tests.support import call, count_calls
 
 LEVELS = [{"daysAfterDue": 7, "message": "Palun tasuge võlg. Pay now, please!"},
           {"daysAfterDue": 21, "message": "Teine meeldetuletus", "attachStatement": True}]
-
-
-def sweep(time: str) -> dict[str, Any]:
-    event = {**load_event("schedule/overdue_sweep"), "time": time}
-    return function_module("overdue_sweep").handler(event, LambdaContext())
 
 
 def patch_building(caller: Any, building_id: str, billing: dict[str, Any]) -> Any:

@@ -154,7 +154,7 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template):
 
 def test_every_work_queue_alarms_on_the_age_of_its_oldest_message(template):
     work_queues = {k for k, v in of_type(template, "AWS::SQS::Queue").items() if "RedrivePolicy" in v["Properties"]}
-    assert len(work_queues) == 5
+    assert len(work_queues) == 6
     alarms = alarms_on(template, "AWS/SQS", "ApproximateAgeOfOldestMessage")
     assert set(alarms) == work_queues
     for queue, props in alarms.items():

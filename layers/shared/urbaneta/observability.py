@@ -36,3 +36,21 @@ def traced_handler(fn: F) -> F:
         return fn
     wrapped: F = get_tracer().capture_lambda_handler(capture_response=False)(fn)
     return wrapped
+
+
+def sqs_worker(record_handler: Callable[[Any], None]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of an SQS worker that reports partial batch failures: each record goes to
+    ``record_handler`` (an ``SQSRecord``); one that raises is named in ``batchItemFailures`` (SQS delivers it
+    again, then moves it to the dead-letter queue), the others are done. Logged with the request's context,
+    metrics flushed."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                             context=context))
+
+    return handler

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     # required by some functions only (see NEEDS): None when not given; ``need(name)`` refuses None
     invoice_generation_queue_url: str | None = None
     invoice_sending_queue_url: str | None = None
+    overdue_sweep_queue_url: str | None = None
     statement_import_queue_url: str | None = None
     webhook_delivery_queue_url: str | None = None
     webhook_delivery_dlq_url: str | None = None
@@ -78,7 +79,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "invoice_sending_worker": (*REQUIRED, "INVOICE_SENDING_QUEUE_URL"),
     "maintenance": REQUIRED,
     "meters": REQUIRED,
-    "overdue_sweep": REQUIRED,
+    "overdue_sweep": (*REQUIRED, "OVERDUE_SWEEP_QUEUE_URL"),
+    "overdue_sweep_worker": (*REQUIRED, "OVERDUE_SWEEP_QUEUE_URL"),
     "payments": (*REQUIRED, "PROVIDER_SECRET_ARN", "STATEMENT_IMPORT_QUEUE_URL"),
     "statement_import_worker": (*REQUIRED, "STATEMENT_IMPORT_QUEUE_URL"),
     "organization": REQUIRED,
@@ -108,6 +110,7 @@ _ENV = {
     "uploads_bucket": "UPLOADS_BUCKET",
     "invoice_generation_queue_url": "INVOICE_GENERATION_QUEUE_URL",
     "invoice_sending_queue_url": "INVOICE_SENDING_QUEUE_URL",
+    "overdue_sweep_queue_url": "OVERDUE_SWEEP_QUEUE_URL",
     "statement_import_queue_url": "STATEMENT_IMPORT_QUEUE_URL",
     "webhook_delivery_queue_url": "WEBHOOK_DELIVERY_QUEUE_URL",
     "webhook_delivery_dlq_url": "WEBHOOK_DELIVERY_DLQ_URL",

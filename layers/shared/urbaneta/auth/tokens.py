@@ -8,8 +8,8 @@ ids), ``win`` (optional: a resident's invoice windows from ownership changes, ``
 the kid, the signature, issuer, audience and expiry, and requires every claim.
 
 One authenticated request costs one DynamoDB call: a conditional UpdateItem on the organisation's gate that
-counts the request against the per-minute quota and refuses a revoked session or API key (see
-``urbaneta.store.throttle``).
+counts the request against the per-minute quota and refuses a revoked session or API key, on one of the gate's
+shards (see ``urbaneta.store.throttle``).
 """
 
 from __future__ import annotations
@@ -172,7 +172,6 @@ def create_session(
         expires_at=moment + get_settings().session_max_age_seconds,
         refresh_hash=token_hash(refresh_jti) if refresh_jti else None,
     )
-    throttle.ensure_gate(tenant_id)
     return principal
 
 

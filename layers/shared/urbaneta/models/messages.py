@@ -113,6 +113,17 @@ class SendingChunk(JobMessage):
     invoice_ids: list[str]
 
 
+class OverdueSweepSlice(Message):
+    """One slice of the daily overdue sweep (overdue sweep queue): a page of one shard of the due index. The
+    schedule queues one per shard; a slice that leaves more of its shard queues the next one, from ``start``."""
+
+    kind: Literal["overdue-slice"] = "overdue-slice"
+    day: date  # the schedule's day: sent, unpaid invoices due before it become overdue
+    shard: int = Field(ge=0)
+    start: dict[str, str] | None = None  # where the shard's page starts (the previous page's last key)
+    slice: int = Field(default=0, ge=0)  # 0 for the shard's first slice, then 1, 2, ...
+
+
 GenerationMessage = Annotated[GenerationPlan | GenerationChunk, Field(discriminator="kind")]
 SendingMessage = Annotated[SendingPlan | SendingChunk, Field(discriminator="kind")]
 

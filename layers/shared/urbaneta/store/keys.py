@@ -581,10 +581,15 @@ def job(tenant_id: str, job_id: str) -> Key:
 # --- auth: gate (quota + revocations), API keys, magic links, login throttles -----------------------------
 
 
-def tenant_gate(tenant_id: str) -> Key:
-    """Per-organisation request gate: the quota counter of the current minute and the recently revoked
-    sessions/API keys. Every authenticated request makes one conditional UpdateItem on it."""
-    return pk_sk(f"{_t(tenant_id)}#GATE", "GATE")
+GATE_SHARDS = 8
+"""An organisation's request gate is spread over this many items (partition keys), ~1,000 writes/s each."""
+
+
+def tenant_gate(tenant_id: str, shard: int) -> Key:
+    """One shard of an organisation's request gate: its share of the quota counter of the current minute, and
+    every recently revoked session/API key/user (written to every shard). Every authenticated request makes one
+    conditional UpdateItem on one shard, picked at random."""
+    return pk_sk(f"{_t(tenant_id)}#GATE#{shard}", "GATE")
 
 
 def api_key(tenant_id: str, key_id: str) -> Key:

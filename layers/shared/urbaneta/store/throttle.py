@@ -1,14 +1,18 @@
 """Counters that protect the API: the per-organisation request gate and the attempt throttles.
 
-Gate (one item per organisation, ``keys.tenant_gate``)::
+Gate (``keys.GATE_SHARDS`` items per organisation, ``keys.tenant_gate(tenant, shard)``)::
 
-    {"q": {"<minute>": <requests>}, "rev": {"<session or API key id>": <epoch until which it is revoked>}}
+    {"q:<minute>": <requests counted on this shard>, "r:<session, API key or user:<id>>": <epoch until revoked>}
 
-Every authenticated request makes ONE conditional UpdateItem on it: it counts the request in the current
-minute and, in the same condition, refuses a session or API key revoked within the last access-token
-lifetime. Revocations older than that need no entry: every access token they could have issued has expired,
-and refresh tokens are checked against the session item itself. Entries that no longer matter are tidied
-whenever a token is issued, so the item stays small (its size is what each request's write costs).
+Every authenticated request makes ONE conditional UpdateItem on one shard, picked at random among the shards the
+quota opens (``gate_shards``): it counts the request in the current minute against the shard's share of the
+quota and, in the same condition, refuses a session, API key or user revoked within the last access-token
+lifetime. A revocation is written to EVERY shard (one UpdateItem each: revocations are rare, requests are not),
+so it holds at once whatever shard the next request lands on. Revocations older than the hold need no entry:
+every access token they could have issued has expired, and refresh tokens are checked against the session item
+itself. Counters and revocations are top-level attributes, so a shard needs no creation step: the first request
+of an organisation creates the item it lands on. Entries that no longer matter are tidied whenever a token is
+issued, so each item stays small (its size is what each request's write costs).
 
 Attempt throttles (``keys.throttle``): one item per purpose, subject and fixed window, counted with ADD under a
 condition *before* the guarded work is done, so parallel attempts cannot overshoot the limit.
@@ -16,6 +20,7 @@ condition *before* the guarded work is done, so parallel attempts cannot oversho
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +28,11 @@ from typing import Any
 
 from urbaneta.store import keys, table
 
-_EMPTY: dict[str, Any] = {}
+GATE_SHARD_QUOTA = 500
+"""Requests per minute of quota that open one more gate shard (up to ``keys.GATE_SHARDS``): a small quota stays
+on one item and is exact; a large one is spread over every shard."""
+TIDY_AT = 4
+"""A shard is rewritten by ``tidy_gate`` once it holds this many entries that no longer matter."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Admission:
     admitted: bool
     revoked: bool = False
     retry_after: int = 0
+    shard: int = 0
 
 
 def _window(now: float, seconds: int) -> int:
@@ -44,43 +54,49 @@ def _retry_after(now: float, seconds: int) -> int:
 # --- the organisation gate --------------------------------------------------------------------------------
 
 
-def ensure_gate(tenant_id: str) -> None:
-    """Create the gate's maps if they are missing (idempotent, no condition)."""
-    table.update(keys.tenant_gate(tenant_id), "SET q = if_not_exists(q, :m), rev = if_not_exists(rev, :m), entity = :e",
-                 vals={":m": _EMPTY, ":e": "gate"}, return_new=False)
+def gate_shards(limit: int) -> int:
+    """How many shards a quota of ``limit`` requests per minute is spread over."""
+    return max(1, min(keys.GATE_SHARDS, limit // GATE_SHARD_QUOTA))
+
+
+def shard_limit(limit: int) -> int:
+    """Each shard's share of the quota: the quota divided by the shards, rounded up."""
+    return -(-limit // gate_shards(limit))
+
+
+def _counter(minute: int) -> str:
+    return f"q:{minute}"
+
+
+def _revoked(subject_id: str) -> str:
+    return f"r:{subject_id}"
 
 
 def admit(tenant_id: str, subject_id: str, *, limit: int, now: float | None = None, user_id: str | None = None,
-          user_mark_before: int | Decimal = 0) -> Admission:
-    """Count one request of the organisation and check that ``subject_id`` (a session or API key) is not
-    revoked, nor (with ``user_id``) every token of that user issued before a mark ``user_mark_before`` does
-    not exceed (see ``revoke_user``): one UpdateItem. The first request of an organisation without a gate
-    costs two more calls."""
+          user_mark_before: int | Decimal = 0, shard: int | None = None) -> Admission:
+    """Count one request of the organisation on one shard (random unless ``shard``) and check that
+    ``subject_id`` (a session or API key) is not revoked, nor (with ``user_id``) every token of that user issued
+    before a mark ``user_mark_before`` does not exceed (see ``revoke_user``): one UpdateItem."""
     moment = time.time() if now is None else now
     minute = _window(moment, 60)
-    names = {"#w": str(minute), "#p": str(minute - 1), "#s": subject_id}
-    vals: dict[str, Any] = {":zero": 0, ":one": 1, ":limit": limit}
-    condition = "attribute_not_exists(rev.#s) AND (attribute_not_exists(q.#w) OR q.#w < :limit)"
+    pick = random.randrange(gate_shards(limit)) if shard is None else shard
+    names = {"#w": _counter(minute), "#p": _counter(minute - 1), "#s": _revoked(subject_id), "#e": "entity"}
+    vals: dict[str, Any] = {":zero": 0, ":one": 1, ":limit": shard_limit(limit), ":e": "gate"}
+    condition = "attribute_not_exists(#s) AND (attribute_not_exists(#w) OR #w < :limit)"
     if user_id:
-        names["#u"] = user_key(user_id)
+        names["#u"] = _revoked(user_key(user_id))
         vals[":mark"] = user_mark_before
-        condition += " AND (attribute_not_exists(rev.#u) OR rev.#u < :mark)"
-    for attempt in range(2):
-        try:
-            table.update(keys.tenant_gate(tenant_id), "SET q.#w = if_not_exists(q.#w, :zero) + :one REMOVE q.#p",
-                         condition=condition, names=names, vals=vals, return_new=False, old_on_failure=True)
-            return Admission(True)
-        except table.ConditionFailed as exc:
-            revoked = (exc.item or {}).get("rev") or {}
-            if subject_id in revoked or (user_id and Decimal(revoked.get(user_key(user_id), -1)) >= user_mark_before):
-                return Admission(False, revoked=True)
-            return Admission(False, retry_after=_retry_after(moment, 60))
-        except table.InvalidPath:
-            # the gate (or its maps) does not exist yet: the document path q.<minute> is invalid
-            if attempt:
-                raise
-            ensure_gate(tenant_id)
-    raise RuntimeError("unreachable")
+        condition += " AND (attribute_not_exists(#u) OR #u < :mark)"
+    try:
+        table.update(keys.tenant_gate(tenant_id, pick), "SET #w = if_not_exists(#w, :zero) + :one, #e = :e REMOVE #p",
+                     condition=condition, names=names, vals=vals, return_new=False, old_on_failure=True)
+    except table.ConditionFailed as exc:
+        item = exc.item or {}
+        user_mark = item.get(_revoked(user_key(user_id))) if user_id else None
+        if _revoked(subject_id) in item or (user_mark is not None and Decimal(user_mark) >= user_mark_before):
+            return Admission(False, revoked=True, shard=pick)
+        return Admission(False, retry_after=_retry_after(moment, 60), shard=pick)
+    return Admission(True, shard=pick)
 
 
 def user_key(user_id: str) -> str:
@@ -90,43 +106,44 @@ def user_key(user_id: str) -> str:
 
 
 def mark_revoked(tenant_id: str, subject_id: str, *, until: int | Decimal) -> None:
-    """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate."""
-    for attempt in range(2):
-        try:
-            table.update(keys.tenant_gate(tenant_id), "SET rev.#s = :until", names={"#s": subject_id},
-                         vals={":until": until}, return_new=False)
-            return
-        except table.InvalidPath:
-            if attempt:
-                raise
-            ensure_gate(tenant_id)
+    """From now until ``until`` (epoch seconds), requests of ``subject_id`` are refused at the gate, on every
+    shard (one UpdateItem per shard; not a transaction, which would make concurrent requests of the organisation
+    fail with a transaction conflict). A failure raises: the caller's revocation is not done until it returns."""
+    for shard in range(keys.GATE_SHARDS):
+        table.update(keys.tenant_gate(tenant_id, shard), "SET #s = :until, #e = :e",
+                     names={"#s": _revoked(subject_id), "#e": "entity"}, vals={":until": until, ":e": "gate"},
+                     return_new=False)
+
+
+def _stale(item: dict[str, Any], moment: float) -> list[str]:
+    minute = _window(moment, 60)
+    live_counters = (_counter(minute), _counter(minute - 1))
+    return [name for name, value in item.items()
+            if (name.startswith("q:") and name not in live_counters)
+            or (name.startswith("r:") and int(value) < int(moment))]
 
 
 def tidy_gate(tenant_id: str, *, now: float | None = None) -> int:
-    """Drop counters of past minutes and revocations that have run out. Returns how many entries went."""
+    """Drop counters of past minutes and revocations that have run out, on every shard that holds ``TIDY_AT``
+    such entries or more (one BatchGetItem, then one UpdateItem per such shard). Returns how many entries went."""
     moment = time.time() if now is None else now
-    item = table.get(keys.tenant_gate(tenant_id), consistent=False)
-    if item is None:
-        ensure_gate(tenant_id)
-        return 0
-    minute = _window(moment, 60)
-    stale_q = [w for w in (item.get("q") or {}) if w not in (str(minute), str(minute - 1))]
-    stale_rev = [s for s, until in (item.get("rev") or {}).items() if int(until) < int(moment)]
-    paths = [("q", w) for w in stale_q] + [("rev", s) for s in stale_rev]
-    paths = paths[:100]
-    if not paths:
-        return 0
-    names = {f"#n{i}": name for i, (_, name) in enumerate(paths)}
-    expression = "REMOVE " + ", ".join(f"{attr}.#n{i}" for i, (attr, _) in enumerate(paths))
-    # a revocation written again since the read (same id, later end) must survive: remove only ended ones
-    ended = [f"(attribute_not_exists(rev.#n{i}) OR rev.#n{i} < :now)"
-             for i, (attr, _) in enumerate(paths) if attr == "rev"]
-    try:
-        table.update(keys.tenant_gate(tenant_id), expression, names=names, return_new=False,
-                     condition=" AND ".join(ended) or None, vals={":now": int(moment)} if ended else None)
-    except table.ConditionFailed:
-        return 0  # the next token issued tidies up
-    return len(paths)
+    removed = 0
+    for item in table.batch_get([keys.tenant_gate(tenant_id, s) for s in range(keys.GATE_SHARDS)]):
+        stale = _stale(item, moment)[:100]
+        if len(stale) < TIDY_AT:
+            continue
+        names = {f"#n{i}": name for i, name in enumerate(stale)}
+        # a revocation written again since the read (same id, later end) must survive: remove only ended ones
+        ended = [f"(attribute_not_exists(#n{i}) OR #n{i} < :now)" for i, name in enumerate(stale)
+                 if name.startswith("r:")]
+        try:
+            table.update({"PK": item["PK"], "SK": item["SK"]}, "REMOVE " + ", ".join(names), names=names,
+                         return_new=False, condition=" AND ".join(ended) or None,
+                         vals={":now": int(moment)} if ended else None)
+        except table.ConditionFailed:
+            continue  # the next token issued tidies up
+        removed += len(stale)
+    return removed
 
 
 # --- attempt throttles ------------------------------------------------------------------------------------

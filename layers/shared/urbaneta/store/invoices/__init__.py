@@ -22,12 +22,14 @@ lock), ``lifecycle`` (transitions, credit notes); every public name is importabl
 
 from urbaneta.store.invoices.items import CHANGED, NOT_FOUND, invoice_id_for, invoice_item
 from urbaneta.store.invoices.lifecycle import (
+    Stale,
     apply,
     credit_note_ops,
     lines_op,
     recipient_op,
     reminder_op,
     save_transition,
+    save_transition_alone,
     transition_op,
 )
 from urbaneta.store.invoices.numbers import (
@@ -48,6 +50,7 @@ from urbaneta.store.invoices.reads import (
     apartment_query,
     current_invoices,
     due_before,
+    due_page,
     find_invoice_by_number,
     get_invoice,
     get_invoices,
@@ -63,6 +66,7 @@ __all__ = [
     "CHANGED",
     "NOT_FOUND",
     "Reservation",
+    "Stale",
     "apartment_invoices",
     "apartment_query",
     "apply",
@@ -73,6 +77,7 @@ __all__ = [
     "credit_note_ops",
     "current_invoices",
     "due_before",
+    "due_page",
     "find_invoice_by_number",
     "find_reservation",
     "generation_lock_holder",
@@ -93,6 +98,7 @@ __all__ = [
     "reminder_op",
     "reserve_numbers",
     "save_transition",
+    "save_transition_alone",
     "transition_op",
     "write_new",
 ]

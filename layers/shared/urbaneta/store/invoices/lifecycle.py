@@ -8,9 +8,11 @@ from typing import Any
 from urbaneta.clock import now_iso
 from urbaneta.domain import invoice_state
 from urbaneta.domain.invoices import Invoice
-from urbaneta.store import keys
-from urbaneta.store.invoices.items import CHANGED, DUE_INDEX, plain_value
+from urbaneta.errors import Conflict
+from urbaneta.store import keys, table
+from urbaneta.store.invoices.items import CHANGED, DUE_INDEX, invoice_of, plain_value
 from urbaneta.store.invoices.numbers import create_op
+from urbaneta.store.keys import Key
 from urbaneta.store.transactions import Op, transact, tx_update
 
 
@@ -37,6 +39,11 @@ _TRACKED = ("status", "amountPaidCents", "balanceDueCents", "paidDate", "sentAt"
 
 def transition_op(inv: Invoice, after: Invoice) -> Op:
     """A versioned update from ``inv`` to ``after`` (status, stamps, money) keeping the due watch in step."""
+    key, (expression, names, vals, condition) = _transition(inv, after)
+    return tx_update(key, expression, names=names, vals=vals, condition=condition, label=f"invoice:{inv.id}")
+
+
+def _transition(inv: Invoice, after: Invoice) -> tuple[Key, tuple[str, dict[str, str], dict[str, Any], str]]:
     sets: dict[str, Any] = {}
     removes: list[str] = []
     before_d = plain_value(inv.model_dump(by_alias=True))
@@ -54,9 +61,7 @@ def transition_op(inv: Invoice, after: Invoice) -> Op:
         removes.extend(DUE_INDEX)
     # the caller's stamp when it set one (so that what it answers is what is stored), else now
     now = after.updated_at if after.updated_at != inv.updated_at else None
-    expression, names, vals, condition = _versioned(inv, sets, removes, now)
-    return tx_update(keys.invoice(inv.tenant_id, inv.id), expression, names=names, vals=vals, condition=condition,
-                     label=f"invoice:{inv.id}")
+    return keys.invoice(inv.tenant_id, inv.id), _versioned(inv, sets, removes, now)
 
 
 def recipient_op(inv: Invoice, recipient: dict[str, Any]) -> Op:
@@ -89,6 +94,29 @@ def save_transition(inv: Invoice, after: Invoice) -> Invoice:
     stamped = after.model_copy(update={"updated_at": max(now_iso(), inv.updated_at)})
     apply([transition_op(inv, stamped)])
     return stamped.model_copy(update={"version": inv.version + 1})
+
+
+def save_transition_alone(inv: Invoice, after: Invoice) -> Invoice:
+    """The same versioned change as ``save_transition``, as one conditional UpdateItem instead of a one-item
+    transaction (half the write units). A failed version check raises ``Stale`` carrying the invoice as it is
+    now (DynamoDB answers it with the refusal), so the caller can judge again without reading it."""
+    stamped = after.model_copy(update={"updated_at": max(now_iso(), inv.updated_at)})
+    key, (expression, names, vals, condition) = _transition(inv, stamped)
+    try:
+        table.update(key, expression, names=names, vals=vals, condition=condition, conflict_message=CHANGED,
+                     return_new=False, old_on_failure=True)
+    except table.ConditionFailed as exc:
+        raise Stale(invoice_of(exc.item) if exc.item else None) from exc
+    return stamped.model_copy(update={"version": inv.version + 1})
+
+
+class Stale(Conflict):
+    """A versioned change was refused because the invoice moved on: ``current`` is the invoice as it is now
+    (None: it is gone)."""
+
+    def __init__(self, current: Invoice | None) -> None:
+        super().__init__(CHANGED)
+        self.current = current
 
 
 def credit_note_ops(original: Invoice, cancelled: Invoice, note: Invoice) -> list[Op]:

@@ -181,3 +181,14 @@ def due_before(shard: int, today: date) -> Iterator[Invoice]:
     (eventually consistent: the daily schedule reads again, or writes conditionally, before it acts)."""
     for item in query_all(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat())):
         yield invoice_of(item)
+
+
+def due_page(shard: int, today: date, *, start: dict[str, Any] | None, limit: int
+             ) -> tuple[list[Invoice], dict[str, Any] | None]:
+    """One page of the overdue sweep: of at most ``limit`` watched invoices of one shard due before ``today``
+    (from ``start``), those still ``sent`` as the index holds them (the overdue ones stay in the watch for
+    reminders and are filtered out here), and where the next page starts (None: the shard is done)."""
+    items, last = query_page(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat()),
+                             limit=limit, start_key=start, filter_expression="#st = :sent",
+                             filter_names={"#st": "status"}, filter_values={":sent": "sent"})
+    return [invoice_of(i) for i in items], last
