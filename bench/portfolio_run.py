@@ -32,6 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 HERE = Path(__file__).resolve().parent.parent
 MAX_BODY = 5 * 1024 * 1024
 PERIOD = {"periodStart": "2025-01-01", "periodEnd": "2025-01-31", "issueDate": "2025-02-01"}
@@ -63,7 +65,30 @@ def spawn(root: Path, workdir: Path) -> Any:
     return StackProcess(process, json.loads(ready.read_text()), log_path)
 
 
+class Relogin(httpx.Auth):
+    """httpx authentication that signs in again when the access token has expired (it lives 15 minutes; the
+    full portfolio runs for hours)."""
+
+    def __init__(self, api_url: str, email: str, password: str, token: str) -> None:
+        self.api_url, self.email, self.password, self.token = api_url, email, password, token
+
+    def _login(self) -> None:
+        res = httpx.post(f"{self.api_url}/auth/login", json={"email": self.email, "password": self.password},
+                         timeout=60)
+        res.raise_for_status()
+        self.token = res.json()["data"]["accessToken"]
+
+    def auth_flow(self, request: Any) -> Any:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        response = yield request
+        if response.status_code == 401:
+            self._login()
+            request.headers["Authorization"] = f"Bearer {self.token}"
+            yield request
+
+
 def register(http: Any) -> tuple[str, dict[str, str]]:
+    """Register the company (signed in from then on: ``http.auth``); (its tenant id, headers to add: none)."""
     body = {"organizationName": "Haldus OÜ", "email": f"bench-{uuid.uuid4().hex[:8]}@example.com",
             "password": "correct horse battery staple", "name": "Mari Maasikas"}
     try:
@@ -73,7 +98,8 @@ def register(http: Any) -> tuple[str, dict[str, str]]:
         res = http.post("/auth/register", json=body)
     res.raise_for_status()
     data = res.json()["data"]
-    return str(data["tenantId"]), {"Authorization": f"Bearer {data['accessToken']}"}
+    http.auth = Relogin(str(http.base_url).rstrip("/"), body["email"], body["password"], data["accessToken"])
+    return str(data["tenantId"]), {}
 
 
 def building(http: Any, auth: dict[str, str], n: int, apartments: int, tenant_id: str) -> str:
@@ -140,7 +166,10 @@ def jobs(http: Any, auth: dict[str, str], ids: list[str]) -> tuple[list[dict[str
         time.sleep(0.5)
         for job_id in [j for j in ids if j not in done]:
             polls += 1
-            job = http.get(f"/jobs/{job_id}", headers=auth).json()["data"]
+            res = http.get(f"/jobs/{job_id}", headers=auth)
+            if res.status_code != 200:
+                raise RuntimeError(f"GET /jobs/{job_id} answered {res.status_code}: {res.text[:300]}")
+            job = res.json()["data"]
             if job["status"] in ("completed", "failed"):
                 done[job_id] = job
     return list(done.values()), polls
@@ -208,8 +237,6 @@ def import_statement(http: Any, auth: dict[str, str], content: bytes) -> list[st
         res = http.post("/bank-statements/uploads", headers=auth, json={"contentType": "application/xml"})
         res.raise_for_status()
         target = res.json()["data"]
-        import httpx
-
         httpx.post(target["uploadUrl"], data=target["fields"],
                    files={"file": ("statement.xml", content, "application/xml")}, timeout=300).raise_for_status()
         res = http.post("/bank-statements/import", headers=auth, json={"uploadKey": target["uploadKey"]})
@@ -222,8 +249,6 @@ def import_statement(http: Any, auth: dict[str, str], content: bytes) -> list[st
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    import httpx
-
     root = Path(args.root).resolve()
     workdir = Path(tempfile.mkdtemp(prefix="urbaneta-portfolio-"))
     stack = spawn(root, workdir)
