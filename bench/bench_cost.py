@@ -20,7 +20,6 @@ Network time inside AWS is modelled as 5 ms per AWS call on top of the measured 
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from bench.common import Figure, quick, report
@@ -44,43 +43,13 @@ def _memory_mb(logical: str) -> int:
 
 
 def run(apartments: int) -> dict[str, Any]:
-    """One building's month in-process on moto, every AWS call and DynamoDB unit counted (``cost_model.Counted``)."""
-    from bench.cost_model import Counted, Sample
-    from tests.conftest import new_caller
-    from tests.integration import invoicing_helpers as ih
-    from tests.support import call, emulated_aws
-    from urbaneta.store import invoices as store
+    """One building's month in-process on moto, every AWS call and DynamoDB unit counted (``cost_model``)."""
+    from bench.cost_model import Sample, counted_month
 
-    with emulated_aws(prefix="urbaneta-cost"):
-        mgr = new_caller("manager")
-        b = ih.new_building(mgr, invoicePrefix="COST")
-        for n in range(1, apartments + 1):
-            ih.new_apartment(mgr, b["id"], str(n), 40 + n % 30, ownerName=f"Jüri Õunapuu {n}",
-                             email=f"apt{n}@example.com", residentsCount=n % 4)
-        ih.new_charge(mgr, b["id"], "Haldustasu", "per_area", 0.45)
-        ih.new_charge(mgr, b["id"], "Prügivedu", "per_resident", 2.1)
-        ih.new_charge(mgr, b["id"], "Remondifond", "per_apartment", 12)
-        ih.new_charge(mgr, b["id"], "Küte", "shared_by_area", 2500)
-        counted = Counted()
-        timings: dict[str, float] = {}
-        with counted.installed():
-            res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
-                       body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
-            assert res.status == 202, res
-            t0 = time.perf_counter()
-            assert not ih.run_generation()
-            timings["generation"] = time.perf_counter() - t0
-            generated = counted.snapshot()
-            draft = next(iter(store.invoices_of_building(mgr.tenant_id, b["id"])))
-            res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"buildingId": b["id"]})
-            assert res.status == 202, res
-            t0 = time.perf_counter()
-            assert not ih.run_sending()
-            timings["sending"] = time.perf_counter() - t0
-            total = counted.snapshot()
-    sample = Sample(draft=draft, pdf_bytes=total.s3_bytes // max(1, total.calls["s3:PutObject"]))
-    return {"counts": total, "generation": generated, "sending": total - generated, "timings": timings,
-            "sample": sample}
+    month = counted_month(apartments)
+    total = month["generation"] + month["sending"]
+    sample = Sample(draft=month["draft"], pdf_bytes=total.s3_bytes // max(1, total.calls["s3:PutObject"]))
+    return {"counts": total, "timings": month["timings"], "sample": sample}
 
 
 def price(counts: Any, invoices: int, lambda_seconds: dict[str, float]) -> dict[str, float]:

@@ -258,3 +258,46 @@ def sending(n: int, sample: Sample) -> Counts:
 
 def model(n: int, sample: Sample) -> Counts:
     return generation(n, sample) + sending(n, sample)
+
+
+# ----------------------------------------------------------------------------------------------- a counted month
+
+CHARGES = (("Haldustasu", "per_area", 0.45), ("Prügivedu", "per_resident", 2.1),
+           ("Remondifond", "per_apartment", 12), ("Küte", "shared_by_area", 2500))
+
+
+def counted_month(apartments: int, charges: tuple[tuple[str, str, float], ...] = CHARGES) -> dict[str, Any]:
+    """One building's month in-process on moto (the API, the generation and the sending workers), counted:
+    ``generation`` and ``sending`` (``Counts``), their handler ``timings`` and one invoice as generated
+    (``draft``). Needs the repository's tests package (``tests.support``)."""
+    import time
+
+    from tests.conftest import new_caller
+    from tests.integration import invoicing_helpers as ih
+    from tests.support import call, emulated_aws
+    from urbaneta.store import invoices as store
+
+    with emulated_aws(prefix="urbaneta-cost"):
+        mgr = new_caller("manager")
+        b = ih.new_building(mgr, invoicePrefix="COST")
+        for n in range(1, apartments + 1):
+            ih.new_apartment(mgr, b["id"], str(n), 40 + n % 30, ownerName=f"Jüri Õunapuu {n}",
+                             email=f"apt{n}@example.com", residentsCount=n % 4)
+        for name, kind, price in charges:
+            ih.new_charge(mgr, b["id"], name, kind, price)
+        counted = Counted()
+        out: dict[str, Any] = {"timings": {}}
+        with counted.installed():
+            for phase, path, body in (
+                    ("generation", "/invoices/generate-bulk",
+                     {"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"}),
+                    ("sending", "/invoices/send-bulk", {"buildingId": b["id"]})):
+                res = call("invoices", "POST", path, token=mgr.token, body=body)
+                assert res.status == 202, res
+                before, started = counted.snapshot(), time.perf_counter()
+                assert not (ih.run_generation() if phase == "generation" else ih.run_sending())
+                out["timings"][phase] = time.perf_counter() - started
+                out[phase] = counted.snapshot() - before
+                if phase == "generation":
+                    out["draft"] = next(iter(store.invoices_of_building(mgr.tenant_id, b["id"])))
+        return out

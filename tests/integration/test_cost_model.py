@@ -11,45 +11,13 @@ from typing import Any
 import pytest
 
 from bench import cost_model
-from tests.conftest import new_caller
-from tests.integration import invoicing_helpers as ih
-from tests.support import call, emulated_aws
 
 SMALL, LARGE = 4, 14
 
 
-def _month(apartments: int) -> dict[str, Any]:
-    """Counted generation and sending of one building's month, and one of its invoices as generated."""
-    from urbaneta.store import invoices as store
-
-    with emulated_aws(prefix="urbaneta-costmodel"):
-        mgr = new_caller("manager")
-        b = ih.new_building(mgr, invoicePrefix="CM")
-        for k in range(1, apartments + 1):
-            ih.new_apartment(mgr, b["id"], str(k), 40 + k % 30, ownerName=f"Jüri Õunapuu {k}",
-                             email=f"apt{k}@example.com", residentsCount=k % 4)
-        ih.new_charge(mgr, b["id"], "Haldustasu", "per_area", 0.45)
-        ih.new_charge(mgr, b["id"], "Küte", "shared_by_area", 2500)
-        counted = cost_model.Counted()
-        with counted.installed():
-            res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
-                       body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
-            assert res.status == 202, res
-            before = counted.snapshot()
-            assert not ih.run_generation()
-            generated = counted.snapshot() - before
-            draft = next(iter(store.invoices_of_building(mgr.tenant_id, b["id"])))
-            res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"buildingId": b["id"]})
-            assert res.status == 202, res
-            before = counted.snapshot()
-            assert not ih.run_sending()
-            sent = counted.snapshot() - before
-        return {"generation": generated, "sending": sent, "draft": draft}
-
-
 @pytest.fixture(scope="module")
 def months() -> dict[int, dict[str, Any]]:
-    return {n: _month(n) for n in (SMALL, LARGE)}
+    return {n: cost_model.counted_month(n) for n in (SMALL, LARGE)}
 
 
 def _stated(phase: str, sample: cost_model.Sample) -> cost_model.Counts:
