@@ -12,7 +12,8 @@ log.
 Baseline: the same benchmark against the code before issue 19's batching work (a checkout at
 ``BENCH_BASELINE``, default /tmp/before-19: ``git worktree add --detach /tmp/before-19 7bf3e6f``), run in
 alternating order with this checkout (``--rounds``), at the quick size unless ``--baseline-full``: ratios are
-this checkout's figure over the baseline's.
+this checkout's figure over the baseline's. Each run's counts are kept in .local/bench/portfolio-runs/;
+``--from-runs <json>...`` reports saved runs again.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_cost import PRICE
-from bench.common import ROOT, Figure, quick, report
+from bench.common import RESULTS, ROOT, Figure, quick, report
 
 PHASES = ("generation", "sending", "reconciliation")
 LAMBDA_GB_S = PRICE["lambda_gb_s"]
 
 
 def _one(root: Path, sizes: tuple[int, int, int]) -> dict[str, Any]:
-    out = Path(tempfile.mkstemp(prefix="portfolio-", suffix=".json")[1])
+    """One run in a child process; its result is kept under .local/bench/portfolio-runs/ as well."""
+    kept = RESULTS / "portfolio-runs"
+    kept.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkstemp(prefix="portfolio-", suffix=".json", dir=kept)[1])
     print(f"\n-- {root}: {sizes[0]} x {sizes[1]} + {sizes[2]} apartments", flush=True)
     code = subprocess.call([sys.executable, "-m", "bench.portfolio_run", "--root", str(root), "--out", str(out),
                             "--buildings", str(sizes[0]), "--apartments", str(sizes[1]), "--large", str(sizes[2])],
@@ -42,7 +46,6 @@ def _one(root: Path, sizes: tuple[int, int, int]) -> dict[str, Any]:
     if code:
         return {"root": str(root), "failed": f"exit {code}"}
     result: dict[str, Any] = json.loads(out.read_text())
-    out.unlink()
     return result
 
 
@@ -62,6 +65,7 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
         calls = _sum(c["aws"], "dynamodb:")
         f[f"{name}: DynamoDB calls per invoice"] = calls / per
         f[f"{name}: Lambda invocations per invoice"] = _sum(c["invocations"]) / per
+        f[f"{name}: write units per invoice"] = _sum(c["units"], exclude=("read", "events")) / per
         for key, value in {
             "ddb": calls, "wcu": _sum(c["units"], exclude=("read", "events")), "rru": c["units"].get("read", 0),
             "lambda": _sum(c["invocations"]), "events": c["units"].get("events", 0),
@@ -80,7 +84,7 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
     requests = (total["wcu"] * PRICE["wru"] + total["rru"] * PRICE["rru"] + total["lambda"] * PRICE["lambda_request"]
                 + total["sqs"] * PRICE["sqs_request"] + total["events"] * PRICE["event"]
                 + total["s3"] * PRICE["s3_put"])
-    f["USD per 10k invoices, without e-mail or Lambda time"] = requests * scale
+    f["USD per 10k invoices, no e-mail, no Lambda time"] = requests * scale
     f["USD per 10k invoices, without e-mail"] = (requests + gb_s * LAMBDA_GB_S) * scale
     f["USD per 10k invoices, with e-mail"] = f["USD per 10k invoices, without e-mail"] + total["ses"] * scale * \
         PRICE["ses_email"]
@@ -114,12 +118,20 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=400 if small else 4000)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline-full", action="store_true", help="run the baseline at the full size too")
+    parser.add_argument("--from-runs", nargs="*", default=[],
+                        help="report runs saved before (their JSON) instead of running: this checkout's and the "
+                             "baseline's told apart by their root")
     args = parser.parse_args()
     sizes = (args.buildings, args.apartments, args.large)
     baseline = Path(os.environ.get("BENCH_BASELINE", "/tmp/before-19"))
     base_sizes = sizes if (small or args.baseline_full) else (20, 60, 400)
     runs: dict[str, list[dict[str, Any]]] = {"subject": [], "baseline": []}
-    for r in range(args.rounds):
+    for saved in args.from_runs:
+        run = json.loads(Path(saved).read_text())
+        runs["subject" if Path(run["root"]).resolve() == ROOT else "baseline"].append(run)
+        size = (run["buildings"], run["apartments"], run["large"])
+        sizes, base_sizes = (size, base_sizes) if Path(run["root"]).resolve() == ROOT else (sizes, size)
+    for r in range(0 if args.from_runs else args.rounds):
         order = [("subject", ROOT, sizes), ("baseline", baseline, base_sizes)]
         for which, root, size in (order if r % 2 == 0 else order[::-1]):
             if which == "baseline" and not (baseline / "local").is_dir():
@@ -139,9 +151,9 @@ def main() -> int:
     mean = {k: sum(s[k] for s in subject) / len(subject) for k in subject[0]}
     base_mean = {k: sum(s[k] for s in base) / len(base) for k in base[0]} if base else {}
     same = base_sizes == sizes
-    print(f"\nper invoice, {sizes[0]} x {sizes[1]} + {sizes[2]} apartments ({runs['subject'][0]['invoices']} invoices);"
-          f" baseline {base_sizes[0]} x {base_sizes[1]} + {base_sizes[2]}"
-          + ("" if same else " (a smaller portfolio: per-invoice figures only)"))
+    print(f"\nper invoice, {sizes[0]} x {sizes[1]} + {sizes[2]} apartments ({runs['subject'][0]['invoices']} invoices)"
+          + (f"; baseline {base_sizes[0]} x {base_sizes[1]} + {base_sizes[2]}" if base else "; no baseline")
+          + ("" if same or not base else " (a smaller portfolio: per-invoice figures only)"))
     report("portfolio", [Figure("portfolio", k, v, "per invoice" if "USD" not in k else "USD",
                                 base_mean.get(k), GOALS.get(k, "")) for k, v in mean.items()])
     return 1 if failures else 0
