@@ -201,7 +201,8 @@ def measure(python: Path, w: World, runs: int) -> tuple[list[Figure], dict[str, 
     hello.parent.mkdir(parents=True, exist_ok=True)
     hello.write_text(HELLO)
     floor.write_text(REALISTIC)
-    subjects = {"hello": (hello, "handler", env, _event("GET", "/hello", w.token)),
+    subjects: dict[str, tuple[Path, str, dict[str, str], dict[str, Any] | None]] = {
+        "hello": (hello, "handler", env, _event("GET", "/hello", w.token)),
                 "floor": (floor, "handler", env, _event("POST", "/hello", w.token, '{"name": "x"}'))}
     for logical, spec in sorted(tpl.functions().items()):
         subjects[logical] = (spec.code_dir / spec.module_file, spec.handler_name, w.environments[logical],

@@ -88,7 +88,7 @@ class Counted:
     def installed(self) -> Any:
         from botocore.client import BaseClient
 
-        original = BaseClient._make_api_call
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
         counted = self
 
         def call(client: Any, operation: str, params: dict[str, Any]) -> Any:
@@ -106,11 +106,11 @@ class Counted:
                 counted.meter.count_read(operation, params, answer)
             return answer
 
-        BaseClient._make_api_call = call  # type: ignore[method-assign]
+        BaseClient._make_api_call = call  # type: ignore[attr-defined]
         try:
             yield self
         finally:
-            BaseClient._make_api_call = original  # type: ignore[method-assign]
+            BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
 # ----------------------------------------------------------------------------------------------------- the model

@@ -136,7 +136,7 @@ def stats(stack: Any) -> dict[str, Any]:
             "busyMs": Counter({k: v.get("busyMs", 0) for k, v in s["functions"].items()})}
 
 
-def delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, dict[str, float]]:
+def delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for name, counts in after.items():
         diff = Counter(counts)
