@@ -203,7 +203,7 @@ def measure(python: Path, w: World, runs: int) -> tuple[list[Figure], dict[str, 
     floor.write_text(REALISTIC)
     subjects: dict[str, tuple[Path, str, dict[str, str], dict[str, Any] | None]] = {
         "hello": (hello, "handler", env, _event("GET", "/hello", w.token)),
-                "floor": (floor, "handler", env, _event("POST", "/hello", w.token, '{"name": "x"}'))}
+        "floor": (floor, "handler", env, _event("POST", "/hello", w.token, '{"name": "x"}'))}
     for logical, spec in sorted(tpl.functions().items()):
         subjects[logical] = (spec.code_dir / spec.module_file, spec.handler_name, w.environments[logical],
                              first_request(logical, w.token))
