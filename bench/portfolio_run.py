@@ -159,19 +159,22 @@ def settle(stack: Any, quiet: float = 2.0) -> None:
 
 
 def jobs(http: Any, auth: dict[str, str], ids: list[str]) -> tuple[list[dict[str, Any]], int]:
-    """Every job once finished, and the polls it took."""
+    """Every job once finished, and the polls it took: every 2 s, the unfinished jobs in the order they were
+    started, up to the first that is still running (jobs finish roughly in order; polling all would load the
+    stack)."""
     done: dict[str, dict[str, Any]] = {}
     polls = 0
     while len(done) < len(ids):
-        time.sleep(0.5)
+        time.sleep(2)
         for job_id in [j for j in ids if j not in done]:
             polls += 1
             res = http.get(f"/jobs/{job_id}", headers=auth)
             if res.status_code != 200:
                 raise RuntimeError(f"GET /jobs/{job_id} answered {res.status_code}: {res.text[:300]}")
             job = res.json()["data"]
-            if job["status"] in ("completed", "failed"):
-                done[job_id] = job
+            if job["status"] not in ("completed", "failed"):
+                break
+            done[job_id] = job
     return list(done.values()), polls
 
 
