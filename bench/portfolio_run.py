@@ -233,8 +233,9 @@ def statements(paid: list[dict[str, Any]], whole: bool) -> list[bytes]:
     return [camt(entries[i:i + per]) for i in range(0, len(entries), per)]
 
 
-def import_statement(http: Any, auth: dict[str, str], content: bytes) -> list[str]:
-    """Import one file as the checkout takes it; the job ids it started (none when it answered at once)."""
+def import_statement(http: Any, auth: dict[str, str], content: bytes, background: bool) -> list[str]:
+    """Import one file as the checkout takes it; the job ids it started (none when it answered at once).
+    ``background``: the checkout imports in its worker on request (``?async=true``; an upload always)."""
     xml = {**auth, "Content-Type": "application/xml"}
     if len(content) > MAX_BODY:
         res = http.post("/bank-statements/uploads", headers=auth, json={"contentType": "application/xml"})
@@ -244,14 +245,46 @@ def import_statement(http: Any, auth: dict[str, str], content: bytes) -> list[st
                    files={"file": ("statement.xml", content, "application/xml")}, timeout=300).raise_for_status()
         res = http.post("/bank-statements/import", headers=auth, json={"uploadKey": target["uploadKey"]})
     else:
-        res = http.post("/bank-statements/import", headers=xml, content=content)
+        res = http.post("/bank-statements/import", headers=xml, content=content,
+                        params={"async": "true"} if background else None)
     if res.status_code >= 300:
         raise RuntimeError(f"import answered {res.status_code}: {res.text[:500]}")
     data = res.json()["data"]
     return [data["jobId"]] if res.status_code == 202 else []
 
 
+def month(stack: Any, http: Any, out: dict[str, Any], sizes: list[int]) -> None:
+    """Set up, generate, send and reconcile, filling ``out`` as each phase ends."""
+    tenant_id, auth = register(http)
+    started = time.perf_counter()
+    ids = [building(http, auth, n, size, tenant_id) for n, size in enumerate(sizes, 1)]
+    out["setupSeconds"] = time.perf_counter() - started
+    print(f"  set up {len(ids)} buildings, {sum(sizes)} apartments in {out['setupSeconds']:.0f} s "
+          "(organisation, buildings and charges through the API; apartments through the store)", flush=True)
+    settle(stack)
+    out["generation"] = phase(stack, http, auth, "generation", lambda: [
+        http.post("/invoices/generate-bulk", headers=auth, json={"buildingId": b, **PERIOD}).json()["data"]["jobId"]
+        for b in ids])
+    out["sending"] = phase(stack, http, auth, "sending", lambda: [
+        http.post("/invoices/send-bulk", headers=auth, json={"buildingId": b}).json()["data"]["jobId"]
+        for b in ids])
+    issued = [inv for b in ids for inv in invoices(http, auth, b)]
+    out["invoices"], out["sent"] = len(issued), sum(1 for inv in issued if inv["status"] != "draft")
+    paying = [inv for k, inv in enumerate(issued) if k % 10 != 9]
+    out["paying"] = len(paying)
+    background = "/bank-statements/uploads" in http.get("/openapi.json").text
+    files = statements(paying, whole=background)
+    out["statementFiles"] = len(files)
+    out["reconciliation"] = phase(stack, http, auth, "reconciliation", lambda: [
+        j for content in files for j in import_statement(http, auth, content, background)])
+    out["paid"] = sum(1 for b in ids for inv in invoices(http, auth, b) if inv["status"] == "paid")
+    out["mail"] = len(stack.mail())
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from local import template as tpl
+    from tests.e2e.conftest import SERVER_ERROR, unexpected_errors
+
     root = Path(args.root).resolve()
     workdir = Path(tempfile.mkdtemp(prefix="urbaneta-portfolio-"))
     stack = spawn(root, workdir)
@@ -259,46 +292,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                        if k not in ("PATH", "LANG") and not k.startswith("PYTHON")})
     os.environ.update({"AWS_ENDPOINT_URL": stack.moto_url, "POWERTOOLS_LOG_LEVEL": "ERROR"})
     out: dict[str, Any] = {"root": str(root), "buildings": args.buildings, "apartments": args.apartments,
-                           "large": args.large}
+                           "large": args.large,
+                           "memoryMb": {logical: spec.memory for logical, spec in tpl.functions().items()}}
     try:
-        http = httpx.Client(base_url=stack.api_url, timeout=600)
-        tenant_id, auth = register(http)
-        started = time.perf_counter()
-        sizes = [args.apartments] * args.buildings + ([args.large] if args.large else [])
-        ids = [building(http, auth, n, size, tenant_id) for n, size in enumerate(sizes, 1)]
-        out["setupSeconds"] = time.perf_counter() - started
-        print(f"  set up {len(ids)} buildings, {sum(sizes)} apartments in {out['setupSeconds']:.0f} s "
-              "(organisation, buildings and charges through the API; apartments through the store)", flush=True)
-        settle(stack)
-        out["generation"] = phase(stack, http, auth, "generation", lambda: [
-            http.post("/invoices/generate-bulk", headers=auth, json={"buildingId": b, **PERIOD}).json()["data"]["jobId"]
-            for b in ids])
-        out["sending"] = phase(stack, http, auth, "sending", lambda: [
-            http.post("/invoices/send-bulk", headers=auth, json={"buildingId": b}).json()["data"]["jobId"]
-            for b in ids])
-        issued = [inv for b in ids for inv in invoices(http, auth, b)]
-        paying = [inv for k, inv in enumerate(issued) if k % 10 != 9]
-        uploads = "/bank-statements/uploads" in http.get("/openapi.json").text
-        files = statements(paying, whole=uploads)
-        out["statementFiles"] = len(files)
-        out["reconciliation"] = phase(stack, http, auth, "reconciliation", lambda: [
-            j for content in files for j in import_statement(http, auth, content)])
-        after = [inv for b in ids for inv in invoices(http, auth, b)]
-        out["invoices"] = len(after)
-        out["sent"] = sum(1 for inv in after if inv["status"] != "draft")
-        out["paid"] = sum(1 for inv in after if inv["status"] == "paid")
-        out["paying"] = len(paying)
-        out["mail"] = len(stack.mail())
+        month(stack, httpx.Client(base_url=stack.api_url, timeout=600), out,
+              [args.apartments] * args.buildings + ([args.large] if args.large else []))
+    except Exception as exc:  # what was measured is kept; the failure is reported with the stack's log
+        out["failed"] = f"{type(exc).__name__}: {exc}"
+        print(f"  FAILED: {out['failed']}", flush=True)
     finally:
         stack.stop()
-    from local import template as tpl
-    from tests.e2e.conftest import SERVER_ERROR, unexpected_errors
-
-    out["memoryMb"] = {logical: spec.memory for logical, spec in tpl.functions().items()}
-
     console = stack.log()
     out["logErrors"] = unexpected_errors(console)[:20]
     out["serverErrors"] = sum(1 for line in console.splitlines() if SERVER_ERROR.match(line))
+    if out["logErrors"] or out["serverErrors"] or "failed" in out:
+        print("\n".join(console.splitlines()[-40:]), flush=True)
     return out
 
 
