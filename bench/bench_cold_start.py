@@ -14,7 +14,8 @@ Two figures per function, measured alternately with two references in the same r
   (their first event needs a job): their import is measured only.
 
 ``python -X importtime`` of the slowest function's import is summarised (the largest own costs), to show where
-its time goes. ``BENCH_AGAINST=<another checkout>`` compares each function with itself in that checkout instead."""
+its time goes. ``BENCH_RUNS`` sets the runs (default 7; quick 3). ``BENCH_AGAINST=<another checkout>`` compares
+each function with itself in that checkout instead."""
 
 from __future__ import annotations
 
@@ -126,6 +127,7 @@ class World:
 
     emulator: Any
     token: str
+    building_id: str
     environments: dict[str, dict[str, str]]
 
 
@@ -146,31 +148,38 @@ def world() -> World:
     envs = {logical: function_environment(logical, names, spec, extra) for logical, spec in tpl.functions().items()}
     os.environ.update({k: v for k, v in envs["BuildingsFunction"].items() if k not in ("PATH", "LANG")})
     from tests.conftest import new_caller
+    from tests.integration.invoicing_helpers import new_building
     from urbaneta.adapters.aws import reset_clients
 
     reset_clients()
-    return World(emulator, new_caller("manager").token, envs)
+    manager = new_caller("manager")
+    return World(emulator, manager.token, new_building(manager)["id"], envs)
 
 
-def first_request(logical: str, token: str) -> dict[str, Any] | None:
-    """One authenticated GET of the function's first list route (None for functions behind no route)."""
+def first_request(logical: str, w: World) -> dict[str, Any] | None:
+    """One authenticated GET of the function's main list route (None for functions behind no route)."""
     from local import template as tpl
 
     paths = [r.path.replace("/{proxy+}", "") for r in tpl.http_routes() if r.function == logical]
     if not paths:
         return None
     path = FIRST.get(logical) or sorted(paths, key=lambda p: ("{" in p, len(p)))[0]
-    return _event("GET", path, token)
+    return _event("GET", path.format(building=w.building_id), w.token)
 
 
-FIRST = {"AuthFunction": "/api/api-keys", "AccountsFunction": "/api/reports/debtors",
-         "DocsFunction": "/api/openapi.json"}
+FIRST = {"AuthFunction": "/api/api-keys", "AccountsFunction": "/api/reports/debtors?buildingId={building}",
+         "DocsFunction": "/api/openapi.json", "InvoicesFunction": "/api/invoices", "PaymentsFunction": "/api/payments",
+         "MetersFunction": "/api/meters?buildingId={building}"}
 
 
 def _event(method: str, path: str, token: str, body: str | None = None) -> dict[str, Any]:
     import json
 
     event: dict[str, Any] = json.loads((ROOT / "events" / "api" / "base.json").read_text())
+    path, _, query = path.partition("?")
+    if query:
+        event["rawQueryString"] = query
+        event["queryStringParameters"] = dict(pair.split("=", 1) for pair in query.split("&"))
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["requestContext"]["http"]["method"] = method
     event["headers"]["authorization"] = f"Bearer {token}"
@@ -206,7 +215,7 @@ def measure(python: Path, w: World, runs: int) -> tuple[list[Figure], dict[str, 
         "floor": (floor, "handler", env, _event("POST", "/hello", w.token, '{"name": "x"}'))}
     for logical, spec in sorted(tpl.functions().items()):
         subjects[logical] = (spec.code_dir / spec.module_file, spec.handler_name, w.environments[logical],
-                             first_request(logical, w.token))
+                             first_request(logical, w))
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in subjects}
     for r in range(runs):
         order = list(subjects) if r % 2 == 0 else list(subjects)[::-1]
@@ -275,7 +284,7 @@ def main() -> None:
     python = layer_python()
     w = world()
     try:
-        figures, imports = measure(python, w, 3 if quick() else 7)
+        figures, imports = measure(python, w, int(os.environ.get("BENCH_RUNS", 3 if quick() else 7)))
     finally:
         w.emulator.stop()
     report("cold_start", figures)
