@@ -1,24 +1,25 @@
 """Modelled AWS cost of 10,000 invoices generated, rendered, stored and e-mailed.
 
 A sample building's month is run end to end in-process against moto (the API, the generation worker, the
-sending worker that renders each PDF, stores it and e-mails it). Every AWS call is counted with botocore
-event hooks, DynamoDB capacity is derived from the sizes of the items written and read, and each worker's
-handler time is measured. The counts per invoice are then priced at the public on-demand prices below and
-scaled to 10,000 invoices. Goal: at most 0.10 USD without e-mail.
+sending worker that renders each PDF, stores it and e-mails it). Every AWS call is counted
+(``bench/cost_model.py``: ``Counted``), DynamoDB write units are charged from the items moto holds before and after
+each write as DynamoDB charges them (1 unit per started KB, twice in a transaction, and again for every index the
+item is projected to: ``local/capacity.py``), read units from the items answered, and each worker's handler time
+is measured. The counts per invoice are then priced at the public on-demand prices below and scaled to 10,000
+invoices. Goal: at most 0.10 USD without e-mail. The cost model (``cost_model.model``) states the same per-invoice
+counts from the code's items and chunk sizes for buildings of 60 and 4,000 apartments;
+``tests/integration/test_cost_model.py`` holds it to what is counted here.
 
 Prices (USD, us-east-1 list prices; eu-north-1 is within a few percent): Lambda arm64 0.0000133334 per
 GB-second and 0.20 per million requests; DynamoDB on-demand 0.625 per million write request units and 0.125
 per million read request units; S3 Standard 0.005 per 1,000 PUTs and 0.023 per GB-month; SQS 0.40 per million
-requests; EventBridge 1.00 per million events; SES 0.10 per 1,000 e-mails and 0.12 per GB of attachments.
+requests; EventBridge 1.00 per million events; SES 0.10 per 1,000 e-mails and 0.12 per GB of attachments; S3
+GET 0.0004 per 1,000.
 Network time inside AWS is modelled as 5 ms per AWS call on top of the measured handler time."""
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import time
-from collections import Counter
 from typing import Any
 
 from bench.common import Figure, quick, report
@@ -26,74 +27,12 @@ from bench.common import Figure, quick, report
 PRICE = {
     "lambda_gb_s": 0.0000133334, "lambda_request": 0.20 / 1e6,
     "wru": 0.625 / 1e6, "rru": 0.125 / 1e6,
-    "s3_put": 0.005 / 1000, "s3_gb_month": 0.023,
+    "s3_put": 0.005 / 1000, "s3_get": 0.0004 / 1000, "s3_gb_month": 0.023,
     "sqs_request": 0.40 / 1e6, "event": 1.00 / 1e6,
     "ses_email": 0.10 / 1000, "ses_gb": 0.12,
 }
 RTT = 0.005
 INVOICES = 10_000
-
-
-def _size(attrs: dict[str, Any]) -> int:
-    return len(json.dumps(attrs, separators=(",", ":"), default=str))
-
-
-class Meter:
-    """botocore hooks on every client: calls per service and operation, DynamoDB request units, bytes."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.wru = 0.0
-        self.rru = 0.0
-        self.s3_bytes = 0
-        self.events = 0
-        self.emails = 0
-        self.email_bytes = 0
-        self.sqs_requests = 0
-
-    def before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        op = f"{model.service_model.service_name}.{model.name}"
-        self.calls[op] += 1
-        if op == "dynamodb.PutItem":
-            self.wru += math.ceil(_size(params["Item"]) / 1024)
-        elif op == "dynamodb.BatchWriteItem":
-            for reqs in params["RequestItems"].values():
-                for r in reqs:
-                    self.wru += math.ceil(_size(r.get("PutRequest", {}).get("Item", {"k": 1})) / 1024)
-        elif op == "dynamodb.TransactWriteItems":
-            for t in params["TransactItems"]:
-                item = t.get("Put", {}).get("Item") or {"k": 1}
-                self.wru += 2 * math.ceil(_size(item) / 1024)
-        elif op in ("dynamodb.UpdateItem", "dynamodb.DeleteItem"):
-            self.wru += 1
-        elif op == "s3.PutObject":
-            body = params.get("Body", b"")
-            self.s3_bytes += len(body) if isinstance(body, bytes | str) else 0
-        elif op == "events.PutEvents":
-            self.events += len(params["Entries"])
-        elif op == "ses.SendRawEmail":
-            self.emails += 1
-            self.email_bytes += len(params["RawMessage"]["Data"])
-        elif op.startswith("sqs.") and op != "sqs.GetQueueUrl":
-            self.sqs_requests += 1
-
-    def after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        op = f"{model.service_model.service_name}.{model.name}"
-        if op == "dynamodb.GetItem":
-            self.rru += max(1, math.ceil(_size(parsed.get("Item", {})) / 4096))
-        elif op == "dynamodb.Query":
-            self.rru += max(1, math.ceil(sum(_size(i) for i in parsed.get("Items", [])) / 4096)) / 2
-        elif op == "dynamodb.BatchGetItem":
-            for items in parsed.get("Responses", {}).values():
-                self.rru += sum(max(1, math.ceil(_size(i) / 4096)) for i in items)
-
-    def attach(self) -> None:
-        from urbaneta.adapters.aws import client
-
-        for service in ("dynamodb", "s3", "events", "ses", "sqs"):
-            events = client(service).meta.events
-            events.register(f"before-parameter-build.{service}.*", self.before)
-            events.register(f"after-call.{service}.*", self.after)
 
 
 def _memory_mb(logical: str) -> int:
@@ -104,60 +43,32 @@ def _memory_mb(logical: str) -> int:
 
 
 def run(apartments: int) -> dict[str, Any]:
-    from tests.conftest import new_caller
-    from tests.integration import invoicing_helpers as ih
-    from tests.support import call, emulated_aws
+    """One building's month in-process on moto, every AWS call and DynamoDB unit counted (``cost_model``)."""
+    from bench.cost_model import Sample, counted_month
 
-    with emulated_aws(prefix="urbaneta-cost"):
-        mgr = new_caller("manager")
-        b = ih.new_building(mgr, invoicePrefix="COST")
-        for n in range(1, apartments + 1):
-            ih.new_apartment(mgr, b["id"], str(n), 40 + n % 30, ownerName=f"Jüri Õunapuu {n}",
-                             email=f"apt{n}@example.com", residentsCount=n % 4)
-        ih.new_charge(mgr, b["id"], "Haldustasu", "per_area", 0.45)
-        ih.new_charge(mgr, b["id"], "Prügivedu", "per_resident", 2.1)
-        ih.new_charge(mgr, b["id"], "Remondifond", "per_apartment", 12)
-        ih.new_charge(mgr, b["id"], "Küte", "shared_by_area", 2500)
-        meter = Meter()
-        meter.attach()
-        timings: dict[str, float] = {}
-        started = time.perf_counter()
-        res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
-                   body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
-        assert res.status == 202, res
-        generation_calls_before = sum(meter.calls.values())
-        t0 = time.perf_counter()
-        assert not ih.run_generation()
-        timings["generation"] = time.perf_counter() - t0
-        generation_calls = sum(meter.calls.values()) - generation_calls_before
-        res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token, body={"buildingId": b["id"]})
-        assert res.status == 202, res
-        sending_calls_before = sum(meter.calls.values())
-        t0 = time.perf_counter()
-        assert not ih.run_sending()
-        timings["sending"] = time.perf_counter() - t0
-        sending_calls = sum(meter.calls.values()) - sending_calls_before
-        timings["total"] = time.perf_counter() - started
-        return {"meter": meter, "timings": timings, "generation_calls": generation_calls,
-                "sending_calls": sending_calls}
+    month = counted_month(apartments)
+    total = month["generation"] + month["sending"]
+    sample = Sample(draft=month["draft"], pdf_bytes=total.s3_bytes // max(1, total.calls["s3:PutObject"]))
+    return {"counts": total, "timings": month["timings"], "sample": sample}
 
 
-def price(result: dict[str, Any], apartments: int) -> dict[str, float]:
-    m: Meter = result["meter"]
-    scale = INVOICES / apartments
-    gen_s = result["timings"]["generation"] + result["generation_calls"] * RTT
-    send_s = result["timings"]["sending"] + result["sending_calls"] * RTT
-    gen_gb = _memory_mb("InvoiceGenerationWorkerFunction") / 1024
-    send_gb = _memory_mb("InvoiceSendingWorkerFunction") / 1024
-    sqs_messages = m.calls["sqs.SendMessageBatch"] + m.calls["sqs.SendMessage"]
+def price(counts: Any, invoices: int, lambda_seconds: dict[str, float]) -> dict[str, float]:
+    """USD per 10,000 invoices of ``counts`` (``cost_model.Counts`` of ``invoices`` invoices); Lambda time:
+    the handler seconds measured per worker, plus ``RTT`` per AWS call."""
+    scale = INVOICES / invoices
+    c = counts.calls
+    aws_calls = sum(c.values())
+    memory = sum(_memory_mb(fn) for fn in lambda_seconds) / max(1, len(lambda_seconds)) / 1024
+    gb_s = sum(s * _memory_mb(fn) / 1024 for fn, s in lambda_seconds.items()) + aws_calls * RTT * memory
     cost = {
-        "lambda": (gen_s * gen_gb + send_s * send_gb) * scale * PRICE["lambda_gb_s"]
-        + sqs_messages * scale * PRICE["lambda_request"],
-        "dynamodb": (m.wru * PRICE["wru"] + m.rru * PRICE["rru"]) * scale,
-        "s3": (m.calls["s3.PutObject"] * PRICE["s3_put"] + m.s3_bytes / 1e9 * PRICE["s3_gb_month"]) * scale,
-        "sqs": m.sqs_requests * scale * PRICE["sqs_request"],
-        "eventbridge": m.events * scale * PRICE["event"],
-        "ses": (m.emails * PRICE["ses_email"] + m.email_bytes / 1e9 * PRICE["ses_gb"]) * scale,
+        "lambda": gb_s * scale * PRICE["lambda_gb_s"]
+        + (c["sqs:SendMessageBatch"] + c["sqs:SendMessage"]) * scale * PRICE["lambda_request"],
+        "dynamodb": (counts.write_units() * PRICE["wru"] + counts.units.get("read", 0) * PRICE["rru"]) * scale,
+        "s3": (c["s3:PutObject"] * PRICE["s3_put"] + c["s3:GetObject"] * PRICE["s3_get"]
+               + counts.s3_bytes / 1e9 * PRICE["s3_gb_month"]) * scale,
+        "sqs": sum(n for k, n in c.items() if k.startswith("sqs:")) * scale * PRICE["sqs_request"],
+        "eventbridge": counts.units.get("events", 0) * scale * PRICE["event"],
+        "ses": (c["ses:SendRawEmail"] * PRICE["ses_email"] + counts.email_bytes / 1e9 * PRICE["ses_gb"]) * scale,
     }
     cost["without_email"] = sum(v for k, v in cost.items() if k != "ses")
     cost["with_email"] = cost["without_email"] + cost["ses"]
@@ -165,15 +76,27 @@ def price(result: dict[str, Any], apartments: int) -> dict[str, float]:
 
 
 def main() -> None:
+    from bench.cost_model import model
+
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     apartments = 40 if quick() else 200
     result = run(apartments)
-    cost = price(result, apartments)
-    m: Meter = result["meter"]
-    print(f"{apartments} invoices in-process: generation {result['timings']['generation']:.2f} s, sending (PDF, "
-          f"S3, SES) {result['timings']['sending']:.2f} s; AWS calls: {dict(sorted(m.calls.items()))}")
-    print(f"per invoice: {m.wru / apartments:.2f} WRU, {m.rru / apartments:.2f} RRU, "
-          f"{m.s3_bytes / apartments / 1024:.1f} KiB PDF, {m.email_bytes / max(1, m.emails) / 1024:.1f} KiB e-mail")
+    counts = result["counts"]
+    seconds = {"InvoiceGenerationWorkerFunction": result["timings"]["generation"],
+               "InvoiceSendingWorkerFunction": result["timings"]["sending"]}
+    cost = price(counts, apartments, seconds)
+    print(f"{apartments} invoices in-process: generation {seconds['InvoiceGenerationWorkerFunction']:.2f} s, "
+          f"sending (PDF, S3, SES) {seconds['InvoiceSendingWorkerFunction']:.2f} s; AWS calls: "
+          f"{dict(sorted(counts.calls.items()))}")
+    print(f"per invoice counted: {counts.write_units() / apartments:.2f} write units "
+          f"({', '.join(f'{k} {v / apartments:.2f}' for k, v in sorted(counts.units.items()))}), "
+          f"{counts.s3_bytes / apartments / 1024:.1f} KiB PDF, "
+          f"{counts.email_bytes / max(1, counts.calls['ses:SendRawEmail']) / 1024:.1f} KiB e-mail")
+    for n in (60, 4000):
+        stated = model(n, result["sample"])
+        print(f"model, a building of {n}: {stated.write_units() / n:.2f} write units, "
+              f"{sum(v for k, v in stated.calls.items() if k.startswith('dynamodb:')) / n:.3f} DynamoDB calls, "
+              f"{stated.units['events'] / n:.0f} events per invoice (per-job calls left out)")
     print("cost of 10,000 invoices (USD): " + ", ".join(f"{k} {v:.4f}" for k, v in cost.items()))
     report("cost", [
         Figure("cost", "USD per 10k invoices, without e-mail", cost["without_email"], "USD", None, "<= 0.10"),
@@ -182,6 +105,7 @@ def main() -> None:
         Figure("cost", "  of which DynamoDB", cost["dynamodb"], "USD", None, ""),
         Figure("cost", "  of which S3", cost["s3"], "USD", None, ""),
         Figure("cost", "  of which SES", cost["ses"], "USD", None, ""),
+        Figure("cost", "DynamoDB write units per invoice", counts.write_units() / apartments, "units", None, ""),
     ])
 
 

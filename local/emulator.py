@@ -21,7 +21,9 @@ Quotas moto does not enforce (batch sizes, PutEvents' entry size) are enforced h
 that tests meet them as code on AWS would.
 
 Every request is counted per service and operation, separately for the functions and for the stack's own
-plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks.
+plumbing (pumps, provisioning: recognised by their access key), for ``GET /_local/stats`` and the benchmarks;
+the functions' DynamoDB capacity units (by item size, per table and index: ``local/capacity.py``) and the
+entries of their PutEvents are counted too (``units``).
 ``--aws-latency-ms`` adds a modelled network round trip to each of the functions' DynamoDB and EventBridge calls
 (the benchmarks use it to weigh calls as AWS would, where a call costs a round trip).
 """
@@ -40,7 +42,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local import limits
+from local import capacity, limits
+from local.template import REGION
 
 EMULATOR_LOCK = threading.RLock()
 STACK_ACCESS_KEY = "local-stack"  # the stack's own clients; functions sign with another key
@@ -56,19 +59,22 @@ class CallCounter:
         self._lock = threading.Lock()
         self.functions: Counter[str] = Counter()
         self.stack: Counter[str] = Counter()
+        self.units = capacity.CapacityMeter(capacity.moto_lookup(REGION))  # the functions' capacity units
 
     def add(self, who: str, operation: str) -> None:
         with self._lock:
             (self.stack if who == "stack" else self.functions)[operation] += 1
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
+    def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:
-            return {"functions": dict(sorted(self.functions.items())), "stack": dict(sorted(self.stack.items()))}
+            return {"functions": dict(sorted(self.functions.items())), "stack": dict(sorted(self.stack.items())),
+                    "units": self.units.snapshot()}
 
     def reset(self) -> None:
         with self._lock:
             self.functions.clear()
             self.stack.clear()
+        self.units.reset()
 
 
 def _service_and_key(environ: dict[str, Any]) -> tuple[str, str]:
@@ -148,7 +154,7 @@ class SerialisedEmulator:
         elif service == "sqs" and operation == "ReceiveMessage":
             status, headers, out = self._receive(environ, body)
         else:
-            status, headers, out = self._call(environ, body)
+            status, headers, out = self._metered(environ, body, service, operation, who)
             if service == "events" and operation == "PutEvents":
                 self._notify_activity(None)
             elif service == "sqs" and operation in WAKING_SQS_CALLS:
@@ -156,6 +162,28 @@ class SerialisedEmulator:
         start_response(status, [(k, v) for k, v in headers if k.lower() != "content-length"]
                        + [("Content-Length", str(len(out)))])
         return [out]
+
+    def _metered(self, environ: dict[str, Any], body: bytes, service: str, operation: str,
+                 who: str) -> tuple[str, list[tuple[str, str]], bytes]:
+        """The call, with the capacity units of the functions' DynamoDB calls and their events counted."""
+        if who != "functions" or service not in ("dynamodb", "events"):
+            return self._call(environ, body)
+        try:
+            request = json.loads(body) if body else {}
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            return self._call(environ, body)
+        if operation in capacity.WRITES:
+            with EMULATOR_LOCK:  # the items before and after, with nothing between
+                return self.counter.units.around_write(operation, request, lambda: self._call(environ, body),
+                                               lambda answer: answer[0].startswith("200"))
+        answer = self._call(environ, body)
+        if answer[0].startswith("200") and operation in capacity.READS:
+            self.counter.units.count_read(operation, request, answer[2])
+        elif answer[0].startswith("200") and operation == "PutEvents":
+            self.counter.units.count_events(request)
+        return answer
 
     def _receive(self, environ: dict[str, Any], body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
         """ReceiveMessage with long polling done here, outside the lock (JSON protocol, as boto3 speaks)."""

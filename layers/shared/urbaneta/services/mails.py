@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from urbaneta.domain.invoices import Invoice
 from urbaneta.i18n import Texts
+
+if TYPE_CHECKING:  # annotations only: the functions that mail no invoice (sign-up, staff) never load the model
+    from urbaneta.domain.invoices import Invoice
 
 PRODUCT = "Urbaneta"
 

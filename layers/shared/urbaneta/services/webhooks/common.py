@@ -4,7 +4,7 @@ the delivery body and record, and the delivery queue."""
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from urbaneta.adapters import queues, sealing
 from urbaneta.adapters.events import DomainEvent
@@ -12,8 +12,10 @@ from urbaneta.clock import new_id, parse_rfc3339, rfc3339, utcnow
 from urbaneta.domain import webhooks as rules
 from urbaneta.domain.webhooks import Delivery, Webhook
 from urbaneta.errors import ServiceUnavailable
-from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
 from urbaneta.settings import get_settings
+
+if TYPE_CHECKING:  # built on first use: the webhooks API needs it only to queue a test or a redelivery
+    from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
 
 EXHAUSTED: Literal["retries exhausted"] = "retries exhausted"
 
@@ -61,6 +63,8 @@ def enqueue(deliveries: list[Delivery]) -> int:
 
 
 def message_of(delivery: Delivery, *, exhausted: bool = False) -> DeliveryMessage:
+    from urbaneta.models.messages import WebhookDeliveryMessage as DeliveryMessage
+
     return DeliveryMessage(tenant_id=delivery.tenant_id, webhook_id=delivery.webhook_id, delivery_id=delivery.id,
                            token=delivery.message_token, reason=EXHAUSTED if exhausted else None)
 
