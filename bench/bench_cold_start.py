@@ -4,6 +4,8 @@ Each function is measured in a fresh interpreter of a virtualenv holding exactly
 (what the layer ships) and boto3 at the version Lambda's Python runtime bundles (``LAMBDA_BOTO3``): not the dev
 venv, whose ``awscrt`` and ``pyOpenSSL`` (pulled in by dev tools) load with botocore and inflate every figure.
 The venv is built once under ``.local/layer-venv`` (rebuilt when the requirements change; never committed).
+Our package and the functions are compiled first, as the layer ships them (``layers/shared/Makefile``;
+``bench_layer_bytecode`` measures what that saves).
 
 Two figures per function, measured alternately with two references in the same run:
 - import: loading the function's module (what Lambda's init runs), against a bare Powertools hello world
@@ -253,12 +255,22 @@ def importtime(python: Path, env: dict[str, str], path: Path, top: int = 8) -> l
     return sorted(rows, reverse=True)[:top]
 
 
+def ship_bytecode(python: Path, *roots: Path) -> None:
+    """Compile the package and the functions as the layer ships them (``layers/shared/Makefile``): a cold start
+    on Lambda never compiles our modules. Ordinary timestamp-checked bytecode, so an edited source is never
+    shadowed by a stale file in a working tree."""
+    for root in roots:
+        subprocess.run([str(python), "-m", "compileall", "-q", str(root / "layers" / "shared" / "urbaneta"),
+                        str(root / "functions")], check=True, capture_output=True)
+
+
 def against(other: Path) -> None:
     """Each function's import here against the same function in another checkout (the commit before a change,
     from ``git worktree add``), alternating, in the layer venv."""
     from local import template as tpl
 
     python = layer_python()
+    ship_bytecode(python, ROOT, other)
     env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_REGION": "eu-north-1",
            "PYDANTIC_DISABLE_PLUGINS": "__all__"}
     figures = []
@@ -282,6 +294,7 @@ def main() -> None:
         return
     sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
     python = layer_python()
+    ship_bytecode(python, ROOT)
     w = world()
     try:
         figures, imports = measure(python, w, int(os.environ.get("BENCH_RUNS", 3 if quick() else 7)))
