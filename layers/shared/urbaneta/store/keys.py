@@ -107,6 +107,16 @@ def apartment(tenant_id: str, apartment_id: str) -> Key:
     return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", "APARTMENT")
 
 
+def building_apartment(tenant_id: str, building_id: str, apartment_id: str) -> Key:
+    """Membership of an apartment in its building's item collection (a fixed-size item per apartment, written in
+    the apartment's transaction): the strongly consistent list the delete cascade pages."""
+    return pk_sk(building(tenant_id, building_id)["PK"], f"{building_apartments_prefix()}{apartment_id}")
+
+
+def building_apartments_prefix() -> str:
+    return "APT#"
+
+
 def apartments_partition(tenant_id: str, building_id: str) -> str:
     return f"{_t(tenant_id)}#B#{building_id}#APARTMENTS"
 
@@ -414,7 +424,7 @@ def readings_index(tenant_id: str, meter_id: str, reading_date: str, created_at:
 
 
 def building_partition(tenant_id: str, building_id: str) -> str:
-    """The building's item collection (the building item and its charges)."""
+    """The building's item collection (the building item, its charges and its apartments' memberships)."""
     return building(tenant_id, building_id)["PK"]
 
 
