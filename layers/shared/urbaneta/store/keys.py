@@ -420,6 +420,17 @@ def readings_index(tenant_id: str, meter_id: str, reading_date: str, created_at:
     return gsi("GSI1", readings_partition(tenant_id, meter_id), readings_sort(reading_date, created_at, reading_id))
 
 
+def building_readings_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#READINGS"
+
+
+def building_readings_index(tenant_id: str, building_id: str, reading_date: str, meter_id: str, created_at: str,
+                            reading_id: str) -> Key:
+    """GSI2: every reading of a building by reading date (generation reads a period's in one paged Query)."""
+    return gsi("GSI2", building_readings_partition(tenant_id, building_id),
+               f"{reading_date}#{meter_id}#{created_at}#{reading_id}")
+
+
 # --- buildings area: list heads, counters, collection ranges ------------------------------------------------
 
 

@@ -45,6 +45,7 @@ from urbaneta.store.invoices.numbers import (
 from urbaneta.store.invoices.reads import (
     apartment_invoices,
     apartment_query,
+    building_invoice_history,
     current_invoices,
     due_before,
     find_invoice_by_number,
@@ -65,6 +66,7 @@ __all__ = [
     "apartment_invoices",
     "apartment_query",
     "apply",
+    "building_invoice_history",
     "counter_op",
     "counter_value",
     "create_op",
