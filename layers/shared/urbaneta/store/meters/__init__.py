@@ -10,8 +10,7 @@
   concurrent submissions can never both be computed against the same baseline.
 
 Other capabilities use ``get_meter``, ``list_meters``, ``building_readings`` and ``list_readings`` (invoice
-generation) and
-``delete_meters_of_building`` (the building delete cascade).
+generation) and ``delete_meters_of_building`` (the building delete cascade).
 
 Modules: ``items`` (mapping, the pointer condition), ``devices`` (meters), ``readings``; every public name is
 importable from here."""
