@@ -108,3 +108,27 @@ def test_r3_late_interest_history_is_one_query_per_building_not_per_apartment(ma
     for inv in february:
         interest = [ln for ln in inv["lines"] if ln["description"].startswith("Late interest")]
         assert [(ln["quantity"], ln["amount"]) for ln in interest] == [(14, 0.7)]
+
+
+def test_r4_the_migration_indexes_readings_written_before_the_building_index(make_caller):
+    from datetime import date
+    from decimal import Decimal
+
+    from local.migrate_readings_index import migrate
+    from urbaneta.clock import new_id, now_iso
+    from urbaneta.domain.meters import Reading
+    from urbaneta.store import meters, table
+
+    # Given a reading stored as before the building index (no GSI2 keys)
+    tenant_id, building_id, meter_id = new_id(), new_id(), new_id()
+    old = Reading(id=new_id(), tenant_id=tenant_id, meter_id=meter_id, building_id=building_id, value=Decimal(7),
+                  reading_date=date(2025, 1, 31), consumption=Decimal(1), created_at=now_iso())
+    item = {k: v for k, v in meters.reading_item(old).items() if not k.startswith("GSI2")}
+    table.batch_write([item])
+    assert meters.building_readings(tenant_id, building_id, date(2025, 1, 1), date(2025, 1, 31)) == {}
+    # When the migration runs (twice: it is safe to repeat)
+    first, second = migrate(), migrate()
+    # Then the building's period query finds it, and the second run had nothing left to do
+    found = meters.building_readings(tenant_id, building_id, date(2025, 1, 1), date(2025, 1, 31))
+    assert [r.id for r in found[meter_id]] == [old.id]
+    assert first >= 1 and second == 0
