@@ -174,7 +174,7 @@ def main() -> None:
     against = os.environ.get("BENCH_AGAINST")
     roots = {"after": ROOT, **({"before": Path(against)} if against else {})}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in roots}
-    for _ in range(2):  # alternating
+    for _ in range(int(os.environ.get("BENCH_ROUNDS", "2"))):  # alternating
         for name, root in roots.items():
             runs[name].append(_child(root))
     per = {name: [sum(r["calls"].values()) / r["invoices"] for r in rs] for name, rs in runs.items()}
