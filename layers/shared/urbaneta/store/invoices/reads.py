@@ -96,7 +96,7 @@ def building_invoice_history(tenant_id: str, building_id: str, apartment_ids: It
     for item in query_all(keys.invoices_partition(tenant_id), index="GSI1",
                           sk_prefix=keys.invoices_building_prefix(building_id),
                           filter_expression="#st <> :cancelled AND attribute_not_exists(creditNoteOf)",
-                          filter_names={"#st": "status"}, filter_values={":cancelled": "cancelled"}):
+                          filter_names={"#st": "status"}, filter_values={":cancelled": "cancelled"}, limit=5_000):
         mine = out.get(str(item.get("apartmentId")))
         if mine is not None:
             mine.append(invoice_of(item))
