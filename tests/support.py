@@ -128,15 +128,18 @@ class CallCounter:
 
 @contextmanager
 def count_calls(service: str = "dynamodb") -> Iterator[CallCounter]:
-    from urbaneta.adapters.aws import client
+    """The calls of both clients of the service: the ordinary one and the bulk writers' (``aws.bulk_client``)."""
+    from urbaneta.adapters.aws import bulk_client, client
 
     counter = CallCounter()
-    events = client(service).meta.events
-    events.register(f"before-call.{service}.*", counter)
+    emitters = [client(service).meta.events, bulk_client(service).meta.events]
+    for events in emitters:
+        events.register(f"before-call.{service}.*", counter)
     try:
         yield counter
     finally:
-        events.unregister(f"before-call.{service}.*", counter)
+        for events in emitters:
+            events.unregister(f"before-call.{service}.*", counter)
 
 
 def unique(prefix: str = "") -> str:

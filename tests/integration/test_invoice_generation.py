@@ -146,7 +146,7 @@ def _two_jobs(mgr, prefix: str, apartments: int) -> list[dict]:
 
 def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch):
     # Given two generation jobs of one organisation and prefix, two chunks each
-    from urbaneta.adapters.aws import client
+    from urbaneta.adapters.aws import bulk_client, client
     from urbaneta.services.invoicing import generation as invoicing
 
     mgr = make_caller("manager")
@@ -155,8 +155,7 @@ def test_concurrent_jobs_share_one_gapless_series(make_caller, aws, monkeypatch)
     assert len(chunks) == 4
     # (moto is not thread-safe: each AWS call is made atomic, the workers interleave between calls)
     lock = threading.Lock()
-    for service in ("dynamodb", "events", "sqs"):
-        api = client(service)
+    for api in [client(service) for service in ("dynamodb", "events", "sqs")] + [bulk_client("dynamodb")]:
         original = api._make_api_call
 
         def locked(operation, params, _original=original):

@@ -122,6 +122,16 @@ def readings_in_period(meter: Meter, readings: Sequence[Reading], start: date, e
     return None
 
 
+def needs_earlier_readings(readings: Sequence[Reading], start: date, end: date, rule: BillReadings = "submitted"
+                           ) -> bool:
+    """Whether a meter's readings from a window ending at ``end`` may bill differently from its whole history:
+    only when the period has a billable reading but the window none on or before ``start`` (the opening is then
+    older than the window, or there is none). Otherwise ``apartment_consumption`` gives the same either way:
+    everything it reads is dated in the period or is the latest billable reading on or before its start."""
+    usable = [r for r in readings if r.status != "rejected" and billable(r, rule)]
+    return any(start < r.reading_date <= end for r in usable) and not any(r.reading_date <= start for r in usable)
+
+
 # --- lines ---------------------------------------------------------------------------------------------------
 
 

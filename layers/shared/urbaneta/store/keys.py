@@ -112,6 +112,16 @@ def ownership_change(tenant_id: str, apartment_id: str, change_date: str) -> Key
     return pk_sk(f"{_t(tenant_id)}#A#{apartment_id}", f"OWNER#{change_date}")
 
 
+def building_apartment(tenant_id: str, building_id: str, apartment_id: str) -> Key:
+    """Membership of an apartment in its building's item collection (a fixed-size item per apartment, written in
+    the apartment's transaction): the strongly consistent list the delete cascade pages."""
+    return pk_sk(building(tenant_id, building_id)["PK"], f"{building_apartments_prefix()}{apartment_id}")
+
+
+def building_apartments_prefix() -> str:
+    return "APT#"
+
+
 def apartments_partition(tenant_id: str, building_id: str) -> str:
     return f"{_t(tenant_id)}#B#{building_id}#APARTMENTS"
 
@@ -415,11 +425,22 @@ def readings_index(tenant_id: str, meter_id: str, reading_date: str, created_at:
     return gsi("GSI1", readings_partition(tenant_id, meter_id), readings_sort(reading_date, created_at, reading_id))
 
 
+def building_readings_partition(tenant_id: str, building_id: str) -> str:
+    return f"{_t(tenant_id)}#B#{building_id}#READINGS"
+
+
+def building_readings_index(tenant_id: str, building_id: str, reading_date: str, meter_id: str, created_at: str,
+                            reading_id: str) -> Key:
+    """GSI2: every reading of a building by reading date (generation reads a period's in one paged Query)."""
+    return gsi("GSI2", building_readings_partition(tenant_id, building_id),
+               f"{reading_date}#{meter_id}#{created_at}#{reading_id}")
+
+
 # --- buildings area: list heads, counters, collection ranges ------------------------------------------------
 
 
 def building_partition(tenant_id: str, building_id: str) -> str:
-    """The building's item collection (the building item and its charges)."""
+    """The building's item collection (the building item, its charges and its apartments' memberships)."""
     return building(tenant_id, building_id)["PK"]
 
 

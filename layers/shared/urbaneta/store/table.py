@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from urbaneta import backoff
-from urbaneta.adapters.aws import client
+from urbaneta.adapters.aws import bulk_client, client
 from urbaneta.errors import Conflict
 from urbaneta.settings import get_settings
 from urbaneta.store.keys import Key
@@ -25,8 +25,10 @@ BATCH_WRITE_LIMIT = 25
 TRANSACT_LIMIT = 100
 
 
-def ddb() -> Any:
-    return client("dynamodb")
+def ddb(*, validated: bool = False) -> Any:
+    """The DynamoDB client; ``validated``: the bulk client without client-side parameter validation, for calls
+    built only from validated entities (``adapters.aws.bulk_client``)."""
+    return bulk_client("dynamodb") if validated else client("dynamodb")
 
 
 def table_name() -> str:
@@ -187,15 +189,16 @@ def update(
 # --- batches ---------------------------------------------------------------------------------------------
 
 
-def batch_write(puts: Iterable[Item] = (), deletes: Iterable[Key] = ()) -> int:
-    """BatchWriteItem in chunks of 25; unprocessed items are retried with backoff. Returns the call count."""
+def batch_write(puts: Iterable[Item] = (), deletes: Iterable[Key] = (), *, validated: bool = False) -> int:
+    """BatchWriteItem in chunks of 25; unprocessed items are retried with backoff. Returns the call count.
+    ``validated``: every item comes from a validated entity (see ``ddb``)."""
     requests: list[dict[str, Any]] = [{"PutRequest": {"Item": serialize(i)}} for i in puts]
     requests += [{"DeleteRequest": {"Key": serialize(k)}} for k in deletes]
     calls = 0
     for start in range(0, len(requests), BATCH_WRITE_LIMIT):
         pending: dict[str, Any] = {table_name(): requests[start : start + BATCH_WRITE_LIMIT]}
         for _ in backoff.attempts(9, message=BUSY):
-            out = ddb().batch_write_item(RequestItems=pending)
+            out = ddb(validated=validated).batch_write_item(RequestItems=pending)
             calls += 1
             pending = out.get("UnprocessedItems") or {}
             if not pending:

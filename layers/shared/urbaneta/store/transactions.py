@@ -66,9 +66,11 @@ def tx_check(key: Key, condition: str, *, label: str = "check", names: Mapping[s
                                                     vals, condition)})
 
 
-def transact(ops: Sequence[Op], *, conflict_message: str = DEFAULT_CONFLICT, token: str | None = None) -> None:
+def transact(ops: Sequence[Op], *, conflict_message: str = DEFAULT_CONFLICT, token: str | None = None,
+             validated: bool = False) -> None:
     """All-or-nothing write of up to 100 operations. Failed conditions raise ConditionFailed with the labels of
-    the failing operations; DynamoDB's own contention (ConditionFailed, throttling) is retried."""
+    the failing operations; DynamoDB's own contention (ConditionFailed, throttling) is retried. ``validated``:
+    every operation was built from validated entities (bulk workers), so botocore's own check is skipped."""
     if not ops:
         return
     if len(ops) > TRANSACT_LIMIT:
@@ -77,11 +79,12 @@ def transact(ops: Sequence[Op], *, conflict_message: str = DEFAULT_CONFLICT, tok
     if token:
         kwargs["ClientRequestToken"] = token
     attempt = 0
+    client = ddb(validated=validated)
     while True:
         try:
-            ddb().transact_write_items(**kwargs)
+            client.transact_write_items(**kwargs)
             return
-        except ddb().exceptions.TransactionCanceledException as exc:
+        except client.exceptions.TransactionCanceledException as exc:
             codes = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             failed = {ops[i].label for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
             if failed:

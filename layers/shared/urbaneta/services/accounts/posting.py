@@ -158,7 +158,7 @@ def write_invoices(invoices: Sequence[Invoice]) -> list[Invoice]:
         for start in range(0, len(pending), INVOICES_PER_TRANSACTION):
             group = [stamp(i, before[i.apartment_id]) for i in pending[start:start + INVOICES_PER_TRANSACTION]]
             try:
-                transact([op for inv in group for op in invoice_ops(inv, before[inv.apartment_id])])
+                transact([op for inv in group for op in invoice_ops(inv, before[inv.apartment_id])], validated=True)
             except ConditionFailed as exc:
                 exists = {label.split(":", 1)[1] for label in exc.labels if label.startswith("invoice:")}
                 retry += [i for i in group if i.id not in exists]

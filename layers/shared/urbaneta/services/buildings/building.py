@@ -34,22 +34,38 @@ def create_building(caller: Principal, body: BuildingCreate) -> BuildingOut:
 
 def list_buildings(caller: Principal, *, limit: str | None, cursor: str | None) -> Page[BuildingOut]:
     """Staff: every active building (creation order). Residents: the buildings of their apartments."""
-    req = PageRequest.parse(caller.tenant_id, "buildings" if caller.is_staff else "buildings:resident",
-                            limit=limit, cursor=cursor)
-    buildings, last = store.page_buildings(
-        caller.tenant_id, limit=req.limit, start_key=req.start,
-        only_with_apartments=None if caller.is_staff else caller.apartment_ids,
-    )
+    if not caller.is_staff:
+        return _resident_buildings(caller, PageRequest.parse(caller.tenant_id, "buildings:resident", limit=limit,
+                                                             cursor=cursor))
+    req = PageRequest.parse(caller.tenant_id, "buildings", limit=limit, cursor=cursor)
+    buildings, last = store.page_buildings(caller.tenant_id, limit=req.limit, start_key=req.start)
     return req.page([BuildingOut.of(b) for b in buildings], last)
 
 
+def _resident_buildings(caller: Principal, req: PageRequest) -> Page[BuildingOut]:
+    """The buildings of a resident's apartments in creation order (two BatchGetItem calls); the cursor carries
+    the position of the last one returned."""
+    found = store.buildings_of_apartments(caller.tenant_id, caller.apartment_ids)
+    if req.start is not None:
+        after = str(req.start.get("c"))
+        found = [pair for pair in found if pair[0] > after]
+    page, more = found[:req.limit], len(found) > req.limit
+    last = {"c": page[-1][0]} if more and page else None
+    return req.page([BuildingOut.of(b) for _, b in page], last)
+
+
 def _visible_building_item(caller: Principal, building_id: str) -> dict[str, Any]:
-    item = store.get_building_item(caller.tenant_id, building_id)
+    """Staff: the building (one GetItem). A resident: the building and their apartments together (one
+    BatchGetItem); visible only when one of them is in it."""
+    if caller.is_staff:
+        item = store.get_building_item(caller.tenant_id, building_id)
+    else:
+        item, mine = store.get_building_and_apartments(caller.tenant_id, building_id, sorted(caller.apartment_ids))
+        if not any(a.building_id == building_id for a in mine):
+            raise NotFound(store.BUILDING_NOT_FOUND)
     if not store.is_active(item):
         raise NotFound(store.BUILDING_NOT_FOUND)
     assert item is not None
-    if not caller.is_staff and not (store.building_apartment_ids(item) & caller.apartment_ids):
-        raise NotFound(store.BUILDING_NOT_FOUND)
     return item
 
 

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from urbaneta.adapters.events import publish
@@ -44,6 +44,7 @@ from urbaneta.store import payments as payments_store
 
 GENERATION_CHUNK = 400  # 1 reservation + 4 BatchGetItem + 17 TransactWriteItems + 1 progress per 400; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
+READINGS_LOOKBACK = timedelta(days=45)  # before the period (or its length, if longer): the opening readings
 
 
 def handle_generation_message(body: str | dict[str, Any]) -> None:
@@ -126,12 +127,28 @@ def _consumption(message: GenerationChunk, apartments: Sequence[Apartment]) -> d
     ids = {a.id for a in apartments}
     wanted: list[Meter] = [m for m in meter_store.list_meters(tenant_id, building_id)
                            if m.apartment_id in ids and m.type in types]
-    readings: dict[str, list[Reading]] = {m.id: meter_store.list_readings(tenant_id, m.id) for m in wanted}
+    readings = _period_readings(message, wanted) if wanted else {}
     by_apartment: dict[str, list[Meter]] = {}
     for m in wanted:
         by_apartment.setdefault(str(m.apartment_id), []).append(m)
     return {a.id: billing.apartment_consumption(by_apartment.get(a.id, []), readings, start, end, message.bill_readings)
             for a in apartments}
+
+
+def _period_readings(message: GenerationChunk, meters: Sequence[Meter]) -> dict[str, list[Reading]]:
+    """The meters' readings the period bills from: the building's readings of a window around the period in one
+    paged Query; a meter whose opening reading is older than the window (or that has none) reads its own whole
+    history, so the result is what every meter's whole history would give."""
+    from urbaneta.store import meters as meter_store
+
+    start, end, rule = message.period_start, message.period_end, message.bill_readings
+    since = start - max(READINGS_LOOKBACK, end - start)
+    found = meter_store.building_readings(message.tenant_id, message.building_id, since, end)
+    out = {m.id: found.get(m.id, []) for m in meters}
+    for m in meters:
+        if billing.needs_earlier_readings(out[m.id], start, end, rule):
+            out[m.id] = meter_store.list_readings(message.tenant_id, m.id)
+    return out
 
 
 def _new_invoice(message: GenerationChunk, a: Apartment, invoice_id: str, number: str, lines: list[Any],
@@ -168,6 +185,7 @@ def _bill(message: GenerationChunk, apartments: Sequence[Apartment], todo: set[s
     tenant_id, building_id = message.tenant_id, message.building_id
     usage = _consumption(message, [a for a in apartments if a.id in todo])
     rate = message.late_interest_daily_rate
+    history = store.building_invoice_history(tenant_id, building_id, sorted(todo)) if rate and todo else {}
     lines_of: dict[int, list[Any]] = {}
     no_lines: set[int] = set()
     for idx, a in enumerate(apartments):
@@ -177,8 +195,7 @@ def _bill(message: GenerationChunk, apartments: Sequence[Apartment], todo: set[s
             a, message.charges, default_vat_rate=message.vat_rate, shared=message.shared.get(a.id, {}),
             consumption=usage.get(a.id, billing.Consumption()))
         if rate:
-            earlier = store.apartment_invoices(tenant_id, building_id, a.id)
-            lines += billing.late_interest_lines(earlier, message.issue_date, rate)
+            lines += billing.late_interest_lines(history.get(a.id, []), message.issue_date, rate)
         for p in problems:
             entry = {"apartmentId": a.id, "apartmentNumber": a.number, "chargeId": p.charge_id, "message": p.message}
             if p.meter_ids:

@@ -2,8 +2,9 @@
 ``get_building``, ``get_apartment``, ``list_apartments``, ``find_apartment_by_reference`` and ``list_charges``.
 
 Items (keys in ``store.keys``):
-- building ``T#t#B#b / BUILDING`` in GSI1 ``T#t#BUILDINGS`` (creation order) while active; it also keeps the
-  string set ``apartmentIds`` of its apartments (residents' visibility, one Query for their building list);
+- building ``T#t#B#b / BUILDING`` in GSI1 ``T#t#BUILDINGS`` (creation order) while active; its size does not
+  depend on its apartments (a resident's buildings come from their apartments' items);
+- apartment membership ``T#t#B#b / APT#a`` in the building's collection (the delete cascade's consistent list);
 - apartment list head ``T#t#B#b / APARTMENTS`` in GSI1 ``T#t#B#b#APARTMENTS`` with sort key ``!``: it sorts
   before every apartment, so the first page of the apartment list proves the building exists and is active;
 - apartment ``T#t#A#a / APARTMENT`` in GSI1 ``T#t#B#b#APARTMENTS`` (natural number order), with the guards
@@ -22,13 +23,14 @@ from urbaneta.store.buildings.apartments import (
     get_apartment,
     get_building_and_apartments,
     list_apartments,
+    membership_item,
     page_apartments,
     update_apartment,
 )
 from urbaneta.store.buildings.building import (
     archive_building,
-    building_apartment_ids,
     building_item,
+    buildings_of_apartments,
     create_building,
     delete_building_cascade,
     get_building,
@@ -64,8 +66,8 @@ __all__ = [
     "REFERENCE_BASE",
     "apartment_item",
     "archive_building",
-    "building_apartment_ids",
     "building_item",
+    "buildings_of_apartments",
     "charge_item",
     "create_apartment",
     "create_building",
@@ -84,6 +86,7 @@ __all__ = [
     "keep_archived",
     "list_apartments",
     "list_charges",
+    "membership_item",
     "page_apartments",
     "page_buildings",
     "page_charges",

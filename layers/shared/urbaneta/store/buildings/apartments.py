@@ -13,9 +13,28 @@ from urbaneta.store.buildings import common
 from urbaneta.store.buildings.common import APARTMENT_NOT_FOUND, BUILDING_NOT_FOUND, NUMBER_TAKEN, REFERENCE_BASE
 from urbaneta.store.table import ConditionFailed, Item
 
+# apartment -> its building, as seen in this container: an apartment never changes building, so the fact is
+# safe to keep; it only lets a resident's building list read the apartments and their buildings in one
+# BatchGetItem (the apartments are still read, so a deleted one grants nothing). Bounded: cleared when full.
+_BUILDING_OF: dict[tuple[str, str], str] = {}
+_KNOWN_LIMIT = 50_000
 
-def _apartment(item: Item) -> Apartment:
-    return Apartment.model_validate(table.strip_keys(item))
+
+def apartment_of(item: Item) -> Apartment:
+    """The apartment of an item (and its building remembered)."""
+    apt = Apartment.model_validate(table.strip_keys(item))
+    remember_building(apt)
+    return apt
+
+
+def remember_building(apt: Apartment) -> None:
+    if len(_BUILDING_OF) >= _KNOWN_LIMIT:
+        _BUILDING_OF.clear()
+    _BUILDING_OF[(apt.tenant_id, apt.id)] = apt.building_id
+
+
+def known_building(tenant_id: str, apartment_id: str) -> str | None:
+    return _BUILDING_OF.get((tenant_id, apartment_id))
 
 
 def apartment_item(a: Apartment) -> Item:
@@ -25,6 +44,11 @@ def apartment_item(a: Apartment) -> Item:
         "entity": "apartment",
         **common.dump_entity(a),
     }
+
+
+def membership_item(a: Apartment) -> Item:
+    return {**keys.building_apartment(a.tenant_id, a.building_id, a.id), "entity": "building_apartment",
+            "apartmentId": a.id}
 
 
 def _number_guard(a: Apartment) -> Item:
@@ -39,7 +63,8 @@ def _reference_guard(a: Apartment) -> Item:
 
 def create_apartment(draft: Apartment, *, attempts: int = 8) -> Apartment:
     """Create an apartment in an active building with the tenant's next reference number, in one transaction:
-    building check (+ its apartment set), apartment, number guard, reference guard, counter step. A taken
+    building check, membership in the building's collection, apartment, number guard, reference guard, counter
+    step (the building item itself is not written: it does not grow with its apartments). A taken
     number is 409 and writes nothing; a counter race is retried."""
     counter_key = keys.apartment_reference_counter(draft.tenant_id)
     for _ in range(attempts):
@@ -53,9 +78,9 @@ def create_apartment(draft: Apartment, *, attempts: int = 8) -> Apartment:
         else:
             step = transactions.tx_put({**counter_key, "entity": "counter", "value": 1}, label="reference counter")
         ops = [
-            transactions.tx_update(keys.building(apt.tenant_id, apt.building_id), "ADD apartmentIds :ids",
-                                   names=common.ACTIVE_NAMES, vals={":ids": {apt.id}, **common.ACTIVE_VALS},
-                                   condition=common.ACTIVE, label="building"),
+            transactions.tx_check(keys.building(apt.tenant_id, apt.building_id), common.ACTIVE,
+                                  names=common.ACTIVE_NAMES, vals=common.ACTIVE_VALS, label="building"),
+            transactions.tx_put(membership_item(apt), label="membership"),
             transactions.tx_put(apartment_item(apt), label="apartment"),
             transactions.tx_put(_number_guard(apt), label="number"),
             transactions.tx_put(_reference_guard(apt), label="reference"),
@@ -63,13 +88,14 @@ def create_apartment(draft: Apartment, *, attempts: int = 8) -> Apartment:
         ]
         try:
             transactions.transact(ops)
+            remember_building(apt)
             return apt
         except ConditionFailed as exc:
             if "building" in exc.labels:
                 raise NotFound(BUILDING_NOT_FOUND) from exc
             if "number" in exc.labels:
                 raise Conflict(NUMBER_TAKEN, errors=[FieldError("number", NUMBER_TAKEN)]) from exc
-            if "apartment" in exc.labels:  # a random UUID collided: take another one next time around
+            if exc.labels & {"apartment", "membership"}:  # a random UUID collided: take another one next time
                 raise
     raise ServiceUnavailable("The apartment could not get a reference number; try again.")
 
@@ -78,28 +104,35 @@ def get_apartment(tenant_id: str, apartment_id: str) -> Apartment:
     item = table.get(keys.apartment(tenant_id, apartment_id))
     if not item or item.get("entity") != "apartment":
         raise NotFound(APARTMENT_NOT_FOUND)
-    return _apartment(item)
+    return apartment_of(item)
 
 
 def get_building_and_apartments(
-    tenant_id: str, building_id: str, apartment_ids: Iterable[str]
+    tenant_id: str, building_id: str, apartment_ids: Iterable[str], *, consistent: bool = False
 ) -> tuple[Item | None, list[Apartment]]:
-    """The building item and those of the given apartments that exist, in one BatchGetItem."""
+    """The building item and those of the given apartments that exist, in one BatchGetItem (per 100 keys)."""
     wanted = [keys.building(tenant_id, building_id)] + [keys.apartment(tenant_id, a) for a in apartment_ids]
     building: Item | None = None
     apartments: list[Apartment] = []
-    for item in table.batch_get(wanted):
+    for item in table.batch_get(wanted, consistent=consistent):
         if item.get("entity") == "building" and item["PK"] == wanted[0]["PK"] and item["SK"] == wanted[0]["SK"]:
             building = item
         elif item.get("entity") == "apartment":
-            apartments.append(_apartment(item))
+            apartments.append(apartment_of(item))
     return building, apartments
+
+
+def member_apartment_ids(tenant_id: str, building_id: str) -> list[str]:
+    """The ids of every apartment of the building from its memberships (strongly consistent, paged)."""
+    items = table.query_all(keys.building_partition(tenant_id, building_id),
+                            sk_prefix=keys.building_apartments_prefix(), consistent=True)
+    return [str(i["apartmentId"]) for i in items if i.get("entity") == "building_apartment"]
 
 
 def list_apartments(tenant_id: str, building_id: str) -> list[Apartment]:
     """Every apartment of a building in natural number order (workers; pages through GSI1)."""
     items = table.query_all(keys.apartments_partition(tenant_id, building_id), index="GSI1")
-    return [_apartment(i) for i in items if i.get("entity") == "apartment"]
+    return [apartment_of(i) for i in items if i.get("entity") == "apartment"]
 
 
 def page_apartments(
@@ -114,7 +147,7 @@ def page_apartments(
     )
     if first and (not items or items[0].get("entity") != "apartments_head"):
         raise NotFound(BUILDING_NOT_FOUND)
-    return [_apartment(i) for i in items if i.get("entity") == "apartment"], last
+    return [apartment_of(i) for i in items if i.get("entity") == "apartment"], last
 
 
 def find_apartment_by_reference(tenant_id: str, reference_number: str) -> Apartment | None:
@@ -168,14 +201,13 @@ def update_apartment(before: Apartment, sets: Mapping[str, Any], removes: Iterab
 
 
 def delete_apartment(a: Apartment) -> None:
-    """The apartment, its guards and its place in the building's apartment set, together."""
+    """The apartment, its guards and its membership in the building's collection, together."""
     try:
         transactions.transact([
             transactions.tx_delete(keys.apartment(a.tenant_id, a.id), condition="attribute_exists(PK)"),
             transactions.tx_delete(keys.apartment_number(a.tenant_id, a.building_id, a.number)),
             transactions.tx_delete(keys.apartment_reference(a.tenant_id, a.reference_number)),
-            transactions.tx_update(keys.building(a.tenant_id, a.building_id), "DELETE apartmentIds :ids",
-                            vals={":ids": {a.id}}, condition="attribute_exists(PK)"),
+            transactions.tx_delete(keys.building_apartment(a.tenant_id, a.building_id, a.id)),
         ])
     except ConditionFailed as exc:
         raise NotFound(APARTMENT_NOT_FOUND) from exc

@@ -9,7 +9,13 @@ from urbaneta.domain.buildings import Building
 from urbaneta.errors import Conflict, NotFound
 from urbaneta.store import keys, table, transactions
 from urbaneta.store.buildings import common
-from urbaneta.store.buildings.apartments import get_building_and_apartments, list_apartments
+from urbaneta.store.buildings.apartments import (
+    apartment_of,
+    get_building_and_apartments,
+    known_building,
+    list_apartments,
+    member_apartment_ids,
+)
 from urbaneta.store.buildings.charges import list_charges
 from urbaneta.store.buildings.common import BUILDING_NOT_FOUND
 from urbaneta.store.table import ConditionFailed, Item
@@ -47,35 +53,39 @@ def get_building(tenant_id: str, building_id: str, *, include_archived: bool = F
     return _building(item)
 
 
-
-
 def is_being_deleted(item: Item | None) -> bool:
     """A delete started (archived, ``deleting``) and did not finish: the next delete resumes it."""
     return item is not None and item.get("entity") == "building" and bool(item.get("deleting"))
 
 
-def building_apartment_ids(item: Item) -> frozenset[str]:
-    return frozenset(item.get("apartmentIds") or ())
-
-
-def page_buildings(
-    tenant_id: str, *, limit: int, start_key: dict[str, Any] | None, only_with_apartments: Iterable[str] | None = None
-) -> tuple[list[Building], dict[str, Any] | None]:
-    """One Query on GSI1 (creation order). ``only_with_apartments``: a resident's apartments; only buildings
-    holding one of them are returned (filter on the building's ``apartmentIds``)."""
-    filter_expression = names = vals = None
-    if only_with_apartments is not None:
-        wanted = sorted(set(only_with_apartments))[:100]
-        if not wanted:
-            return [], None
-        names = {"#apts": "apartmentIds"}
-        vals = {f":a{i}": apt for i, apt in enumerate(wanted)}
-        filter_expression = " OR ".join(f"contains(#apts, :a{i})" for i in range(len(wanted)))
-    items, last = table.query_page(
-        keys.buildings_partition(tenant_id), index="GSI1", limit=limit, start_key=start_key,
-        filter_expression=filter_expression, filter_names=names, filter_values=vals,
-    )
+def page_buildings(tenant_id: str, *, limit: int, start_key: dict[str, Any] | None
+                   ) -> tuple[list[Building], dict[str, Any] | None]:
+    """One Query on GSI1 (creation order): the organisation's active buildings."""
+    items, last = table.query_page(keys.buildings_partition(tenant_id), index="GSI1", limit=limit,
+                                   start_key=start_key)
     return [_building(i) for i in items if i.get("entity") == "building"], last
+
+
+def buildings_of_apartments(tenant_id: str, apartment_ids: Iterable[str]) -> list[tuple[str, Building]]:
+    """The active buildings holding any of the given apartments (a resident's), each with its creation-order
+    position (``createdAt#id``, as in GSI1), in that order. The apartments are read together with the buildings
+    this container already knows them to be in (one BatchGetItem); only a building not known yet costs a second
+    one. Nothing on the building item names its apartments, so it stays the same size however many it has."""
+    ids = sorted(set(apartment_ids))
+    guessed = {b for b in (known_building(tenant_id, a) for a in ids) if b}
+    wanted = [keys.apartment(tenant_id, a) for a in ids] + [keys.building(tenant_id, b) for b in sorted(guessed)]
+    items = table.batch_get(wanted) if ids else []
+    holding = {str(i["buildingId"]) for i in items if i.get("entity") == "apartment"}
+    found = {str(i["id"]): i for i in items if i.get("entity") == "building"}
+    unknown = sorted(holding - set(found))
+    found.update({str(i["id"]): i for i in table.batch_get([keys.building(tenant_id, b) for b in unknown])}
+                 if unknown else {})
+    for i in items:
+        if i.get("entity") == "apartment":
+            apartment_of(i)  # remembers its building
+    shown = [(str(i["GSI1SK"]), _building(i)) for b, i in found.items()
+             if b in holding and common.is_active(i) and i.get("GSI1SK")]
+    return sorted(shown, key=lambda pair: pair[0])
 
 
 def update_building(tenant_id: str, building_id: str, sets: Mapping[str, Any], removes: Iterable[str]) -> Building:
@@ -120,13 +130,14 @@ def delete_building_cascade(tenant_id: str, building_id: str) -> int:
     deletes of 25. The building must already be archived with ``deleting`` (no new children can appear).
     Meters are deleted by their own repository before this. Returns the number of items deleted."""
     doomed: list[keys.Key] = [keys.apartments_head(tenant_id, building_id)]
-    # the building's own apartment set is strongly consistent (written with every apartment); the index is
-    # read too, so that nothing is missed either way
+    # the memberships in the building's collection are strongly consistent (written with every apartment); the
+    # index is read too, for apartments written before memberships existed, so that nothing is missed either way
     apartments = {a.id: a for a in list_apartments(tenant_id, building_id)}
-    item = get_building_item(tenant_id, building_id)
-    missing = [a for a in building_apartment_ids(item or {}) if a not in apartments]
-    _, extra = get_building_and_apartments(tenant_id, building_id, missing) if missing else (None, [])
+    members = member_apartment_ids(tenant_id, building_id)
+    missing = [a for a in members if a not in apartments]
+    _, extra = get_building_and_apartments(tenant_id, building_id, missing, consistent=True) if missing else (None, [])
     apartments.update({a.id: a for a in extra})
+    doomed += [keys.building_apartment(tenant_id, building_id, a) for a in set(members) | set(apartments)]
     for apt in apartments.values():
         doomed += [
             keys.apartment(tenant_id, apt.id),

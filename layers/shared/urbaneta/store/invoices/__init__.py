@@ -48,6 +48,7 @@ from urbaneta.store.invoices.numbers import (
 from urbaneta.store.invoices.reads import (
     apartment_invoices,
     apartment_query,
+    building_invoice_history,
     current_invoices,
     due_before,
     due_page,
@@ -70,6 +71,7 @@ __all__ = [
     "apartment_invoices",
     "apartment_query",
     "apply",
+    "building_invoice_history",
     "counter_op",
     "counter_value",
     "create_op",

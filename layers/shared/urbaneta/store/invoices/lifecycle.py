@@ -84,15 +84,16 @@ def reminder_op(inv: Invoice, level: int) -> Op:
                      label=f"reminder:{inv.id}")
 
 
-def apply(ops: Sequence[Op]) -> None:
-    """Run a transaction of invoice ops; a failed version check is a 409."""
-    transact(ops, conflict_message=CHANGED)
+def apply(ops: Sequence[Op], *, validated: bool = False) -> None:
+    """Run a transaction of invoice ops; a failed version check is a 409. ``validated``: see ``transact``."""
+    transact(ops, conflict_message=CHANGED, validated=validated)
 
 
-def save_transition(inv: Invoice, after: Invoice) -> Invoice:
-    """The invoice as stored after the change: its version and ``updatedAt`` moved on."""
+def save_transition(inv: Invoice, after: Invoice, *, validated: bool = False) -> Invoice:
+    """The invoice as stored after the change: its version and ``updatedAt`` moved on. ``validated``: a bulk
+    worker's change of a stored, validated invoice (skips botocore's parameter check; see ``transact``)."""
     stamped = after.model_copy(update={"updated_at": max(now_iso(), inv.updated_at)})
-    apply([transition_op(inv, stamped)])
+    apply([transition_op(inv, stamped)], validated=validated)
     return stamped.model_copy(update={"version": inv.version + 1})
 
 

@@ -97,7 +97,7 @@ def counter_op(tenant_id: str, prefix: str, expected: int, new_last: int) -> Op:
 def write_new(invoices: Sequence[Invoice]) -> int:
     """BatchWriteItem, 25 invoices per call (one item each). Only for invoices whose deterministic ids were just
     seen not to exist, holding numbers of the caller's reservation. Returns the calls made."""
-    return batch_write(invoice_item(i) for i in invoices)
+    return batch_write((invoice_item(i) for i in invoices), validated=True)
 
 
 def create_op(inv: Invoice) -> Op:

@@ -87,6 +87,22 @@ def apartment_invoices(tenant_id: str, building_id: str, apartment_id: str) -> l
     return [invoice_of(i) for i in items]
 
 
+def building_invoice_history(tenant_id: str, building_id: str, apartment_ids: Iterable[str]
+                             ) -> dict[str, list[Invoice]]:
+    """Every live invoice (not cancelled, not a credit note: what late interest counts) of the given apartments
+    of a building, each apartment's in ``apartment_invoices``' order, from ONE paged Query of the building's
+    invoices (generation: late interest for a chunk); only the given apartments' items become invoices."""
+    out: dict[str, list[Invoice]] = {a: [] for a in apartment_ids}
+    for item in query_all(keys.invoices_partition(tenant_id), index="GSI1",
+                          sk_prefix=keys.invoices_building_prefix(building_id),
+                          filter_expression="#st <> :cancelled AND attribute_not_exists(creditNoteOf)",
+                          filter_names={"#st": "status"}, filter_values={":cancelled": "cancelled"}, limit=5_000):
+        mine = out.get(str(item.get("apartmentId")))
+        if mine is not None:
+            mine.append(invoice_of(item))
+    return out
+
+
 def list_open_invoices_for_apartment(tenant_id: str, apartment_id: str) -> list[Invoice]:
     """Invoices a payment for the apartment can go to: not cancelled, not a credit note, balance > 0
     (drafts included: a draft already has its number and reference). Oldest due date first."""

@@ -27,6 +27,8 @@ def meter_item(m: Meter) -> Item:
 def reading_item(r: Reading) -> Item:
     return {**keys.reading(r.tenant_id, r.meter_id, r.id),
             **keys.readings_index(r.tenant_id, r.meter_id, r.reading_date.isoformat(), r.created_at, r.id),
+            **keys.building_readings_index(r.tenant_id, r.building_id, r.reading_date.isoformat(), r.meter_id,
+                                           r.created_at, r.id),
             "entity": "reading", **plain_item(r)}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -44,6 +45,20 @@ def get_reading(tenant_id: str, meter_id: str, reading_id: str) -> Reading:
 def list_readings(tenant_id: str, meter_id: str) -> list[Reading]:
     """Every reading of a meter (rejected ones included), by reading date ascending. For workers (billing)."""
     return [reading_of(i) for i in query_all(keys.readings_partition(tenant_id, meter_id), index="GSI1")]
+
+
+PAGE = 5_000  # items per Query of a building's readings: pages end at DynamoDB's 1 MB first (~2,500 readings)
+
+
+def building_readings(tenant_id: str, building_id: str, since: date, through: date) -> dict[str, list[Reading]]:
+    """Every reading of a building's meters dated ``since``..``through`` (rejected ones included), by meter, each
+    by reading date ascending, from ONE paged Query of GSI2 (generation: a chunk's period)."""
+    out: dict[str, list[Reading]] = {}
+    for item in query_all(keys.building_readings_partition(tenant_id, building_id), index="GSI2",
+                          sk_between=(since.isoformat(), f"{through.isoformat()}#~"), limit=PAGE):
+        reading = reading_of(item)
+        out.setdefault(reading.meter_id, []).append(reading)
+    return out
 
 
 def list_readings_page(tenant_id: str, meter_id: str, *, limit: int, start_key: dict[str, Any] | None,
