@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ValidationError
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import UnsupportedMediaType
 from urbaneta.http.app import allow, create_app, make_handler, principal
@@ -23,9 +24,8 @@ from urbaneta.models.accounts import (
 from urbaneta.models.reminders import ReminderPlanOut
 from urbaneta.services.accounts import check, debtors, opening, statements
 from urbaneta.services.invoicing import reminders
-from urbaneta.settings import require
 
-require("accounts")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("accounts")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

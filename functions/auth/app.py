@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import accepted, created, doc, html, no_content, ok, page
@@ -28,10 +29,9 @@ from urbaneta.models.auth import (
 from urbaneta.services import auth as service
 from urbaneta.services import leaving
 from urbaneta.services.hosted import accounts as hosted
-from urbaneta.settings import require
 from urbaneta.store.pages import parse_limit
 
-require("auth")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("auth")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, OWNERS, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, no_content, ok, page
@@ -21,9 +22,8 @@ from urbaneta.models.buildings import (
     ChargePatch,
 )
 from urbaneta.services import buildings as service
-from urbaneta.settings import require
 
-require("buildings")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("buildings")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
+from urbaneta.adapters.aws import start
 from urbaneta.errors import NotFound
 from urbaneta.http.app import create_app, make_handler, public
-from urbaneta.settings import require
 
-require("docs")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("docs")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 HERE = Path(__file__).resolve().parent
 ASSETS = {

@@ -7,11 +7,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from urbaneta.adapters.aws import start
 from urbaneta.observability import logger, metrics
 from urbaneta.services.invoicing import sending as service
-from urbaneta.settings import require
 
-require("invoice_sending_worker")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("invoice_sending_worker")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

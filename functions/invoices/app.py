@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.errors import from_validation_errors
@@ -23,9 +24,8 @@ from urbaneta.models.invoices import (
 )
 from urbaneta.models.reminders import ReminderOut
 from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, reminders, sending, starting
-from urbaneta.settings import require
 
-require("invoices")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("invoices")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

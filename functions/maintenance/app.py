@@ -4,15 +4,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import EVERYONE, RESIDENT_WRITERS
 from urbaneta.domain.maintenance import MaintenanceStatus
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
 from urbaneta.models.maintenance import MaintenanceRequestCreate, MaintenanceRequestOut, MaintenanceRequestUpdate
 from urbaneta.services import maintenance as service
-from urbaneta.settings import require
 
-require("maintenance")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("maintenance")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

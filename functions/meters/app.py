@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, EVERYONE, RESIDENT_WRITERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, ok, page
@@ -22,9 +23,8 @@ from urbaneta.models.meters import (
     ReadingReject,
 )
 from urbaneta.services import meters as service
-from urbaneta.settings import require
 
-require("meters")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("meters")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

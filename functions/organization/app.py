@@ -4,6 +4,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, OWNERS, READERS
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
 from urbaneta.http.responses import created, doc, no_content, ok, page
@@ -20,9 +21,8 @@ from urbaneta.models.organization import (
 )
 from urbaneta.services import members
 from urbaneta.services import organization as service
-from urbaneta.settings import require
 
-require("organization")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("organization")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from urbaneta.adapters.aws import start
 from urbaneta.clock import parse_rfc3339, utcnow
 from urbaneta.observability import logger, metrics
 from urbaneta.services.accounts import check
 from urbaneta.services.invoicing import reminders
 from urbaneta.services.invoicing import sweep as service
-from urbaneta.settings import require
 
-require("overdue_sweep")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("overdue_sweep")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,11 +4,11 @@ lands in the DLQ after maxReceiveCount. A redelivered slice changes nothing."""
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from urbaneta.adapters.aws import start
 from urbaneta.observability import sqs_worker
 from urbaneta.services.invoicing import sweep as service
-from urbaneta.settings import require
 
-require("overdue_sweep_worker")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("overdue_sweep_worker")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 
 def record_handler(record: SQSRecord) -> None:

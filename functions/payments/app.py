@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import ValidationError
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
@@ -32,9 +33,8 @@ from urbaneta.services import payment_reads as reads
 from urbaneta.services import payments as service
 from urbaneta.services.hosted import invoices as hosted
 from urbaneta.services.hosted.common import not_found
-from urbaneta.settings import require
 
-require("payments")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("payments")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

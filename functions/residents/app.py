@@ -5,6 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, READERS
 from urbaneta.http.app import allow, create_app, make_handler, not_replayable, principal, public
 from urbaneta.http.responses import created, doc, html, no_content, ok, page
@@ -21,9 +22,8 @@ from urbaneta.models.residents import (
 from urbaneta.services import leaving
 from urbaneta.services import residents as service
 from urbaneta.services.hosted import accounts as hosted
-from urbaneta.settings import require
 
-require("residents")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("residents")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

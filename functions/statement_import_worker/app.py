@@ -8,11 +8,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from urbaneta.adapters.aws import start
 from urbaneta.observability import logger, metrics
 from urbaneta.services import reconciliation
-from urbaneta.settings import require
 
-require("statement_import_worker")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("statement_import_worker")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 processor = BatchProcessor(event_type=EventType.SQS)
 _context: list[LambdaContext] = []  # the invocation's context: how much time is left for the next chunk

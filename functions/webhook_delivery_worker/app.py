@@ -7,11 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from urbaneta.adapters.aws import start
 from urbaneta.observability import logger, metrics
 from urbaneta.services.webhooks import delivery as service
-from urbaneta.settings import require
 
-require("webhook_delivery_worker")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("webhook_delivery_worker")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 
 def _process(record: dict[str, Any]) -> str | None:

@@ -5,11 +5,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from urbaneta.adapters.aws import start
 from urbaneta.observability import logger, metrics
 from urbaneta.services.webhooks import fanout as service
-from urbaneta.settings import require
 
-require("webhook_fanout")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("webhook_fanout")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 
 @logger.inject_lambda_context(clear_state=True)

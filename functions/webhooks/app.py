@@ -5,6 +5,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from urbaneta.adapters.aws import start
 from urbaneta.auth.principal import BUILDING_ADMIN, READERS
 from urbaneta.errors import ValidationFailed
 from urbaneta.http.app import allow, create_app, if_match, make_handler, principal
@@ -18,9 +19,8 @@ from urbaneta.models.webhooks import (
     WebhookWithSecret,
 )
 from urbaneta.services.webhooks import endpoints as service
-from urbaneta.settings import require
 
-require("webhooks")  # fails the cold start, naming any missing variable (settings.NEEDS)
+start("webhooks")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
 

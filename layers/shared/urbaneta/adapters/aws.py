@@ -3,11 +3,12 @@ endpoint and service data; a second one would load them again, about 35 ms of a 
 
 from __future__ import annotations
 
+import os
 import threading
 from functools import cache
 from typing import Any
 
-from urbaneta.settings import get_settings
+from urbaneta.settings import NEEDS, get_settings, require
 
 _building = threading.Lock()  # a Session is not safe to build clients from in two threads at once
 
@@ -31,6 +32,16 @@ def _new_client(service: str, **extra: Any) -> Any:
 @cache
 def client(service: str) -> Any:
     return _new_client(service)
+
+
+def start(function: str) -> None:
+    """Called at the top of a function's module. Fails the cold start, naming every missing variable
+    (``settings.require``). On Lambda, it also builds the DynamoDB client there, in the init phase, whose CPU boost
+    pays for loading the service's model: every event of a function with a table reads or writes it (the gate
+    alone, on every request). Elsewhere (tests, scripts) clients stay lazy, built by their first use."""
+    require(function)
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and "TABLE_NAME" in NEEDS[function]:
+        client("dynamodb")
 
 
 @cache
