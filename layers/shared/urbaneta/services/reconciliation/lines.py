@@ -4,7 +4,10 @@ dedupe rule of docs/bank-formats.md), and the entries they become (usable, or un
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
 
 from pydantic import Field
 
@@ -131,3 +134,40 @@ def note(u: UnusableEntry) -> UnusableNote:
     return UnusableNote(position=u.position, reason=u.reason, detail=u.detail[:300], amount_cents=u.amount_cents,
                         currency=u.currency, booking_date=u.booking_date, payer_name=u.payer_name,
                         bank_reference=u.bank_reference)
+
+
+# ---- a chunk of lines as JSON: the worker reads its chunk, never the whole file again ---------------------------
+
+_DATES = ("booking_date", "value_date")
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(obj).items()}
+
+
+def _dated(raw: dict[str, Any]) -> dict[str, Any]:
+    out = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    for name in _DATES:
+        if out.get(name):
+            out[name] = date.fromisoformat(str(out[name]))
+    return out
+
+
+def chunk_json(lines: list[Line], odd: list[Odd]) -> bytes:
+    """Lines (transaction, identity, slot, reference key) and unusable entries of one chunk."""
+    return json.dumps({
+        "lines": [{"tx": _plain(ln.tx), "id": ln.entry_id, "slot": ln.slot, "ref": ln.ref_key} for ln in lines],
+        "odd": [{"entry": _plain(o.entry), "id": o.entry_id} for o in odd],
+    }, separators=(",", ":")).encode()
+
+
+def chunk_of(content: bytes) -> tuple[list[Line], list[Odd]]:
+    data = json.loads(content)
+    lines = []
+    for raw in data["lines"]:
+        tx = BankTransaction(**_dated(raw["tx"]))
+        named = read_names(tx.structured_reference, tx.texts)
+        lines.append(Line(tx, raw["id"], raw["slot"], raw["ref"], tx.position, named,
+                          payment_signature(tx.own_iban, tx.amount_cents, tx.payer_iban, named)))
+    odd = [Odd(UnusableEntry(**_dated(raw["entry"])), raw["id"]) for raw in data["odd"]]
+    return lines, odd
