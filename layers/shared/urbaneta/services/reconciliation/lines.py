@@ -34,13 +34,17 @@ COMPARABLE_REFS = frozenset({"swedbank", "lhv", "luminor", "coop", "citadele"})
 class Line:
     tx: BankTransaction
     entry_id: str
-    slot: str
+    slots: tuple[str, ...]
     ref_key: str
     position: int
     named: Named
     signature: str
     result: MatchResult | None = None
     invoice: Invoice | None = None
+
+    @property
+    def slot(self) -> str:
+        return self.slots[0]
 
 
 @dataclass
@@ -81,11 +85,11 @@ def plan(parsed: ParsedStatement, content_digest: str) -> Plan:
     """Identities for every line of the file (counting equal fallback keys in file order, so the result is the
     same however the file is later cut into chunks). Non-booked entries are not recorded: they come again booked."""
     txs = parsed.transactions
-    keys = line_keys([(tx.dedupe_key, tx.fallback_key, tx.credit) for tx in txs])
+    keys = line_keys([(tx.dedupe_key, tx.fallback_keys, tx.credit) for tx in txs])
     out = Plan(parsed, content_digest)
     for tx, k in zip(txs, keys, strict=True):
         named = read_names(tx.structured_reference, tx.texts)
-        out.lines.append(Line(tx, k.identity, k.slot, k.ref_key, tx.position, named,
+        out.lines.append(Line(tx, k.identity, k.slots, k.ref_key, tx.position, named,
                               payment_signature(tx.own_iban, tx.amount_cents, tx.payer_iban, named)))
     for u in parsed.unusable:
         if u.reason == NOT_BOOKED:
@@ -156,7 +160,7 @@ def _dated(raw: dict[str, Any]) -> dict[str, Any]:
 def chunk_json(lines: list[Line], odd: list[Odd]) -> bytes:
     """Lines (transaction, identity, slot, reference key) and unusable entries of one chunk."""
     return json.dumps({
-        "lines": [{"tx": _plain(ln.tx), "id": ln.entry_id, "slot": ln.slot, "ref": ln.ref_key} for ln in lines],
+        "lines": [{"tx": _plain(ln.tx), "id": ln.entry_id, "slots": ln.slots, "ref": ln.ref_key} for ln in lines],
         "odd": [{"entry": _plain(o.entry), "id": o.entry_id} for o in odd],
     }, separators=(",", ":")).encode()
 
@@ -167,7 +171,7 @@ def chunk_of(content: bytes) -> tuple[list[Line], list[Odd]]:
     for raw in data["lines"]:
         tx = BankTransaction(**_dated(raw["tx"]))
         named = read_names(tx.structured_reference, tx.texts)
-        lines.append(Line(tx, raw["id"], raw["slot"], raw["ref"], tx.position, named,
+        lines.append(Line(tx, raw["id"], tuple(raw["slots"]), raw["ref"], tx.position, named,
                           payment_signature(tx.own_iban, tx.amount_cents, tx.payer_iban, named)))
     odd = [Odd(UnusableEntry(**_dated(raw["entry"])), raw["id"]) for raw in data["odd"]]
     return lines, odd
