@@ -125,7 +125,7 @@ class BankTransaction:
     def dedupe_key(self) -> str | None:
         """``REF|account|reference|index`` when the bank gave a reference, else None."""
         ref = self.dedupe_ref
-        return f"REF|{own_account_key(self.own_iban)}|{ref}|{self.tx_index}" if ref else None
+        return f"REF|{self.own_iban}|{ref}|{self.tx_index}" if ref else None
 
     @property
     def account_forms(self) -> tuple[str, ...]:
@@ -133,15 +133,23 @@ class BankTransaction:
 
     @property
     def fallback_keys(self) -> tuple[str, ...]:
-        """``ALT|account|date|C/D|cents|currency|counterparty`` for every date the line carries (booking date, then
-        a different value date) and every form of the counterparty (account forms, then the name); the first is
-        the line's primary key. Two lines of two files are the same payment when they share one of these (and
-        their accounts do not disagree): see docs/bank-formats.md "One transaction, once"."""
+        """The line's fallback keys: first its primary key, in the form lines were stored under before keys had
+        forms (``ALT|own IBAN|booking date|C/D|cents|currency|payer IBAN, else account, else folded name``), so
+        that a file imported before meets itself again; then ``ALT|own account|date|C/D|cents|currency|form``
+        for every date the line carries (booking date, then a different value date) and every form of the
+        counterparty (account forms, then the name). Two lines of two files are the same payment when they share
+        one of these (and their accounts do not disagree): docs/bank-formats.md "One transaction, once"."""
+        direction = "C" if self.credit else "D"
+        party = self.payer_iban or (re.sub(r"\s+", "", self.payer_account).upper() if self.payer_account else
+                                    _fold(self.payer_name or ""))
+        primary = (f"ALT|{self.own_iban}|{self.booking_date.isoformat()}|{direction}|{self.amount_cents}|"
+                   f"{self.currency}|{party}")
         dates = dict.fromkeys(d for d in (self.booking_date, self.value_date) if d)
         forms = counterparty_forms(self.payer_iban, self.payer_account, self.payer_name) or ("",)
         own = own_account_key(self.own_iban)
-        return tuple(f"ALT|{own}|{d.isoformat()}|{'C' if self.credit else 'D'}|{self.amount_cents}|{self.currency}|"
-                     f"{form}" for d in dates for form in forms)
+        return tuple(dict.fromkeys((primary, *(
+            f"ALT|{own}|{d.isoformat()}|{direction}|{self.amount_cents}|{self.currency}|{form}"
+            for d in dates for form in forms))))
 
     @property
     def fallback_key(self) -> str:
