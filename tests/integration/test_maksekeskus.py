@@ -54,27 +54,29 @@ def _payment(caller: Any, payment_id: str) -> str:
     return str(call(FN, "GET", f"/payments/{payment_id}", token=caller.token).data["status"])
 
 
+def _notified(staff: Any, status: str, answer: str, payment: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """An order of 84.50 and a notification of ``status``: 200 with ``answer``, the payment in ``payment``."""
+    caller, building, apt = staff
+    invoice, note = _order(caller, building, apt)
+    res = mk_notify({**note, "status": status})
+    assert (res.status, res.data) == (200, {"status": answer}), res
+    assert _payment(caller, note["reference"]) == payment
+    return caller, invoice, note
+
+
 @pytest.mark.parametrize("status", ["CREATED", "PENDING", "APPROVED", "RECEIVED", "SOMETHING_NEW"])
 def test_states_that_are_not_final_leave_the_order_pending(org, providers, fake, status):  # noqa: F811
-    # Given a MakeCommerce order of 84.50
-    caller, building, apt = org
-    invoice, note = _order(caller, building, apt)
-    # When a notification of a state that is not final arrives
-    res = mk_notify({**note, "status": status})
+    # Given a MakeCommerce order of 84.50 / When a notification of a state that is not final arrives
     # Then the order waits (the payment stays pending, nothing is paid), and COMPLETED later pays it
-    assert (res.status, res.data) == (200, {"status": "waiting"}), res
-    assert _payment(caller, note["reference"]) == "pending"
+    caller, invoice, note = _notified(org, status, "waiting", "pending")
     assert mk_notify({**note, "status": "COMPLETED"}).data == {"status": "received"}
     assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 8450
 
 
 @pytest.mark.parametrize("status", ["CANCELLED", "EXPIRED", "DECLINED"])
 def test_cancelled_or_expired_fails_the_order(org, providers, fake, status):  # noqa: F811
-    caller, building, apt = org
-    invoice, note = _order(caller, building, apt)
-    res = mk_notify({**note, "status": status})
-    assert (res.status, res.data) == (200, {"status": "not_paid"}), res
-    assert _payment(caller, note["reference"]) == "failed"
+    # Given an order / When MakeCommerce reports it cancelled or expired / Then the order fails, nothing paid
+    caller, invoice, _note = _notified(org, status, "not_paid", "failed")
     assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 0
 
 

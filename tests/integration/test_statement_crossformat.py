@@ -21,8 +21,12 @@ def _intraday(entries: list[Entry]) -> bytes:
     return content.replace(b"</Stmt>", b"</Rpt>")
 
 
-def _payments(caller, invoice_id: str) -> int:
-    return len(call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": invoice_id}).data)
+def _recorded(caller, res, invoice_id: str, *, duplicates: int, paid_cents: int, payments: int) -> None:
+    """The second import found ``duplicates`` and recorded nothing new; the invoice holds what the first did."""
+    assert (res.data["duplicates"], res.data["matched"]) == (duplicates, 0), res.data
+    assert invoice_state(caller, invoice_id)["amountPaidCents"] == paid_cents
+    listed = call(FN, "GET", "/payments", token=caller.token, query={"invoiceId": invoice_id}).data
+    assert len(listed) == payments
 
 
 @pytest.mark.parametrize("language", ["et", "en"])
@@ -35,9 +39,7 @@ def test_swedbank_csv_then_camt053_without_references_records_the_payment_once(o
     # When the camt.053 of the day gives the same payment with the payer's IBAN and the name in another order
     res = imp(caller, camt([Entry([Tx("21.50", name="Maasikas, Mari", ref=apt.reference)], bank_ref=None)]))
     # Then it is the same payment: recorded once
-    assert (res.data["duplicates"], res.data["matched"]) == (1, 0), res.data
-    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 2150
-    assert _payments(caller, invoice["id"]) == 1
+    _recorded(caller, res, invoice["id"], duplicates=1, paid_cents=2150, payments=1)
 
 
 def test_intraday_camt052_then_end_of_day_camt053_without_references_records_once(org):  # noqa: F811
@@ -52,8 +54,7 @@ def test_intraday_camt052_then_end_of_day_camt053_without_references_records_onc
     res = imp(caller, camt([Entry([Tx("33.00", name="mari maasikas", ref=apt.reference)], bank_ref=None,
                                   day="2024-03-06", value_day="2024-03-05")]))
     # Then it is a duplicate
-    assert (res.data["duplicates"], res.data["matched"]) == (1, 0), res.data
-    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 3300
+    _recorded(caller, res, invoice["id"], duplicates=1, paid_cents=3300, payments=1)
 
 
 def test_two_genuinely_equal_payments_in_one_file_are_recorded_twice_and_met_once_each(org):  # noqa: F811
@@ -68,9 +69,7 @@ def test_two_genuinely_equal_payments_in_one_file_are_recorded_twice_and_met_onc
     row = {"amount": "12.00", "ref": apt.reference, "id": ""}
     res = imp(caller, swedbank_csv([row, row]), CSV)
     # Then each meets one of them: nothing new
-    assert (res.data["duplicates"], res.data["matched"]) == (2, 0), res.data
-    assert invoice_state(caller, invoice["id"])["amountPaidCents"] == 2400
-    assert _payments(caller, invoice["id"]) == 2
+    _recorded(caller, res, invoice["id"], duplicates=2, paid_cents=2400, payments=2)
 
 
 def test_same_name_and_amount_from_another_account_is_another_payment(org):  # noqa: F811
