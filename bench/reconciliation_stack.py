@@ -22,7 +22,6 @@ from typing import Any
 
 from bench.common import Figure, quick, report
 
-
 PASSWORD = "correct horse battery staple"
 
 
