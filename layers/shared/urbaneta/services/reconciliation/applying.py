@@ -98,6 +98,7 @@ class Batch:
         self.group = Group()
         self.drafts: list[PaymentDraft] = []
         self.apartments: set[str] = set()
+        self.buildings: dict[str, str] = {}  # apartment → building, read once per slice
 
     def add(self, draft: PaymentDraft) -> None:
         if draft.apartment_id in self.apartments:
@@ -105,7 +106,10 @@ class Batch:
         invoices = self.cache.get(draft.apartment_id)
         if invoices is None:
             invoices = self.cache[draft.apartment_id] = open_invoices(draft)
-        prepared = prepare_payment(draft, invoices, building_of(draft.tenant_id, draft.apartment_id, invoices))
+        apt = draft.apartment_id
+        if apt not in self.buildings:
+            self.buildings[apt] = building_of(draft.tenant_id, apt, invoices)
+        prepared = prepare_payment(draft, invoices, self.buildings[apt])
         if not self.group.fits(prepared):
             self.flush()
         self.group.add(len(self.drafts), prepared)
@@ -113,6 +117,7 @@ class Batch:
         self.apartments.add(draft.apartment_id)
 
     def flush(self) -> None:
+        """Write the group; refused payments alone."""
         if self.group.members:
             written, refused = self.group.commit()
             for _index, applied in written:
