@@ -212,6 +212,11 @@ def run(entries: int, *, baseline: bool) -> tuple[float, float, int]:
 
 
 def main() -> None:
+    if os.environ.get("BENCH_STACK") == "1":
+        from bench.reconciliation_stack import main as through_the_stack
+
+        through_the_stack()
+        return
     _environment()
     entries = 1_000 if quick() else int(os.environ.get("BENCH_ENTRIES", "10000"))
     base_rate, base_calls, base_total = run(entries, baseline=True)

@@ -380,11 +380,12 @@ def test_paysera_not_paid_status_records_nothing(org, providers):
 class FakeMakeCommerce:
     """MakeCommerce's transactions API, as far as these tests need it."""
 
-    def __init__(self) -> None:
+    def __init__(self, shop: str = SHOP, secret: str = SECRET_KEY) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.shop, self.secret = shop, secret
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        expected = "Basic " + base64.b64encode(f"{SHOP}:{SECRET_KEY}".encode()).decode()
+        expected = "Basic " + base64.b64encode(f"{self.shop}:{self.secret}".encode()).decode()
         if request.headers.get("authorization") != expected:
             return httpx.Response(401, json={"code": 1018, "message": "Authentication failed"})
         body = json.loads(request.content)

@@ -384,12 +384,13 @@ def test_import_uses_batched_calls(org):
     # When imported
     with count_calls("dynamodb") as counter:
         res = imp(caller, content)
-    # Then identities, references and payers are looked up in batches and entries (with their fallback slots)
-    # written conditionally, 40 lines per transaction
+    # Then identities, references and payers are looked up in batches and entries (with their fallback slots:
+    # the primary key, the payer's IBAN, its national account number and name) written conditionally, 100
+    # operations per transaction (20 such lines)
     assert res.data["entries"] == 60
     assert counter.count("GetItem") <= 3
-    assert counter.count("TransactWriteItems") == 2 and counter.count("BatchWriteItem") == 0
-    assert counter.count("BatchGetItem") <= 3
+    assert counter.count("TransactWriteItems") == 3 and counter.count("BatchWriteItem") == 0
+    assert counter.count("BatchGetItem") <= 5  # identities; 240 slots (3); references and payers
 
 
 def test_statement_file_is_kept_in_documents_bucket(org, aws):

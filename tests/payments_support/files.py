@@ -34,6 +34,7 @@ class Tx:
     ref: str | None = None
     texts: tuple[str, ...] = ()
     acct_ref: str | None = None  # TxDtls/Refs/AcctSvcrRef
+    other_id: str | None = None  # the payer's account as Othr/Id (when ``iban`` is None)
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Entry:
     day: str = "2024-03-05"
     amount: str | None = None  # default: the sum of the transactions
     extra: str = ""
+    value_day: str | None = None  # ValDt when it differs from the booking day
+    booked_on: bool = True  # False: no BookgDt (a camt.054 notification may give only ValDt)
 
 
 def _tx_xml(tx: Tx, version: str, credit: bool) -> str:
@@ -55,6 +58,8 @@ def _tx_xml(tx: Tx, version: str, credit: bool) -> str:
         name = (f"<{party}><Pty><Nm>{escape(tx.name)}</Nm></Pty></{party}>" if version == "08"
                 else f"<{party}><Nm>{escape(tx.name)}</Nm></{party}>")
     acct = f"<{party}Acct><Id><IBAN>{tx.iban}</IBAN></Id></{party}Acct>" if tx.iban else ""
+    if not tx.iban and tx.other_id:
+        acct = f"<{party}Acct><Id><Othr><Id>{escape(tx.other_id)}</Id></Othr></Id></{party}Acct>"
     rmt = ""
     if tx.ref or tx.texts:
         strd = f"<Strd><CdtrRefInf><Ref>{escape(tx.ref)}</Ref></CdtrRefInf></Strd>" if tx.ref else ""
@@ -80,7 +85,8 @@ def camt(entries: list[Entry], *, kind: str = "053", version: str = "02", own_ib
         txs = "".join(_tx_xml(t, version, e.direction == "CRDT") for t in e.txs)
         xml_entries.append(
             f'<Ntry><NtryRef>{n}</NtryRef><Amt Ccy="EUR">{total}</Amt><CdtDbtInd>{e.direction}</CdtDbtInd>{rvsl}'
-            f"{status}<BookgDt><Dt>{e.day}</Dt></BookgDt><ValDt><Dt>{e.day}</Dt></ValDt>{bank_ref}"
+            f"{status}{f'<BookgDt><Dt>{e.day}</Dt></BookgDt>' if e.booked_on else ''}"
+            f"<ValDt><Dt>{e.value_day or e.day}</Dt></ValDt>{bank_ref}"
             "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
             f"<NtryDtls>{batch}{txs}</NtryDtls>{e.extra}</Ntry>"
         )
@@ -94,10 +100,18 @@ def camt(entries: list[Entry], *, kind: str = "053", version: str = "02", own_ib
     return doc.encode()
 
 
-def swedbank_csv(rows: list[dict[str, str]], own_iban: str = OWN_IBAN) -> bytes:
-    """Swedbank: ';', decimal comma, DD.MM.YYYY; Reatüüp 20 = transaction, 10/82/86 balances and turnover."""
-    header = ("Kliendi konto;Reatüüp;Kuupäev;Saaja/Maksja;Selgitus;Summa;Valuuta;Deebet/Kreedit;"
-              "Arhiveerimistunnus;Tehingu tüüp;Viitenumber;Dokumendi number")
+SWEDBANK_HEADERS = {
+    "et": ("Kliendi konto;Reatüüp;Kuupäev;Saaja/Maksja;Selgitus;Summa;Valuuta;Deebet/Kreedit;"
+           "Arhiveerimistunnus;Tehingu tüüp;Viitenumber;Dokumendi number"),
+    "en": ("Client account;Row type;Date;Beneficiary/Payer;Details;Amount;Currency;Debit/Credit;"
+           "Transfer reference;Transaction type;Reference number;Document number"),
+}
+
+
+def swedbank_csv(rows: list[dict[str, str]], own_iban: str = OWN_IBAN, language: str = "et") -> bytes:
+    """Swedbank: ';', decimal comma, DD.MM.YYYY; Reatüüp 20 = transaction, 10/82/86 balances and turnover; the
+    header in the internet bank's language (``et``, ``en``)."""
+    header = SWEDBANK_HEADERS[language]
     lines = [header, f'"{own_iban}";"10";"01.03.2024";"";"Algsaldo";"100,00";"EUR";"K";"";"AS";"";""']
     for r in rows:
         lines.append(";".join(f'"{v}"' for v in (

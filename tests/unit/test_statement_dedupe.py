@@ -34,13 +34,14 @@ def test_one_transaction_in_two_formats_has_one_key(a, b):
                                                                       second.booking_date)
 
 
-def test_fallback_key_for_lines_without_a_shared_reference():
-    # Given the Swedbank CSV line and the camt entry of the same payment
+def test_fallback_keys_meet_across_formats_that_name_the_payer_differently():
+    # Given the Swedbank CSV line (the payer by name only) and the camt entry of the same payment (IBAN and name)
     csv_tx, camt_tx = _first("csv_swedbank_ee_et.csv"), _first("camt053_001_02_swedbank_ee.xml")
-    # Then the fallback keys agree only when both know the payer the same way: the CSV has no payer account,
-    # so the key falls back to the folded name there and to the IBAN in camt (a documented limit)
-    assert csv_tx.fallback_key.endswith("|MARI MAASIKAS")
-    assert camt_tx.fallback_key.endswith("|EE061010220000000016")
+    # Then their primary keys differ (name vs IBAN) but they share a fallback key: the name form (case,
+    # diacritics and word order ignored)
+    assert csv_tx.fallback_key.endswith("|MARI MAASIKAS") and camt_tx.fallback_key.endswith("|EE061010220000000016")
+    shared = set(csv_tx.fallback_keys) & set(camt_tx.fallback_keys)
+    assert len(shared) == 1 and shared.pop().endswith("|N:MAASIKAS MARI")
 
 
 def test_two_genuinely_equal_payments_share_the_fallback_key_but_not_the_reference():

@@ -16,6 +16,11 @@ def statement_key(tenant_id: str, statement_id: str, extension: str) -> str:
     return f"tenants/{tenant_id}/statements/{statement_id}.{extension}"
 
 
+def statement_chunk_key(tenant_id: str, statement_id: str, chunk: int) -> str:
+    """One chunk of a statement's lines, as the import planned them (read by the worker instead of the file)."""
+    return f"tenants/{tenant_id}/statements/{statement_id}/chunks/{chunk}.json"
+
+
 def read(key: str) -> bytes | None:
     """The object's bytes, or None when there is none."""
     found = read_with_metadata(key)

@@ -69,26 +69,35 @@ def entry_identities(sources: Sequence[IdentitySource]) -> list[str]:
 
 @dataclass(frozen=True)
 class LineKeys:
-    """Where a line is stored (``identity``), the fallback slot it claims, and its reference key ("" if none)."""
+    """Where a line is stored (``identity``), the fallback slots it claims (the primary first), and its
+    reference key ("" if none)."""
 
     identity: str
-    slot: str
+    slots: tuple[str, ...]
     ref_key: str
 
+    @property
+    def slot(self) -> str:
+        return self.slots[0]
 
-def line_keys(lines: Sequence[tuple[str | None, str, bool]]) -> list[LineKeys]:
-    """``(dedupe_key, fallback_key, credit)`` per usable line of one file, in file order.
+
+def line_keys(lines: Sequence[tuple[str | None, str | Sequence[str], bool]]) -> list[LineKeys]:
+    """``(dedupe_key, fallback keys, credit)`` per usable line of one file, in file order.
 
     The identity is the bank's reference (``dedupe_key``) when there is one, else the n-th occurrence of the
-    fallback key in this file; every line also claims that n-th fallback slot. Equal lines of one file thus
-    stay distinct (n = 1, 2, …) and the n-th of one file meets the n-th of another."""
+    primary fallback key in this file; every line also claims the n-th slot of each of its fallback keys (each
+    key counted on its own, in file order). Equal lines of one file thus stay distinct (n = 1, 2, …) and the n-th
+    of one file meets the n-th of another through any form both files give."""
     seen: Counter[str] = Counter()
     out: list[LineKeys] = []
-    for dedupe_key, fallback_key, credit in lines:
-        seen[fallback_key] += 1
-        slot = _digest("ALT", fallback_key, str(seen[fallback_key]))
-        identity = _digest("REF", dedupe_key, "C" if credit else "D") if dedupe_key else slot
-        out.append(LineKeys(identity, slot, dedupe_key or ""))
+    for dedupe_key, fallback, credit in lines:
+        keys = (fallback,) if isinstance(fallback, str) else tuple(fallback)
+        slots = []
+        for key in keys:
+            seen[key] += 1
+            slots.append(_digest("ALT", key, str(seen[key])))
+        identity = _digest("REF", dedupe_key, "C" if credit else "D") if dedupe_key else slots[0]
+        out.append(LineKeys(identity, tuple(slots), dedupe_key or ""))
     return out
 
 
@@ -106,6 +115,13 @@ def is_duplicate_by_slot(mine: str, holder_ref: str | None, refs_comparable: boo
     if holder_ref is None:
         return False
     return not (mine and holder_ref and mine != holder_ref and refs_comparable)
+
+
+def accounts_agree(mine: Iterable[str], holder: Iterable[str]) -> bool:
+    """Two lines met through a slot name the same payer unless both give the payer's account and no form of it
+    is shared (e.g. the same name and amount from two different accounts)."""
+    left, right = set(mine), set(holder)
+    return not left or not right or bool(left & right)
 
 
 # ---- what a line names ---------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@ verified, checked against the order and applied once.
 
 Paysera's ``status``: 1 = paid; 0 = not executed (the order fails); 2 = accepted but not executed yet and 3 =
 additional information — neither is final, the order stays pending and Paysera calls again.
+
+MakeCommerce's ``status`` (adapters/providers/maksekeskus.STATUSES): COMPLETED = paid; CREATED, PENDING and
+APPROVED are not final (the order stays pending); CANCELLED and EXPIRED fail the order; REFUNDED and
+PART_REFUNDED of a received payment are logged and answered ``refunded`` (a person records the reversal).
 """
 
 from __future__ import annotations
@@ -119,6 +123,7 @@ class ProviderPaid:
     test: bool
     project: str
     final: bool = True  # False: the provider will call again (Paysera status 2 "accepted, not executed yet", 3)
+    refunded: bool = False  # the provider returned the money (MakeCommerce REFUNDED, PART_REFUNDED)
 
 
 def settle_provider_payment(note: ProviderPaid, expect_project: Callable[[], str]) -> str:
@@ -135,6 +140,9 @@ def settle_provider_payment(note: ProviderPaid, expect_project: Callable[[], str
     if note.amount_cents != pending.amount_cents or note.currency.upper() != pending.currency:
         raise ValidationFailed.one("amount", "does not match the order's amount and currency")
     if pending.status in ("received", "reversed"):
+        if note.refunded:  # money returned through the provider: a person records the reversal (documented)
+            logger.warning("provider refund of a received payment", extra={"order": note.order_id})
+            return "refunded"
         return "duplicate"
     if not note.paid:
         if not note.final:
@@ -215,21 +223,23 @@ def maksekeskus_callback(raw_body: str, query: dict[str, str] | None) -> dict[st
     from decimal import Decimal, InvalidOperation
 
     from urbaneta.adapters.providers import config as provider_config
-    from urbaneta.adapters.providers.maksekeskus import MakeCommerceClient
+    from urbaneta.adapters.providers import maksekeskus
 
     form = _form(raw_body, query)
     cfg = provider_config.load().maksekeskus
-    data = MakeCommerceClient(cfg).verify_notification(form.get("json", ""), form.get("mac"))
+    data = maksekeskus.MakeCommerceClient(cfg).verify_notification(form.get("json", ""), form.get("mac"))
     try:
         amount = Decimal(str(data.get("amount", "")))
     except InvalidOperation as exc:
         raise ValidationFailed.one("amount", "is not a number") from exc
+    status = str(data.get("status", ""))
+    means = maksekeskus.meaning(status)
     note = ProviderPaid(
-        provider="maksekeskus", order_id=str(data.get("reference", "")),
-        paid=str(data.get("status", "")).upper() == "COMPLETED", amount_cents=to_cents(amount),
+        provider="maksekeskus", order_id=str(data.get("reference", "")), paid=means == "paid",
+        final=means != "waiting", refunded=means == "refunded", amount_cents=to_cents(amount),
         currency=str(data.get("currency", "")), transaction_id=str(data.get("transaction") or "") or None,
-        test=False, project=str(data.get("shop", "")),
+        test=cfg.test, project=str(data.get("shop", "")),
     )
-    outcome = settle_provider_payment(note, lambda: cfg.shop_id)
-    logger.info("maksekeskus notification", extra={"order": note.order_id, "outcome": outcome})
+    outcome = settle_provider_payment(note, lambda: cfg.keys.shop_id)
+    logger.info("maksekeskus notification", extra={"order": note.order_id, "status": status, "outcome": outcome})
     return {"status": outcome}

@@ -98,7 +98,7 @@ def _plan(draft: PaymentDraft, invoices: Sequence[Invoice]) -> tuple[AllocationP
     return allocate(draft.amount_cents, [_open(i) for i in chosen], draft.named_invoice_id), by_id
 
 
-def _open_invoices(draft: PaymentDraft) -> list[Invoice]:
+def open_invoices(draft: PaymentDraft) -> list[Invoice]:
     invoices = list(invoice_store.list_open_invoices_for_apartment(draft.tenant_id, draft.apartment_id))
     if draft.named_invoice_id and all(i.id != draft.named_invoice_id for i in invoices):
         with contextlib.suppress(NotFound):
@@ -154,41 +154,63 @@ def _payment_work(draft: PaymentDraft, payment: Payment, plan: AllocationPlan, b
     return work.extend(draft.extra_ops)
 
 
+@dataclass
+class Prepared:
+    """A payment planned and composed, not yet committed: its unit of work and what it will change."""
+
+    draft: PaymentDraft
+    payment: Payment
+    plan: AllocationPlan
+    by_id: dict[str, Invoice]
+    work: UnitOfWork
+
+
+def prepare_payment(draft: PaymentDraft, current: Sequence[Invoice], building_id: str) -> Prepared:
+    """Plan the allocation over ``current`` and compose the payment's unit of work (not committed)."""
+    plan, by_id = _plan(draft, current)
+    if draft.only_named and plan.credit_cents:
+        raise ConditionFailed("The invoice's balance changed.", ())
+    payment = _payment(draft, plan)
+    return Prepared(draft, payment, plan, by_id, _payment_work(draft, payment, plan, by_id, building_id))
+
+
+def committed(p: Prepared) -> Applied:
+    """What a committed payment did: the invoices it settled, the open invoices after it, its events."""
+    draft, payment, plan, by_id = p.draft, p.payment, p.plan, p.by_id
+    settled = [by_id[a.invoice_id] for a in plan.allocations
+               if invoice_state.payment_settles(by_id[a.invoice_id], a.amount_cents)]
+    metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
+    paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
+    after = [invoice_state.after_payment(i, paid[i.id], draft.paid_date).model_copy(
+        update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
+    events = [domain_event("payment.received", draft.tenant_id, PaymentReceived.of(payment))]
+    paid_now = {i.id: i for i in after}
+    events += [domain_event("invoice.paid", draft.tenant_id,
+                            InvoiceEventData.of(paid_now[i.id], payment_id=payment.id)) for i in settled]
+    return Applied(payment, events, settled, after)
+
+
 def apply_payment(draft: PaymentDraft, *, invoices: Sequence[Invoice] | None = None) -> Applied:
     """Record a payment and its effect on invoices and credit atomically; retried on invoice version conflicts.
     Raises DuplicatePayment when the dedupe guard exists, Conflict when a pending payment was received before."""
-    current = list(invoices) if invoices is not None else _open_invoices(draft)
+    current = list(invoices) if invoices is not None else open_invoices(draft)
     building_id = posting.building_of(draft.tenant_id, draft.apartment_id, current)
     for attempt in range(MAX_ATTEMPTS):
-        plan, by_id = _plan(draft, current)
-        if draft.only_named and plan.credit_cents:
-            raise ConditionFailed("The invoice's balance changed.", ())
-        payment = _payment(draft, plan)
-        work = _payment_work(draft, payment, plan, by_id, building_id)
+        prepared = prepare_payment(draft, current, building_id)
         try:
-            work.commit()
+            prepared.work.commit()
         except ConditionFailed as exc:
             if "dedupe" in exc.labels:
                 guard = store.get_dedupe(draft.tenant_id, draft.dedupe or "")
-                raise DuplicatePayment(str(guard["paymentId"]) if guard else payment.id) from exc
+                raise DuplicatePayment(str(guard["paymentId"]) if guard else prepared.payment.id) from exc
             if "payment" in exc.labels:
                 raise Conflict("The payment was recorded before.") from exc
             if not any(label.startswith("invoice:") for label in exc.labels):
                 raise
             _backoff(attempt)
-            current = _open_invoices(draft)  # someone else paid one of them: re-read and plan again
+            current = open_invoices(draft)  # someone else paid one of them: re-read and plan again
             continue
-        settled = [by_id[a.invoice_id] for a in plan.allocations
-                   if invoice_state.payment_settles(by_id[a.invoice_id], a.amount_cents)]
-        metrics.add_metric(name="PaymentsReceived", unit="Count", value=1)
-        paid = {a.invoice_id: a.amount_cents for a in plan.allocations}
-        after = [invoice_state.after_payment(i, paid[i.id], draft.paid_date).model_copy(
-            update={"version": i.version + 1}) if i.id in paid else i for i in by_id.values()]
-        events = [domain_event("payment.received", draft.tenant_id, PaymentReceived.of(payment))]
-        paid_now = {i.id: i for i in after}
-        events += [domain_event("invoice.paid", draft.tenant_id,
-                                InvoiceEventData.of(paid_now[i.id], payment_id=payment.id)) for i in settled]
-        return Applied(payment, events, settled, after)
+        return committed(prepared)
     raise ServiceUnavailable("The invoice is being paid by many payments at once; try again.")
 
 

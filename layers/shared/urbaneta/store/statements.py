@@ -4,6 +4,7 @@ stored once however often it is imported), batched identity and pointer look-ups
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from urbaneta.domain.invoices import Invoice
@@ -13,9 +14,7 @@ from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store import table as t
 from urbaneta.store.table import ConditionFailed
-from urbaneta.store.transactions import Op, transact, tx_put
-
-CLAIMS_PER_TRANSACTION = 40  # an entry and its fallback slot each: 80 of TransactWriteItems' 100 operations
+from urbaneta.store.transactions import TRANSACT_LIMIT, Op, transact, tx_put
 
 
 def _dump(model: BankEntry | Statement) -> dict[str, Any]:
@@ -54,40 +53,75 @@ def write_entries(entries: Iterable[BankEntry]) -> int:
     return t.batch_write(entry_item(e) for e in entries)
 
 
-def slot_item(tenant_id: str, slot: str, entry_id: str, ref_key: str) -> dict[str, Any]:
+def slot_item(tenant_id: str, slot: str, entry_id: str, ref_key: str, accounts: Sequence[str] = ()) -> dict[str, Any]:
     return {**keys.bank_fallback_slot(tenant_id, slot), "entity": "bank_fallback_slot", "entryId": entry_id,
-            "refKey": ref_key}
+            "refKey": ref_key, **({"accounts": list(accounts)} if accounts else {})}
 
 
-def existing_slots(tenant_id: str, slots: Sequence[str]) -> dict[str, str]:
-    """Fallback slots already held (BatchGetItem): slot → the holder's reference key ("" when it had none)."""
+@dataclass(frozen=True)
+class Holder:
+    """The line that holds a fallback slot: its reference key ("" when it had none) and its payer's account
+    forms (none when the file named the payer by name only)."""
+
+    ref_key: str
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A new entry to write, with the fallback slots it takes (those still free) and what they record."""
+
+    entry: BankEntry
+    slots: tuple[str, ...]
+    ref_key: str
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def ops(self) -> int:
+        return 1 + len(self.slots)
+
+
+def existing_slots(tenant_id: str, slots: Sequence[str]) -> dict[str, Holder]:
+    """Fallback slots already held (BatchGetItem, 100 keys per call): slot → its holder."""
     by_pk = {keys.bank_fallback_slot(tenant_id, s)["PK"]: s for s in slots}
     found = t.batch_get([keys.bank_fallback_slot(tenant_id, s) for s in set(slots)])
-    return {by_pk[str(i["PK"])]: str(i.get("refKey", "")) for i in found}
+    return {by_pk[str(i["PK"])]: Holder(str(i.get("refKey", "")), tuple(str(a) for a in i.get("accounts") or ()))
+            for i in found}
 
 
-def claim_entries(claims: Sequence[tuple[BankEntry, str | None, str]]) -> set[str]:
-    """Write new entries, each with its fallback slot (``slot`` None: the slot is held already), in
-    transactions of CLAIMS_PER_TRANSACTION conditioned on neither existing. An entry whose identity or slot was
-    taken in the meantime (a concurrent import) is left out and its id returned: the caller counts it a duplicate.
-    """
+def _groups(claims: Sequence[Claim]) -> list[list[Claim]]:
+    """Claims cut into transactions of at most TRANSACT_LIMIT operations (an entry and each of its slots)."""
+    out: list[list[Claim]] = [[]]
+    size = 0
+    for c in claims:
+        if out[-1] and size + c.ops > TRANSACT_LIMIT:
+            out.append([])
+            size = 0
+        out[-1].append(c)
+        size += c.ops
+    return [g for g in out if g]
+
+
+def claim_entries(claims: Sequence[Claim]) -> set[str]:
+    """Write new entries, each with the fallback slots it takes, in transactions of at most 100 operations,
+    each conditioned on not existing. An entry whose identity or a slot was taken in the meantime (a concurrent
+    import) is left out and its id returned: the caller counts it a duplicate."""
     lost: set[str] = set()
-    for start in range(0, len(claims), CLAIMS_PER_TRANSACTION):
-        group = list(claims[start:start + CLAIMS_PER_TRANSACTION])
+    for group in _groups(claims):
         while group:
             ops: list[Op] = []
-            for e, slot, ref_key in group:
-                ops.append(tx_put(entry_item(e), label=e.id))
-                if slot:
-                    ops.append(tx_put(slot_item(e.tenant_id, slot, e.id, ref_key), label=e.id))
+            for c in group:
+                ops.append(tx_put(entry_item(c.entry), label=c.entry.id))
+                ops += [tx_put(slot_item(c.entry.tenant_id, slot, c.entry.id, c.ref_key, c.accounts),
+                               label=c.entry.id) for slot in c.slots]
             try:
                 transact(ops, conflict_message="The statement entry was recorded already.")
                 break
             except ConditionFailed as exc:
-                if not set(exc.labels) & {c[0].id for c in group}:
+                if not set(exc.labels) & {c.entry.id for c in group}:
                     raise
                 lost |= set(exc.labels)
-                group = [c for c in group if c[0].id not in exc.labels]
+                group = [c for c in group if c.entry.id not in exc.labels]
     return lost
 
 

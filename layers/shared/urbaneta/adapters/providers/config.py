@@ -4,11 +4,13 @@ The secret is JSON::
 
     {"paysera": {"projectId": "123", "password": "...", "publicKey": "-----BEGIN PUBLIC KEY-----...",
                  "test": false},
-     "maksekeskus": {"shopId": "...", "secretKey": "...", "test": false}}
+     "maksekeskus": {"shopId": "...", "secretKey": "...", "test": false,
+                     "sandbox": {"shopId": "...", "secretKey": "..."}}}
 
 Read at most once a minute per container (``RELOAD_AFTER_SECONDS``), so credentials filled in after deployment
 are used without redeploying. ``test: false`` means production: a callback marked as a test payment is refused
-then. An empty ``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
+then. MakeCommerce's live keys (top level) and sandbox keys (``sandbox``) are kept apart; ``test`` chooses.
+An empty ``publicKey`` makes the Paysera client fetch Paysera's published key once per container.
 """
 
 from __future__ import annotations
@@ -60,15 +62,36 @@ class PayseraConfig(_ProviderConfig):
         return bool(self.project_id and self.password)
 
 
+class MakeCommerceKeys(BaseModel):
+    """One MakeCommerce environment's shop: its id and secret key (from that environment's merchant portal)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    shop_id: str = Field(default="", alias="shopId")
+    secret_key: str = Field(default="", alias="secretKey")
+
+
 class MakeCommerceConfig(_ProviderConfig):
+    """Live keys at the top level, sandbox keys under ``sandbox``; ``test`` chooses the environment. The keys of
+    one environment are never sent to the other's API, nor used to verify its notifications: a sandbox shop's
+    notification does not verify in production, nor a live one in the sandbox."""
+
     NAME: ClassVar[str] = "MakeCommerce"
     CALLBACK: ClassVar[str] = "notification"
 
     shop_id: str = Field(default="", alias="shopId")
     secret_key: str = Field(default="", alias="secretKey")
+    sandbox: MakeCommerceKeys = Field(default_factory=MakeCommerceKeys)
+
+    @property
+    def keys(self) -> MakeCommerceKeys:
+        """The chosen environment's keys."""
+        if self.test:
+            return self.sandbox
+        return MakeCommerceKeys(shop_id=self.shop_id, secret_key=self.secret_key)
 
     def configured(self) -> bool:
-        return bool(self.shop_id and self.secret_key)
+        return bool(self.keys.shop_id and self.keys.secret_key)
 
 
 class ProviderSettings(BaseModel):

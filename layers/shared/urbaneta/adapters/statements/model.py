@@ -41,13 +41,51 @@ def _fold(text: str) -> str:
     return re.sub(r"[^A-Z0-9]+", " ", plain.upper()).strip()
 
 
-def counterparty_key(iban: str | None, account: str | None, name: str | None) -> str:
-    """The counterparty part of the fallback key: the account when known, else the folded name."""
-    if iban:
-        return iban
-    if account:
-        return re.sub(r"\s+", "", account).upper()
-    return _fold(name or "")
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{8,30}$")
+
+
+def _account(raw: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", raw.upper())
+
+
+def account_forms(iban: str | None, account: str | None) -> tuple[str, ...]:
+    """Every form an account is written in by some format: the IBAN; for an Estonian IBAN also the national
+    account number (the BBAN after the 2-digit bank code, without leading zeros), which is what an ``Othr/Id``
+    carries there; an ``Othr/Id`` as written (spacing, case and leading zeros ignored)."""
+    out: list[str] = []
+    for raw in (iban, account):
+        value = _account(raw or "")
+        if not value:
+            continue
+        if _IBAN_SHAPE.match(value):
+            out.append(f"A:{value}")
+            if value.startswith("EE"):
+                out.append(f"A:{value[6:].lstrip('0') or '0'}")
+        else:
+            out.append(f"A:{value.lstrip('0') or '0'}")
+    return tuple(dict.fromkeys(out))
+
+
+def name_form(name: str | None) -> str | None:
+    """A payer's name with case, diacritics, punctuation and word order ignored: 'Maasikas, Mari' ==
+    'MARI MAASIKAS'. None when nothing is left."""
+    words = sorted(w for w in _fold(name or "").split() if len(w) > 1)
+    return f"N:{' '.join(words)}" if words else None
+
+
+def counterparty_forms(iban: str | None, account: str | None, name: str | None) -> tuple[str, ...]:
+    """The account forms, then the name form: each a way another format may name the same payer."""
+    named = name_form(name)
+    return (*account_forms(iban, account), *((named,) if named else ()))
+
+
+def own_account_key(own: str) -> str:
+    """The statement's own account as every format can give it: an Estonian IBAN and its ``Othr/Id`` (national
+    account number) meet; any other IBAN stays as it is."""
+    value = _account(own)
+    if _IBAN_SHAPE.match(value):
+        return f"EE:{value[6:].lstrip('0') or '0'}" if value.startswith("EE") else value
+    return f"EE:{value.lstrip('0') or '0'}" if value.isdigit() else value
 
 
 @dataclass(frozen=True)
@@ -90,13 +128,33 @@ class BankTransaction:
         return f"REF|{self.own_iban}|{ref}|{self.tx_index}" if ref else None
 
     @property
-    def fallback_key(self) -> str:
-        """``ALT|account|date|C/D|cents|currency|counterparty``: for lines without a shared reference.
+    def account_forms(self) -> tuple[str, ...]:
+        return account_forms(self.payer_iban, self.payer_account)
 
-        Two genuinely equal payments (same payer, amount and day) share it; see docs/bank-formats.md."""
-        party = counterparty_key(self.payer_iban, self.payer_account, self.payer_name)
-        return (f"ALT|{self.own_iban}|{self.booking_date.isoformat()}|{'C' if self.credit else 'D'}|"
-                f"{self.amount_cents}|{self.currency}|{party}")
+    @property
+    def fallback_keys(self) -> tuple[str, ...]:
+        """The line's fallback keys: first its primary key, in the form lines were stored under before keys had
+        forms (``ALT|own IBAN|booking date|C/D|cents|currency|payer IBAN, else account, else folded name``), so
+        that a file imported before meets itself again; then ``ALT|own account|date|C/D|cents|currency|form``
+        for every date the line carries (booking date, then a different value date) and every form of the
+        counterparty (account forms, then the name). Two lines of two files are the same payment when they share
+        one of these (and their accounts do not disagree): docs/bank-formats.md "One transaction, once"."""
+        direction = "C" if self.credit else "D"
+        party = self.payer_iban or (re.sub(r"\s+", "", self.payer_account).upper() if self.payer_account else
+                                    _fold(self.payer_name or ""))
+        primary = (f"ALT|{self.own_iban}|{self.booking_date.isoformat()}|{direction}|{self.amount_cents}|"
+                   f"{self.currency}|{party}")
+        dates = dict.fromkeys(d for d in (self.booking_date, self.value_date) if d)
+        forms = counterparty_forms(self.payer_iban, self.payer_account, self.payer_name) or ("",)
+        own = own_account_key(self.own_iban)
+        return tuple(dict.fromkeys((primary, *(
+            f"ALT|{own}|{d.isoformat()}|{direction}|{self.amount_cents}|{self.currency}|{form}"
+            for d in dates for form in forms))))
+
+    @property
+    def fallback_key(self) -> str:
+        """The primary fallback key. Two genuinely equal payments (same payer, amount and day) share it."""
+        return self.fallback_keys[0]
 
 
 @dataclass

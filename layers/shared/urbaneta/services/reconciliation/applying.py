@@ -1,5 +1,6 @@
-"""Applying a slice's lines: one payment transaction per matched credit (with the entry's new status), one
-reversal per reversal line; a retried line finds its payment already there and records nothing twice."""
+"""Applying a slice's lines: matched credits in groups of payments that touch different items, one
+TransactWriteItems per group (grouping.py), each payment with the entry's new status; one reversal per reversal
+line; a retried line finds its payment already there and records nothing twice."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from urbaneta.clock import new_id, now_iso
 from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.payments import BankEntry
 from urbaneta.errors import Conflict
-from urbaneta.services.payments import DuplicatePayment, PaymentDraft, apply_payment, reverse_payment
+from urbaneta.services.accounts.posting import building_of
+from urbaneta.services.payments import (
+    Applied,
+    DuplicatePayment,
+    PaymentDraft,
+    apply_payment,
+    open_invoices,
+    prepare_payment,
+    reverse_payment,
+)
+from urbaneta.services.reconciliation.grouping import Group
 from urbaneta.services.reconciliation.lines import Counts, Line
 from urbaneta.store import payments as payment_store
 from urbaneta.store import statements as store
@@ -19,9 +30,9 @@ SAFETY_MS = 4000  # stop applying payments when less than this is left of the fu
 EVENTS_PER_PUBLISH = 50
 
 
-def apply_line(tenant_id: str, statement_id: str, line: Line, entry: BankEntry,
-                cache: dict[str, list[Invoice]], counts: Counts, actor: str | None) -> BankEntry:
-    """One matched credit line → one payment transaction (with the entry's new status)."""
+def _draft(tenant_id: str, statement_id: str, line: Line, entry: BankEntry, actor: str | None
+           ) -> tuple[PaymentDraft, BankEntry]:
+    """The payment a matched credit line makes, with the entry as it will be once paid."""
     assert line.result
     target = line.result.target
     payment_id = new_id()
@@ -36,16 +47,24 @@ def apply_line(tenant_id: str, statement_id: str, line: Line, entry: BankEntry,
         signature=line.signature, recorded_by=actor, payment_id=payment_id, dedupe=f"BANK#{line.entry_id}",
         extra_ops=[store.save_entry_op(done, expect_status="pending")],
     )
-    known = cache.get(target.apartment_id)
-    try:
-        applied = apply_payment(draft, invoices=known)
-    except DuplicatePayment:
-        counts.duplicates += 1
-        return entry
-    cache[target.apartment_id] = applied.after
+    return draft, done
+
+
+def _paid(applied: Applied, cache: dict[str, list[Invoice]], counts: Counts) -> None:
+    cache[applied.payment.apartment_id] = applied.after
     counts.events.extend(applied.events)
     counts.matched += 1
-    return done
+
+
+def _alone(draft: PaymentDraft, cache: dict[str, list[Invoice]], counts: Counts) -> None:
+    """One payment in its own transaction (re-reading invoices on a conflict); a redelivered line is a
+    duplicate."""
+    try:
+        applied = apply_payment(draft, invoices=cache.get(draft.apartment_id))
+    except DuplicatePayment:
+        counts.duplicates += 1
+        return
+    _paid(applied, cache, counts)
 
 
 def reverse_line(tenant_id: str, line: Line, entry: BankEntry, counts: Counts) -> BankEntry:
@@ -70,23 +89,65 @@ def reverse_line(tenant_id: str, line: Line, entry: BankEntry, counts: Counts) -
     return done
 
 
+class Batch:
+    """Matched lines of a slice gathered into groups of payments that touch different items (grouping.py)."""
+
+    def __init__(self, cache: dict[str, list[Invoice]], counts: Counts) -> None:
+        self.cache = cache
+        self.counts = counts
+        self.group = Group()
+        self.drafts: list[PaymentDraft] = []
+        self.apartments: set[str] = set()
+        self.buildings: dict[str, str] = {}  # apartment → building, read once per slice
+
+    def add(self, draft: PaymentDraft) -> None:
+        if draft.apartment_id in self.apartments:
+            self.flush()  # its invoices as the group's payment leaves them
+        invoices = self.cache.get(draft.apartment_id)
+        if invoices is None:
+            invoices = self.cache[draft.apartment_id] = open_invoices(draft)
+        apt = draft.apartment_id
+        if apt not in self.buildings:
+            self.buildings[apt] = building_of(draft.tenant_id, apt, invoices)
+        prepared = prepare_payment(draft, invoices, self.buildings[apt])
+        if not self.group.fits(prepared):
+            self.flush()
+        self.group.add(len(self.drafts), prepared)
+        self.drafts.append(draft)
+        self.apartments.add(draft.apartment_id)
+
+    def flush(self) -> None:
+        """Write the group; refused payments alone."""
+        if self.group.members:
+            written, refused = self.group.commit()
+            for _index, applied in written:
+                _paid(applied, self.cache, self.counts)
+            for index in refused:
+                _alone(self.drafts[index], self.cache, self.counts)
+        self.group, self.drafts, self.apartments = Group(), [], set()
+
+
 def apply_all(tenant_id: str, statement_id: str, todo: list[tuple[Line, BankEntry]], cache: dict[str, list[Invoice]],
               counts: Counts, actor: str | None, time_left_ms: Callable[[], int] | None) -> None:
-    """Every pending line in file order; when the function's time runs short the rest stay ``pending`` (counted),
-    and importing the file again finishes them."""
+    """Every pending line in file order, matched credits in groups; when the function's time runs short the rest
+    stay ``pending`` (counted), and importing the file again (or the worker running the chunk again) finishes
+    them."""
+    batch = Batch(cache, counts)
     for ln, entry in sorted(todo, key=lambda x: x[0].position):
         if time_left_ms is not None and time_left_ms() < SAFETY_MS:
             counts.pending += 1
             continue
         if entry.reversal:
+            batch.flush()
             result = reverse_line(tenant_id, ln, entry, counts)
             if result.status == "unmatched":
                 store.write_entries([result])
             cache.clear()
         else:
-            apply_line(tenant_id, statement_id, ln, entry, cache, counts, actor)
+            batch.add(_draft(tenant_id, statement_id, ln, entry, actor)[0])
         if len(counts.events) >= EVENTS_PER_PUBLISH:
             publish(counts.events)
             counts.events.clear()
+    batch.flush()
     publish(counts.events)
     counts.events.clear()

@@ -2,14 +2,16 @@
 entries, or ``?async=true`` → a job (GET /jobs/{id}: entries read, processed, matched, unmatched, ignored …) and
 SQS messages for the import worker.
 
-Messages: ``plan`` (an uploaded file: read and parse it, keep it in the documents bucket, make the statement),
-then ``chunk`` n (CHUNK lines and CHUNK unusable entries). A worker goes on to the next chunk while its time
+Messages: ``plan`` (an uploaded file: read and parse it, keep it in the documents bucket with each chunk's lines
+as JSON beside it, make the statement), then ``chunk`` n (CHUNK lines and CHUNK unusable entries, read from
+their own object: no chunk reads or parses the whole file again). A worker goes on to the next chunk while its time
 allows, else it queues it: one chunk at a time per job, in file order. Each chunk is idempotent: entries are
 written conditionally under their identity, payments are guarded per entry, and the job counts a chunk once.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +34,6 @@ from urbaneta.store import statements as store
 CHUNK = 500
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 NEXT_CHUNK_MS = 60_000  # go on to the next chunk in the same invocation while at least this much time is left
-_PLANS: dict[str, lines.Plan] = {}  # the parsed file, per container, by its key: chunks of one job reuse it
 
 
 def _enqueue(bodies: list[dict[str, Any]]) -> None:
@@ -53,6 +54,7 @@ def start_job(caller: Principal, parsed: ParsedStatement, plan: lines.Plan, key:
               statement_id: str) -> StatementImportAccepted:
     """A file already parsed in the request: the statement now, the entries by the worker."""
     job = _new_job(caller, statement_id, {"fileKey": key, "actor": caller.user_id or ""})
+    _write_chunks(caller.tenant_id, statement_id, plan)
     store.put_statement(importing.new_statement(caller.tenant_id, caller.user_id, parsed, plan, key, size,
                                                 statement_id, job_id=job.id))
     jobs.start_import(caller.tenant_id, job.id, plan.entries_read, statement_id)
@@ -125,39 +127,65 @@ def _plan_upload(job: Job) -> str | None:
     documents.put_statement(file_key, content, "application/xml" if kind == "xml" else "text/csv")
     statement = importing.new_statement(job.tenant_id, job.params.get("actor") or None, parsed, plan, file_key,
                                         len(content), statement_id, job_id=job.id)
+    _write_chunks(job.tenant_id, statement_id, plan)
     store.put_statement(statement)
     jobs.start_import(job.tenant_id, job.id, plan.entries_read, statement_id)
-    _PLANS[file_key] = plan
     return statement_id
 
 
-def _plan_of(statement: Statement) -> lines.Plan:
-    plan = _PLANS.get(statement.file_key)
-    if plan is None:
-        content = documents.read(statement.file_key)
-        if content is None:
-            raise NotFound("The statement file is gone.")
-        kind = statement.file_key.rsplit(".", 1)[-1]
-        plan = lines.plan(importing.parse(content, kind), lines.digest(content))
-        _PLANS.clear()  # one file per container at a time: bounded memory
-        _PLANS[statement.file_key] = plan
-    return plan
+def chunk_count(lines_count: int, odd_count: int) -> int:
+    return max(1, -(-lines_count // CHUNK), -(-odd_count // CHUNK))
+
+
+def _write_chunks(tenant_id: str, statement_id: str, plan: lines.Plan) -> None:
+    """Each chunk's lines as JSON beside the file: a chunk's work never includes reading the whole file."""
+    for n in range(chunk_count(len(plan.lines), len(plan.odd))):
+        part = slice(n * CHUNK, (n + 1) * CHUNK)
+        documents.put_statement(documents.statement_chunk_key(tenant_id, statement_id, n),
+                                lines.chunk_json(plan.lines[part], plan.odd[part]), "application/json")
+
+
+def _chunk(statement: Statement, n: int) -> tuple[list[lines.Line], list[lines.Odd]]:
+    content = documents.read(documents.statement_chunk_key(statement.tenant_id, statement.id, n))
+    if content is None:
+        raise NotFound("The statement's planned chunk is gone.")
+    return lines.chunk_of(content)
+
+
+_KNOWN: dict[str, Prefetched] = {}  # open invoices read for one statement, kept by a warm container
+
+
+def _known(statement_id: str) -> Prefetched:
+    """What earlier chunks of this statement read in this container (one statement at a time: bounded), so a
+    building's open invoices are read once per container, not once per invocation. Stale lists are safe: every
+    payment is conditioned on the invoices' versions and re-reads them on a conflict."""
+    if statement_id not in _KNOWN:
+        _KNOWN.clear()
+        _KNOWN[statement_id] = Prefetched()
+    return _KNOWN[statement_id]
 
 
 def _run_chunks(job: Job, statement_id: str, chunk: int, time_left_ms: Callable[[], int]) -> None:
+    """Chunks in file order while the function's time allows. A chunk is counted once it is whole: one that the
+    time cut short (its rest left ``pending``) is queued again and finished by the next delivery, which counts
+    what the first one recorded (idempotent). The next chunk starts only with twice the last chunk's time left."""
     statement = store.get_statement(job.tenant_id, statement_id)
-    plan = _plan_of(statement)
-    chunks = max(1, -(-len(plan.lines) // CHUNK), -(-len(plan.odd) // CHUNK))
+    chunks = chunk_count(statement.entries, statement.entries_read - statement.entries)
     ctx = Context(job.tenant_id, statement_id, statement.own_iban, statement.imported_by)
-    known = Prefetched()
+    known = _known(statement_id)
     while chunk < chunks:
-        part = slice(chunk * CHUNK, (chunk + 1) * CHUNK)
-        counts = run_slice(ctx, plan.lines[part], plan.odd[part], None, known)
-        processed = len(plan.lines[part]) + len(plan.odd[part])
+        started = time.monotonic()
+        chunk_lines, chunk_odd = _chunk(statement, chunk)
+        counts = run_slice(ctx, chunk_lines, chunk_odd, time_left_ms, known)
+        if counts.pending:
+            _queue_chunk(job.tenant_id, job.id, statement_id, chunk)
+            return
+        processed = len(chunk_lines) + len(chunk_odd)
         jobs.import_progress(job.tenant_id, job.id, chunk, processed=processed,
                              counts=counts.model_dump(exclude={"events"}))
         chunk += 1
-        if chunk < chunks and time_left_ms() < NEXT_CHUNK_MS:
+        took_ms = (time.monotonic() - started) * 1000
+        if chunk < chunks and time_left_ms() < max(NEXT_CHUNK_MS, 2 * took_ms):
             _queue_chunk(job.tenant_id, job.id, statement_id, chunk)
             return
     _finish(job.tenant_id, job.id, statement)

@@ -4,7 +4,10 @@ dedupe rule of docs/bank-formats.md), and the entries they become (usable, or un
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
 
 from pydantic import Field
 
@@ -31,13 +34,17 @@ COMPARABLE_REFS = frozenset({"swedbank", "lhv", "luminor", "coop", "citadele"})
 class Line:
     tx: BankTransaction
     entry_id: str
-    slot: str
+    slots: tuple[str, ...]
     ref_key: str
     position: int
     named: Named
     signature: str
     result: MatchResult | None = None
     invoice: Invoice | None = None
+
+    @property
+    def slot(self) -> str:
+        return self.slots[0]
 
 
 @dataclass
@@ -78,11 +85,11 @@ def plan(parsed: ParsedStatement, content_digest: str) -> Plan:
     """Identities for every line of the file (counting equal fallback keys in file order, so the result is the
     same however the file is later cut into chunks). Non-booked entries are not recorded: they come again booked."""
     txs = parsed.transactions
-    keys = line_keys([(tx.dedupe_key, tx.fallback_key, tx.credit) for tx in txs])
+    keys = line_keys([(tx.dedupe_key, tx.fallback_keys, tx.credit) for tx in txs])
     out = Plan(parsed, content_digest)
     for tx, k in zip(txs, keys, strict=True):
         named = read_names(tx.structured_reference, tx.texts)
-        out.lines.append(Line(tx, k.identity, k.slot, k.ref_key, tx.position, named,
+        out.lines.append(Line(tx, k.identity, k.slots, k.ref_key, tx.position, named,
                               payment_signature(tx.own_iban, tx.amount_cents, tx.payer_iban, named)))
     for u in parsed.unusable:
         if u.reason == NOT_BOOKED:
@@ -131,3 +138,40 @@ def note(u: UnusableEntry) -> UnusableNote:
     return UnusableNote(position=u.position, reason=u.reason, detail=u.detail[:300], amount_cents=u.amount_cents,
                         currency=u.currency, booking_date=u.booking_date, payer_name=u.payer_name,
                         bank_reference=u.bank_reference)
+
+
+# ---- a chunk of lines as JSON: the worker reads its chunk, never the whole file again ---------------------------
+
+_DATES = ("booking_date", "value_date")
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(obj).items()}
+
+
+def _dated(raw: dict[str, Any]) -> dict[str, Any]:
+    out = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    for name in _DATES:
+        if out.get(name):
+            out[name] = date.fromisoformat(str(out[name]))
+    return out
+
+
+def chunk_json(lines: list[Line], odd: list[Odd]) -> bytes:
+    """Lines (transaction, identity, slot, reference key) and unusable entries of one chunk."""
+    return json.dumps({
+        "lines": [{"tx": _plain(ln.tx), "id": ln.entry_id, "slots": ln.slots, "ref": ln.ref_key} for ln in lines],
+        "odd": [{"entry": _plain(o.entry), "id": o.entry_id} for o in odd],
+    }, separators=(",", ":")).encode()
+
+
+def chunk_of(content: bytes) -> tuple[list[Line], list[Odd]]:
+    data = json.loads(content)
+    lines = []
+    for raw in data["lines"]:
+        tx = BankTransaction(**_dated(raw["tx"]))
+        named = read_names(tx.structured_reference, tx.texts)
+        lines.append(Line(tx, raw["id"], tuple(raw["slots"]), raw["ref"], tx.position, named,
+                          payment_signature(tx.own_iban, tx.amount_cents, tx.payer_iban, named)))
+    odd = [Odd(UnusableEntry(**_dated(raw["entry"])), raw["id"]) for raw in data["odd"]]
+    return lines, odd

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from urbaneta.clock import now_iso
 from urbaneta.domain.payments import BankEntry
-from urbaneta.domain.reconciliation import MatchResult, Target, is_duplicate_by_slot
+from urbaneta.domain.reconciliation import MatchResult, Target, accounts_agree, is_duplicate_by_slot
 from urbaneta.services.reconciliation.applying import apply_all
 from urbaneta.services.reconciliation.lines import Counts, Line, Odd, entry_of, odd_entry, refs_comparable
 from urbaneta.services.reconciliation.matching import Prefetched, match_all, prefetch
@@ -59,17 +59,20 @@ def _known(ctx: Context, lines: list[Line], existing: dict[str, BankEntry], coun
     return unknown, resumed
 
 
-def _fresh(ctx: Context, unknown: list[Line], counts: Counts) -> list[tuple[Line, bool]]:
-    """New lines, with whether their fallback slot is free; a line whose slot another file's line holds is that
-    line again when the dedupe rule says so (``is_duplicate_by_slot``)."""
-    held = store.existing_slots(ctx.tenant_id, [ln.slot for ln in unknown]) if unknown else {}
-    out: list[tuple[Line, bool]] = []
+def _fresh(ctx: Context, unknown: list[Line], counts: Counts) -> list[tuple[Line, tuple[str, ...]]]:
+    """New lines, with the fallback slots still free for them; a line one of whose slots another file's line
+    holds is that line again when the dedupe rule says so (``is_duplicate_by_slot``) and their payer accounts do
+    not disagree (``accounts_agree``)."""
+    held = store.existing_slots(ctx.tenant_id, [s for ln in unknown for s in ln.slots]) if unknown else {}
+    out: list[tuple[Line, tuple[str, ...]]] = []
     for ln in unknown:
-        holder = held.get(ln.slot)
-        if is_duplicate_by_slot(ln.ref_key, holder, refs_comparable(ln.tx)):
+        holders = [held[s] for s in ln.slots if s in held]
+        accounts = ln.tx.account_forms
+        if any(is_duplicate_by_slot(ln.ref_key, h.ref_key, refs_comparable(ln.tx))
+               and accounts_agree(accounts, h.accounts) for h in holders):
             counts.duplicates += 1
         else:
-            out.append((ln, holder is None))
+            out.append((ln, tuple(s for s in ln.slots if s not in held)))
     return out
 
 
@@ -89,8 +92,8 @@ def _status(ln: Line, counts: Counts) -> str:
 
 
 def _odd(ctx: Context, odd: list[Odd], existing: dict[str, BankEntry], counts: Counts, now: str
-         ) -> list[tuple[BankEntry, str | None, str]]:
-    claims: list[tuple[BankEntry, str | None, str]] = []
+         ) -> list[store.Claim]:
+    claims: list[store.Claim] = []
     for o in odd:
         previous = existing.get(o.entry_id)
         if previous is not None and previous.statement_id != ctx.statement_id:
@@ -98,7 +101,7 @@ def _odd(ctx: Context, odd: list[Odd], existing: dict[str, BankEntry], counts: C
             continue
         _count(counts, o.status)
         if previous is None:
-            claims.append((odd_entry(ctx.tenant_id, ctx.statement_id, ctx.own_iban, o, now), None, ""))
+            claims.append(store.Claim(odd_entry(ctx.tenant_id, ctx.statement_id, ctx.own_iban, o, now), (), ""))
     return claims
 
 
@@ -119,7 +122,7 @@ def run_slice(ctx: Context, lines: list[Line], odd: list[Odd], time_left_ms: Cal
     for ln, free in fresh:
         status = statuses[ln.entry_id] = _status(ln, counts)
         entry = entry_of(ctx.tenant_id, ctx.statement_id, ln, status, now)
-        claims.append((entry, ln.slot if free else None, ln.ref_key))
+        claims.append(store.Claim(entry, free, ln.ref_key, ln.tx.account_forms))
         if status == "pending":
             todo.append((ln, entry))
     lost = store.claim_entries(claims)
