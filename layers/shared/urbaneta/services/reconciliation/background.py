@@ -152,17 +152,18 @@ def _chunk(statement: Statement, n: int) -> tuple[list[lines.Line], list[lines.O
     return lines.chunk_of(content)
 
 
-_KNOWN: dict[str, Prefetched] = {}  # open invoices read for one statement, kept by a warm container
+_KNOWN: dict[tuple[str, str], Prefetched] = {}  # open invoices read for one statement, kept by a warm container
 
 
-def _known(statement_id: str) -> Prefetched:
+def _known(tenant_id: str, statement_id: str) -> Prefetched:
     """What earlier chunks of this statement read in this container (one statement at a time: bounded), so a
     building's open invoices are read once per container, not once per invocation. Stale lists are safe: every
     payment is conditioned on the invoices' versions and re-reads them on a conflict."""
-    if statement_id not in _KNOWN:
+    key = (tenant_id, statement_id)  # the organisation's own reads only, whatever the ids
+    if key not in _KNOWN:
         _KNOWN.clear()
-        _KNOWN[statement_id] = Prefetched()
-    return _KNOWN[statement_id]
+        _KNOWN[key] = Prefetched()
+    return _KNOWN[key]
 
 
 def _run_chunks(job: Job, statement_id: str, chunk: int, time_left_ms: Callable[[], int]) -> None:
@@ -172,7 +173,7 @@ def _run_chunks(job: Job, statement_id: str, chunk: int, time_left_ms: Callable[
     statement = store.get_statement(job.tenant_id, statement_id)
     chunks = chunk_count(statement.entries, statement.entries_read - statement.entries)
     ctx = Context(job.tenant_id, statement_id, statement.own_iban, statement.imported_by)
-    known = _known(statement_id)
+    known = _known(job.tenant_id, statement_id)
     while chunk < chunks:
         started = time.monotonic()
         chunk_lines, chunk_odd = _chunk(statement, chunk)
