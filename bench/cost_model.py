@@ -266,10 +266,13 @@ CHARGES = (("Haldustasu", "per_area", 0.45), ("Prügivedu", "per_resident", 2.1)
            ("Remondifond", "per_apartment", 12), ("Küte", "shared_by_area", 2500))
 
 
-def counted_month(apartments: int, charges: tuple[tuple[str, str, float], ...] = CHARGES) -> dict[str, Any]:
+def counted_month(apartments: int, charges: tuple[tuple[str, str, float], ...] = CHARGES, *,
+                  emulated: bool = False) -> dict[str, Any]:
     """One building's month in-process on moto (the API, the generation and the sending workers), counted:
     ``generation`` and ``sending`` (``Counts``), their handler ``timings`` and one invoice as generated
-    (``draft``). Needs the repository's tests package (``tests.support``)."""
+    (``draft``). Needs the repository's tests package (``tests.support``). ``emulated``: moto is already running
+    with the template's resources (the test session's), so the month runs there instead of in its own."""
+    import contextlib
     import time
 
     from tests.conftest import new_caller
@@ -277,7 +280,7 @@ def counted_month(apartments: int, charges: tuple[tuple[str, str, float], ...] =
     from tests.support import call, emulated_aws
     from urbaneta.store import invoices as store
 
-    with emulated_aws(prefix="urbaneta-cost"):
+    with contextlib.nullcontext() if emulated else emulated_aws(prefix="urbaneta-cost"):
         mgr = new_caller("manager")
         b = ih.new_building(mgr, invoicePrefix="COST")
         for n in range(1, apartments + 1):

@@ -52,6 +52,27 @@ POLL_RECHECK_SECONDS = 1.0
 StartResponse = Callable[..., Any]
 
 
+# A POST to an object without a subresource S3 knows (a webhook pointed at a presigned URL, say): S3 answers 405;
+# moto fails with a KeyError (a 500 of the emulator's own).
+S3_POST_SUBRESOURCES = frozenset({"uploads", "uploadId", "restore", "select", "delete"})
+S3_METHOD_NOT_ALLOWED = ("405 Method Not Allowed", [("Content-Type", "application/xml")],
+                         b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>MethodNotAllowed</Code>'
+                         b"<Message>The specified method is not allowed against this resource.</Message></Error>")
+
+
+def _unsupported_s3_post(environ: dict[str, Any]) -> bool:
+    """A POST naming an object (not a bucket's form upload) with none of the subresources S3 accepts."""
+    from urllib.parse import parse_qs
+
+    query = set(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    if query & S3_POST_SUBRESOURCES:
+        return False
+    host = str(environ.get("HTTP_HOST", ""))
+    parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
+    virtual = ".s3." in host or host.split(":")[0].endswith(".s3.amazonaws.com")
+    return len(parts) >= (1 if virtual else 2)
+
+
 class CallCounter:
     """AWS requests per ``service:Operation``, split into the functions' and the stack's own."""
 
@@ -78,13 +99,16 @@ class CallCounter:
 
 
 def _service_and_key(environ: dict[str, Any]) -> tuple[str, str]:
-    """(service, access key) from the SigV4 Authorization header's credential scope."""
+    """(service, access key) from the SigV4 credential scope: the Authorization header's, or a presigned URL's
+    ``X-Amz-Credential``."""
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
     marker = "Credential="
-    if marker not in auth:
-        return "unknown", ""
-    scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
-    return (scope[3] if len(scope) > 3 else "unknown"), scope[0]
+    if marker in auth:
+        credential = auth.split(marker, 1)[1].split(",", 1)[0]
+    else:
+        credential = (parse_qs(str(environ.get("QUERY_STRING", ""))).get("X-Amz-Credential") or [""])[0]
+    scope = credential.split("/")
+    return (scope[3] if len(scope) > 3 else "unknown"), (scope[0] if len(scope) > 3 else "")
 
 
 def _operation(environ: dict[str, Any], body: bytes, service: str) -> str:
@@ -153,6 +177,8 @@ class SerialisedEmulator:
             status, headers, out = limits.error_response(service, *broken)
         elif service == "sqs" and operation == "ReceiveMessage":
             status, headers, out = self._receive(environ, body)
+        elif service == "s3" and environ.get("REQUEST_METHOD") == "POST" and _unsupported_s3_post(environ):
+            status, headers, out = S3_METHOD_NOT_ALLOWED
         else:
             status, headers, out = self._metered(environ, body, service, operation, who)
             if service == "events" and operation == "PutEvents":

@@ -58,6 +58,9 @@ def stack() -> Iterator[object]:
         yield running
     finally:
         code = running.stop()
+        kept = Path(__file__).resolve().parents[2] / ".local" / "logs" / "e2e-stack.log"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(running.log())  # the whole console, kept for reading after a failure
         assert code == 0, f"the local stack did not stop cleanly ({code}):\n{running.log()[-3000:]}"
         errors = unexpected_errors(running.log())
         assert not errors, "the stack logged errors or answered 5xx:\n" + "\n".join(errors[:30])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from local.pumps import SqsPump
@@ -519,3 +520,19 @@ def test_the_emulator_refuses_what_aws_would_refuse(stack):
     with pytest.raises(ClientError) as too_big:
         events.put_events(Entries=[entry, entry])
     assert too_big.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_post_to_a_stored_object_is_refused_as_s3_refuses_it(stack):
+    # Given an object in the documents bucket, reached as any HTTP client reaches a presigned URL
+    env = stack.environments["InvoicesFunction"]
+    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="eu-north-1")
+    s3 = session.client("s3", endpoint_url=stack.moto_url)
+    key = f"e2e/{uuid.uuid4()}.txt"
+    s3.put_object(Bucket=env["DOCUMENTS_BUCKET"], Key=key, Body=b"kept")
+    # When something POSTs to a presigned link of it (a webhook endpoint pointed at one, for example)
+    link = s3.generate_presigned_url("get_object", Params={"Bucket": env["DOCUMENTS_BUCKET"], "Key": key})
+    answer = httpx.post(link, content=b"{}", timeout=10)
+    # Then the emulator answers as S3 does (405), not with an error of its own, and the object is unchanged
+    assert answer.status_code == 405
+    assert b"MethodNotAllowed" in answer.content
+    assert s3.get_object(Bucket=env["DOCUMENTS_BUCKET"], Key=key)["Body"].read() == b"kept"

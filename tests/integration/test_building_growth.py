@@ -161,8 +161,10 @@ def test_g4_residents_building_list_pages_in_creation_order(big):
     first = call("buildings", "GET", "/buildings", token=resident.token, query={"limit": "1"})
     second = call("buildings", "GET", "/buildings", token=resident.token,
                   query={"limit": "1", "cursor": first.json["nextCursor"]})
-    # Then both buildings come, in creation order, and the second page is the last
-    assert [b["id"] for b in first.data + second.data] == [big["building"].id, big["other"].id]
+    # Then both buildings come, in creation order (createdAt, then id for two made in one second), and the second
+    # page is the last
+    made = sorted((big["building"], big["other"]), key=lambda b: (b.created_at, b.id))
+    assert [b["id"] for b in first.data + second.data] == [b.id for b in made]
     assert second.json.get("nextCursor") is None
 
 

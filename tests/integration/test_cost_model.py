@@ -16,8 +16,8 @@ SMALL, LARGE = 4, 14
 
 
 @pytest.fixture(scope="module")
-def months() -> dict[int, dict[str, Any]]:
-    return {n: cost_model.counted_month(n) for n in (SMALL, LARGE)}
+def months(aws) -> dict[int, dict[str, Any]]:
+    return {n: cost_model.counted_month(n, emulated=True) for n in (SMALL, LARGE)}
 
 
 def _stated(phase: str, sample: cost_model.Sample) -> cost_model.Counts:

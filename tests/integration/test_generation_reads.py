@@ -132,3 +132,15 @@ def test_r4_the_migration_indexes_readings_written_before_the_building_index(mak
     found = meters.building_readings(tenant_id, building_id, date(2025, 1, 1), date(2025, 1, 31))
     assert [r.id for r in found[meter_id]] == [old.id]
     assert first >= 1 and second == 0
+
+
+def test_r5_a_period_in_the_first_weeks_of_year_one_still_bills(make_caller):
+    # Given a metered building (the readings window before such a period would fall before year 1)
+    mgr = make_caller("manager")
+    b = _metered_building(mgr, 1)
+    # When a period at the very start of the calendar is generated
+    job = generate(mgr, b["id"], "0001-01-01", "0001-01-31")
+    # Then the job completes, saying why the apartment was not billed (no reading then), instead of the chunk failing
+    assert job["status"] == "completed", job
+    assert job["processed"] == 1
+    assert any("no cold_water reading in the period" in e["message"] for e in job["errors"]), job["errors"]

@@ -109,7 +109,8 @@ def test_a_redelivered_slice_changes_nothing_and_announces_nothing(portfolio, an
     # Given the day's sweep has run
     from urbaneta.store import keys
 
-    load_event_sweep(DAY)
+    load_event_sweep(DAY)  # the first delivery here, if no earlier test of this worker ran it
+    announced.clear()
     shard = keys.due_shard(next(iter(portfolio["tenants"])))
     before = {i.id: stored(i).version for i in portfolio["due"]}
     # When the first slice of a shard is delivered again

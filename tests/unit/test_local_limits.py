@@ -45,3 +45,18 @@ def test_other_calls_and_bodies_that_are_not_json_pass_through():
     assert violation("dynamodb", "Query", body({"TableName": "t"})) is None
     assert violation("sqs", "SendMessageBatch", body({"Entries": []})) is None
     assert violation("dynamodb", "BatchWriteItem", b"not json") is None
+
+
+def test_only_a_post_naming_an_object_without_a_known_subresource_is_unsupported_by_s3():
+    from local.emulator import _unsupported_s3_post
+
+    def post(path: str, query: str = "", host: str = "127.0.0.1:5000") -> bool:
+        return _unsupported_s3_post({"PATH_INFO": path, "QUERY_STRING": query, "HTTP_HOST": host})
+
+    assert post("/bucket/tenants/t/x.pdf")
+    assert post("/x.pdf", host="bucket.s3.amazonaws.com")
+    assert not post("/bucket")  # a presigned POST form upload
+    assert not post("/", host="bucket.s3.amazonaws.com")
+    assert not post("/bucket/x.pdf", "uploads")
+    assert not post("/bucket/x.pdf", "uploadId=1")
+    assert not post("/bucket", "delete")

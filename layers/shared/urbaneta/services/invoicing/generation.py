@@ -142,7 +142,8 @@ def _period_readings(message: GenerationChunk, meters: Sequence[Meter]) -> dict[
     from urbaneta.store import meters as meter_store
 
     start, end, rule = message.period_start, message.period_end, message.bill_readings
-    since = start - max(READINGS_LOOKBACK, end - start)
+    lookback = max(READINGS_LOOKBACK, end - start)
+    since = start - lookback if start - date.min > lookback else date.min  # a period near year 1 still bills
     found = meter_store.building_readings(message.tenant_id, message.building_id, since, end)
     out = {m.id: found.get(m.id, []) for m in meters}
     for m in meters:
