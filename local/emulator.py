@@ -62,15 +62,12 @@ S3_METHOD_NOT_ALLOWED = ("405 Method Not Allowed", [("Content-Type", "applicatio
 
 def _unsupported_s3_post(environ: dict[str, Any]) -> bool:
     """A POST naming an object (not a bucket's form upload) with none of the subresources S3 accepts."""
-    from urllib.parse import parse_qs
-
-    query = set(parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    query = set(parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True))
     if query & S3_POST_SUBRESOURCES:
         return False
-    host = str(environ.get("HTTP_HOST", ""))
     parts = [p for p in str(environ.get("PATH_INFO", "")).split("/") if p]
-    virtual = ".s3." in host or host.split(":")[0].endswith(".s3.amazonaws.com")
-    return len(parts) >= (1 if virtual else 2)
+    virtual_host = ".s3." in str(environ.get("HTTP_HOST", ""))  # bucket.s3.amazonaws.com: the path is the key
+    return len(parts) >= (1 if virtual_host else 2)
 
 
 class CallCounter:

@@ -42,6 +42,14 @@ def manager(aws):
     return new_caller("manager")
 
 
+def _encoded(text: str, encoding: str) -> bytes:
+    """The file in the drawn encoding, or in UTF-8 when that encoding cannot carry its characters."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amounts=st.lists(ODD_NUMBERS, min_size=1, max_size=3), namespace=NAMESPACES, encoding=ENCODINGS)
 def test_hostile_camt_files_never_answer_5xx(manager, amounts, namespace, encoding):
@@ -53,10 +61,7 @@ def test_hostile_camt_files_never_answer_5xx(manager, amounts, namespace, encodi
     for placeholder, odd in zip(placeholders, amounts, strict=True):
         text = text.replace(f">{placeholder}<", f">{escape(odd)}<")
     text = text.replace("urn:iso:std:iso:20022:tech:xsd:camt.053.001.02", namespace)
-    try:
-        content = text.encode(encoding)
-    except UnicodeEncodeError:
-        content = text.encode("utf-8")
+    content = _encoded(text, encoding)
     # When it is imported / Then the answer is an import or a clean refusal, never a server error
     res = _import(manager, content, "application/xml")
     assert res.status in ACCEPTED, res
@@ -72,10 +77,7 @@ def test_hostile_bank_csv_files_never_answer_5xx(manager, amounts, encoding, ban
     rows = [{"amount": a, "dc": marks[n], "archive": f"2024{n:012d}", "ref": "", "doc": str(n)}
             for n, a in enumerate(amounts)]
     text = (seb_csv if bank == "seb" else swedbank_csv)(rows).decode("utf-8", "replace")
-    try:
-        content = text.encode(encoding)
-    except UnicodeEncodeError:
-        content = text.encode("utf-8")
+    content = _encoded(text, encoding)
     # When it is imported / Then never a server error
     res = _import(manager, content, "text/csv")
     assert res.status in ACCEPTED, res
