@@ -12,11 +12,7 @@ A migration, not a request path: the Scan is the point.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "shared"))
+from local.migrations import each_item
 
 
 def migrate() -> int:
@@ -24,26 +20,15 @@ def migrate() -> int:
     from urbaneta.store import keys, table
 
     done = 0
-    start: dict[str, Any] | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "TableName": table.table_name(), "FilterExpression": "entity = :r AND attribute_not_exists(GSI2PK)",
-            "ExpressionAttributeValues": table.values({":r": "reading"})}
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        out = table.ddb().scan(**kwargs)
-        for raw in out.get("Items", []):
-            item = table.deserialize(raw)
-            index = keys.building_readings_index(
-                str(item["tenantId"]), str(item["buildingId"]), str(item["readingDate"]), str(item["meterId"]),
-                str(item["createdAt"]), str(item["id"]))
-            table.update({"PK": item["PK"], "SK": item["SK"]}, "SET GSI2PK = :pk, GSI2SK = :sk",
-                         vals={":pk": index["GSI2PK"], ":sk": index["GSI2SK"]}, condition="attribute_exists(PK)",
-                         return_new=False)
-            done += 1
-        start = out.get("LastEvaluatedKey")
-        if not start:
-            return done
+    for item in each_item("entity = :r AND attribute_not_exists(GSI2PK)", {":r": "reading"}):
+        index = keys.building_readings_index(
+            str(item["tenantId"]), str(item["buildingId"]), str(item["readingDate"]), str(item["meterId"]),
+            str(item["createdAt"]), str(item["id"]))
+        table.update({"PK": item["PK"], "SK": item["SK"]}, "SET GSI2PK = :pk, GSI2SK = :sk",
+                     vals={":pk": index["GSI2PK"], ":sk": index["GSI2SK"]}, condition="attribute_exists(PK)",
+                     return_new=False)
+        done += 1
+    return done
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ def test_the_models_calls_are_the_calls_the_code_makes(months, phase):
     stated = _stated(phase, sample)
     # Then it names every call the code made, as many times
     counted = months[LARGE][phase] - months[SMALL][phase]
-    assert dict(stated.calls) == dict(counted.calls)
+    # (the signing secret is read per container and cache lifetime, not per invoice: a slow run reads it again)
+    assert dict(stated.calls) == {k: n for k, n in counted.calls.items() if not k.startswith("secretsmanager:")}
 
 
 @pytest.mark.parametrize("phase", ["generation", "sending"])

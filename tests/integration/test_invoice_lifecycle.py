@@ -365,7 +365,7 @@ def test_payment_update_op_settles_leaves_the_watch_and_reverses(billed, aws):
     part = store.get_invoice(mgr.tenant_id, inv.id)
     # Then it stays sent with the balance left, still watched
     assert (part.status, part.amount_paid_cents, part.balance_due_cents) == ("sent", total - 100, 100)
-    assert "GSI3PK" in get(keys.invoice(mgr.tenant_id, inv.id))
+    assert "GSI5PK" in get(keys.invoice(mgr.tenant_id, inv.id))
     # When a stale copy is used, the version check refuses it
     with pytest.raises(ConditionFailed):
         transact([payment_update_op(inv, 100, date(2025, 2, 11))])
@@ -374,7 +374,7 @@ def test_payment_update_op_settles_leaves_the_watch_and_reverses(billed, aws):
     transact([payment_update_op(part, 100, date(2025, 2, 11))])
     paid = store.get_invoice(mgr.tenant_id, inv.id)
     assert (paid.status, paid.balance_due_cents, paid.paid_date) == ("paid", 0, date(2025, 2, 11))
-    assert "GSI3PK" not in get(keys.invoice(mgr.tenant_id, inv.id))
+    assert "GSI5PK" not in get(keys.invoice(mgr.tenant_id, inv.id))
     assert sweep("2025-03-01T01:00:00Z") is not None
     assert store.get_invoice(mgr.tenant_id, inv.id).status == "paid"
     # When the payment is reversed, it is sent again, back in the watch, and the sweep finds it

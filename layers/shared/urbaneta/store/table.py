@@ -15,7 +15,7 @@ from urbaneta import backoff
 from urbaneta.adapters.aws import bulk_client, client
 from urbaneta.errors import Conflict
 from urbaneta.settings import get_settings
-from urbaneta.store.keys import Key
+from urbaneta.store.keys import SLIM_INDEXES, Key
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -222,8 +222,11 @@ def query_page(
     filter_names: Mapping[str, str] | None = None,
     filter_values: Mapping[str, Any] | None = None,
     consistent: bool = False,
+    entries_only: bool = False,
 ) -> tuple[list[Item], dict[str, Any] | None]:
-    """One Query call on the table or an index. ``start_key``/returned key are plain (deserialised) dicts."""
+    """One Query call on the table or an index. ``start_key``/returned key are plain (deserialised) dicts.
+    On a slim index (``keys.SLIM_INDEXES``) the items are then read whole (``hydrated``), unless
+    ``entries_only``: the index entries (keys, ``keys.SLIM_PROJECTIONS``) are all the caller needs."""
     pk_attr, sk_attr = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
     names = {"#pk": pk_attr}
     vals: dict[str, Any] = {":pk": pk_value}
@@ -258,8 +261,24 @@ def query_page(
         kwargs["ExclusiveStartKey"] = serialize(start_key)
     out = ddb().query(**kwargs)
     items = [deserialize(i) for i in out.get("Items", [])]
+    if index in SLIM_INDEXES and not entries_only:
+        items = hydrated(items, f"{index}PK", pk_value)
     last = out.get("LastEvaluatedKey")
     return items, (deserialize(last) if last else None)
+
+
+def hydrated(entries: list[Item], index_pk: str, pk_value: str) -> list[Item]:
+    """The whole items of a slim index's entries, in the entries' order, by BatchGetItem (one call per 100). An
+    item deleted since, or moved out of the partition, is left out: the list shows items as they are now."""
+    if not entries:
+        return []
+    found = {(i["PK"], i["SK"]): i for i in batch_get([{"PK": e["PK"], "SK": e["SK"]} for e in entries])}
+    out = []
+    for e in entries:
+        item = found.get((e["PK"], e["SK"]))
+        if item is not None and item.get(index_pk) == pk_value:
+            out.append(item)
+    return out
 
 
 def query_all(pk_value: str, **kwargs: Any) -> Iterator[Item]:
@@ -285,4 +304,5 @@ def strip_keys(item: Item) -> Item:
     return {k: v for k, v in item.items() if k not in _KEY_ATTRS}
 
 
-_KEY_ATTRS = frozenset({"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "TTL", "entity"})
+_KEY_ATTRS = frozenset({"PK", "SK", "TTL", "entity", *(f"{i}{k}" for i in ("GSI1", "GSI2", "GSI3", "GSI4", "GSI5")
+                                                        for k in ("PK", "SK"))})

@@ -1,9 +1,9 @@
 """Invoices in the single table (see docs/data-model.md, "Invoicing").
 
 - An invoice: ``PK = T#<t>#INV#<id>``, ``SK = INVOICE``, ONE item. Listed per building and apartment in GSI1
-  (``T#<t>#INVOICES`` / ``B#<b>#A#<a>#<issueDate>#<number>``) and by number in GSI2 (``T#<t>#INVNO`` /
-  ``<number>``: the lookup by number and the tenant-wide list).
-- While it is sent or overdue and unpaid it also sits in GSI3's sparse, sharded ``DUE#<n>`` partition
+  (``T#<t>#INVOICES`` / ``B#<b>#A#<a>#<issueDate>#<number>``) and by number in the slim GSI4 (``T#<t>#INVNO``
+  / ``<number>``: the lookup by number and the tenant-wide list).
+- While it is sent or overdue and unpaid it also sits in the slim GSI5's sparse, sharded ``DUE#<n>`` partition
   (``<dueDate>#<t>#<id>``): the daily schedule's only way in (overdue sweep, reminders). Paying it or cancelling
   it removes it.
 - Its id is derived from (tenant, apartment, period, revision): the identity of "this apartment's invoice for

@@ -17,7 +17,7 @@ NOT_FOUND = "Invoice not found."
 CHANGED = "The invoice changed at the same time; try again."
 
 
-DUE_INDEX = ("GSI3PK", "GSI3SK")
+DUE_INDEX = ("GSI5PK", "GSI5SK")
 
 
 INVOICE_IDS = uuid.UUID("3d0c8f0e-52b4-4b8e-9a51-6a3c2f1e7b90")

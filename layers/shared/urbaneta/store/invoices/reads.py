@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -10,7 +10,7 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store.invoices.items import NOT_FOUND, invoice_id_for, invoice_of
-from urbaneta.store.table import batch_get, get, query_all, query_page
+from urbaneta.store.table import Item, batch_get, get, hydrated, query_all, query_page
 
 
 def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:
@@ -31,18 +31,19 @@ def _by_id(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
 
 
 def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
-    items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI2", sk_between=(number, number),
+    items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI4", sk_between=(number, number),
                           limit=1)
     return invoice_of(items[0]) if items else None
 
 
 def invoice_ids_by_number(tenant_id: str, numbers: Iterable[str]) -> dict[str, str]:
-    """number → invoice id for the numbers that exist (one GSI2 Query each; numbers are not table keys)."""
+    """number → invoice id for the numbers that exist (one GSI4 Query each, its entries only: the id is in the key)."""
     out: dict[str, str] = {}
     for number in sorted(set(numbers)):
-        found = find_invoice_by_number(tenant_id, number)
-        if found is not None:
-            out[number] = found.id
+        entries, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI4",
+                                sk_between=(number, number), limit=1, entries_only=True)  # the id is in the key
+        if entries:
+            out[number] = keys.invoice_id_of(entries[0])
     return out
 
 
@@ -132,30 +133,52 @@ def has_invoices_for_apartment(tenant_id: str, apartment_id: str) -> bool:
     return bool(items)
 
 
+class _Filters:
+    """A list's filters, each as a filter expression (GSI1: DynamoDB filters the page) and as a check on the item
+    (GSI4 projects keys only: the invoices read after the entries are filtered here; the page is the same)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.checks: list[Callable[[Item], bool]] = []
+        self.names: dict[str, str] = {}
+        self.vals: dict[str, Any] = {}
+
+    def add(self, part: str, check: Callable[[Item], bool], **vals: Any) -> None:
+        self.parts.append(part)
+        self.checks.append(check)
+        self.vals.update({f":{k}": v for k, v in vals.items()})
+        if "#st" in part:
+            self.names["#st"] = "status"
+
+    def query(self, pk: str, index: str, **kwargs: Any) -> tuple[list[Item], dict[str, Any] | None]:
+        if index in keys.SLIM_INDEXES:
+            items, last = query_page(pk, index=index, **kwargs)
+            return [i for i in items if all(check(i) for check in self.checks)], last
+        return query_page(pk, index=index, filter_expression=" AND ".join(self.parts) or None,
+                          filter_names=self.names or None, filter_values=self.vals or None, **kwargs)
+
+
 def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id: str | None,
                        status: str | None, issued_from: date | None, issued_to: date | None, limit: int,
                        start_key: dict[str, Any] | None, hide_drafts: bool = False,
                        period_end_from: date | None = None, period_end_before: date | None = None,
                        ) -> tuple[list[Invoice], dict[str, Any] | None]:
     """One Query. An apartment: GSI1 with its prefix and the issue-date range in the key condition. A building:
-    GSI1 with the building prefix. Neither: GSI2 (number order). Status, the remaining ranges and a resident's
-    window after an ownership change (the billing period's end: from, before) are filters."""
+    GSI1 with the building prefix. Neither: GSI4 (number order; the invoices read after, ``table.hydrated``).
+    Status, the remaining ranges and a resident's window after an ownership change (the billing period's end:
+    from, before) are filters."""
     lo, hi = (issued_from.isoformat() if issued_from else "0000"), (issued_to.isoformat() if issued_to else "9999")
-    filters: list[str] = []
-    names: dict[str, str] = {}
-    vals: dict[str, Any] = {}
+    f = _Filters()
     if status:
-        filters.append("#st = :st")
-        names["#st"], vals[":st"] = "status", status
+        f.add("#st = :st", lambda i: i.get("status") == status, st=status)
     if hide_drafts:
-        filters.append("#st <> :draft")
-        names["#st"], vals[":draft"] = "status", "draft"
+        f.add("#st <> :draft", lambda i: i.get("status") != "draft", draft="draft")
     if period_end_from:
-        filters.append("periodEnd >= :pef")
-        vals[":pef"] = period_end_from.isoformat()
+        pef = period_end_from.isoformat()
+        f.add("periodEnd >= :pef", lambda i: str(i.get("periodEnd", "")) >= pef, pef=pef)
     if period_end_before:
-        filters.append("periodEnd < :peb")
-        vals[":peb"] = period_end_before.isoformat()
+        peb = period_end_before.isoformat()
+        f.add("periodEnd < :peb", lambda i: str(i.get("periodEnd", "")) < peb, peb=peb)
     kwargs: dict[str, Any] = {}
     if apartment_id:
         where = apartment_query(tenant_id, apartment_id)
@@ -168,13 +191,10 @@ def list_invoices_page(tenant_id: str, *, building_id: str | None, apartment_id:
             pk, index = keys.invoices_partition(tenant_id), "GSI1"
             kwargs["sk_prefix"] = keys.invoices_building_prefix(building_id)
         else:
-            pk, index = keys.invoice_numbers_partition(tenant_id), "GSI2"
+            pk, index = keys.invoice_numbers_partition(tenant_id), "GSI4"
         if issued_from or issued_to:
-            filters.append("issueDate BETWEEN :lo AND :hi")
-            vals[":lo"], vals[":hi"] = lo, hi
-    items, last = query_page(pk, index=index, limit=limit, start_key=start_key,
-                             filter_expression=" AND ".join(filters) or None, filter_names=names or None,
-                             filter_values=vals or None, **kwargs)
+            f.add("issueDate BETWEEN :lo AND :hi", lambda i: lo <= str(i.get("issueDate", "")) <= hi, lo=lo, hi=hi)
+    items, last = f.query(pk, index, limit=limit, start_key=start_key, **kwargs)
     return [invoice_of(i) for i in items], last
 
 
@@ -193,9 +213,9 @@ def invoices_of_building(tenant_id: str, building_id: str, *, status: str | Sequ
 
 
 def due_before(shard: int, today: date) -> Iterator[Invoice]:
-    """Every watched invoice (sent or overdue, unpaid) due before ``today`` in one shard, as the index holds it
-    (eventually consistent: the daily schedule reads again, or writes conditionally, before it acts)."""
-    for item in query_all(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat())):
+    """Every watched invoice (sent or overdue, unpaid) due before ``today`` in one shard (the index's entries,
+    then the invoices themselves, read eventually consistent: the daily schedule writes conditionally)."""
+    for item in query_all(keys.due_partition(shard), index="GSI5", sk_between=("0", today.isoformat())):
         yield invoice_of(item)
 
 
@@ -203,8 +223,11 @@ def due_page(shard: int, today: date, *, start: dict[str, Any] | None, limit: in
              ) -> tuple[list[Invoice], dict[str, Any] | None]:
     """One page of the overdue sweep: of at most ``limit`` watched invoices of one shard due before ``today``
     (from ``start``), those still ``sent`` as the index holds them (the overdue ones stay in the watch for
-    reminders and are filtered out here), and where the next page starts (None: the shard is done)."""
-    items, last = query_page(keys.due_partition(shard), index="GSI3", sk_between=("0", today.isoformat()),
-                             limit=limit, start_key=start, filter_expression="#st = :sent",
-                             filter_names={"#st": "status"}, filter_values={":sent": "sent"})
-    return [invoice_of(i) for i in items], last
+    reminders and are filtered out here; the invoices are read after the entries), and where the next page
+    starts (None: the shard is done)."""
+    partition = keys.due_partition(shard)
+    entries, last = query_page(partition, index="GSI5", sk_between=("0", today.isoformat()), limit=limit,
+                               start_key=start, filter_expression="#st = :sent", filter_names={"#st": "status"},
+                               filter_values={":sent": "sent"}, entries_only=True)
+    items = hydrated(entries, "GSI5PK", partition)  # the sent ones only; a payment may have moved one since
+    return [invoice_of(i) for i in items if i.get("status") == "sent"], last
