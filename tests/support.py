@@ -77,8 +77,11 @@ class LambdaContext:
     invoked_function_arn = "arn:aws:lambda:eu-north-1:123456789012:function:test"
     aws_request_id = "test-request"
 
+    def __init__(self, remaining_ms: int = 30_000) -> None:
+        self.remaining_ms = remaining_ms  # what the handler sees left, all along (a worker: its timeout)
+
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return self.remaining_ms
 
 
 class Result:

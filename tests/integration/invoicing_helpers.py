@@ -51,7 +51,8 @@ def receive_all(queue_env: str) -> list[dict[str, Any]]:
         out.extend(got)
 
 
-def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: int = 100) -> list[dict[str, Any]]:
+def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: int = 100,
+         remaining_ms: int = 30_000) -> list[dict[str, Any]]:
     """Feed the queue's messages to the worker in batches until the queue is empty (messages acknowledged as
     Lambda's SQS integration would: deleted unless reported as batch item failures). Returns the failures."""
     url = os.environ[queue_env]
@@ -63,7 +64,7 @@ def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: 
             return failures
         for start in range(0, len(messages), batch):
             part = messages[start : start + batch]
-            answer = handler(sqs_event(f"sqs/{sample}", part), LambdaContext())
+            answer = handler(sqs_event(f"sqs/{sample}", part), LambdaContext(remaining_ms))
             failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
             for m in part:
                 if m["MessageId"] in failed:
@@ -78,7 +79,8 @@ def pump(queue_env: str, function: str, sample: str, *, batch: int = 5, rounds: 
 
 
 def run_generation() -> list[dict[str, Any]]:
-    return pump("INVOICE_GENERATION_QUEUE_URL", "invoice_generation_worker", "invoice_generation")
+    return pump("INVOICE_GENERATION_QUEUE_URL", "invoice_generation_worker", "invoice_generation",
+                remaining_ms=120_000)  # the worker's timeout: a chunk starts only with CHUNK_TIME_MS left
 
 
 def run_sending() -> list[dict[str, Any]]:

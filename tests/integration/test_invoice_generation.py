@@ -114,11 +114,11 @@ def test_redelivered_chunk_counts_and_creates_nothing_twice(make_caller, aws):
                body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
     worker = function_module("invoice_generation_worker").handler
     plan = receive_all("INVOICE_GENERATION_QUEUE_URL")
-    worker(sqs_event("sqs/invoice_generation", plan), LambdaContext())
+    worker(sqs_event("sqs/invoice_generation", plan), LambdaContext(120_000))
     chunk = receive_all("INVOICE_GENERATION_QUEUE_URL")
     # When the chunk is processed twice
     for _ in range(2):
-        answer = worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext())
+        answer = worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext(120_000))
         assert answer["batchItemFailures"] == []
     # Then one invoice exists and the job counts the apartment once
     job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
@@ -366,9 +366,9 @@ def test_a_wrong_chunk_message_for_a_new_job_is_never_counted(make_caller, aws):
     assert (job["status"], job["processed"]) == ("queued", 0)
     # And the real plan and chunk complete the job
     worker = function_module("invoice_generation_worker").handler
-    worker(sqs_event("sqs/invoice_generation", receive_all("INVOICE_GENERATION_QUEUE_URL")), LambdaContext())
+    worker(sqs_event("sqs/invoice_generation", receive_all("INVOICE_GENERATION_QUEUE_URL")), LambdaContext(120_000))
     chunk = receive_all("INVOICE_GENERATION_QUEUE_URL")
-    worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext())
+    worker(sqs_event("sqs/invoice_generation", chunk), LambdaContext(120_000))
     # And a copy of the real chunk with another total is refused too
     import json
 
@@ -376,3 +376,32 @@ def test_a_wrong_chunk_message_for_a_new_job_is_never_counted(make_caller, aws):
     assert invoicing.generate_chunk(parse_generation(forged)).already_counted  # type: ignore[arg-type]
     job = call("invoices", "GET", f"/jobs/{job_id}", token=mgr.token).data
     assert (job["status"], job["processed"], job["created"]) == ("completed", 1, 1)
+
+
+def test_a_chunk_late_in_a_batch_is_queued_again_whole_and_then_bills(make_caller):
+    from tests.integration.invoicing_helpers import receive_all
+    from urbaneta.services.invoicing import generation as invoicing
+
+    # Given a planned generation job of one building: its chunk message
+    mgr = make_caller("manager")
+    b = new_building(mgr)
+    for n in ("1", "2"):
+        new_apartment(mgr, b["id"], n)
+    new_charge(mgr, b["id"], "Haldus", "per_apartment", 5)
+    res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
+               body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
+    (plan,) = receive_all("INVOICE_GENERATION_QUEUE_URL")
+    invoicing.handle_generation_message(json.loads(plan["Body"]))
+    (chunk,) = receive_all("INVOICE_GENERATION_QUEUE_URL")
+    # When it comes with less time left than a chunk needs
+    with count_calls() as ddb:
+        invoicing.handle_generation_message(json.loads(chunk["Body"]), lambda: invoicing.CHUNK_TIME_MS - 1)
+    # Then nothing is written and the same message (its signature intact) is queued again
+    assert ddb.count() == 0 and invoices_of(mgr, buildingId=b["id"]) == []
+    (again,) = receive_all("INVOICE_GENERATION_QUEUE_URL")
+    assert json.loads(again["Body"]) == json.loads(chunk["Body"])
+    # When it comes again with time enough, it bills both apartments and the job completes
+    invoicing.handle_generation_message(json.loads(again["Body"]), lambda: invoicing.CHUNK_TIME_MS)
+    assert len(invoices_of(mgr, buildingId=b["id"])) == 2
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert (job["status"], job["created"]) == ("completed", 2)

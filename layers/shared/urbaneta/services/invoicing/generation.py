@@ -21,7 +21,7 @@ Generation, one chunk of up to 400 apartments (see docs/data-model.md, "Invoicin
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -45,13 +45,21 @@ from urbaneta.store import payments as payments_store
 GENERATION_CHUNK = 400  # 1 reservation + 4 BatchGetItem + 17 TransactWriteItems + 1 progress per 400; 40 PutEvents
 MESSAGE_BUDGET = 200_000  # bytes of apartment data per chunk message (SQS takes 256 KiB)
 READINGS_LOOKBACK = timedelta(days=45)  # before the period (or its length, if longer): the opening readings
+CHUNK_TIME_MS = 60_000  # a chunk starts only with this much of the invocation left (half the worker's timeout)
 
 
-def handle_generation_message(body: str | dict[str, Any]) -> None:
-    """A generation queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError."""
+def handle_generation_message(body: str | dict[str, Any], time_left_ms: Callable[[], int] | None = None) -> None:
+    """A generation queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError.
+    ``time_left_ms``: the invocation's remaining time. A chunk that comes after others of the same batch with less
+    than ``CHUNK_TIME_MS`` left is queued again as it is (signed, unchanged) instead of running into the timeout:
+    a new invocation takes it at once, where a timed-out batch would wait out the queue's visibility timeout."""
     message = parse_generation(body)
     if isinstance(message, GenerationPlan):
         plan_generation(message.tenant_id, message.job_id)
+    elif time_left_ms is not None and time_left_ms() < CHUNK_TIME_MS:
+        enqueue("generation", [message])
+        logger.info("generation chunk queued again: too little time left", extra={"jobId": message.job_id,
+                                                                                   "chunk": message.chunk})
     else:
         generate_chunk(message)
 
