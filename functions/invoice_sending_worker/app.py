@@ -16,8 +16,9 @@ start("invoice_sending_worker")  # refuses a missing setting; on Lambda builds t
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    service.handle_sending_message(record.body)
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    # Powertools passes the invocation's context: a chunk late in a batch is queued again rather than timed out
+    service.handle_sending_message(record.body, lambda_context.get_remaining_time_in_millis)
 
 
 @logger.inject_lambda_context(clear_state=True)

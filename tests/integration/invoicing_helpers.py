@@ -84,7 +84,7 @@ def run_generation() -> list[dict[str, Any]]:
 
 
 def run_sending() -> list[dict[str, Any]]:
-    return pump("INVOICE_SENDING_QUEUE_URL", "invoice_sending_worker", "invoice_sending")
+    return pump("INVOICE_SENDING_QUEUE_URL", "invoice_sending_worker", "invoice_sending", remaining_ms=120_000)
 
 
 def generate(caller: Any, building_id: str, start: str = "2025-01-01", end: str = "2025-01-31", **over: Any

@@ -309,6 +309,33 @@ def test_send_bulk_mails_each_resident_with_the_pdf_and_marks_sent(billed, aws):
     assert (job["skipped"], job["created"]) == (1, 0) and len(sent_mail()) == before + 2
 
 
+def test_a_sending_chunk_late_in_a_batch_is_queued_again_and_mails_nothing_until_it_runs(billed, aws):
+    import json
+
+    from tests.integration.invoicing_helpers import receive_all
+    from urbaneta.services.invoicing import sending
+
+    mgr = billed["mgr"]
+    before = len(sent_mail())
+    res = call("invoices", "POST", "/invoices/send-bulk", token=mgr.token,
+               body={"buildingId": billed["building"]["id"]})
+    (plan,) = receive_all("INVOICE_SENDING_QUEUE_URL")
+    sending.handle_sending_message(json.loads(plan["Body"]))
+    (chunk,) = receive_all("INVOICE_SENDING_QUEUE_URL")
+    # When the chunk comes with less time left than it needs
+    sending.handle_sending_message(json.loads(chunk["Body"]), lambda: sending.CHUNK_TIME_MS - 1)
+    # Then nothing is mailed or changed, and the same message is queued again
+    assert len(sent_mail()) == before
+    assert {i["status"] for i in invoices_of(mgr, buildingId=billed["building"]["id"])} == {"draft"}
+    (again,) = receive_all("INVOICE_SENDING_QUEUE_URL")
+    assert json.loads(again["Body"]) == json.loads(chunk["Body"])
+    # When it runs with time enough, both are mailed once and the job completes
+    sending.handle_sending_message(json.loads(again["Body"]), lambda: sending.CHUNK_TIME_MS)
+    assert len(sent_mail()) == before + 2
+    job = call("invoices", "GET", f"/jobs/{res.data['jobId']}", token=mgr.token).data
+    assert (job["status"], job["created"]) == ("completed", 2)
+
+
 def test_failed_email_leaves_the_invoice_as_it_was_and_is_reported(billed, aws, monkeypatch):
     mgr, (i1, i2) = billed["mgr"], billed["invoices"]
     from urbaneta.adapters import mail

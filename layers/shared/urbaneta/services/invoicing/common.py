@@ -2,7 +2,7 @@
 
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from urbaneta import backoff
@@ -12,6 +12,7 @@ from urbaneta.domain.events.invoicing import InvoiceEventData
 from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import NotFound
 from urbaneta.models.messages import Message
+from urbaneta.observability import logger
 from urbaneta.settings import get_settings
 from urbaneta.store import invoices as store
 
@@ -34,6 +35,19 @@ def enqueue(which: str, bodies: Sequence[Message]) -> int:
     from urbaneta.adapters.queues import send_all
 
     return send_all(_settings_url(which), bodies)
+
+
+def queued_again_if_late(which: str, message: Message, time_left_ms: Callable[[], int] | None, needed_ms: int
+                         ) -> bool:
+    """A chunk that comes late in a batch (less than ``needed_ms`` of the invocation left) is queued again as it
+    is, signed and unchanged, instead of running into the worker's timeout: another invocation takes it at once,
+    where a timed-out batch would wait out the queue's visibility timeout. Chunks are idempotent, so a copy that
+    also comes back changes nothing. True when it was queued again."""
+    if time_left_ms is None or time_left_ms() >= needed_ms:
+        return False
+    enqueue(which, [message])
+    logger.info("chunk queued again: too little time left", extra={"queue": which, "left_ms": time_left_ms()})
+    return True
 
 
 def pause(attempt: int) -> None:

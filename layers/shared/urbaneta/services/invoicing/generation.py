@@ -36,7 +36,7 @@ from urbaneta.models.messages import BilledApartment, GenerationChunk, Generatio
 from urbaneta.observability import logger, metrics
 from urbaneta.services import payments
 from urbaneta.services.accounts import posting
-from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
+from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event, queued_again_if_late
 from urbaneta.services.invoicing.documents import pdf_key
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
@@ -50,17 +50,12 @@ CHUNK_TIME_MS = 60_000  # a chunk starts only with this much of the invocation l
 
 def handle_generation_message(body: str | dict[str, Any], time_left_ms: Callable[[], int] | None = None) -> None:
     """A generation queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError.
-    ``time_left_ms``: the invocation's remaining time. A chunk that comes after others of the same batch with less
-    than ``CHUNK_TIME_MS`` left is queued again as it is (signed, unchanged) instead of running into the timeout:
-    a new invocation takes it at once, where a timed-out batch would wait out the queue's visibility timeout."""
+    ``time_left_ms``: the invocation's remaining time; a chunk with less than ``CHUNK_TIME_MS`` left is queued
+    again (``common.queued_again_if_late``)."""
     message = parse_generation(body)
     if isinstance(message, GenerationPlan):
         plan_generation(message.tenant_id, message.job_id)
-    elif time_left_ms is not None and time_left_ms() < CHUNK_TIME_MS:
-        enqueue("generation", [message])
-        logger.info("generation chunk queued again: too little time left", extra={"jobId": message.job_id,
-                                                                                   "chunk": message.chunk})
-    else:
+    elif not queued_again_if_late("generation", message, time_left_ms, CHUNK_TIME_MS):
         generate_chunk(message)
 
 

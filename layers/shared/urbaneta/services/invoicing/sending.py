@@ -3,6 +3,7 @@ draft → sent."""
 
 
 
+from collections.abc import Callable
 from typing import Any
 
 from urbaneta.adapters.events import publish
@@ -16,7 +17,7 @@ from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.models.invoices import JobAccepted, SendBulk
 from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
 from urbaneta.observability import logger
-from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event
+from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event, queued_again_if_late
 from urbaneta.services.invoicing.documents import Lookups, ensure_pdf
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
@@ -25,6 +26,7 @@ from urbaneta.store import jobs
 # its invoices, so 25 make sending about 1.2 calls per invoice; 25 PDFs and e-mails take a few seconds, far
 # inside the worker's timeout, and SES throttling requeues the chunk, whose sent invoices are skipped.
 SENDING_CHUNK = 25
+CHUNK_TIME_MS = 40_000  # a chunk starts only with this much of the invocation left (a third of the timeout)
 
 
 def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
@@ -48,12 +50,14 @@ def start_sending(caller: Principal, body: SendBulk) -> JobAccepted:
     return JobAccepted(job_id=job.id, status=job.status)
 
 
-def handle_sending_message(body: str | dict[str, Any]) -> None:
-    """A sending queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError."""
+def handle_sending_message(body: str | dict[str, Any], time_left_ms: Callable[[], int] | None = None) -> None:
+    """A sending queue message (``models.messages``): the plan, or one chunk. A bad body is a ValueError.
+    ``time_left_ms``: the invocation's remaining time; a chunk with less than ``CHUNK_TIME_MS`` left is queued
+    again (``common.queued_again_if_late``)."""
     message = parse_sending(body)
     if isinstance(message, SendingPlan):
         plan_sending(message.tenant_id, message.job_id, message.invoice_ids)
-    else:
+    elif not queued_again_if_late("sending", message, time_left_ms, CHUNK_TIME_MS):
         send_chunk(message)
 
 
