@@ -81,13 +81,19 @@ def test_shared_split_gives_leftover_cents_to_largest_remainders(make_caller):
     assert [got[by_number[n]] for n in ("1", "2", "3")] == [33.34, 33.33, 33.33]
 
 
-def test_regeneration_creates_nothing_twice(make_caller):
-    # Given a building whose January invoices exist
-    mgr = make_caller("manager")
+def _two_apartments(mgr, charge_type: str, price: float) -> dict:
+    """A building of apartments 1 and 2 with one charge."""
     b = new_building(mgr)
     for n in ("1", "2"):
         new_apartment(mgr, b["id"], n)
-    new_charge(mgr, b["id"], "Haldus", "per_area", 1)
+    new_charge(mgr, b["id"], "Haldus", charge_type, price)
+    return b
+
+
+def test_regeneration_creates_nothing_twice(make_caller):
+    # Given a building whose January invoices exist
+    mgr = make_caller("manager")
+    b = _two_apartments(mgr, "per_area", 1)
     generate(mgr, b["id"])
     before = invoices_of(mgr, buildingId=b["id"])
     # When the same period is generated again after a new apartment arrived
@@ -384,10 +390,7 @@ def test_a_chunk_late_in_a_batch_is_queued_again_whole_and_then_bills(make_calle
 
     # Given a planned generation job of one building: its chunk message
     mgr = make_caller("manager")
-    b = new_building(mgr)
-    for n in ("1", "2"):
-        new_apartment(mgr, b["id"], n)
-    new_charge(mgr, b["id"], "Haldus", "per_apartment", 5)
+    b = _two_apartments(mgr, "per_apartment", 5)
     res = call("invoices", "POST", "/invoices/generate-bulk", token=mgr.token,
                body={"buildingId": b["id"], "periodStart": "2025-01-01", "periodEnd": "2025-01-31"})
     (plan,) = receive_all("INVOICE_GENERATION_QUEUE_URL")
