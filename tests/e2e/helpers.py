@@ -62,6 +62,25 @@ def wait_for_sweep(http: Any, headers: dict[str, str], building_id: str, day: st
         time.sleep(0.2)
 
 
+def worker_invocations(stack: Any) -> int:
+    """How many times the daily schedule's slice worker has run so far."""
+    return int(stack.stats()["functions"].get("OverdueSweepWorkerFunction", {}).get("invocations", 0))
+
+
+def wait_for_slices(stack: Any, before: int, at_least: int = 16, timeout: float = 120) -> None:
+    """After the daily schedule fired: wait until its slice worker ran at least ``at_least`` more times than
+    ``before`` (8 overdue and 8 reminder slices) and then stayed idle for a second (continuations done)."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        now = worker_invocations(stack)
+        if now >= before + at_least and now == last:
+            return
+        last = now
+        time.sleep(1.0)
+    raise AssertionError(f"the schedule's slices did not finish: {worker_invocations(stack) - before} ran")
+
+
 def new_building(http: Any, headers: dict[str, str], name: str, street: str, city: str, postal_code: str,
                  **billing: Any) -> str:
     """POST /api/buildings (in Estonia, with an IBAN at Swedbank and 14 days to pay); returns its id."""

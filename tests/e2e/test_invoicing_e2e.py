@@ -58,8 +58,9 @@ def test_generate_send_and_sweep_through_the_stack(stack, http):
 
     # When the daily sweep runs the day after the due date
     fired = stack.fire_schedule("overdue-sweep", time="2025-02-16T01:00:00Z")
-    # Then it queued one slice per shard of the due index, and the worker made both unpaid invoices overdue
-    assert fired["sweepSlicesQueued"] == 8
+    # Then it queued one overdue and one reminder slice per shard of the due index, and the worker made both
+    # unpaid invoices overdue
+    assert fired["sweepSlicesQueued"] == 8 and fired["reminderSlicesQueued"] == 8
     assert wait_for_sweep(http, staff, bid, "2025-02-16") == 0
     assert all(http.get(f"/api/invoices/{i['id']}", headers=staff).json()["data"]["status"] == "overdue"
                for i in invoices)

@@ -16,6 +16,7 @@ from tests.integration.invoicing_helpers import (
     new_apartment,
     new_building,
     new_charge,
+    run_sweep_slices,
     sent_mail,
 )
 from tests.integration.invoicing_helpers import (
@@ -96,10 +97,13 @@ def test_rem_02_schedule_sends_each_level_once_and_a_second_run_sends_nothing(re
     assert mailed(reminded, before) == 0
     # When it runs 7 days after the due date, twice the same day
     first = sweep("2025-02-22T01:00:00Z")
+    after_first = len(sent_mail())
     with count_calls("events") as events:
         second = sweep("2025-02-22T13:00:00Z")
-    # Then level 1 went to each apartment once, and the second run sent (and announced) nothing
-    assert first["remindersSent"] >= 2 and second["remindersSent"] == 0 and events.count("PutEvents") == 0
+    # Then level 1 went to each apartment once (from the reminder slices the schedule queued), and the second run
+    # sent (and announced) nothing
+    assert first["reminderSlicesQueued"] == second["reminderSlicesQueued"] == 8
+    assert len(sent_mail()) == after_first and events.count("PutEvents") == 0
     assert len(mails_to(a1, before)) == 1 and len(mails_to(a2, before)) == 1
     # And the Estonian one is in Estonian with the manager's text as typed
     et = mails_to(a1, before)[0]
@@ -208,5 +212,45 @@ def test_rem_06_a_refused_address_is_409_and_the_schedule_run_goes_on(reminded, 
     assert [e["type"] for e in full_statement(mgr, i1["apartmentId"])["entries"]] == ["invoice", "reminder"]
     # When the schedule runs 7 days after the due date: apartment 2 still gets its reminder
     before = len(sent_mail())
+    sweep("2025-02-22T01:00:00Z")
+    assert len(mails_to(a2, before)) == 1
+
+
+def test_rem_07_the_schedule_fans_reminders_out_per_shard_in_slices_and_a_redelivery_sends_nothing(make_caller,
+                                                                                                  monkeypatch):
+    from urbaneta.models.messages import ReminderSlice
+    from urbaneta.services.invoicing import reminders
+    from urbaneta.services.invoicing import sweep as sweeping
+    from urbaneta.store import keys
+
+    # Given four organisations, each a building with two levels and three apartments whose invoices are sent,
+    # and reminder slices of 2 index entries (so a shard takes several slices)
+    monkeypatch.setattr(reminders, "REMINDER_SLICE", 2)
+    apartments, shards = [], set()
+    for _ in range(4):
+        mgr = make_caller("manager")
+        tag = uuid.uuid4().hex[:8]
+        b = new_building(mgr)
+        assert patch_building(mgr, b["id"], {"reminders": LEVELS}).status == 200
+        apartments += [new_apartment(mgr, b["id"], str(n), email=f"r{n}-{tag}@example.ee") for n in (1, 2, 3)]
+        new_charge(mgr, b["id"], "Haldus", "per_apartment", 10)
+        generate(mgr, b["id"], issueDate="2025-02-01", dueDate="2025-02-15")
+        for inv in invoices_of(mgr, buildingId=b["id"]):
+            call("invoices", "PATCH", f"/invoices/{inv['id']}", token=mgr.token, body={"status": "sent"})
+        shards.add(keys.due_shard(mgr.tenant_id))
+    before = len(sent_mail())
+    # When the schedule runs 7 days after the due date and its slices are fed to the worker
     result = sweep("2025-02-22T01:00:00Z")
-    assert len(mails_to(a2, before)) == 1 and result["remindersFailed"] == 0
+    # Then every apartment got its level 1 reminder exactly once
+    assert result["reminderSlicesQueued"] == 8
+    assert sorted(len(mails_to(a, before)) for a in apartments) == [1] * 12
+    # When a reminder slice of each of their shards is delivered again
+    after = len(sent_mail())
+    for shard in shards:
+        sweeping.handle_sweep_message(ReminderSlice(day="2025-02-22", shard=shard).model_dump_json(by_alias=True))
+    assert not run_sweep_slices()  # and the continuations they queued
+    # Then nothing more is sent
+    assert len(sent_mail()) == after
+    # And a slice of a shard that does not exist is refused (the message fails, then goes to the dead-letter queue)
+    with pytest.raises(ValueError):
+        sweeping.handle_sweep_message({"kind": "reminder-slice", "day": "2025-02-22", "shard": 99})

@@ -113,19 +113,31 @@ class SendingChunk(JobMessage):
     invoice_ids: list[str]
 
 
-class OverdueSweepSlice(Message):
-    """One slice of the daily overdue sweep (overdue sweep queue): a page of one shard of the due index. The
-    schedule queues one per shard; a slice that leaves more of its shard queues the next one, from ``start``."""
+class _DueSlice(Message):
+    """A page of one shard of the due index, for the daily schedule's work (overdue sweep queue). The schedule
+    queues one per shard and kind; a slice that leaves more of its shard queues the next one, from ``start``."""
 
-    kind: Literal["overdue-slice"] = "overdue-slice"
-    day: date  # the schedule's day: sent, unpaid invoices due before it become overdue
+    day: date  # the schedule's day
     shard: int = Field(ge=0)
     start: dict[str, str] | None = None  # where the shard's page starts (the previous page's last key)
     slice: int = Field(default=0, ge=0)  # 0 for the shard's first slice, then 1, 2, ...
 
 
+class OverdueSweepSlice(_DueSlice):
+    """The overdue sweep's slice: sent, unpaid invoices due before ``day`` become overdue."""
+
+    kind: Literal["overdue-slice"] = "overdue-slice"
+
+
+class ReminderSlice(_DueSlice):
+    """The payment reminders' slice: the reminders due on ``day`` for the watched invoices of the page."""
+
+    kind: Literal["reminder-slice"] = "reminder-slice"
+
+
 GenerationMessage = Annotated[GenerationPlan | GenerationChunk, Field(discriminator="kind")]
 SendingMessage = Annotated[SendingPlan | SendingChunk, Field(discriminator="kind")]
+DueMessage = Annotated[OverdueSweepSlice | ReminderSlice, Field(discriminator="kind")]
 
 
 def parse_generation(body: str | dict[str, Any]) -> GenerationPlan | GenerationChunk:
@@ -136,8 +148,14 @@ def parse_sending(body: str | dict[str, Any]) -> SendingPlan | SendingChunk:
     return _parse(_SENDING, body)
 
 
+def parse_due(body: str | dict[str, Any]) -> OverdueSweepSlice | ReminderSlice:
+    """A message of the overdue sweep queue: an overdue slice or a reminder slice."""
+    return _parse(_DUE, body)
+
+
 _GENERATION: TypeAdapter[GenerationPlan | GenerationChunk] = TypeAdapter(GenerationMessage)
 _SENDING: TypeAdapter[SendingPlan | SendingChunk] = TypeAdapter(SendingMessage)
+_DUE: TypeAdapter[OverdueSweepSlice | ReminderSlice] = TypeAdapter(DueMessage)
 
 
 def _parse(adapter: TypeAdapter[Any], body: str | dict[str, Any]) -> Any:

@@ -1,5 +1,9 @@
 """Payment reminders (dunning): the daily run, a reminder sent by hand, and the dry run of a building.
 
+The daily run fans out like the overdue sweep: the schedule queues one ``ReminderSlice`` per shard of the due
+index (overdue sweep queue); the worker takes a page of ``REMINDER_SLICE`` watched invoices of the shard, sends
+the reminders due, and queues the next page of the shard while there is one.
+
 A reminder is marked BEFORE its e-mail goes out, in one transaction: the invoice's ``reminderLevel`` (conditioned
 on the invoice being still unpaid and no level as high sent) and the zero-amount ``reminder`` entry of the
 apartment account, whose id ``reminder:<invoiceId>:<level>`` is put only if it does not exist. A second run on the
@@ -22,6 +26,7 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.domain.money import from_cents
 from urbaneta.domain.ownership import addressed
 from urbaneta.errors import Conflict, NotFound, ServiceUnavailable
+from urbaneta.models.messages import ReminderSlice
 from urbaneta.models.reminders import PlannedReminderOut, PlanStatus, ReminderOut, ReminderPlanOut
 from urbaneta.observability import logger, metrics
 from urbaneta.store import invoices as store
@@ -98,32 +103,52 @@ def plan(invoices: Iterable[Invoice], today: date, places: _Places | None = None
             yield Planned(addressed(inv, apartment), level, building, apartment)
 
 
-def run_reminders(moment: datetime) -> ReminderRun:
-    """The daily run (after the overdue sweep): every watched invoice due before today, across tenants."""
+REMINDER_SLICE = 50
+"""Watched invoices one reminder slice reads. A reminder is a transaction, a PDF or two and an e-mail: 50 take
+well under a minute, inside the worker's 120 s, and keep SES's sending rate in reach of its retries."""
+
+
+def fan_out(moment: datetime) -> list[ReminderSlice]:
+    """The first reminder slice of every shard of the due index for the schedule's day (the schedule queues them
+    with the overdue sweep's)."""
     from urbaneta.store.keys import DUE_SHARDS
 
-    result = ReminderRun(today=moment.date())
-    places = _Places()
-    for shard in range(DUE_SHARDS):
-        for p in plan(store.due_before(shard, result.today), result.today, places):
-            status = p.status
-            if status != "would_send":
-                result.paused += status == "paused"
-                result.no_address += status == "no_address"
-                continue
-            try:
-                sent = send(p, result.today, manual=False)
-            except Exception:  # the mark stays: at most once; logged for a person to send it by hand
-                logger.exception("reminder e-mail failed", extra={"invoiceId": p.invoice.id, "level": p.level})
-                result.failed += 1
-                continue
-            result.sent += sent is not None
-            result.already_sent += sent is None
+    return [ReminderSlice(day=moment.date(), shard=shard) for shard in range(DUE_SHARDS)]
+
+
+def reminder_slice(message: ReminderSlice) -> tuple[ReminderRun, dict[str, Any] | None]:
+    """The reminders due on the slice's day for one page of its shard's watched invoices (sent or overdue, unpaid,
+    due before the day), each at most once; returns the counts and where the shard's next page starts."""
+    result = ReminderRun(today=message.day)
+    invoices, last = store.due_page(message.shard, message.day, start=message.start, limit=REMINDER_SLICE,
+                                    only_sent=False)
+    for p in plan(invoices, result.today, _Places()):
+        _remind(p, result)
     if result.sent:
         metrics.add_metric(name="RemindersSent", unit="Count", value=result.sent)
     if result.failed:
         metrics.add_metric(name="ReminderMailFailed", unit="Count", value=result.failed)
-    return result
+    logger.info("reminder slice", extra={
+        "day": message.day.isoformat(), "shard": message.shard, "slice": message.slice, "sent": result.sent,
+        "alreadySent": result.already_sent, "paused": result.paused, "noAddress": result.no_address,
+        "failed": result.failed, "more": last is not None})
+    return result, last
+
+
+def _remind(p: Planned, result: ReminderRun) -> None:
+    status = p.status
+    if status != "would_send":
+        result.paused += status == "paused"
+        result.no_address += status == "no_address"
+        return
+    try:
+        sent = send(p, result.today, manual=False)
+    except Exception:  # the mark stays: at most once; logged for a person to send it by hand
+        logger.exception("reminder e-mail failed", extra={"invoiceId": p.invoice.id, "level": p.level})
+        result.failed += 1
+        return
+    result.sent += sent is not None
+    result.already_sent += sent is None
 
 
 def send(p: Planned, today: date, *, manual: bool) -> Invoice | None:

@@ -212,22 +212,16 @@ def invoices_of_building(tenant_id: str, building_id: str, *, status: str | Sequ
         yield invoice_of(item)
 
 
-def due_before(shard: int, today: date) -> Iterator[Invoice]:
-    """Every watched invoice (sent or overdue, unpaid) due before ``today`` in one shard (the index's entries,
-    then the invoices themselves, read eventually consistent: the daily schedule writes conditionally)."""
-    for item in query_all(keys.due_partition(shard), index="GSI5", sk_between=("0", today.isoformat())):
-        yield invoice_of(item)
-
-
-def due_page(shard: int, today: date, *, start: dict[str, Any] | None, limit: int
+def due_page(shard: int, today: date, *, start: dict[str, Any] | None, limit: int, only_sent: bool = True
              ) -> tuple[list[Invoice], dict[str, Any] | None]:
-    """One page of the overdue sweep: of at most ``limit`` watched invoices of one shard due before ``today``
-    (from ``start``), those still ``sent`` as the index holds them (the overdue ones stay in the watch for
-    reminders and are filtered out here; the invoices are read after the entries), and where the next page
-    starts (None: the shard is done)."""
+    """One page of at most ``limit`` watched invoices of one shard due before ``today`` (from ``start``), and where
+    the next page starts (None: the shard is done). ``only_sent`` (the overdue sweep): those still ``sent`` as the
+    index holds them (the overdue ones stay in the watch for reminders and are filtered out on the entries, before
+    any invoice is read); otherwise (the reminders) every watched one. The invoices are read after the entries."""
     partition = keys.due_partition(shard)
+    sent: dict[str, Any] = {"filter_expression": "#st = :sent", "filter_names": {"#st": "status"},
+            "filter_values": {":sent": "sent"}} if only_sent else {}
     entries, last = query_page(partition, index="GSI5", sk_between=("0", today.isoformat()), limit=limit,
-                               start_key=start, filter_expression="#st = :sent", filter_names={"#st": "status"},
-                               filter_values={":sent": "sent"}, entries_only=True)
-    items = hydrated(entries, "GSI5PK", partition)  # the sent ones only; a payment may have moved one since
-    return [invoice_of(i) for i in items if i.get("status") == "sent"], last
+                               start_key=start, entries_only=True, **sent)
+    items = hydrated(entries, "GSI5PK", partition)  # a payment may have moved one since
+    return [invoice_of(i) for i in items if not only_sent or i.get("status") == "sent"], last
