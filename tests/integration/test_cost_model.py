@@ -1,8 +1,8 @@
 """The cost model (bench/cost_model.py) against the code: the real generation and sending of a building's
 invoices run on moto while every AWS call is counted and every DynamoDB write is charged from the items moto
 holds before and after it (local/capacity.py). What the model states per invoice and per chunk must be what was
-counted: the difference between a building of 14 apartments and one of 4 (two sending chunks against one; the
-same generation chunk), so the per-job calls, which the model leaves out, cancel."""
+counted: the difference between a building of 14 apartments and one of 4 (one generation chunk and one sending
+chunk of 25 each), so the per-job calls, which the model leaves out, cancel."""
 
 from __future__ import annotations
 
