@@ -40,12 +40,14 @@ def _seed(tenants: int, due: str) -> list[Any]:
 def serial_sweep(day: date) -> int:
     """The sweep as it was: every shard in one invocation, a read and a one-item transaction per invoice."""
     from urbaneta.adapters.events import publish
-    from urbaneta.clock import now_iso
+    from urbaneta.clock import new_id, now_iso
     from urbaneta.domain import invoice_state
     from urbaneta.errors import Conflict
     from urbaneta.services.invoicing.common import invoice_event
     from urbaneta.store import invoices as store
+    from urbaneta.store.invoices.lifecycle import transition_op
     from urbaneta.store.keys import DUE_SHARDS
+    from urbaneta.store.transactions import transact
 
     marked, pending = 0, []
     for shard in range(DUE_SHARDS):
@@ -55,9 +57,9 @@ def serial_sweep(day: date) -> int:
             inv = store.get_invoice(indexed.tenant_id, indexed.id)
             if not invoice_state.becomes_overdue(inv, day):
                 continue
-            try:
-                after = store.save_transition(inv, inv.model_copy(update={"status": "overdue",
-                                                                         "overdue_at": now_iso()}))
+            after = inv.model_copy(update={"status": "overdue", "overdue_at": now_iso()})
+            try:  # as it was: a one-item TransactWriteItems (a token keeps ``transact`` from making it one write)
+                transact([transition_op(inv, after)], conflict_message=store.CHANGED, token=new_id())
             except Conflict:
                 continue
             marked += 1

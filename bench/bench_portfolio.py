@@ -53,12 +53,18 @@ def _sum(counts: dict[str, float], prefix: str = "", exclude: tuple[str, ...] = 
     return sum(v for k, v in counts.items() if k.startswith(prefix) and not any(x in k for x in exclude))
 
 
+def s3_put(aws: dict[str, float]) -> float:
+    """S3 requests priced as PUTs (PUT, POST, COPY, LIST: the local stack counts S3 by HTTP method, so a LIST is
+    under GET and priced as one); GET and HEAD are the cheaper tier, DELETE is free."""
+    return _sum(aws, "s3:", exclude=("s3:GET", "s3:HEAD", "s3:DELETE"))
+
+
 def figures(run: dict[str, Any]) -> dict[str, float]:
     """Per-invoice figures of one run (per invoice generated unless named per invoice sent or paid)."""
     n = max(1, run.get("invoices", 0))
     f: dict[str, float] = {}
-    total: dict[str, float] = dict.fromkeys(("ddb", "wcu", "rru", "lambda", "events", "put_events", "s3", "sqs",
-                                             "ses"), 0.0)
+    total: dict[str, float] = dict.fromkeys(("ddb", "wcu", "rru", "lambda", "events", "put_events", "s3", "s3_get",
+                                             "s3_put", "sqs", "ses"), 0.0)
     gb_s = 0.0
     for name in [p for p in PHASES if p in run]:  # a failed run has the phases it finished
         c = run[name]["counts"]
@@ -72,6 +78,7 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
             "ddb": calls, "wcu": _sum(c["units"], exclude=("read", "events")), "rru": c["units"].get("read", 0),
             "lambda": _sum(c["invocations"]), "events": c["units"].get("events", 0),
             "put_events": c["aws"].get("events:PutEvents", 0), "s3": _sum(c["aws"], "s3:"),
+            "s3_get": _sum(c["aws"], "s3:GET") + _sum(c["aws"], "s3:HEAD"), "s3_put": s3_put(c["aws"]),
             "sqs": _sum(c["aws"], "sqs:") + _sum(c["stackAws"], "sqs:", exclude=("ReceiveMessage", "GetQueue")),
             "ses": _sum(c["aws"], "ses", exclude=("Get", "List", "Verify")),
         }.items():
@@ -85,7 +92,7 @@ def figures(run: dict[str, Any]) -> dict[str, float]:
     scale = 10_000 / n
     requests = (total["wcu"] * PRICE["wru"] + total["rru"] * PRICE["rru"] + total["lambda"] * PRICE["lambda_request"]
                 + total["sqs"] * PRICE["sqs_request"] + total["events"] * PRICE["event"]
-                + total["s3"] * PRICE["s3_put"])
+                + total["s3_get"] * PRICE["s3_get"] + total["s3_put"] * PRICE["s3_put"])
     f["USD per 10k invoices, no e-mail, no Lambda time"] = requests * scale
     f["USD per 10k invoices, without e-mail"] = (requests + gb_s * LAMBDA_GB_S) * scale
     f["USD per 10k invoices, with e-mail"] = f["USD per 10k invoices, without e-mail"] + total["ses"] * scale * \

@@ -1,8 +1,8 @@
 """The cost model (bench/cost_model.py) against the code: the real generation and sending of a building's
 invoices run on moto while every AWS call is counted and every DynamoDB write is charged from the items moto
 holds before and after it (local/capacity.py). What the model states per invoice and per chunk must be what was
-counted: the difference between a building of 14 apartments and one of 4 (two sending chunks against one; the
-same generation chunk), so the per-job calls, which the model leaves out, cancel."""
+counted: the difference between a building of 14 apartments and one of 4 (one generation chunk and one sending
+chunk of 25 each), so the per-job calls, which the model leaves out, cancel."""
 
 from __future__ import annotations
 
@@ -63,3 +63,14 @@ def test_the_models_item_costs_follow_the_template_indexes():
     # Then a 2 KB item costs 4 transactional units and 2 per index it is projected to (ALL projections)
     assert dict(created) == {"table (transactions)": 4, "GSI1": 2, "GSI2": 2}
     assert dict(changed) == {"table (transactions)": 4, "GSI1": 2, "GSI2": 2, "GSI3": 2}
+
+
+def test_sending_is_one_conditional_write_an_invoice_and_no_read_of_the_bucket(months):
+    # Given the counted sending of 14 and of 4 apartments
+    counted = months[LARGE]["sending"] - months[SMALL]["sending"]
+    # Then the ten more invoices made no transaction and no S3 read: ten PDFs put and ten single writes, charged
+    # at 1 unit per KB (the invoice item is 1-2 KB)
+    assert "dynamodb:TransactWriteItems" not in counted.calls and "s3:GetObject" not in counted.calls
+    assert counted.calls["s3:PutObject"] == LARGE - SMALL
+    assert "table (transactions)" not in counted.units
+    assert (LARGE - SMALL) <= counted.units["table"] <= 2 * (LARGE - SMALL) + 1

@@ -68,3 +68,21 @@ def test_reads_cost_a_unit_per_4_kb_halved_unless_strongly_consistent():
     meter.count_read("Query", {"ConsistentRead": True}, b'{"Items": [{"a": {"S": "' + b"x" * 5000 + b'"}}]}')
     # Then they cost half a unit and 2 units
     assert meter.snapshot() == {"read": 2.5}
+
+
+def test_a_single_conditional_update_is_charged_once_per_kb_not_as_a_transaction():
+    # Given a meter over a table holding a 1.5 KB invoice item in GSI1 and GSI2
+    old = _item(GSI1PK={"S": "a"}, GSI1SK={"S": "b"}, GSI2PK={"S": "c"}, GSI2SK={"S": "d"}, big={"S": "x" * 1500})
+    held = {"item": old}
+    meter = capacity.CapacityMeter(lambda table, key: (held["item"], INDEXES))
+    new = {**old, "status": {"S": "sent"}}
+
+    def write():
+        held["item"] = new
+        return "ok"
+
+    # When one UpdateItem changes it (what a one-operation unit of work now sends)
+    meter.around_write("UpdateItem", {"TableName": "t", "Key": {"PK": old["PK"], "SK": old["SK"]}}, write,
+                       lambda answer: answer == "ok")
+    # Then the table pays 2 units (not 4 transactional ones), GSI1 its changed entry, GSI2 (keys only) nothing
+    assert meter.snapshot() == {"table": 2, "GSI1": 2}

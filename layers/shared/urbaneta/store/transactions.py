@@ -13,6 +13,11 @@ so callers decide by meaning, never by position:
         if "dedupe" in exc.labels: ...
 
 Repositories build the operations (they know the items and keys); services compose and commit them.
+
+A unit of ONE Put, Update or Delete (and no idempotency token) is written as that single conditional call
+(PutItem, UpdateItem, DeleteItem) instead: a single-item write with a condition is already atomic, and a
+transaction costs twice its write units. Callers see no difference: a refused condition raises the same
+``ConditionFailed`` with the operation's label, throttling is retried the same way.
 """
 
 from __future__ import annotations
@@ -66,20 +71,35 @@ def tx_check(key: Key, condition: str, *, label: str = "check", names: Mapping[s
                                                     vals, condition)})
 
 
+SINGLE_CALLS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+"""The single-item call a one-operation unit of work becomes (a lone ConditionCheck writes nothing: it stays)."""
+_BUSY_CODES = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+                         "TransactionConflictException", "ProvisionedThroughputExceededException",
+                         "ThrottlingException", "RequestLimitExceeded"})
+"""Contention and throttling, as a transaction's cancellation reasons and as a single write's error codes:
+retried with backoff once botocore's own retries are spent."""
+_RETRIES = 8
+
+
 def transact(ops: Sequence[Op], *, conflict_message: str = DEFAULT_CONFLICT, token: str | None = None,
              validated: bool = False) -> None:
     """All-or-nothing write of up to 100 operations. Failed conditions raise ConditionFailed with the labels of
     the failing operations; DynamoDB's own contention (ConditionFailed, throttling) is retried. ``validated``:
-    every operation was built from validated entities (bulk workers), so botocore's own check is skipped."""
+    every operation was built from validated entities (bulk workers), so botocore's own check is skipped.
+    One Put, Update or Delete without ``token`` is written as its single conditional call (half the units)."""
     if not ops:
         return
     if len(ops) > TRANSACT_LIMIT:
         raise ValueError("a transaction holds at most 100 operations")
+    client = ddb(validated=validated)
+    single = None if token else _single_call(ops)
+    if single:
+        _write_one(client, *single, ops[0].label, conflict_message)
+        return
     kwargs: dict[str, Any] = {"TransactItems": [op.request for op in ops]}
     if token:
         kwargs["ClientRequestToken"] = token
     attempt = 0
-    client = ddb(validated=validated)
     while True:
         try:
             client.transact_write_items(**kwargs)
@@ -89,13 +109,43 @@ def transact(ops: Sequence[Op], *, conflict_message: str = DEFAULT_CONFLICT, tok
             failed = {ops[i].label for i, code in enumerate(codes) if code == "ConditionalCheckFailed"}
             if failed:
                 raise ConditionFailed(conflict_message, failed) from exc
-            if any(c in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded") for c in codes):
-                if attempt >= 8:
-                    raise ServiceUnavailable(BUSY) from exc
-                backoff.pause(attempt)
-                attempt += 1
-                continue
-            raise
+            if not _BUSY_CODES.intersection(codes):
+                raise
+            _wait(attempt, exc)
+            attempt += 1
+
+
+def _single_call(ops: Sequence[Op]) -> tuple[str, dict[str, Any]] | None:
+    """(client method, its arguments) when ``ops`` is one Put, Update or Delete; else None."""
+    if len(ops) != 1:
+        return None
+    (kind, request), = ops[0].request.items()
+    call = SINGLE_CALLS.get(kind)
+    return (call, request) if call else None
+
+
+def _write_one(client: Any, call: str, request: dict[str, Any], label: str, conflict_message: str) -> None:
+    """One operation as its own conditional write: a refusal is ConditionFailed({label}); throttling and a
+    conflict with a running transaction are retried (after botocore's own retries) as a transaction's are."""
+    attempt = 0
+    while True:
+        try:
+            getattr(client, call)(**request)
+            return
+        except client.exceptions.ConditionalCheckFailedException as exc:
+            raise ConditionFailed(conflict_message, {label}) from exc
+        except client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in _BUSY_CODES:
+                raise
+            _wait(attempt, exc)
+            attempt += 1
+
+
+def _wait(attempt: int, exc: Exception) -> None:
+    """Pause before retry ``attempt + 1``; after the last one, the database is busy (503)."""
+    if attempt >= _RETRIES:
+        raise ServiceUnavailable(BUSY) from exc
+    backoff.pause(attempt)
 
 
 class UnitOfWork:

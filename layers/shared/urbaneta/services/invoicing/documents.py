@@ -111,20 +111,30 @@ def document(inv: Invoice, look: Lookups | None = None) -> tuple[Any, Texts]:
 
 
 def ensure_pdf(inv: Invoice, rendered: tuple[Any, Texts] | None = None) -> bytes:
-    """The invoice's PDF: rendered on first need (first GET or sending), then kept in the documents bucket and
-    served from there (an issued invoice never changes). ``rendered``: the invoice's ``document`` with its
-    recipient's texts, which sending always has: a kept PDF in another language (the apartment chose one after
-    it was made) is then made again, so the e-mailed PDF and every later download are in the current one."""
+    """The invoice's PDF: rendered on first need (first download), then kept in the documents bucket and served
+    from there (an issued invoice never changes). ``rendered``: the invoice's ``document`` with its recipient's
+    texts (the hosted page has it): a kept PDF in another language (the apartment chose one after it was made) is
+    then made again, so every later download is in the current one."""
     from urbaneta.adapters import documents
-    from urbaneta.adapters.pdf import render_invoice
 
     key = inv.pdf_key or pdf_key(inv.tenant_id, inv.id)
     kept = documents.read_with_metadata(key)
     if kept is not None and (rendered is None or kept[1].get("language", "en") == rendered[1].language):
         return kept[0]
-    doc, tx = rendered or document(inv)
+    return keep_pdf(inv, rendered or document(inv))
+
+
+def keep_pdf(inv: Invoice, rendered: tuple[Any, Texts]) -> bytes:
+    """Render the invoice's PDF in the recipient's texts and keep it, replacing a kept one, without reading the
+    bucket first: sending, which always has the document it mails (a draft's PDF is almost never kept yet, so a
+    read first would be one S3 GET per invoice for nothing). The e-mailed PDF is then the one later downloads get."""
+    from urbaneta.adapters import documents
+    from urbaneta.adapters.pdf import render_invoice
+
+    doc, tx = rendered
     content = render_invoice(doc, tx)
-    documents.put_pdf(key, content, invoice_number=inv.number, language=tx.language)
+    documents.put_pdf(inv.pdf_key or pdf_key(inv.tenant_id, inv.id), content, invoice_number=inv.number,
+                      language=tx.language)
     return content
 
 

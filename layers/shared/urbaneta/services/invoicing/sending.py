@@ -18,7 +18,7 @@ from urbaneta.models.invoices import JobAccepted, SendBulk
 from urbaneta.models.messages import SendingChunk, SendingPlan, parse_sending
 from urbaneta.observability import logger
 from urbaneta.services.invoicing.common import ChunkResult, enqueue, invoice_event, queued_again_if_late
-from urbaneta.services.invoicing.documents import Lookups, ensure_pdf
+from urbaneta.services.invoicing.documents import Lookups, keep_pdf
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
 
@@ -91,7 +91,7 @@ def _send_one(inv: Invoice, mailed: Invoice, look: Lookups) -> Invoice:
     doc, tx = document(inv, look)
     mail = invoice_mail(tx, mailed, association=doc.association.display_name, iban=doc.iban, pay_url=_link(inv, look),
                         original_number=doc.cancels_number)
-    pdf = ensure_pdf(inv, (doc, tx))
+    pdf = keep_pdf(inv, (doc, tx))  # rendered and kept, not looked for first
     send_email([str(mailed.recipient.email)], mail.subject, mail.text, html=mail.html,
                attachments=[Attachment(_filename(tx.t("doc.credit_note" if doc.credit_note else "doc.invoice"),
                                                  inv.number), "application/pdf", pdf)])
