@@ -17,7 +17,7 @@ Two figures per function, measured alternately with two references in the same r
 
 ``python -X importtime`` of the slowest function's import is summarised (the largest own costs), to show where
 its time goes. ``BENCH_RUNS`` sets the runs (default 7; quick 3). ``BENCH_AGAINST=<another checkout>`` compares
-each function with itself in that checkout instead."""
+each function with itself in that checkout instead (each with its own package; ``BENCH_FUNCTIONS`` narrows)."""
 
 from __future__ import annotations
 
@@ -190,11 +190,12 @@ def _event(method: str, path: str, token: str, body: str | None = None) -> dict[
     return event
 
 
-def probe(python: Path, env: dict[str, str], path: Path, handler: str, event: dict[str, Any] | None
-          ) -> dict[str, float]:
+def probe(python: Path, env: dict[str, str], path: Path, handler: str, event: dict[str, Any] | None,
+          root: Path = ROOT) -> dict[str, float]:
+    """One cold start of ``path`` with the package of the checkout ``root``: its import, then ``event``."""
     import json
 
-    code = PROBE.format(layer=str(ROOT / "layers" / "shared"), code=str(path.parent), path=str(path),
+    code = PROBE.format(layer=str(root / "layers" / "shared"), code=str(path.parent), path=str(path),
                         handler=handler, event=json.dumps(event) if event else "")
     out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, env=env, check=False)
     if out.returncode:
@@ -265,26 +266,36 @@ def ship_bytecode(python: Path, *roots: Path) -> None:
 
 
 def against(other: Path) -> None:
-    """Each function's import here against the same function in another checkout (the commit before a change,
-    from ``git worktree add``), alternating, in the layer venv."""
+    """Each function here against the same function in another checkout (the commit before a change, from
+    ``git worktree add`` or ``git archive``), each with its own checkout's package, alternating, in the layer venv:
+    its import and, for an API function, its import + first request. ``BENCH_FUNCTIONS=A,B`` narrows the list."""
     from local import template as tpl
 
     python = layer_python()
     ship_bytecode(python, ROOT, other)
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_REGION": "eu-north-1",
-           "PYDANTIC_DISABLE_PLUGINS": "__all__"}
-    figures = []
-    for logical, spec in sorted(tpl.functions().items()):
-        here = spec.code_dir / spec.module_file
-        there = other / here.relative_to(ROOT)
-        if not there.exists():
-            continue
-        before, after = [], []
-        for _ in range(3 if quick() else 11):
-            before.append(probe(python, env, there, spec.handler_name, None)["import"])
-            after.append(probe(python, env, here, spec.handler_name, None)["import"])
-        figures.append(Figure("cold_start", f"{logical} vs {other.name}", median(after) * 1000, "ms import",
-                              median(before) * 1000, "<= 1.0x"))
+    wanted = {name for name in os.environ.get("BENCH_FUNCTIONS", "").split(",") if name}
+    sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
+    w, figures = world(), []
+    try:
+        for logical, spec in sorted(tpl.functions().items()):
+            here = spec.code_dir / spec.module_file
+            there = other / here.relative_to(ROOT)
+            if not there.exists() or (wanted and logical not in wanted):
+                continue
+            event = first_request(logical, w)
+            got: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+            for i in range(3 if quick() else 11):
+                pair = [("before", there, other), ("after", here, ROOT)]
+                for name, path, root in pair if i % 2 == 0 else pair[::-1]:
+                    got[name].append(probe(python, w.environments[logical], path, spec.handler_name, event, root))
+            for key, label in (("import", "import"), ("first", "import + first request")):
+                if key == "first" and event is None:
+                    continue
+                figures.append(Figure("cold_start", f"{logical} {label} vs {other.name}",
+                                      median([g[key] for g in got["after"]]) * 1000, "ms",
+                                      median([g[key] for g in got["before"]]) * 1000, "<= 1.0x"))
+    finally:
+        w.emulator.stop()
     report("cold_start_against", figures)
 
 

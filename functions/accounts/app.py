@@ -22,9 +22,10 @@ from urbaneta.models.accounts import (
     OpeningImportOut,
 )
 from urbaneta.models.reminders import ReminderPlanOut
-from urbaneta.services.accounts import check, debtors, opening, statements
-from urbaneta.services.invoicing import reminders
+from urbaneta.services.accounts import debtors, statements
 
+# The opening-balance import, the consistency check and the reminder dry run load their services on their own
+# routes: the first request (a statement or the debtor report) does not pay for them.
 start("accounts")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
@@ -86,6 +87,8 @@ def get_account(
                       "Idempotent per apartment and date: a repeated row is reported as `duplicate`.")
 @allow(FINANCE)
 def import_opening_balances():
+    from urbaneta.services.accounts import opening
+
     content_type = (app.current_event.get_header_value("content-type") or "").split(";", 1)[0].strip().lower()
     if content_type in ("text/csv", "application/csv"):
         body = opening.parse_csv(_raw_body())
@@ -125,6 +128,8 @@ def debtor_report(
                      "difference is listed as drift (and logged); none is corrected automatically.")
 @allow(READERS)
 def account_check(building_id: Annotated[str, Query(alias="buildingId", min_length=1, max_length=64)]):
+    from urbaneta.services.accounts import check
+
     return ok(check.consistency(principal(), building_id).wire())
 
 
@@ -140,6 +145,8 @@ def reminder_dry_run(
     not sent yet, with `would_send`, `paused` (the apartment's reminders are paused) or `no_address`. Nothing is
     sent or recorded.
     """
+    from urbaneta.services.invoicing import reminders
+
     return ok(reminders.dry_run(principal(), building_id, as_of).wire())
 
 

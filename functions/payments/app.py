@@ -13,7 +13,6 @@ from urbaneta.auth.principal import EVERYONE, FINANCE, READERS
 from urbaneta.errors import Conflict, ValidationFailed
 from urbaneta.http.app import allow, create_app, make_handler, principal, public
 from urbaneta.http.responses import created, doc, html, ok, page
-from urbaneta.models.accounts import PaymentReverse
 from urbaneta.models.payments import (
     BanklinkCreate,
     BanklinkOut,
@@ -21,6 +20,7 @@ from urbaneta.models.payments import (
     EntryOut,
     ManualPaymentCreate,
     PaymentOut,
+    PaymentReverse,
     StatementImportAccepted,
     StatementImportOut,
     StatementImportRequest,
@@ -28,12 +28,10 @@ from urbaneta.models.payments import (
     StatementUploadCreate,
     StatementUploadOut,
 )
-from urbaneta.services import banklinks, reconciliation
 from urbaneta.services import payment_reads as reads
-from urbaneta.services import payments as service
-from urbaneta.services.hosted import invoices as hosted
-from urbaneta.services.hosted.common import not_found
 
+# Recording a payment, bank links, the invoice's hosted page and statement import load their services on their own
+# routes: the first request (a list or a payment) pays only for the reads.
 start("payments")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
 app = create_app()
@@ -58,6 +56,8 @@ def record_payment(body: Annotated[ManualPaymentCreate, Body()]):
     invoices, oldest due first; any rest becomes the apartment's credit. An invoice that is not draft, sent or overdue
     is 409. Answers 201 with `Location`; send an `Idempotency-Key` to retry safely.
     """
+    from urbaneta.services import payments as service
+
     out = service.record_manual_payment(principal(), body)
     return created(out.wire(), location=f"/api/payments/{out.id}")
 
@@ -114,6 +114,8 @@ def start_banklink(body: Annotated[BanklinkCreate, Body()]):
     payer's browser goes to; the payer comes back to `returnUrl` (or `cancelUrl`). The payment is recorded once the
     provider's callback confirms it. An invoice with nothing left to pay, or a provider not configured, is 409.
     """
+    from urbaneta.services import banklinks
+
     ip = app.current_event.request_context.http.source_ip
     return created(banklinks.start_banklink(principal(), body, ip).wire())
 
@@ -130,6 +132,8 @@ def _language() -> str | None:
 @app.get("/pay/<token>", include_in_schema=False)
 @public
 def invoice_page(token: PayToken):
+    from urbaneta.services.hosted import invoices as hosted
+
     out = hosted.invoice_page(token, _language())
     return html(out.status, out.html)
 
@@ -137,6 +141,9 @@ def invoice_page(token: PayToken):
 @app.get("/pay/<token>/pdf", include_in_schema=False)
 @public
 def invoice_page_pdf(token: PayToken):
+    from urbaneta.services.hosted import invoices as hosted
+    from urbaneta.services.hosted.common import not_found
+
     found = hosted.invoice_pdf(token)
     if found is None:
         out = not_found(_language())
@@ -155,6 +162,9 @@ def invoice_page_banklink(token: PayToken):
     """The page's "pay by bank link" form (provider=…): 303 to the provider's payment page; an invoice with
     nothing left to pay, or a provider not configured, goes back to the page, which says why."""
     from urllib.parse import parse_qs
+
+    from urbaneta.services.hosted import invoices as hosted
+    from urbaneta.services.hosted.common import not_found
 
     provider = (parse_qs(_raw_body().decode("utf-8", "replace")).get("provider") or [""])[0]
     if provider not in hosted.PROVIDER_NAMES:
@@ -184,6 +194,8 @@ PAYSERA = ("Paysera checkout 1.6 callback (form or query: data, ss1, ss2, ss3), 
 @public
 def paysera_callback():
     """Receive a Paysera payment callback"""
+    from urbaneta.services import banklinks
+
     answer = banklinks.paysera_callback(_raw_body().decode("utf-8", "replace"),
                                         app.current_event.query_string_parameters)
     return Response(status_code=200, content_type="text/plain", body=answer)
@@ -194,6 +206,8 @@ def paysera_callback():
 @public
 def maksekeskus_callback():
     """Receive a MakeCommerce payment notification"""
+    from urbaneta.services import banklinks
+
     answer = banklinks.maksekeskus_callback(_raw_body().decode("utf-8", "replace"),
                                           app.current_event.query_string_parameters)
     return ok(answer)
@@ -215,6 +229,8 @@ IMPORT = (
 @allow(FINANCE)
 def import_statement(asynchronous: Annotated[str | None, Query(alias="async", pattern="^(true|false)$")] = None):
     """Import a bank statement"""
+    from urbaneta.services import reconciliation
+
     event = app.current_event
     content_type = event.get_header_value("content-type") or ""
     if content_type.split(";", 1)[0].strip().lower() == "application/json":
@@ -243,6 +259,8 @@ def statement_upload(body: Annotated[StatementUploadCreate, Body()]):
     `uploadUrl`, then POST /bank-statements/import with `{"uploadKey": ...}` as application/json. That import runs in
     the background: 202 with a job to follow at GET /jobs/{id}.
     """
+    from urbaneta.services import reconciliation
+
     return created(reconciliation.upload(principal(), body).wire())
 
 
@@ -259,6 +277,8 @@ def get_statement(
     and more), and its entries with what each was matched to. The entries are paged with `limit` (1..100, default 25)
     and `cursor` (the previous page's `nextCursor`). Unknown id 404.
     """
+    from urbaneta.services import reconciliation
+
     return ok(reconciliation.get_statement(principal(), statement_id, limit, cursor).wire())
 
 
@@ -271,6 +291,8 @@ def match_entry(statement_id: Id, entry_id: Id, body: Annotated[EntryMatch, Body
     of `invoiceId`, allocated like any payment. Only money received can be matched; an entry matched or ignored before,
     an invoice that takes no payments, or another currency is 409. An unknown statement, entry or invoice is 404.
     """
+    from urbaneta.services import reconciliation
+
     return ok(reconciliation.match_entry(principal(), statement_id, entry_id, body).wire())
 
 

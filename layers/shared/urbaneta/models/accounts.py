@@ -133,10 +133,6 @@ def money(cents: int) -> Decimal:
     return from_cents(cents)
 
 
-class PaymentReverse(ApiModel):
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
-
-
 class CreditNoteCreate(ApiModel):
     """A partial credit note: chosen lines of the invoice (0-based positions) or an amount, with a reason."""
 

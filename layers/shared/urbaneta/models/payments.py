@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, field_validator
 
@@ -52,6 +52,10 @@ class BanklinkCreate(ApiModel):
 
 class EntryMatch(ApiModel):
     invoice_id: str = Field(min_length=1, max_length=64)
+
+
+class PaymentReverse(ApiModel):
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 # ---- responses ------------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ from urbaneta.domain.ledger import BUCKETS, AccountBalance, Bucket
 from urbaneta.domain.money import from_cents
 from urbaneta.errors import ValidationFailed
 from urbaneta.models.accounts import AgeingOut, DebtorOut, DebtorReportOut, DebtorTotalsOut
-from urbaneta.services.accounts.statements import cell, parse_date
+from urbaneta.services.accounts.statements import cell
+from urbaneta.services.params import query_date
 from urbaneta.store import accounts as store
 from urbaneta.store.pages import PageRequest
 
@@ -37,7 +38,7 @@ def _building(caller: Principal, building_id: str | None) -> str:
 
 
 def _as_of(raw: str | None) -> date:
-    return parse_date(raw, "asOf") or today()
+    return query_date(raw, "asOf") or today()
 
 
 def building_and_day(caller: Principal, building_id: str | None, raw_as_of: str | None) -> tuple[str, date]:

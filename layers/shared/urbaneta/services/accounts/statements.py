@@ -17,6 +17,7 @@ from urbaneta.domain.buildings import Apartment
 from urbaneta.domain.money import from_cents
 from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.accounts import AccountEntryOut, AccountStatementOut
+from urbaneta.services.params import query_date
 from urbaneta.store import accounts as store
 from urbaneta.store.pages import PageRequest
 
@@ -30,15 +31,8 @@ def cell(text: str | None) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def parse_date(raw: str | None, field_name: str) -> date | None:
-    """A date query parameter (422 naming it when it is not YYYY-MM-DD), as the invoice list parses its own."""
-    from urbaneta.services.invoicing.queries import _date_param
-
-    return _date_param(field_name, raw)
-
-
 def period(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date | None]:
-    date_from, date_to = parse_date(raw_from, "from"), parse_date(raw_to, "to")
+    date_from, date_to = query_date(raw_from, "from"), query_date(raw_to, "to")
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed.one("from", "must not be after 'to'")
     return date_from, date_to

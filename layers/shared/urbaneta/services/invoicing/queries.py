@@ -9,6 +9,7 @@ from urbaneta.domain.jobs import Job
 from urbaneta.errors import NotFound, ValidationFailed
 from urbaneta.models.invoices import InvoiceOut
 from urbaneta.services.invoicing.common import visible
+from urbaneta.services.params import query_date
 from urbaneta.store import invoices as store
 from urbaneta.store import jobs
 from urbaneta.store.pages import Page, PageRequest, parse_limit
@@ -18,22 +19,13 @@ def get_invoice(caller: Principal, invoice_id: str) -> InvoiceOut:
     return InvoiceOut.of(visible(caller, invoice_id))
 
 
-def _date_param(name: str, raw: str | None) -> date | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationFailed.one(name, "must be a date (YYYY-MM-DD)") from exc
-
-
 def list_invoices(caller: Principal, *, building_id: str | None, apartment_id: str | None, status: str | None,
                   issued_from: str | None, issued_to: str | None, limit: str | None, cursor: str | None
                   ) -> Page[InvoiceOut]:
     size = parse_limit(limit)
     if status and status not in INVOICE_STATUSES:
         raise ValidationFailed.one("status", f"must be one of {', '.join(INVOICE_STATUSES)}")
-    lo, hi = _date_param("from", issued_from), _date_param("to", issued_to)
+    lo, hi = query_date(issued_from, "from"), query_date(issued_to, "to")
     if lo and hi and lo > hi:
         raise ValidationFailed.one("to", "must not be before from")
     window: tuple[date | None, date | None] = (None, None)
