@@ -23,7 +23,7 @@ from urbaneta.models.invoices import (
     SendBulk,
 )
 from urbaneta.models.reminders import ReminderOut
-from urbaneta.services.invoicing import documents, lifecycle, oneoff, queries, reminders, sending, starting
+from urbaneta.services.invoicing import queries  # the common first request; the rarer routes load their own
 
 start("invoices")  # refuses a missing setting; on Lambda builds the DynamoDB client in init
 
@@ -47,6 +47,8 @@ def generate_bulk(body: Annotated[GenerateBulk, Body()]):
     skipped, so generating again creates no duplicates. 422 when the period or the dates are reversed or the building
     has no charges; 409 while another job generates the same building and period.
     """
+    from urbaneta.services.invoicing import starting
+
     return accepted(starting.start_generation(principal(), body).wire())
 
 
@@ -60,6 +62,8 @@ def send_bulk(body: Annotated[SendBulk, Body()]):
     that are not drafts are skipped, and unknown ones or ones without an e-mail address are reported in its `errors`.
     Neither `buildingId` nor `invoiceIds` is 422.
     """
+    from urbaneta.services.invoicing import sending
+
     return accepted(sending.start_sending(principal(), body).wire())
 
 
@@ -103,6 +107,8 @@ def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
     transition, a cancelled invoice, or paying a credit note is 409; with `If-Match` a stale change is 412. Publishes
     `invoice.sent` or `invoice.paid`.
     """
+    from urbaneta.services.invoicing import lifecycle
+
     return ok(lifecycle.patch_invoice(principal(), invoice_id, body, if_match()).wire())
 
 
@@ -112,6 +118,8 @@ def patch_invoice(invoice_id: Id, body: Annotated[InvoicePatch, Body()]):
                       "(send-bulk with `invoiceIds`) and events as monthly invoices. Posted to the apartment account.")
 @allow(FINANCE)
 def create_invoice(body: Annotated[InvoiceCreate, Body()]):
+    from urbaneta.services.invoicing import oneoff
+
     out = oneoff.create_invoice(principal(), body)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
@@ -121,6 +129,8 @@ def create_invoice(body: Annotated[InvoiceCreate, Body()]):
                      "the difference. 409 for an issued invoice or a draft that has received money.")
 @allow(FINANCE)
 def replace_lines(invoice_id: Id, body: Annotated[DraftLines, Body()]):
+    from urbaneta.services.invoicing import oneoff
+
     return ok(oneoff.replace_lines(principal(), invoice_id, body).wire())
 
 
@@ -129,6 +139,8 @@ def replace_lines(invoice_id: Id, body: Annotated[DraftLines, Body()]):
                         "total is taken back from the account. 409 for an issued invoice.")
 @allow(FINANCE)
 def delete_draft(invoice_id: Id):
+    from urbaneta.services.invoicing import oneoff
+
     oneoff.delete_draft(principal(), invoice_id)
     return no_content()
 
@@ -142,6 +154,8 @@ def get_pdf(invoice_id: Id):
     Everyone; residents for their apartments' issued invoices only (404 otherwise). The A4 PDF is rendered once, on
     first need, then kept and served as it is (`application/pdf`, named after the invoice number).
     """
+    from urbaneta.services.invoicing import documents
+
     filename, content = documents.get_pdf(principal(), invoice_id)
     return Response(status_code=200, content_type="application/pdf", body=content,
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
@@ -170,6 +184,8 @@ def credit_note(invoice_id: Id):
             raise from_validation_errors([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
         out = corrections.partial_credit_note(principal(), invoice_id, body)
     else:
+        from urbaneta.services.invoicing import lifecycle
+
         out = lifecycle.create_credit_note(principal(), invoice_id)
     return created(out.wire(), location=f"/api/invoices/{out.id}")
 
@@ -185,6 +201,8 @@ def remind(invoice_id: Id):
     `invoice.reminder_sent`. 409 when the invoice is not sent or overdue and unpaid, when every level was sent,
     when the apartment's reminders are paused, or when the invoice has no e-mail address.
     """
+    from urbaneta.services.invoicing import reminders
+
     return ok(reminders.remind(principal(), invoice_id).wire())
 
 

@@ -81,3 +81,13 @@ def test_cold_query_date_refuses_a_non_date_naming_the_field(raw):
         query_date(raw, "asOf")
     assert [e.field for e in refused.value.errors] == ["asOf"]
     assert "YYYY-MM-DD" in str(refused.value)
+
+
+def test_cold_invoices_function_loads_the_reads_but_not_generation_sending_or_reminders():
+    # Given the invoices function, whose common first request lists or reads invoices
+    # When its module is loaded
+    loaded = loaded_after("invoices")
+    # Then the reads are there, and starting jobs, sending, one-off drafts, PDFs, transitions and reminders are not
+    assert "urbaneta.services.invoicing.queries" in loaded
+    assert not loaded & {f"urbaneta.services.invoicing.{m}" for m in (
+        "starting", "sending", "oneoff", "documents", "lifecycle", "reminders", "generation")}
