@@ -132,8 +132,9 @@ def _deliver_once(queue_env: str, function: str, sample: str) -> None:
 
     sqs, url = client("sqs"), os.environ[queue_env]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    context = LambdaContext(120_000)  # the workers' timeout: time enough for every chunk of the batch
     try:
-        answer = function_module(function).handler(sqs_event(sample, messages), LambdaContext()) if messages else {}
+        answer = function_module(function).handler(sqs_event(sample, messages), context) if messages else {}
     except Killed:
         for m in messages:
             sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
