@@ -4,9 +4,9 @@ The schedule fans out: per shard of the due index, one ``OverdueSweepSlice`` and
 (``reminders``), both on the overdue sweep queue. The worker takes an overdue slice: ONE Query reads a page of up
 to ``SLICE`` index entries of the shard due before the day, filtered to those still ``sent``, the invoices are
 read after them (one BatchGetItem per 100), and each one becomes overdue by ONE conditional UpdateItem on its
-version. A version the index had not caught up with is refused
-with the invoice as it is now, judged again once. Then the slice's ``invoice.overdue`` events go out (10 per
-PutEvents) and, when the shard has more, the next slice is queued from where this one stopped.
+version. A version changed meanwhile is refused with the invoice as it is now, judged again once. Then the
+slice's ``invoice.overdue`` events go out (10 per PutEvents) and, when the shard has more, the next slice is
+queued from where this one stopped.
 
 Redelivered, a slice changes nothing: an invoice already overdue is filtered out by the index, or refused by its
 version and found overdue; no event is published for an invoice this delivery did not change. A reminder is

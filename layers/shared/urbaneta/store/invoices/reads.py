@@ -10,7 +10,7 @@ from urbaneta.domain.invoices import Invoice
 from urbaneta.errors import NotFound
 from urbaneta.store import keys
 from urbaneta.store.invoices.items import NOT_FOUND, invoice_id_for, invoice_of
-from urbaneta.store.table import Item, batch_get, get, hydrated, query_all, query_page
+from urbaneta.store.table import Item, batch_get, get, query_all, query_page
 
 
 def get_invoice(tenant_id: str, invoice_id: str) -> Invoice:
@@ -30,21 +30,22 @@ def _by_id(tenant_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
     return {i.id: i for i in get_invoices(tenant_id, invoice_ids)}
 
 
-def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
+def _numbered(tenant_id: str, number: str, *, entries_only: bool = False) -> Item | None:
+    """The invoice of this number (one Query of GSI4), or its index entry only (the id is in its key)."""
     items, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI4", sk_between=(number, number),
-                          limit=1)
-    return invoice_of(items[0]) if items else None
+                          limit=1, entries_only=entries_only)
+    return items[0] if items else None
+
+
+def find_invoice_by_number(tenant_id: str, number: str) -> Invoice | None:
+    item = _numbered(tenant_id, number)
+    return invoice_of(item) if item else None
 
 
 def invoice_ids_by_number(tenant_id: str, numbers: Iterable[str]) -> dict[str, str]:
-    """number → invoice id for the numbers that exist (one GSI4 Query each, its entries only: the id is in the key)."""
-    out: dict[str, str] = {}
-    for number in sorted(set(numbers)):
-        entries, _ = query_page(keys.invoice_numbers_partition(tenant_id), index="GSI4",
-                                sk_between=(number, number), limit=1, entries_only=True)  # the id is in the key
-        if entries:
-            out[number] = keys.invoice_id_of(entries[0])
-    return out
+    """number → invoice id for the numbers that exist (one GSI4 Query each, its entries only)."""
+    found = {number: _numbered(tenant_id, number, entries_only=True) for number in sorted(set(numbers))}
+    return {number: keys.invoice_id_of(entry) for number, entry in found.items() if entry}
 
 
 def current_invoices(tenant_id: str, apartment_ids: Sequence[str], period_start: date, period_end: date
@@ -218,10 +219,10 @@ def due_page(shard: int, today: date, *, start: dict[str, Any] | None, limit: in
     the next page starts (None: the shard is done). ``only_sent`` (the overdue sweep): those still ``sent`` as the
     index holds them (the overdue ones stay in the watch for reminders and are filtered out on the entries, before
     any invoice is read); otherwise (the reminders) every watched one. The invoices are read after the entries."""
-    partition = keys.due_partition(shard)
     sent: dict[str, Any] = {"filter_expression": "#st = :sent", "filter_names": {"#st": "status"},
-            "filter_values": {":sent": "sent"}} if only_sent else {}
-    entries, last = query_page(partition, index="GSI5", sk_between=("0", today.isoformat()), limit=limit,
-                               start_key=start, entries_only=True, **sent)
-    items = hydrated(entries, "GSI5PK", partition)  # a payment may have moved one since
+                            "filter_values": {":sent": "sent"}} if only_sent else {}
+    # the filter runs on the entries (GSI5 projects status), then query_page reads the invoices kept; a payment
+    # may have changed one since its entry was read
+    items, last = query_page(keys.due_partition(shard), index="GSI5", sk_between=("0", today.isoformat()),
+                             limit=limit, start_key=start, **sent)
     return [invoice_of(i) for i in items if not only_sent or i.get("status") == "sent"], last
